@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// The module list is the architecture: each target owns one responsibility.
+let package = Package(
+    name: "Sargable",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "sargable", targets: ["sargable"]),
+        .library(name: "SargableSyntax", targets: ["SargableSyntax"]),
+        .library(name: "SargableLint", targets: ["SargableLint", "SargableRules"]),
+        .library(name: "SargableLogs", targets: ["SargableLogs"]),
+        .library(name: "SargablePostgres", targets: ["SargablePostgres"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian, behind thin system-library shims and nothing else.
+        .systemLibrary(name: "CPgQuery", path: "Sources/CPgQuery"),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
+
+        // Shared vocabulary: severities, findings, rule metadata, source positions.
+        .target(name: "SargableCore"),
+        // The only importer of CPgQuery: parse tree, fingerprint, normalize, split, scan, locations.
+        .target(name: "SargableSyntax", dependencies: ["CPgQuery", "SargableCore"]),
+        // The schema model (tables, columns, keys, indexes) fed by DDL replay or a live catalog.
+        .target(name: "SargableSchema", dependencies: ["SargableCore"]),
+        // EXPLAIN plan model (from EXPLAIN JSON or auto_explain).
+        .target(name: "SargablePlan", dependencies: ["SargableCore"]),
+        // Lint engine: rule protocol, registry, DDL replay, configuration, suppressions, reporters.
+        .target(name: "SargableLint",
+                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan"]),
+        // The rule catalogue: one file per rule.
+        .target(name: "SargableRules",
+                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint"],
+                path: "Rules",
+                exclude: ["README.md"]),
+        // Query logs: readers for every PostgreSQL log format, aggregation, workload findings.
+        .target(name: "SargableLogs", dependencies: ["SargableCore", "SargableSyntax", "SargablePlan"]),
+        // The only importer of CLibPQ: connections, throwaway servers, catalog, EXPLAIN collector.
+        .target(name: "SargablePostgres",
+                dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan"]),
+        // Command-line front end: one small type per subcommand.
+        .target(name: "SargableCLI", dependencies: [
+            "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint",
+            "SargableRules", "SargableLogs", "SargablePostgres",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "sargable", dependencies: ["SargableCLI"]),
+
+        .executableTarget(name: "sargable-bench",
+                          dependencies: ["CPgQuery", "SargableSyntax"],
+                          path: "Benchmarks/FrontEndBenchmark"),
+
+        .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
+        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI"]),
+    ]
+)

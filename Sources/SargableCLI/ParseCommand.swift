@@ -1,0 +1,45 @@
+import ArgumentParser
+import SargableCore
+import SargableSyntax
+
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "parse",
+        abstract: "Print libpg_query's parse tree of every statement (a debugging aid for rule authors).",
+        discussion: """
+        Prints one JSON document per statement: libpg_query's tree, which is what rules walk.
+
+        Examples:
+          sargable parse query.sql
+          echo "SELECT id FROM users WHERE lower(email) = \\$1" | sargable parse -
+        """
+    )
+
+    @Argument(help: ArgumentHelp("A SQL file, or - for standard input.", valueName: "file"))
+    var file: String
+
+    func run() throws {
+        let bytes: [UInt8]
+        do {
+            bytes = try InputFiles.read(file)
+        } catch {
+            throw CommandFailure(error.description)
+        }
+        let document = SQLDocument(file: SourceFile(path: InputFiles.displayName(file), contents: bytes))
+        var failed = !document.diagnostics.isEmpty
+        for diagnostic in document.diagnostics { Terminal.error(document.locate(diagnostic).description) }
+        let parsed = LargeStack.run { document.parse() }
+        for statement in parsed {
+            switch statement.result {
+            case .success(let tree):
+                let position = document.file.position(ofByte: statement.source.range.lowerBound)
+                print("-- \(document.file.path):\(position)")
+                print(tree.jsonText)
+            case .failure(let error):
+                Terminal.error(document.locate(error, in: statement.source).description)
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import SargableCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `sargable` command. Each subcommand is a small type in its own file.
+public struct Sargable: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "sargable",
+        abstract: "Find what makes PostgreSQL queries slow or unsafe, and prove it.",
+        discussion: """
+        Exit codes (stable for every command):
+          0  success, nothing at or above the failing severity
+          1  findings at or above the failing severity
+          2  usage error, unreadable input or unreachable database
+        """,
+        version: "0.1.0",
+        subcommands: [
+            FingerprintCommand.self,
+            ParseCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Runs the command line and returns the process exit status. Usage errors exit 2 (not
+    /// ArgumentParser's 64) so every command shares one documented set of codes.
+    public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return SargableExitCode.success.rawValue
+        } catch let exit as ExitCode {
+            return exit.rawValue
+        } catch let error as CommandFailure {
+            Terminal.error(error.message)
+            return SargableExitCode.usageOrInputError.rawValue
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                return 0
+            }
+            Terminal.standardError(fullMessage(for: error))
+            return SargableExitCode.usageOrInputError.rawValue
+        }
+    }
+}
+
+/// An error that ends a command with exit 2 and one line on stderr.
+public struct CommandFailure: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Writing to the terminal: errors in one line with the program's name, colour only on a TTY.
+public enum Terminal {
+    public static func standardError(_ text: String) {
+        var line = text
+        if !line.hasSuffix("\n") { line += "\n" }
+        _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// `sargable: error: …`
+    public static func error(_ message: String) {
+        standardError("sargable: error: \(message)")
+    }
+
+    /// `sargable: note: …`
+    public static func note(_ message: String) {
+        standardError("sargable: note: \(message)")
+    }
+
+    public static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}

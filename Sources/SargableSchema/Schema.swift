@@ -1,0 +1,2 @@
+// Placeholder until the schema model lands (lint issue).
+public enum SargableSchemaModule {}

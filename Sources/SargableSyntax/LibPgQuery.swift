@@ -1,0 +1,118 @@
+import CPgQuery
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libpg_query's fingerprint of a statement: equal for statements that differ only in constants.
+public struct Fingerprint: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let value: UInt64
+    /// libpg_query's `fingerprint_str`: 16 lower-case hex digits.
+    public var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    public init(value: UInt64) { self.value = value }
+    public var description: String { hex }
+}
+
+/// Swift face of libpg_query. Every call frees its C result with `defer` and turns C errors into
+/// `SyntaxError`; no C pointer leaves this file. libpg_query is thread-safe (per-thread contexts).
+public enum PgQuery {
+    /// Parses one or more statements into a tree. `sourceOffset` is where `sql` starts in its file.
+    public static func parse(_ sql: String, sourceOffset: Int = 0) throws(SyntaxError) -> ParseTree {
+        try withGuardedCString(sql) { (text) throws(SyntaxError) -> ParseTree in
+            let result = pg_query_parse(text)
+            defer { pg_query_free_parse_result(result) }
+            try check(result.error)
+            guard let tree = result.parse_tree else {
+                throw SyntaxError(message: "libpg_query returned no parse tree", cursorPosition: 0)
+            }
+            let length = strlen(tree)
+            return try tree.withMemoryRebound(to: UInt8.self, capacity: length) { (bytes) throws(SyntaxError) in
+                try ParseTree(json: UnsafeBufferPointer(start: bytes, count: length), source: sql,
+                              sourceOffset: sourceOffset)
+            }
+        }
+    }
+
+    public static func fingerprint(_ sql: String) throws(SyntaxError) -> Fingerprint {
+        try withGuardedCString(sql) { (text) throws(SyntaxError) -> Fingerprint in
+            let result = pg_query_fingerprint(text)
+            defer { pg_query_free_fingerprint_result(result) }
+            try check(result.error)
+            return Fingerprint(value: result.fingerprint)
+        }
+    }
+
+    /// Replaces constants with `$n` parameters, as pg_stat_statements shows queries.
+    public static func normalize(_ sql: String) throws(SyntaxError) -> String {
+        try withGuardedCString(sql) { (text) throws(SyntaxError) -> String in
+            let result = pg_query_normalize(text)
+            defer { pg_query_free_normalize_result(result) }
+            try check(result.error)
+            return result.normalized_query.map { String(cString: $0) } ?? ""
+        }
+    }
+
+    /// Statement byte ranges found by the scanner (works on invalid SQL). Ranges include any
+    /// whitespace and comments before the statement and exclude the terminating semicolon.
+    public static func split(_ sql: String) throws(SyntaxError) -> [Range<Int>] {
+        try withGuardedCString(sql) { (text) throws(SyntaxError) -> [Range<Int>] in
+            let result = pg_query_split_with_scanner(text)
+            defer { pg_query_free_split_result(result) }
+            try check(result.error)
+            var ranges: [Range<Int>] = []
+            ranges.reserveCapacity(Int(result.n_stmts))
+            for index in 0 ..< Int(result.n_stmts) {
+                guard let stmt = result.stmts[index]?.pointee else { continue }
+                let start = Int(stmt.stmt_location)
+                ranges.append(start ..< start + Int(stmt.stmt_len))
+            }
+            return ranges
+        }
+    }
+
+    /// Tokens and comments, with byte ranges.
+    public static func scan(_ sql: String) throws(SyntaxError) -> [Token] {
+        try withGuardedCString(sql) { (text) throws(SyntaxError) -> [Token] in
+            let result = pg_query_scan(text)
+            defer { pg_query_free_scan_result(result) }
+            try check(result.error)
+            guard let data = result.pbuf.data else { return [] }
+            return data.withMemoryRebound(to: UInt8.self, capacity: result.pbuf.len) { bytes in
+                Token.decodeScanResult(UnsafeBufferPointer(start: bytes, count: result.pbuf.len))
+            }
+        }
+    }
+
+    private static func check(_ error: UnsafeMutablePointer<PgQueryError>?) throws(SyntaxError) {
+        guard let error = error?.pointee else { return }
+        throw SyntaxError(message: error.message.map { String(cString: $0) } ?? "unknown parse error",
+                          cursorPosition: Int(error.cursorpos))
+    }
+
+    /// Runs `body` with a NUL-terminated copy of `sql`, refusing what cannot be handled safely and
+    /// moving to a thread with a larger stack when this one has too little for the input's size.
+    private static func withGuardedCString<T: Sendable>(
+        _ sql: String, _ body: (UnsafePointer<CChar>) throws(SyntaxError) -> T
+    ) throws(SyntaxError) -> T {
+        // Result keeps the error typed across `withCString`, which only rethrows untyped errors.
+        func call(_ sql: String) -> Result<T, SyntaxError> {
+            sql.withCString { pointer in Result { () throws(SyntaxError) -> T in try body(pointer) } }
+        }
+        let length = sql.utf8.count
+        guard length <= SyntaxLimits.maxStatementBytes else {
+            throw SyntaxError(message: "statement of \(length) bytes exceeds the \(SyntaxLimits.maxStatementBytes)-byte limit; not parsed",
+                              cursorPosition: 1)
+        }
+        if sql.utf8.contains(0) {
+            throw SyntaxError(message: "statement contains a NUL byte; not parsed", cursorPosition: 1)
+        }
+        let needed = length * SyntaxLimits.stackBytesPerInputByte + (256 << 10)
+        if needed > LargeStack.availableStackBytes() {
+            return try LargeStack.run(stackBytes: needed * 2) { call(sql) }.get()
+        }
+        return try call(sql).get()
+    }
+}

@@ -1,0 +1,295 @@
+/// A field name of libpg_query's JSON tree. Generated constants cover the whole grammar
+/// (`Field.targetList`); the hash is computed once so lookups compare integers first.
+public struct Field: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let name: String
+    @usableFromInline let hash: UInt32
+    @usableFromInline let utf8: [UInt8]
+
+    public init(_ name: String) {
+        self.name = name
+        self.utf8 = Array(name.utf8)
+        self.hash = utf8.withUnsafeBufferPointer { fieldHash($0) }
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+
+    public var description: String { name }
+}
+
+extension NodeKind {
+    private static let table: (slots: [UInt16], mask: Int) = {
+        var size = 1
+        while size < allCases.count * 4 { size <<= 1 }
+        var slots = [UInt16](repeating: .max, count: size)
+        for (index, kind) in allCases.enumerated() {
+            var slot = Int(Array(kind.rawValue.utf8).withUnsafeBufferPointer { fieldHash($0) }) & (size - 1)
+            while slots[slot] != .max { slot = (slot + 1) & (size - 1) }
+            slots[slot] = UInt16(index)
+        }
+        return (slots, size - 1)
+    }()
+
+    private static let names: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
+
+    /// Index into `allCases` for a type name, or `.max` for a type this build does not know.
+    static func index(of name: UnsafeBufferPointer<UInt8>, hash: UInt32) -> UInt16 {
+        let table = Self.table
+        var slot = Int(hash) & table.mask
+        while true {
+            let candidate = table.slots[slot]
+            if candidate == .max { return .max }
+            if names[Int(candidate)].elementsEqual(name) { return candidate }
+            slot = (slot + 1) & table.mask
+        }
+    }
+
+    static let byIndex: [NodeKind] = Array(allCases)
+}
+
+/// A position in a `ParseTree`: a typed node (`kind != nil`), a plain object, a list or a scalar.
+///
+/// Absent fields read as empty: libpg_query omits zero, false and empty values from its JSON.
+public struct Node: Sendable, CustomStringConvertible {
+    public let tree: ParseTree
+    @usableFromInline let index: Int
+
+    @usableFromInline
+    init(tree: ParseTree, index: Int) {
+        self.tree = tree
+        self.index = index
+    }
+
+    @usableFromInline var entry: TapeEntry { tree.tape[index] }
+
+    /// The node type, for `{"TypeName": {...}}` wrappers; nil for plain objects, lists and scalars.
+    public var kind: NodeKind? {
+        let entry = self.entry
+        guard entry.kind == .node, entry.kindIndex != .max else { return nil }
+        return NodeKind.byIndex[Int(entry.kindIndex)]
+    }
+
+    /// The type name as libpg_query wrote it, also for kinds unknown to this build.
+    public var kindName: String? {
+        let entry = self.entry
+        guard entry.kind == .node else { return nil }
+        return text(start: entry.valueStart, length: entry.valueLength)
+    }
+
+    public var isList: Bool { entry.kind == .array }
+
+    /// The member under `field`, or nil when absent (libpg_query omits empty fields).
+    public subscript(field: Field) -> Node? {
+        let entry = self.entry
+        guard entry.kind == .node || entry.kind == .object else { return nil }
+        let end = Int(entry.next)
+        var child = index + 1
+        let tape = tree.tape
+        while child < end {
+            let candidate = tape[child]
+            if candidate.keyHash == field.hash, Int(candidate.keyLength) == field.utf8.count,
+               keyEquals(candidate, field.utf8) {
+                return Node(tree: tree, index: child)
+            }
+            child = Int(candidate.next)
+        }
+        return nil
+    }
+
+    /// Several levels at once: `node[.relation, .relname]`.
+    public subscript(path: Field...) -> Node? {
+        var current: Node? = self
+        for field in path { current = current?[field] }
+        return current
+    }
+
+    /// A list's elements; an absent list is empty, and a single node reads as a one-element list.
+    public var elements: [Node] {
+        let entry = self.entry
+        guard entry.kind == .array else { return [self] }
+        var result: [Node] = []
+        var child = index + 1
+        let end = Int(entry.next)
+        while child < end {
+            result.append(Node(tree: tree, index: child))
+            child = Int(tree.tape[child].next)
+        }
+        return result
+    }
+
+    /// The members of a node or object with their field names, in order.
+    public var fields: [(field: String, value: Node)] {
+        let entry = self.entry
+        guard entry.kind == .node || entry.kind == .object else { return [] }
+        var result: [(String, Node)] = []
+        var child = index + 1
+        let end = Int(entry.next)
+        while child < end {
+            let member = tree.tape[child]
+            result.append((text(start: member.keyStart, length: UInt32(member.keyLength)), Node(tree: tree, index: child)))
+            child = Int(member.next)
+        }
+        return result
+    }
+
+    /// Every node, object and list directly below this one (members of objects, elements of lists).
+    public var children: [Node] {
+        let entry = self.entry
+        var result: [Node] = []
+        var child = index + 1
+        let end = Int(entry.next)
+        while child < end {
+            result.append(Node(tree: tree, index: child))
+            child = Int(tree.tape[child].next)
+        }
+        return result
+    }
+
+    /// A string value, unescaped.
+    public var string: String? {
+        let entry = self.entry
+        switch entry.kind {
+        case .string: return text(start: entry.valueStart, length: entry.valueLength)
+        case .escapedString: return unescape(start: Int(entry.valueStart), length: Int(entry.valueLength))
+        default: return nil
+        }
+    }
+
+    /// An integer value.
+    public var int: Int? {
+        let entry = self.entry
+        guard entry.kind == .number else { return nil }
+        var value = 0
+        var negative = false
+        let start = Int(entry.valueStart)
+        for offset in start ..< start + Int(entry.valueLength) {
+            let byte = tree.json[offset]
+            if byte == UInt8(ascii: "-") { negative = true; continue }
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            value = value &* 10 &+ Int(byte - 0x30)
+        }
+        return negative ? -value : value
+    }
+
+    /// A boolean value (false when absent, as libpg_query omits false).
+    public var bool: Bool { entry.kind == .true }
+
+    /// Byte offset of this node in the statement text (`location` field), when the grammar records one.
+    public var location: Int? {
+        guard let value = self[.location]?.int, value >= 0 else { return nil }
+        return value
+    }
+
+    /// Byte offset of this node in the file (`location` plus the statement's offset).
+    public var fileOffset: Int? { location.map { $0 + tree.sourceOffset } }
+
+    /// The nearest location at or below this node, for nodes the grammar records none for.
+    public var firstLocation: Int? {
+        if let location { return location }
+        var best: Int?
+        walk { node in
+            if let location = node.location, best.map({ location < $0 }) ?? true { best = location }
+            return .visitChildren
+        }
+        return best
+    }
+
+    public enum WalkAction { case visitChildren, skipChildren, stop }
+
+    /// Pre-order walk over every node, object and list below (and including) this one. Iterative,
+    /// so deep expression chains cannot overflow the stack.
+    public func walk(_ visit: (Node) throws -> WalkAction) rethrows {
+        var pending: [Int] = [index]
+        let tape = tree.tape
+        while let current = pending.popLast() {
+            let entry = tape[current]
+            guard entry.kind == .node || entry.kind == .object || entry.kind == .array else { continue }
+            switch try visit(Node(tree: tree, index: current)) {
+            case .stop: return
+            case .skipChildren: continue
+            case .visitChildren:
+                var children: [Int] = []
+                var child = current + 1
+                while child < Int(entry.next) {
+                    children.append(child)
+                    child = Int(tape[child].next)
+                }
+                pending.append(contentsOf: children.reversed())
+            }
+        }
+    }
+
+    /// Every typed node of `kind` below (and including) this one, in source order of the tree.
+    public func descendants(ofKind kind: NodeKind) -> [Node] {
+        var result: [Node] = []
+        walk { node in
+            if node.kind == kind { result.append(node) }
+            return .visitChildren
+        }
+        return result
+    }
+
+    public var description: String {
+        if let kindName { return kindName }
+        switch entry.kind {
+        case .array: return "[\(elements.count) elements]"
+        case .object: return "{object}"
+        case .string, .escapedString: return string ?? ""
+        case .number: return text(start: entry.valueStart, length: entry.valueLength)
+        case .true: return "true"
+        case .false: return "false"
+        case .null: return "null"
+        case .node: return "node"
+        }
+    }
+
+    // MARK: - Byte helpers
+
+    @usableFromInline
+    func keyEquals(_ entry: TapeEntry, _ key: [UInt8]) -> Bool {
+        let start = Int(entry.keyStart)
+        return tree.json.withUnsafeBufferPointer { json in
+            key.withUnsafeBufferPointer { key in
+                for offset in 0 ..< key.count where json[start + offset] != key[offset] { return false }
+                return true
+            }
+        }
+    }
+
+    private func text(start: UInt32, length: UInt32) -> String {
+        let start = Int(start)
+        return String(decoding: tree.json[start ..< start + Int(length)], as: UTF8.self)
+    }
+
+    private func unescape(start: Int, length: Int) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(length)
+        var offset = start
+        let end = start + length
+        let json = tree.json
+        while offset < end {
+            let byte = json[offset]
+            guard byte == UInt8(ascii: "\\"), offset + 1 < end else {
+                out.append(byte)
+                offset += 1
+                continue
+            }
+            let escape = json[offset + 1]
+            offset += 2
+            switch escape {
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "u"):
+                guard offset + 4 <= end,
+                      let code = UInt32(String(decoding: json[offset ..< offset + 4], as: UTF8.self), radix: 16)
+                else { break }
+                offset += 4
+                if let scalar = Unicode.Scalar(code) { out.append(contentsOf: Array(String(scalar).utf8)) }
+            default: out.append(escape)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,255 @@
+/// One statement's parse tree, decoded from libpg_query's JSON into a flat tape.
+///
+/// Decoding is the front end's hot path: `JSONSerialization` runs ~10× slower than the C parse that
+/// produced the JSON. The tape is built in one pass over the bytes with no per-value allocation;
+/// strings and numbers stay as byte ranges and are decoded only when a rule asks for them. Node
+/// wrappers (`{"SelectStmt": {...}}`) collapse into one entry that carries its `NodeKind`.
+public final class ParseTree: @unchecked Sendable {
+    // Immutable after init, hence safe to share across threads.
+    @usableFromInline let json: [UInt8]
+    @usableFromInline let tape: ContiguousArray<TapeEntry>
+    /// The statement text this tree was parsed from.
+    public let source: String
+    /// Byte offset of `source` in the file it came from; node locations are relative to `source`.
+    public let sourceOffset: Int
+    /// Deepest nesting of the JSON tree; recursive walkers can refuse pathological input with it.
+    public let depth: Int
+
+    init(json: UnsafeBufferPointer<UInt8>, source: String, sourceOffset: Int) throws(SyntaxError) {
+        self.json = Array(json)
+        self.source = source
+        self.sourceOffset = sourceOffset
+        var builder = TapeBuilder(capacity: json.count / 24)
+        let ok = self.json.withUnsafeBufferPointer { builder.build($0) }
+        guard ok else {
+            throw SyntaxError(message: "unreadable parse tree from libpg_query", cursorPosition: 0)
+        }
+        self.tape = builder.tape
+        self.depth = builder.maxDepth
+    }
+
+    /// The parsed statements (the `stmts` list; normally one, since files are split first).
+    public var statements: [Node] {
+        guard let stmts = root[.stmts] else { return [] }
+        return stmts.elements.compactMap { $0[.stmt] }
+    }
+
+    /// The JSON document's root object (`{"version":…,"stmts":[…]}`).
+    public var root: Node { Node(tree: self, index: 0) }
+
+    /// The JSON text as libpg_query produced it, for `sargable parse`.
+    public var jsonText: String { String(decoding: json, as: UTF8.self) }
+}
+
+@usableFromInline
+enum TapeKind: UInt8 {
+    case object, array, string, escapedString, number, `true`, `false`, null, node
+}
+
+@usableFromInline
+struct TapeEntry {
+    /// Hash and byte range of the member key under which this value sits (zero length in arrays).
+    @usableFromInline var keyHash: UInt32
+    @usableFromInline var keyStart: UInt32
+    @usableFromInline var keyLength: UInt16
+    @usableFromInline var kind: TapeKind
+    /// For nodes: the `NodeKind` index, or `UInt8.max`-style sentinel via `kindIndex == .max`.
+    @usableFromInline var kindIndex: UInt16
+    /// Scalar values: byte range of the raw text (string contents without quotes).
+    @usableFromInline var valueStart: UInt32
+    @usableFromInline var valueLength: UInt32
+    /// Tape index just past this value's subtree; children are `index+1 ..< next`.
+    @usableFromInline var next: UInt32
+}
+
+/// FNV-1a over a key's bytes, shared by the builder and `Field` so lookups compare hashes first.
+@inlinable
+func fieldHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    var hash: UInt32 = 2_166_136_261
+    for byte in bytes {
+        hash = (hash ^ UInt32(byte)) &* 16_777_619
+    }
+    return hash
+}
+
+/// Iterative (explicit-stack) JSON reader: a deep tree cannot overflow the thread's stack here.
+struct TapeBuilder {
+    var tape: ContiguousArray<TapeEntry>
+    var maxDepth = 0
+
+    init(capacity: Int) {
+        tape = []
+        tape.reserveCapacity(max(16, capacity))
+    }
+
+    private struct Open {
+        var index: Int
+        /// A collapsed node wrapper needs a second `}` to close.
+        var isNode: Bool
+        var isArray: Bool
+    }
+
+    mutating func build(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = bytes.count
+        var pos = 0
+        var stack: [Open] = []
+        stack.reserveCapacity(64)
+        var keyHash: UInt32 = 0
+        var keyStart = 0
+        var keyLength = 0
+
+        @inline(__always) func skipSpace() {
+            while pos < count, bytes[pos] == 0x20 || bytes[pos] == 0x0A || bytes[pos] == 0x0D || bytes[pos] == 0x09 {
+                pos += 1
+            }
+        }
+
+        /// Reads `"key":` at `pos`; leaves `pos` on the value.
+        @inline(__always) func readKey() -> Bool {
+            guard pos < count, bytes[pos] == UInt8(ascii: "\"") else { return false }
+            let start = pos + 1
+            var end = start
+            var hash: UInt32 = 2_166_136_261
+            while end < count, bytes[end] != UInt8(ascii: "\"") {
+                hash = (hash ^ UInt32(bytes[end])) &* 16_777_619
+                end += 1
+            }
+            guard end < count else { return false }
+            keyHash = hash
+            keyStart = start
+            keyLength = end - start
+            pos = end + 1
+            skipSpace()
+            guard pos < count, bytes[pos] == UInt8(ascii: ":") else { return false }
+            pos += 1
+            skipSpace()
+            return true
+        }
+
+        @inline(__always) func append(_ kind: TapeKind, valueStart: Int = 0, valueLength: Int = 0,
+                                      kindIndex: UInt16 = .max) {
+            tape.append(TapeEntry(keyHash: keyHash, keyStart: UInt32(truncatingIfNeeded: keyStart),
+                                  keyLength: UInt16(truncatingIfNeeded: keyLength), kind: kind,
+                                  kindIndex: kindIndex, valueStart: UInt32(truncatingIfNeeded: valueStart),
+                                  valueLength: UInt32(truncatingIfNeeded: valueLength),
+                                  next: UInt32(truncatingIfNeeded: tape.count + 1)))
+            keyHash = 0
+            keyStart = 0
+            keyLength = 0
+        }
+
+        // Each iteration reads one value, then as many closers and separators as follow it.
+        while true {
+            skipSpace()
+            guard pos < count else { return false }
+            let byte = bytes[pos]
+            switch byte {
+            case UInt8(ascii: "{"):
+                pos += 1
+                skipSpace()
+                // `{"UpperCase":{` is a node wrapper: one entry, fields are the inner object's members.
+                if pos + 1 < count, bytes[pos] == UInt8(ascii: "\""), bytes[pos + 1] >= UInt8(ascii: "A"),
+                   bytes[pos + 1] <= UInt8(ascii: "Z") {
+                    let savedHash = keyHash, savedStart = keyStart, savedLength = keyLength
+                    guard readKey(), pos < count, bytes[pos] == UInt8(ascii: "{") else { return false }
+                    let typeStart = keyStart, typeLength = keyLength
+                    let kind = NodeKind.index(of: UnsafeBufferPointer(rebasing: bytes[typeStart ..< typeStart + typeLength]),
+                                              hash: keyHash)
+                    keyHash = savedHash
+                    keyStart = savedStart
+                    keyLength = savedLength
+                    append(.node, valueStart: typeStart, valueLength: typeLength, kindIndex: kind)
+                    stack.append(Open(index: tape.count - 1, isNode: true, isArray: false))
+                    pos += 1
+                } else {
+                    append(.object)
+                    stack.append(Open(index: tape.count - 1, isNode: false, isArray: false))
+                }
+                maxDepth = max(maxDepth, stack.count)
+                skipSpace()
+                if pos < count, bytes[pos] == UInt8(ascii: "}") {
+                    // Empty object: fall through to the closer handling below.
+                } else {
+                    guard readKey() else { return false }
+                    continue
+                }
+            case UInt8(ascii: "["):
+                pos += 1
+                append(.array)
+                stack.append(Open(index: tape.count - 1, isNode: false, isArray: true))
+                maxDepth = max(maxDepth, stack.count)
+                skipSpace()
+                if pos < count, bytes[pos] != UInt8(ascii: "]") { continue }
+            case UInt8(ascii: "\""):
+                let start = pos + 1
+                var end = start
+                var escaped = false
+                while end < count {
+                    let c = bytes[end]
+                    if c == UInt8(ascii: "\"") { break }
+                    if c == UInt8(ascii: "\\") {
+                        escaped = true
+                        end += 1
+                    }
+                    end += 1
+                }
+                guard end < count else { return false }
+                append(escaped ? .escapedString : .string, valueStart: start, valueLength: end - start)
+                pos = end + 1
+            case UInt8(ascii: "t"):
+                append(.true)
+                pos += 4
+            case UInt8(ascii: "f"):
+                append(.false)
+                pos += 5
+            case UInt8(ascii: "n"):
+                append(.null)
+                pos += 4
+            default:
+                let start = pos
+                while pos < count {
+                    let c = bytes[pos]
+                    if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c == UInt8(ascii: "]") || c == 0x20 { break }
+                    pos += 1
+                }
+                guard pos > start else { return false }
+                append(.number, valueStart: start, valueLength: pos - start)
+            }
+
+            // After a value: close containers, or move to the next member or element.
+            while true {
+                skipSpace()
+                guard let top = stack.last else {
+                    return pos <= count
+                }
+                guard pos < count else { return false }
+                let c = bytes[pos]
+                if c == UInt8(ascii: ",") {
+                    pos += 1
+                    skipSpace()
+                    if !top.isArray {
+                        guard readKey() else { return false }
+                    }
+                    break
+                }
+                if top.isArray {
+                    guard c == UInt8(ascii: "]") else { return false }
+                    pos += 1
+                } else {
+                    guard c == UInt8(ascii: "}") else { return false }
+                    pos += 1
+                    if top.isNode {
+                        skipSpace()
+                        guard pos < count, bytes[pos] == UInt8(ascii: "}") else { return false }
+                        pos += 1
+                    }
+                }
+                tape[top.index].next = UInt32(truncatingIfNeeded: tape.count)
+                stack.removeLast()
+                if stack.isEmpty {
+                    return true
+                }
+            }
+        }
+    }
+}

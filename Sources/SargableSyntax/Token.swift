@@ -1,0 +1,115 @@
+/// One token from libpg_query's scanner, with its byte range in the scanned text.
+public struct Token: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case lineComment, blockComment
+        case identifier, keyword
+        case string, number, parameter, `operator`
+        case semicolon, punctuation
+        case other(Int32)
+    }
+
+    public enum KeywordKind: Int32, Sendable, Hashable {
+        case none = 0, unreserved, columnName, typeOrFunctionName, reserved
+    }
+
+    public var range: Range<Int>
+    public var kind: Kind
+    public var keywordKind: KeywordKind
+    /// libpg_query's token number (`pg_query.proto`'s `Token` enum).
+    public var code: Int32
+
+    public var isComment: Bool { kind == .lineComment || kind == .blockComment }
+
+    init(range: Range<Int>, code: Int32, keywordKind: Int32) {
+        self.range = range
+        self.code = code
+        self.keywordKind = KeywordKind(rawValue: keywordKind) ?? .none
+        // Token numbers from pg_query.proto's `enum Token`.
+        switch code {
+        case 275: kind = .lineComment
+        case 276: kind = .blockComment
+        case 258, 259: kind = .identifier
+        case 261, 262, 263, 264: kind = .string
+        case 260, 266: kind = .number
+        case 267: kind = .parameter
+        case 265, 37, 42, 43, 45, 47, 60, 61, 62, 94, 268 ... 274: kind = .operator
+        case 59: kind = .semicolon
+        case 1 ... 127: kind = .punctuation
+        default: kind = self.keywordKind == .none ? .other(code) : .keyword
+        }
+    }
+
+    /// Decodes the `ScanResult` protobuf message (`repeated ScanToken tokens = 2`).
+    static func decodeScanResult(_ bytes: UnsafeBufferPointer<UInt8>) -> [Token] {
+        var reader = ProtobufReader(bytes: bytes)
+        var tokens: [Token] = []
+        while let (field, wireType) = reader.readTag() {
+            if field == 2, wireType == 2, let message = reader.readLengthDelimited() {
+                var inner = ProtobufReader(bytes: message)
+                var start = 0, end = 0
+                var code: Int32 = 0, keyword: Int32 = 0
+                while let (innerField, innerType) = inner.readTag() {
+                    guard innerType == 0, let value = inner.readVarint() else {
+                        guard inner.skip(wireType: innerType) else { break }
+                        continue
+                    }
+                    switch innerField {
+                    case 1: start = Int(truncatingIfNeeded: value)
+                    case 2: end = Int(truncatingIfNeeded: value)
+                    case 4: code = Int32(truncatingIfNeeded: value)
+                    case 5: keyword = Int32(truncatingIfNeeded: value)
+                    default: break
+                    }
+                }
+                tokens.append(Token(range: start ..< max(start, end), code: code, keywordKind: keyword))
+            } else if !reader.skip(wireType: wireType) {
+                break
+            }
+        }
+        return tokens
+    }
+}
+
+/// Just enough of the protobuf wire format to read scanner output.
+struct ProtobufReader {
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func readVarint() -> UInt64? {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while position < bytes.count, shift < 64 {
+            let byte = bytes[position]
+            position += 1
+            result |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+        return nil
+    }
+
+    mutating func readTag() -> (field: Int, wireType: Int)? {
+        guard position < bytes.count, let tag = readVarint() else { return nil }
+        return (Int(tag >> 3), Int(tag & 7))
+    }
+
+    mutating func readLengthDelimited() -> UnsafeBufferPointer<UInt8>? {
+        guard let length = readVarint(), position + Int(length) <= bytes.count else { return nil }
+        let slice = UnsafeBufferPointer(rebasing: bytes[position ..< position + Int(length)])
+        position += Int(length)
+        return slice
+    }
+
+    mutating func skip(wireType: Int) -> Bool {
+        switch wireType {
+        case 0: return readVarint() != nil
+        case 1: position += 8
+        case 2: return readLengthDelimited() != nil
+        case 5: position += 4
+        default: return false
+        }
+        return position <= bytes.count
+    }
+}

@@ -1,0 +1,6 @@
+import SargableCLI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+exit(Sargable.run())
