@@ -57,3 +57,8 @@ public struct RuleMetadata: Sendable, Hashable {
     /// Where the rule's documentation lives in the repository.
     public var documentationPath: String { "Rules/README.md#\(id)" }
 }
+
+/// A rule that appears in the catalogue (`sargable rules`, `Rules/README.md`).
+public protocol DocumentedRule {
+    static var metadata: RuleMetadata { get }
+}

@@ -1,2 +1,189 @@
-// Placeholder until the schema model lands (lint issue).
-public enum SargableSchemaModule {}
+/// A qualified relation name. Unqualified names in SQL resolve to `public` unless a schema is given.
+public struct RelationName: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
+    public var schema: String
+    public var name: String
+
+    public init(schema: String? = nil, name: String) {
+        self.schema = schema ?? "public"
+        self.name = name
+    }
+
+    /// `orders` for the public schema, `billing.invoices` elsewhere.
+    public var description: String { schema == "public" ? name : "\(schema).\(name)" }
+
+    public static func < (lhs: RelationName, rhs: RelationName) -> Bool {
+        (lhs.schema, lhs.name) < (rhs.schema, rhs.name)
+    }
+}
+
+public struct Column: Sendable, Hashable, Codable {
+    public var name: String
+    /// The type as written or as `format_type` prints it: `bigint`, `character varying(20)`, `text[]`.
+    public var type: String
+    public var isArray: Bool
+    public var notNull: Bool
+    public var hasDefault: Bool
+
+    public init(name: String, type: String, isArray: Bool = false, notNull: Bool = false, hasDefault: Bool = false) {
+        self.name = name
+        self.type = type
+        self.isArray = isArray
+        self.notNull = notNull
+        self.hasDefault = hasDefault
+    }
+}
+
+/// One key part of an index: a column, or an expression in normalized text (`lower(email)`).
+public enum IndexKey: Sendable, Hashable, Codable, CustomStringConvertible {
+    case column(String)
+    case expression(String)
+
+    public var description: String {
+        switch self {
+        case .column(let name): name
+        case .expression(let text): "(\(text))"
+        }
+    }
+
+    public var columnName: String? {
+        if case .column(let name) = self { return name }
+        return nil
+    }
+}
+
+public struct Index: Sendable, Hashable, Codable {
+    public var name: String
+    public var table: RelationName
+    public var keys: [IndexKey]
+    public var isUnique: Bool
+    public var isPrimary: Bool
+    /// `btree`, `gin`, `gist`, `hash`, `brin`, …
+    public var method: String
+    /// Operator classes per key where given (`gin_trgm_ops`).
+    public var operatorClasses: [String?]
+    /// WHERE predicate of a partial index, as text.
+    public var predicate: String?
+    /// False for an index left invalid by a failed CREATE INDEX CONCURRENTLY (live catalog only).
+    public var isValid: Bool
+    /// Scans since statistics were reset (live catalog only).
+    public var scans: Int?
+    public var sizeBytes: Int?
+
+    public init(name: String, table: RelationName, keys: [IndexKey], isUnique: Bool = false, isPrimary: Bool = false,
+                method: String = "btree", operatorClasses: [String?] = [], predicate: String? = nil,
+                isValid: Bool = true, scans: Int? = nil, sizeBytes: Int? = nil) {
+        self.name = name
+        self.table = table
+        self.keys = keys
+        self.isUnique = isUnique
+        self.isPrimary = isPrimary
+        self.method = method
+        self.operatorClasses = operatorClasses
+        self.predicate = predicate
+        self.isValid = isValid
+        self.scans = scans
+        self.sizeBytes = sizeBytes
+    }
+
+    public var isPartial: Bool { predicate != nil }
+}
+
+public struct ForeignKey: Sendable, Hashable, Codable {
+    public var name: String?
+    public var table: RelationName
+    public var columns: [String]
+    public var referencedTable: RelationName
+    public var referencedColumns: [String]
+    /// `cascade`, `restrict`, `set null`, … nil when the statement did not say.
+    public var onDelete: String?
+    public var isValidated: Bool
+
+    public init(name: String?, table: RelationName, columns: [String], referencedTable: RelationName,
+                referencedColumns: [String], onDelete: String? = nil, isValidated: Bool = true) {
+        self.name = name
+        self.table = table
+        self.columns = columns
+        self.referencedTable = referencedTable
+        self.referencedColumns = referencedColumns
+        self.onDelete = onDelete
+        self.isValidated = isValidated
+    }
+}
+
+public struct Table: Sendable, Hashable, Codable {
+    public var name: RelationName
+    public var columns: [Column]
+    public var primaryKey: [String]?
+    /// Column lists of UNIQUE constraints (unique indexes are in `indexes`).
+    public var uniqueConstraints: [[String]]
+    public var foreignKeys: [ForeignKey]
+    public var indexes: [Index]
+    /// Planner's row estimate and on-disk size (live catalog only).
+    public var estimatedRows: Int?
+    public var sizeBytes: Int?
+
+    public init(name: RelationName, columns: [Column] = [], primaryKey: [String]? = nil,
+                uniqueConstraints: [[String]] = [], foreignKeys: [ForeignKey] = [], indexes: [Index] = [],
+                estimatedRows: Int? = nil, sizeBytes: Int? = nil) {
+        self.name = name
+        self.columns = columns
+        self.primaryKey = primaryKey
+        self.uniqueConstraints = uniqueConstraints
+        self.foreignKeys = foreignKeys
+        self.indexes = indexes
+        self.estimatedRows = estimatedRows
+        self.sizeBytes = sizeBytes
+    }
+
+    public func column(named name: String) -> Column? { columns.first { $0.name == name } }
+
+    /// True when some index (or the primary key) is led by exactly these columns, in any order,
+    /// and is not partial: the lookup or the foreign-key check can use it.
+    public func hasIndex(leadingWith columns: [String]) -> Bool {
+        let wanted = Set(columns)
+        if let primaryKey, primaryKey.count >= columns.count, Set(primaryKey.prefix(columns.count)) == wanted {
+            return true
+        }
+        return indexes.contains { index in
+            !index.isPartial && index.keys.count >= columns.count
+                && Set(index.keys.prefix(columns.count).compactMap(\.columnName)) == wanted
+        }
+    }
+
+    /// True when equality on exactly these columns finds at most one row (primary key or unique).
+    public func isUniqueKey(_ columns: Set<String>) -> Bool {
+        if let primaryKey, Set(primaryKey).isSubset(of: columns) { return true }
+        if uniqueConstraints.contains(where: { Set($0).isSubset(of: columns) }) { return true }
+        return indexes.contains { index in
+            index.isUnique && !index.isPartial && index.keys.allSatisfy { $0.columnName != nil }
+                && Set(index.keys.compactMap(\.columnName)).isSubset(of: columns)
+        }
+    }
+}
+
+/// What Sargable knows about a database's tables: replayed from DDL files or read from a live catalog.
+public struct SchemaModel: Sendable, Codable {
+    public private(set) var tables: [RelationName: Table] = [:]
+    /// Target PostgreSQL major version, when known (configuration or `server_version_num`).
+    public var serverVersion: Int?
+
+    public init() {}
+
+    public func table(_ name: RelationName) -> Table? { tables[name] }
+
+    public mutating func setTable(_ table: Table) { tables[table.name] = table }
+
+    public mutating func removeTable(_ name: RelationName) { tables[name] = nil }
+
+    /// Edits a table in place; does nothing when the table is unknown.
+    public mutating func updateTable(_ name: RelationName, _ change: (inout Table) -> Void) {
+        guard var table = tables[name] else { return }
+        change(&table)
+        tables[name] = table
+    }
+
+    /// Every index of every table, for lookups by index name.
+    public var allIndexes: [Index] { tables.values.flatMap(\.indexes) }
+
+    public var sortedTables: [Table] { tables.values.sorted { $0.name < $1.name } }
+}
