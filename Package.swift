@@ -56,5 +56,6 @@ let package = Package(
 
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI"]),
+        .testTarget(name: "SargablePostgresTests", dependencies: ["SargablePostgres", "SargableSchema"]),
     ]
 )
