@@ -1,6 +1,8 @@
 import SargableCore
+import SargablePlan
 
 /// Plan and database rules documented in the catalogue beside the SQL rules.
 public enum PlanAndDatabaseRules {
-    public static let all: [any DocumentedRule.Type] = []
+    public nonisolated(unsafe) static let all: [any DocumentedRule.Type] =
+        PlanChecks.rules.map { $0 as any DocumentedRule.Type } + DatabaseChecks.rules.map { $0 as any DocumentedRule.Type }
 }

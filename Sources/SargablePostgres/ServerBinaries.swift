@@ -46,7 +46,7 @@ enum ProcessRunner {
         var template = Array("/tmp/sargable-output-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw TemporaryPostgresError("cannot create a temporary file: \(String(cString: strerror(errno)))") }
-        let outputPath = String(cString: template)
+        let outputPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         close(fd)
         defer { unlink(outputPath) }
         let pid = try spawn(executable, arguments, standardInput: nil, outputPath: outputPath)

@@ -92,7 +92,6 @@ public final class TemporaryPostgres: @unchecked Sendable {
                 "port": String(port),
                 // A throwaway cluster never needs crash safety; these make loading data fast.
                 "fsync": "off",
-                "synchronous_commit": "off",
                 "full_page_writes": "off",
             ]
             settings.merge(configuration.settings) { _, caller in caller }

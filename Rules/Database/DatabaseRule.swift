@@ -1,0 +1,23 @@
+import SargableCore
+import SargableSchema
+
+/// A catalogue rule that only a live catalog can answer (index usage, validity, sizes).
+public protocol DatabaseRule: DocumentedRule {
+    static func check(_ schema: SchemaModel) -> [Finding]
+}
+
+public enum DatabaseChecks {
+    public nonisolated(unsafe) static let rules: [any DatabaseRule.Type] = [
+        UnindexedForeignKey.self, DuplicateIndex.self, UnusedIndex.self, InvalidIndex.self, MissingPrimaryKey.self,
+    ]
+
+    /// Every database check on a schema read from a live catalog, in a stable order.
+    public static func run(_ schema: SchemaModel) -> [Finding] {
+        rules.flatMap { $0.check(schema) }
+    }
+}
+
+extension Index {
+    /// `orders_status_idx (status)`, `users_lower_idx ((lower(email)))`.
+    var described: String { "\(name) (\(keys.map(\.description).joined(separator: ", ")))" }
+}

@@ -1,0 +1,35 @@
+import SargableCore
+import SargableSchema
+
+public enum InvalidIndex: DatabaseRule {
+    public static let metadata = RuleMetadata(
+        id: "invalid-index",
+        title: "Invalid index left by a failed CREATE INDEX CONCURRENTLY",
+        severity: .error,
+        category: .database,
+        rationale: """
+        When CREATE INDEX CONCURRENTLY or REINDEX CONCURRENTLY fails (a deadlock, a unique violation, \
+        a cancelled statement) the index stays behind marked invalid: queries never use it, but every \
+        write still maintains it. A unique one still rejects duplicates.
+        """,
+        fix: "Drop it concurrently and create it again (or REINDEX INDEX CONCURRENTLY).",
+        bad: [RuleExample("""
+            -- failed with a unique violation; pg_index.indisvalid = false
+            ↓CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+            """)],
+        good: [RuleExample("""
+            DROP INDEX CONCURRENTLY users_email_key;
+            CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+            """)]
+    )
+
+    public static func check(_ schema: SchemaModel) -> [Finding] {
+        schema.sortedTables.flatMap { table in
+            table.indexes.filter { !$0.isValid }.map { index in
+                Finding(rule: metadata.id, severity: metadata.severity,
+                        message: "index \(index.described) on \(table.name) is invalid: queries cannot use it but writes still maintain it",
+                        help: "drop index concurrently \(index.name), then create it again")
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import SargablePlan
+import SargableSyntax
+
+enum PlanConditions {
+    /// Column names in a plan condition such as `((status = 'pending'::text) AND (o.total_cents > 100))`.
+    /// The condition is a deparsed SQL expression, so libpg_query reads it as `SELECT <condition>`.
+    static func columns(_ condition: String) -> [String] {
+        guard let tree = try? PgQuery.parse("SELECT " + condition), let root = tree.statements.first else { return [] }
+        var names: [String] = []
+        for reference in root.descendants(ofKind: .columnRef) {
+            guard let name = reference[.fields]?.elements.last?[.sval]?.string, !names.contains(name) else { continue }
+            names.append(name)
+        }
+        return names
+    }
+
+    /// `12.3 ms`, `0.04 ms`, `1.2 s`.
+    static func duration(_ milliseconds: Double) -> String {
+        if milliseconds >= 1000 { return "\(((milliseconds / 100).rounded()) / 10) s" }
+        if milliseconds >= 10 { return "\(Int(milliseconds.rounded())) ms" }
+        return "\(((milliseconds * 100).rounded()) / 100) ms"
+    }
+
+    static func count(_ rows: Double) -> String { String(Int(rows.rounded())) }
+}
+
+/// Every plan rule in the catalogue, in the order findings are reported.
+public enum PlanChecks {
+    public nonisolated(unsafe) static let rules: [any PlanRule.Type] = [
+        PlanSeqScanFilter.self, PlanRowMisestimate.self, PlanSortSpill.self, PlanNestedLoopInnerScan.self,
+        PlanHeapFetches.self, PlanHotspot.self,
+    ]
+
+    public static func run(_ plan: ExplainPlan) -> [PlanFinding] {
+        rules.flatMap { $0.check(plan) }
+    }
+}

@@ -1,0 +1,61 @@
+import SargableCore
+import SargablePlan
+
+public enum PlanRowMisestimate: PlanRule {
+    /// PEV2 colours estimate factors above 10, 100 and 1000; Sargable reports from 10× (info) and
+    /// warns from 100×. Below 100 rows either way a wrong estimate rarely changes a join or sort
+    /// strategy, so smaller nodes are left alone.
+    public static let reportFactor = 10.0
+    public static let warningFactor = 100.0
+    public static let minimumRows = 100.0
+
+    public static let metadata = RuleMetadata(
+        id: "plan-row-misestimate",
+        title: "Planner's row estimate far from the actual rows, under a join or sort",
+        severity: .warning,
+        category: .plan,
+        rationale: """
+        The planner picks join methods, join order and sort strategies from its row estimates. When \
+        a node that feeds a join or a sort returns 10× more or fewer rows than estimated, the plan \
+        above it was chosen for a different query: nested loops over thousands of rows, hashes that \
+        spill, sorts sized for a handful of rows. Stale statistics, correlated columns and \
+        expressions without statistics are the usual causes.
+        """,
+        fix: "ANALYZE the table; for correlated columns CREATE STATISTICS (dependencies, ndistinct); for expressions, an expression index or statistics on the expression; raise the column's statistics target for skewed data.",
+        bad: [RuleExample(PlanExamples.rowMisestimateBad, language: .json)],
+        good: [RuleExample(PlanExamples.rowMisestimateGood, language: .json)]
+    )
+
+    public static func check(_ plan: ExplainPlan) -> [PlanFinding] {
+        var findings: [PlanFinding] = []
+        visit(plan.root, parent: nil, grandparent: nil, into: &findings)
+        return findings
+    }
+
+    private static func feedsJoinOrSort(_ parent: PlanNode?, _ grandparent: PlanNode?) -> Bool {
+        func isJoinOrSort(_ node: PlanNode?) -> Bool {
+            guard let type = node?.nodeType else { return false }
+            return type.hasSuffix("Join") || type == "Nested Loop" || type.hasSuffix("Sort")
+        }
+        // A Hash node is the build side of a Hash Join: what feeds the Hash feeds the join.
+        return isJoinOrSort(parent) || (parent?.nodeType == "Hash" && isJoinOrSort(grandparent))
+    }
+
+    private static func visit(_ node: PlanNode, parent: PlanNode?, grandparent: PlanNode?, into findings: inout [PlanFinding]) {
+        if feedsJoinOrSort(parent, grandparent), node.nodeType != "Hash", let actual = node.actualRows, !node.neverExecuted {
+            let planned = node.planRows
+            let factor = max(actual, planned) / max(1, min(actual, planned))
+            if factor >= reportFactor, max(actual, planned) >= minimumRows {
+                let direction = actual > planned ? "under" : "over"
+                let consumer = parent?.nodeType == "Hash" ? (grandparent?.nodeType ?? "join") : (parent?.nodeType ?? "join")
+                findings.append(finding(
+                    node,
+                    "\(node.summary) returned \(PlanConditions.count(actual)) rows per loop but the planner expected \(PlanConditions.count(planned)) (\(direction)estimated \(Int(factor.rounded()))×), feeding a \(consumer)",
+                    help: node.relationName.map { "analyze \($0); if the estimate stays wrong, create statistics on the correlated columns" }
+                        ?? "analyze the tables below this node; if the estimate stays wrong, create statistics on the correlated columns",
+                    severity: factor >= warningFactor ? .warning : .info))
+            }
+        }
+        for child in node.children { visit(child, parent: node, grandparent: parent, into: &findings) }
+    }
+}

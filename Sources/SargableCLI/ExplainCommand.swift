@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import SargableCore
+import SargablePlan
+import SargablePostgres
+import SargableRules
+import SargableSyntax
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Explain statements against a database, safely, and report what is slow in each plan.",
+        discussion: """
+        Without --analyze, statements are only planned (EXPLAIN). With --analyze, SELECTs run as \
+        EXPLAIN (ANALYZE, BUFFERS, SETTINGS) inside BEGIN READ ONLY … ROLLBACK. INSERT, UPDATE, \
+        DELETE and MERGE are only planned unless --analyze-writes is given; then they run inside a \
+        transaction that is always rolled back (sequences and side effects of functions are not). \
+        DDL and utility statements are refused. Statements with $1 parameters use --param values, \
+        or else the generic plan (PREPARE + plan_cache_mode = force_generic_plan).
+
+        Examples:
+          sargable explain --database postgresql://app@localhost/app --analyze queries.sql
+          sargable explain --analyze "SELECT * FROM orders WHERE status = 'pending'"
+          sargable explain --param 42 --format json - < query.sql
+        """
+    )
+
+    @OptionGroup var connection: DatabaseOptions
+
+    @Flag(help: "Run the statements (EXPLAIN ANALYZE): SELECTs in a read-only transaction.")
+    var analyze = false
+
+    @Flag(help: "With --analyze, also run INSERT/UPDATE/DELETE/MERGE inside a transaction that is rolled back.")
+    var analyzeWrites = false
+
+    @Option(help: "Value for $1, $2, … in order (repeat the option); without values $n statements get the generic plan.")
+    var param: [String] = []
+
+    @Option(help: "Cancel a statement that runs longer than this (e.g. 30s, 500ms).")
+    var statementTimeout = Milliseconds(30_000)
+
+    @Option(help: "Cancel a statement that waits longer than this for a lock.")
+    var lockTimeout = Milliseconds(2_000)
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Exit 1 when a finding is at or above this severity: info, warning, error or none.")
+    var failOn = "error"
+
+    @Argument(help: ArgumentHelp("SQL files, directories, - for standard input, or the SQL text itself.", valueName: "sql|file"))
+    var inputs: [String] = []
+
+    func validate() throws {
+        guard !inputs.isEmpty else { throw ValidationError("give SQL text, a file, a directory, or - to read standard input") }
+        guard failOn == "none" || Severity(rawValue: failOn) != nil else {
+            throw ValidationError("--fail-on must be info, warning, error or none")
+        }
+        if analyzeWrites && !analyze { throw ValidationError("--analyze-writes needs --analyze") }
+    }
+
+    func run() throws {
+        let (documents, inputFailures) = readDocuments()
+        var failures = inputFailures
+        let connection = try self.connection.connect()
+        let collector = ExplainCollector(connection: connection, options: ExplainOptions(
+            analyze: analyze, analyzeWrites: analyzeWrites,
+            statementTimeoutMilliseconds: statementTimeout.value, lockTimeoutMilliseconds: lockTimeout.value))
+        if analyzeWrites { Terminal.note(ExplainCollector.sideEffectsNote) }
+        var reports: [ExplainReport] = []
+        for document in documents {
+            for diagnostic in document.diagnostics {
+                Terminal.error(document.locate(diagnostic).description)
+                failures += 1
+            }
+            for statement in LargeStack.run({ document.parse() }) {
+                let position = document.file.position(ofByte: statement.source.range.lowerBound)
+                let location = "\(document.file.path):\(position)"
+                let tree: ParseTree
+                switch statement.result {
+                case .success(let parsed): tree = parsed
+                case .failure(let error):
+                    Terminal.error(document.locate(error, in: statement.source).description)
+                    failures += 1
+                    continue
+                }
+                guard let root = tree.statements.first else { continue }
+                do {
+                    let collected = try collector.explain(statement.source.text, root: root,
+                                                          parameters: param.isEmpty ? nil : param)
+                    let findings = PlanChecks.run(collected.plan)
+                    let report = ExplainReport(file: document.file.path, line: position.line, column: position.column,
+                                               statement: statement.source.text, collected: collected, findings: findings)
+                    reports.append(report)
+                    if format == .text { print(ExplainTextRenderer.render(report)) }
+                } catch {
+                    Terminal.error("\(location): \(error.description)")
+                    failures += 1
+                    // A broken connection fails every statement after it: stop at the first.
+                    if error.underlying?.kind == .connectionLost || connection.isBroken { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+                }
+            }
+        }
+        if format == .json { print(JSONText.encode(reports)) }
+        if failures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+        if let threshold = Severity(rawValue: failOn),
+           reports.contains(where: { $0.findings.contains { $0.finding.severity >= threshold } }) {
+            throw ExitCode(SargableExitCode.findings.rawValue)
+        }
+    }
+
+    /// Inputs are files, directories or `-`; an argument that names no file and contains a space
+    /// is the SQL itself.
+    private func readDocuments() -> (documents: [SQLDocument], failures: Int) {
+        var documents: [SQLDocument] = []
+        var paths: [String] = []
+        for input in inputs {
+            if input != "-" && !FileManager.default.fileExists(atPath: input) && input.contains(where: \.isWhitespace) {
+                documents.append(SQLDocument(path: "<argument>", text: input))
+            } else {
+                paths.append(input)
+            }
+        }
+        guard !paths.isEmpty else { return (documents, 0) }
+        var options = SQLInputOptions()
+        options.paths = paths
+        let (read, failures) = options.documents()
+        return (documents + read, failures)
+    }
+}
+
+/// One statement's result as `explain` reports it (the JSON output is an array of these).
+struct ExplainReport: Encodable {
+    var file: String
+    var line: Int
+    var column: Int
+    var statement: String
+    var collected: CollectedPlan
+    var findings: [PlanFinding]
+
+    enum CodingKeys: String, CodingKey { case file, line, column, statement, executed, parameters, notes, plan, findings }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(file, forKey: .file)
+        try container.encode(line, forKey: .line)
+        try container.encode(column, forKey: .column)
+        try container.encode(statement, forKey: .statement)
+        try container.encode(collected.executed, forKey: .executed)
+        try container.encode(collected.parameters, forKey: .parameters)
+        try container.encode(collected.notes, forKey: .notes)
+        try container.encode(collected.plan, forKey: .plan)
+        try container.encode(findings, forKey: .findings)
+    }
+}

@@ -1,0 +1,65 @@
+import SargableCore
+import SargablePlan
+
+/// The plan tree as text: one line per node with its exclusive share of the execution time, and
+/// the findings under the node they concern.
+enum ExplainTextRenderer {
+    static func render(_ report: ExplainReport) -> String {
+        let plan = report.collected.plan
+        var lines: [String] = []
+        let how = report.collected.executed ? "executed (EXPLAIN ANALYZE), rolled back" : "planned only (EXPLAIN)"
+        lines.append("-- \(report.file):\(report.line):\(report.column): \(how)")
+        let findingsByNode = Dictionary(grouping: report.findings, by: \.nodeID)
+        render(plan.root, plan: plan, prefix: "", childPrefix: "", findings: findingsByNode, into: &lines)
+        var timing: [String] = []
+        if let planning = plan.planningTime { timing.append("planning \(milliseconds(planning))") }
+        if let execution = plan.executionTime { timing.append("execution \(milliseconds(execution))") }
+        if !timing.isEmpty { lines.append(timing.joined(separator: ", ")) }
+        for note in report.collected.notes { lines.append("note: \(note)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func render(_ node: PlanNode, plan: ExplainPlan, prefix: String, childPrefix: String,
+                               findings: [Int: [PlanFinding]], into lines: inout [String]) {
+        var line = prefix + node.summary
+        line += "  (cost=\(number(node.startupCost))..\(number(node.totalCost)) rows=\(Int(node.planRows)))"
+        if node.neverExecuted {
+            line += " (never executed)"
+        } else if let total = node.actualTotalTime, let rows = node.actualRows {
+            line += " (actual \(milliseconds(total)) rows=\(Int(rows)) loops=\(Int(node.actualLoops ?? 1)))"
+            if let exclusive = node.exclusiveTime, let totalTime = plan.totalTime, totalTime > 0 {
+                line += "  \(Int((exclusive / totalTime * 100).rounded()))%"
+            }
+        }
+        lines.append(line)
+        let detailPrefix = childPrefix + (node.children.isEmpty ? "   " : "│  ")
+        for (label, value) in [("Filter", node.filter), ("Index Cond", node.indexCond), ("Hash Cond", node.hashCond),
+                               ("Join Filter", node.joinFilter), ("Merge Cond", node.mergeCond)] {
+            guard let value else { continue }
+            lines.append(detailPrefix + "\(label): \(value)")
+        }
+        if let removed = node.rowsRemovedByFilter { lines.append(detailPrefix + "Rows Removed by Filter: \(Int(removed))") }
+        if let method = node.sortMethod {
+            lines.append(detailPrefix + "Sort Method: \(method)\(node.sortSpaceUsed.map { " \(node.sortSpaceType ?? ""): \($0)kB" } ?? "")")
+        }
+        if let fetches = node.heapFetches { lines.append(detailPrefix + "Heap Fetches: \(Int(fetches))") }
+        for planFinding in findings[node.id] ?? [] {
+            let finding = planFinding.finding
+            lines.append(detailPrefix + "\(finding.severity.rawValue)[\(finding.rule)]: \(finding.message)")
+            lines.append(detailPrefix + "  help: \(finding.help)")
+        }
+        for (offset, child) in node.children.enumerated() {
+            let last = offset == node.children.count - 1
+            render(child, plan: plan, prefix: childPrefix + (last ? "└─ " : "├─ "),
+                   childPrefix: childPrefix + (last ? "   " : "│  "), findings: findings, into: &lines)
+        }
+    }
+
+    static func milliseconds(_ value: Double) -> String {
+        value >= 100 ? "\(Int(value.rounded())) ms" : "\((value * 1000).rounded() / 1000) ms"
+    }
+
+    private static func number(_ value: Double) -> String {
+        value == value.rounded() ? "\(Int(value)).00" : "\((value * 100).rounded() / 100)"
+    }
+}

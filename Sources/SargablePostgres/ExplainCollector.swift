@@ -1,0 +1,189 @@
+import Foundation
+import SargablePlan
+import SargableSyntax
+
+/// What kind of statement is being explained, decided from libpg_query's parse tree.
+public enum StatementClass: Sendable, Equatable {
+    /// A SELECT (or VALUES/TABLE) that changes nothing: ANALYZE runs inside `BEGIN READ ONLY`.
+    case read
+    /// INSERT, UPDATE, DELETE, MERGE, or a SELECT with a data-modifying WITH.
+    case write
+    /// DDL and every other utility statement: never explained.
+    case refused(String)
+
+    /// Classifies one parsed statement. `text` is its source, used only to name the refused command.
+    public static func of(_ root: Node, text: String) -> StatementClass {
+        switch root.kind {
+        case .selectStmt:
+            if root[.intoClause] != nil { return .refused("SELECT INTO") }
+            let modifies = [NodeKind.insertStmt, .updateStmt, .deleteStmt, .mergeStmt]
+                .contains { !root.descendants(ofKind: $0).isEmpty }
+            return modifies ? .write : .read
+        case .insertStmt, .updateStmt, .deleteStmt, .mergeStmt:
+            return .write
+        default:
+            return .refused(commandName(text))
+        }
+    }
+
+    /// The first words of a statement (`DROP TABLE`, `TRUNCATE`) for messages.
+    static func commandName(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        let words = ((try? PgQuery.scan(text)) ?? []).filter { !$0.isComment }.prefix(2).map { token in
+            String(decoding: bytes[token.range.clamped(to: 0 ..< bytes.count)], as: UTF8.self).uppercased()
+        }
+        guard let first = words.first else { return "this statement" }
+        // Two words name the command better for CREATE/DROP/ALTER (`DROP TABLE`).
+        if ["CREATE", "DROP", "ALTER"].contains(first), words.count > 1 { return "\(first) \(words[1])" }
+        return first
+    }
+}
+
+/// How the parameters of a `$1` statement were handled.
+public enum ParameterHandling: String, Sendable, Codable {
+    /// The statement has no parameters.
+    case none
+    /// Explained with the values given (`--param`, a log's DETAIL line): a custom plan.
+    case values
+    /// No values: PREPARE, `plan_cache_mode = force_generic_plan`, EXPLAIN EXECUTE with NULLs.
+    /// The generic plan is what the server uses for a prepared statement after five executions.
+    case genericPlan = "generic-plan"
+}
+
+/// One statement's plan and how it was obtained.
+public struct CollectedPlan: Sendable, Codable {
+    public var plan: ExplainPlan
+    /// True when the statement really ran (EXPLAIN ANALYZE).
+    public var executed: Bool
+    public var parameters: ParameterHandling
+    /// Notes for the reader: rolled back, generic plan, side effects.
+    public var notes: [String]
+}
+
+public struct ExplainOptions: Sendable {
+    /// Run the statement (EXPLAIN ANALYZE) when it is safe: SELECTs only, unless `analyzeWrites`.
+    public var analyze: Bool
+    /// Also run INSERT/UPDATE/DELETE/MERGE, inside a transaction that is always rolled back.
+    public var analyzeWrites: Bool
+    public var statementTimeoutMilliseconds: Int
+    public var lockTimeoutMilliseconds: Int
+
+    public init(analyze: Bool = false, analyzeWrites: Bool = false,
+                statementTimeoutMilliseconds: Int = 30_000, lockTimeoutMilliseconds: Int = 2_000) {
+        self.analyze = analyze
+        self.analyzeWrites = analyzeWrites
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+    }
+}
+
+/// Why a statement was not explained.
+public struct ExplainError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public let underlying: PostgresError?
+    init(_ description: String, underlying: PostgresError? = nil) {
+        self.description = description
+        self.underlying = underlying
+    }
+}
+
+/// Collects plans without ever changing the user's data: reads run in a read-only transaction,
+/// writes are only planned unless asked, and then rolled back; DDL and utility statements are
+/// refused before anything is sent to the server.
+public struct ExplainCollector {
+    public let connection: Connection
+    public let options: ExplainOptions
+
+    public init(connection: Connection, options: ExplainOptions = ExplainOptions()) {
+        self.connection = connection
+        self.options = options
+    }
+
+    public static let sideEffectsNote =
+        "the statement ran inside a transaction that was rolled back; sequences (nextval) and side effects of functions are not rolled back"
+
+    /// Explains one statement (its text and parse tree). `parameters` are values for `$1…`; when
+    /// the statement has parameters and none are given, the generic plan is explained.
+    public func explain(_ sql: String, root: Node, parameters: [String?]? = nil) throws(ExplainError) -> CollectedPlan {
+        let statementClass = StatementClass.of(root, text: sql)
+        let analyze: Bool
+        switch statementClass {
+        case .refused(let command):
+            throw ExplainError("\(command) is not explained: only SELECT, INSERT, UPDATE, DELETE and MERGE are (DDL and utility statements are refused)")
+        case .read:
+            analyze = options.analyze
+        case .write:
+            analyze = options.analyze && options.analyzeWrites
+        }
+        let parameterCount = root.descendants(ofKind: .paramRef).compactMap { $0[.number]?.int }.max() ?? 0
+        var notes: [String] = []
+        if statementClass == .write && options.analyze && !options.analyzeWrites {
+            notes.append("not executed: writes are only planned unless --analyze-writes is given")
+        }
+        let handling: ParameterHandling
+        if parameterCount == 0 {
+            handling = .none
+        } else if let parameters {
+            guard parameters.count >= parameterCount else {
+                throw ExplainError("the statement uses $\(parameterCount) but \(parameters.count) parameter value(s) were given")
+            }
+            handling = .values
+        } else {
+            handling = .genericPlan
+            let names = parameterCount == 1 ? "$1" : "$1…$\(parameterCount)"
+            notes.append("generic plan: no values for \(names), so the plan the server uses for a prepared statement was explained (not executed)")
+        }
+        let runs = analyze && handling != .genericPlan
+        if runs && statementClass == .write { notes.append(Self.sideEffectsNote) }
+
+        var explainOptions = runs ? ["ANALYZE", "BUFFERS", "SETTINGS", "FORMAT JSON"] : ["SETTINGS", "FORMAT JSON"]
+        if !runs { explainOptions.insert("COSTS", at: 0) }
+        let explain = "EXPLAIN (\(explainOptions.joined(separator: ", "))) "
+        // Reads and plans that do not run get a read-only transaction: the server itself refuses
+        // any write. Only --analyze-writes opens a read-write one, and it is always rolled back.
+        let readOnly = !(runs && statementClass == .write)
+        let prepared = "sargable_explain_\(UInt32.random(in: 0 ... .max))"
+        do throws(PostgresError) {
+            try connection.execute("BEGIN" + (readOnly ? " READ ONLY" : ""))
+            defer { _ = try? connection.execute("ROLLBACK") }
+            try connection.execute("SET LOCAL statement_timeout = \(options.statementTimeoutMilliseconds); "
+                + "SET LOCAL lock_timeout = \(options.lockTimeoutMilliseconds)")
+            let result: QueryResult
+            switch handling {
+            case .none:
+                result = try connection.query(explain + sql)
+            case .values:
+                result = try connection.query(explain + sql, Array(parameters?.prefix(parameterCount) ?? []))
+            case .genericPlan:
+                try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                try connection.execute("PREPARE \(prepared) AS \(sql)")
+                defer { _ = try? connection.execute("DEALLOCATE \(prepared)") }
+                let nulls = Array(repeating: "NULL", count: parameterCount).joined(separator: ", ")
+                result = try connection.query(explain + "EXECUTE \(prepared)(\(nulls))")
+            }
+            guard let json = result.rows.first?.fields.first ?? nil else {
+                throw PostgresError(kind: .server, message: "EXPLAIN returned no plan")
+            }
+            let plan: ExplainPlan
+            do {
+                plan = try ExplainPlan.decode(json)
+            } catch {
+                throw PostgresError(kind: .server, message: "cannot read the plan: \(error)")
+            }
+            return CollectedPlan(plan: plan, executed: runs, parameters: handling, notes: notes)
+        } catch {
+            throw ExplainError(describe(error), underlying: error)
+        }
+    }
+
+    private func describe(_ error: PostgresError) -> String {
+        switch error.kind {
+        case .timeout where error.sqlState == .lockNotAvailable:
+            return "statement waited longer than lock_timeout (\(options.lockTimeoutMilliseconds) ms) for a lock and was cancelled"
+        case .timeout:
+            return "statement ran longer than statement_timeout (\(options.statementTimeoutMilliseconds) ms) and was cancelled"
+        default:
+            return error.description
+        }
+    }
+}
