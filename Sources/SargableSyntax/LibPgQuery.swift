@@ -99,15 +99,18 @@ public enum PgQuery {
     ) throws(SyntaxError) -> T {
         // Result keeps the error typed across `withCString`, which only rethrows untyped errors.
         func call(_ sql: String) -> Result<T, SyntaxError> {
-            sql.withCString { pointer in Result { () throws(SyntaxError) -> T in try body(pointer) } }
+            sql.withCString { pointer in
+                // A NUL byte would silently end the C string early.
+                guard strlen(pointer) == length else {
+                    return .failure(SyntaxError(message: "statement contains a NUL byte; not parsed", cursorPosition: 1))
+                }
+                return Result { () throws(SyntaxError) -> T in try body(pointer) }
+            }
         }
         let length = sql.utf8.count
         guard length <= SyntaxLimits.maxStatementBytes else {
             throw SyntaxError(message: "statement of \(length) bytes exceeds the \(SyntaxLimits.maxStatementBytes)-byte limit; not parsed",
                               cursorPosition: 1)
-        }
-        if sql.utf8.contains(0) {
-            throw SyntaxError(message: "statement contains a NUL byte; not parsed", cursorPosition: 1)
         }
         let needed = length * SyntaxLimits.stackBytesPerInputByte + (256 << 10)
         if needed > LargeStack.availableStackBytes() {
