@@ -55,6 +55,7 @@ let package = Package(
                           path: "Benchmarks/FrontEndBenchmark"),
 
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
-        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI"]),
+        // Runs the built `sargable` executable as users do, so it depends on it.
+        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
     ]
 )
