@@ -57,5 +57,6 @@ let package = Package(
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
+        .testTarget(name: "SargablePostgresTests", dependencies: ["SargablePostgres", "SargableSchema"]),
     ]
 )
