@@ -1,0 +1,193 @@
+import SargableCore
+import SargableSchema
+import SargableSyntax
+
+/// A statement that could not be read: a syntax error or a problem with the file's text.
+public struct LintError: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+}
+
+/// What one lint run found.
+public struct LintReport: Sendable {
+    /// In file order (as linted: sorted by path), then by position.
+    public var findings: [Finding] = []
+    public var errors: [LintError] = []
+    public var files = 0
+    public var statements = 0
+    /// The documents linted, for reporters that draw code frames.
+    public var documents: [SQLDocument] = []
+    /// The schema after replaying every file.
+    public var schema = SchemaModel()
+
+    public func maximumSeverity() -> Severity? { findings.map(\.severity).max() }
+
+    /// True when some finding is at or above `threshold`.
+    public func fails(at threshold: Severity) -> Bool { findings.contains { $0.severity >= threshold } }
+}
+
+/// Lints SQL documents: replays their DDL into a schema model, runs every enabled rule on every
+/// statement, applies configuration and suppression comments.
+///
+/// Files are parsed in parallel; the DDL replay runs once in path order to give each file the
+/// schema as it stood before it; then each file's rules run in parallel, replaying the file's own
+/// DDL as they go, so every statement sees the schema "so far".
+public struct Linter: Sendable {
+    public static let unusedSuppressionRule = "unused-suppression"
+
+    public let rules: [any SQLRule.Type]
+    public let configuration: Configuration
+    /// The schema the replay starts from: empty, or read from a live database.
+    public let baseSchema: SchemaModel
+
+    public init(rules: [any SQLRule.Type], configuration: Configuration = Configuration(),
+                baseSchema: SchemaModel = SchemaModel()) {
+        self.rules = rules
+        self.configuration = configuration
+        self.baseSchema = baseSchema
+    }
+
+    private struct FileResult: Sendable {
+        var findings: [Finding] = []
+        var deferred: [DeferredFinding] = []
+        var errors: [LintError] = []
+    }
+
+    /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
+    public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = []) -> LintReport {
+        let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
+        let all = schemaDocuments + linted
+        let parsed = LargeStack.parallelMap(all) { $0.parse() }
+
+        // One sequential pass over the DDL: the schema before each linted file.
+        var replay = SchemaReplay(base: baseSchema)
+        var schemaBefore: [SchemaModel] = []
+        for (position, statements) in parsed.enumerated() {
+            if position >= schemaDocuments.count { schemaBefore.append(replay.schema) }
+            replay.beginFile()
+            for statement in statements { if let root = statement.root { replay.apply(root) } }
+        }
+        let finalSchema = replay.schema
+
+        let work = (0 ..< linted.count).map { (linted[$0], parsed[schemaDocuments.count + $0], schemaBefore[$0]) }
+        let results = LargeStack.parallelMap(work) { item in lintFile(item.0, parsed: item.1, schema: item.2) }
+
+        var report = LintReport()
+        report.files = linted.count
+        report.statements = linted.reduce(0) { $0 + $1.statements.count }
+        report.documents = linted
+        report.schema = finalSchema
+        for document in schemaDocuments {
+            report.errors.append(contentsOf: errors(in: document, parsed: nil))
+        }
+        for (document, result) in zip(linted, results) {
+            var findings = result.findings
+            for deferred in result.deferred {
+                guard let text = deferred.decide(finalSchema) else { continue }
+                findings.append(finding(deferred.rule, text, in: document, range: deferred.byteRange))
+            }
+            report.findings.append(contentsOf: applySuppressions(findings, in: document).sorted(by: Self.order))
+            report.errors.append(contentsOf: result.errors)
+        }
+        return report
+    }
+
+    private static func order(_ lhs: Finding, _ rhs: Finding) -> Bool {
+        let left = lhs.span?.byteRange.lowerBound ?? 0, right = rhs.span?.byteRange.lowerBound ?? 0
+        return left != right ? left < right : lhs.rule < rhs.rule
+    }
+
+    private var postgresVersion: Int {
+        configuration.postgresVersion ?? baseSchema.serverVersion ?? Configuration.defaultPostgresVersion
+    }
+
+    private func lintFile(_ document: SQLDocument, parsed: [ParsedStatement], schema: SchemaModel) -> FileResult {
+        var result = FileResult()
+        result.errors = errors(in: document, parsed: parsed)
+        let enabled = rules.filter { configuration.isEnabled($0.metadata.id) }
+        var replay = SchemaReplay(base: schema)
+        for statement in parsed {
+            guard let root = statement.root else { continue }
+            let context = RuleContext(root: root, statement: statement.source, document: document, schema: replay.schema,
+                                      newTables: replay.newTables, postgresVersion: postgresVersion)
+            for rule in enabled {
+                context.ruleID = rule.metadata.id
+                context.optionValues = options(for: rule)
+                rule.check(context)
+            }
+            for report in context.reported {
+                result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
+            }
+            result.deferred.append(contentsOf: context.deferred)
+            replay.apply(root)
+        }
+        return result
+    }
+
+    private func options(for rule: any SQLRule.Type) -> [String: RuleOption.Value] {
+        var values: [String: RuleOption.Value] = [:]
+        for option in rule.options { values[option.name] = option.defaultValue }
+        for (name, value) in configuration.options[rule.metadata.id] ?? [:] { values[name] = value }
+        return values
+    }
+
+    private func errors(in document: SQLDocument, parsed: [ParsedStatement]?) -> [LintError] {
+        var located = document.diagnostics.map { document.locate($0) }
+        for statement in parsed ?? document.parse() {
+            if let error = statement.error { located.append(document.locate(error, in: statement.source)) }
+        }
+        return located.sorted { $0.byteOffset < $1.byteOffset }.map {
+            LintError(file: $0.path, line: $0.position.line, column: $0.position.column, message: $0.message)
+        }
+    }
+
+    private func defaultSeverity(of rule: String) -> Severity {
+        rules.first { $0.metadata.id == rule }?.metadata.severity ?? .warning
+    }
+
+    private func finding(_ rule: String, _ text: FindingText, in document: SQLDocument, range: Range<Int>) -> Finding {
+        Finding(rule: rule, severity: configuration.severity(of: rule, default: defaultSeverity(of: rule)),
+                message: text.message, help: text.help, file: document.file.path,
+                span: document.file.span(of: range), replacement: text.replacement)
+    }
+
+    /// Drops suppressed findings and reports suppressions that silenced nothing.
+    private func applySuppressions(_ findings: [Finding], in document: SQLDocument) -> [Finding] {
+        let suppressions = Suppression.all(in: document)
+        guard !suppressions.isEmpty else { return findings }
+        var used = Array(repeating: Set<String>(), count: suppressions.count)
+        var kept: [Finding] = []
+        for finding in findings {
+            let offset = finding.span?.byteRange.lowerBound ?? 0
+            var silenced = false
+            for (index, suppression) in suppressions.enumerated()
+            where suppression.rules.contains(finding.rule) && suppression.covers(offset) {
+                used[index].insert(finding.rule)
+                silenced = true
+            }
+            if !silenced { kept.append(finding) }
+        }
+        let knownRules = Set(rules.map { $0.metadata.id })
+        guard configuration.isEnabled(Self.unusedSuppressionRule), knownRules.contains(Self.unusedSuppressionRule) else {
+            return kept
+        }
+        for (index, suppression) in suppressions.enumerated() {
+            for rule in suppression.rules where !used[index].contains(rule) {
+                let text: FindingText
+                if !knownRules.contains(rule) {
+                    text = FindingText(message: "suppression names unknown rule '\(rule)'",
+                                       help: "use a rule id from `sargable rules`")
+                } else if !configuration.isEnabled(rule) {
+                    continue  // the configuration turned the rule off; the comment is not wrong
+                } else {
+                    text = FindingText(message: "suppression of \(rule) silenced nothing",
+                                       help: "remove `\(rule)` from the sargable-ignore comment")
+                }
+                kept.append(finding(Self.unusedSuppressionRule, text, in: document, range: suppression.commentRange))
+            }
+        }
+        return kept
+    }
+}

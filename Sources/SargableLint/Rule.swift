@@ -1,0 +1,187 @@
+import SargableCore
+import SargableSchema
+import SargableSyntax
+
+/// A rule over SQL statements. One type per rule in `Rules/<Category>/<RuleName>.swift`, holding its
+/// documentation (`DocumentedRule.metadata`) beside its check.
+public protocol SQLRule: DocumentedRule, Sendable {
+    /// Options this rule reads from the configuration (`rules: {offset-pagination: {threshold: 500}}`).
+    static var options: [RuleOption] { get }
+    /// Called for every statement that parsed; reports through `context.report(…)`.
+    static func check(_ context: RuleContext)
+}
+
+extension SQLRule {
+    public static var options: [RuleOption] { [] }
+}
+
+/// An option a rule accepts, with its default (documented in the catalogue).
+public struct RuleOption: Sendable, Hashable {
+    public enum Value: Sendable, Hashable, CustomStringConvertible {
+        case integer(Int)
+        case string(String)
+        case boolean(Bool)
+
+        public var description: String {
+            switch self {
+            case .integer(let value): String(value)
+            case .string(let value): value
+            case .boolean(let value): String(value)
+            }
+        }
+    }
+
+    public var name: String
+    public var defaultValue: Value
+    public var summary: String
+
+    public init(_ name: String, default defaultValue: Value, _ summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+}
+
+/// What a finding says, before the engine places it in a file and applies configuration.
+public struct FindingText: Sendable {
+    public var message: String
+    public var help: String
+    public var replacement: String?
+
+    public init(message: String, help: String, replacement: String? = nil) {
+        self.message = message
+        self.help = help
+        self.replacement = replacement
+    }
+}
+
+/// A finding that can only be decided once every file has been replayed (a foreign key's index may
+/// come in a later migration). `decide` sees the final schema model.
+public struct DeferredFinding: Sendable {
+    public var rule: String
+    public var byteRange: Range<Int>
+    public var decide: @Sendable (SchemaModel) -> FindingText?
+}
+
+/// Everything a rule sees about one statement.
+public final class RuleContext {
+    /// The statement's root node (`SelectStmt`, `CreateStmt`, …).
+    public let root: Node
+    public let statement: StatementSource
+    public let document: SQLDocument
+    /// The schema replayed from every DDL statement before this one (and the base schema).
+    public let schema: SchemaModel
+    /// Tables created earlier in this file: new and empty, so locks and rewrites on them are harmless.
+    public let newTables: Set<RelationName>
+    /// Target PostgreSQL major version (configuration, live server, or 15).
+    public let postgresVersion: Int
+    var ruleID = ""
+    var optionValues: [String: RuleOption.Value] = [:]
+    private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
+    private(set) var deferred: [DeferredFinding] = []
+    private var nodesByKind: [NodeKind: [Node]]?
+
+    init(root: Node, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
+         newTables: Set<RelationName>, postgresVersion: Int) {
+        self.root = root
+        self.statement = statement
+        self.document = document
+        self.schema = schema
+        self.newTables = newTables
+        self.postgresVersion = postgresVersion
+    }
+
+    /// Every node of `kind` in the statement, in pre-order. One walk per statement serves all rules.
+    public func nodes(_ kind: NodeKind) -> [Node] {
+        if nodesByKind == nil {
+            var index: [NodeKind: [Node]] = [:]
+            root.walk { node in
+                if let kind = node.kind { index[kind, default: []].append(node) }
+                return .visitChildren
+            }
+            nodesByKind = index
+        }
+        return nodesByKind?[kind] ?? []
+    }
+
+    /// True when the table was created earlier in this file (so it is new and empty).
+    public func isNewTable(_ name: RelationName) -> Bool { newTables.contains(name) }
+
+    public func option(_ name: String) -> RuleOption.Value? { optionValues[name] }
+
+    public func integerOption(_ name: String) -> Int? {
+        if case .integer(let value)? = optionValues[name] { return value }
+        return nil
+    }
+
+    /// Reports at a node: the caret goes under the token at its location (or its first located child).
+    public func report(_ node: Node, _ text: FindingText) {
+        guard let offset = (node.location ?? node.firstLocation).map({ $0 + statement.range.lowerBound }) else {
+            reportAtStatement(text)
+            return
+        }
+        report(byteOffset: offset, text)
+    }
+
+    /// Reports at the statement's first token (`ALTER`, `UPDATE`).
+    public func reportAtStatement(_ text: FindingText) {
+        report(byteOffset: statement.range.lowerBound, text)
+    }
+
+    public func report(byteOffset: Int, _ text: FindingText) {
+        let length = document.tokenLength(at: byteOffset)
+        reported.append((ruleID, byteOffset ..< byteOffset + length, text))
+    }
+
+    /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
+    public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
+        let offset = (node.location ?? node.firstLocation).map { $0 + statement.range.lowerBound } ?? statement.range.lowerBound
+        deferred.append(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + document.tokenLength(at: offset),
+                                        decide: decide))
+    }
+
+    /// The table a column reference belongs to, given the statement's FROM items.
+    public func table(of column: Node, in scope: FromScope) -> Table? {
+        guard let reference = column.columnReference else { return nil }
+        if let qualifier = reference.qualifier {
+            return scope.relation(forAlias: qualifier).flatMap(schema.table)
+        }
+        let candidates = scope.relations.compactMap(schema.table)
+        if candidates.count == 1, candidates[0].columns.isEmpty { return candidates[0] }
+        return candidates.first { $0.column(named: reference.column) != nil }
+            ?? (scope.relations.count == 1 ? scope.relations.first.flatMap(schema.table) : nil)
+    }
+}
+
+/// The relations a SELECT/UPDATE/DELETE reads, by the name or alias its columns use.
+public struct FromScope: Sendable {
+    public private(set) var aliases: [String: RelationName] = [:]
+    public private(set) var relations: [RelationName] = []
+
+    /// The FROM items of a SelectStmt (or the target and USING/FROM of UPDATE/DELETE).
+    public init(_ statement: Node) {
+        var items: [Node] = []
+        if let relation = statement[.relation] { items.append(relation) }
+        items.append(contentsOf: statement[.fromClause]?.elements ?? [])
+        items.append(contentsOf: statement[.usingClause]?.elements ?? [])
+        for item in items { add(item) }
+    }
+
+    private mutating func add(_ item: Node) {
+        item.walk { node in
+            switch node.kind {
+            case .rangeSubselect, .rangeFunction, .subLink: return .skipChildren
+            case .rangeVar, nil:
+                guard node.kind == .rangeVar || node[.relname] != nil, let name = node.relationName else {
+                    return .visitChildren
+                }
+                relations.append(name)
+                aliases[node[.alias, .aliasname]?.string ?? name.name] = name
+                return .skipChildren
+            default: return .visitChildren
+            }
+        }
+    }
+
+    public func relation(forAlias alias: String) -> RelationName? { aliases[alias] }
+}
