@@ -39,7 +39,10 @@ public enum ExpressionText {
         case .coalesceExpr:
             return "coalesce(\((node[.args]?.elements ?? []).map { inner($0) }.joined(separator: ", ")))"
         case .typeCast:
-            return "(\(inner(node[.arg])))::\(node[.typeName].map(TypeText.of) ?? "?")"
+            let type = node[.typeName].map(TypeText.of) ?? "?"
+            let argument = inner(node[.arg])
+            let isSimple = [.columnRef, .aConst, .paramRef].contains(node[.arg]?.kind)
+            return isSimple ? "\(argument)::\(type)" : "(\(argument))::\(type)"
         case .aExpr:
             let op = node.operatorName ?? "?"
             guard let left = node[.lexpr] else { return "\(op) \(inner(node[.rexpr]))" }

@@ -114,13 +114,20 @@ public final class RuleContext {
         return nil
     }
 
-    /// Reports at a node: the caret goes under the token at its location (or its first located child).
+    /// Reports at a node: the caret goes under the node's first token (`created_at` in
+    /// `created_at::date`, whose own location is the `::`).
     public func report(_ node: Node, _ text: FindingText) {
-        guard let offset = (node.location ?? node.firstLocation).map({ $0 + statement.range.lowerBound }) else {
-            reportAtStatement(text)
-            return
+        report(byteOffset: startOffset(of: node), text)
+    }
+
+    /// File offset of the earliest location in the node's subtree; the statement start when none.
+    public func startOffset(of node: Node) -> Int {
+        var earliest: Int?
+        node.walk { child in
+            if let location = child.location, earliest.map({ location < $0 }) ?? true { earliest = location }
+            return .visitChildren
         }
-        report(byteOffset: offset, text)
+        return earliest.map { $0 + statement.range.lowerBound } ?? statement.range.lowerBound
     }
 
     /// Reports at the statement's first token (`ALTER`, `UPDATE`).
@@ -135,7 +142,7 @@ public final class RuleContext {
 
     /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
     public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
-        let offset = (node.location ?? node.firstLocation).map { $0 + statement.range.lowerBound } ?? statement.range.lowerBound
+        let offset = startOffset(of: node)
         deferred.append(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + document.tokenLength(at: offset),
                                         decide: decide))
     }
