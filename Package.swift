@@ -56,5 +56,8 @@ let package = Package(
 
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI"]),
+        .testTarget(name: "SargableLintTests", dependencies: [
+            "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
+        ]),
     ]
 )

@@ -83,6 +83,8 @@ public enum NonSargablePredicate: SQLRule {
         let candidates = table.map { [$0] } ?? context.schema.sortedTables
         if candidates.contains(where: { hasExpressionIndex(text, on: $0) }) { return }
         let tableName = table?.name.description ?? scope.relations.first?.description ?? "the table"
+        // CREATE INDEX takes a function call as a key as is; other expressions need parentheses.
+        let key = expression.kind == .funcCall ? text : "(\(text))"
         let columnText = table.map { "\($0.name).\(name)" } ?? name
         let help: String
         switch expression.functionName ?? (expression.kind == .typeCast ? "cast" : expression.kind == .coalesceExpr ? "coalesce" : "arithmetic") {
@@ -91,9 +93,9 @@ public enum NonSargablePredicate: SQLRule {
         case "arithmetic":
             help = "move the arithmetic to the other side of the comparison so \(name) stands alone"
         case "coalesce":
-            help = "spell out the null case: (\(name) = $1 or \(name) is null), or create index concurrently on \(tableName) ((\(text)))"
+            help = "spell out the null case: (\(name) = $1 or \(name) is null), or create index concurrently on \(tableName) (\(key))"
         default:
-            help = "create index concurrently on \(tableName) ((\(text))), or compare the stored value directly"
+            help = "create index concurrently on \(tableName) (\(key)), or compare the stored value directly"
         }
         context.report(expression, FindingText(
             message: "\(text) hides \(columnText) from its index: the comparison cannot use an index on the column",

@@ -79,8 +79,8 @@ public struct Linter: Sendable {
         report.statements = linted.reduce(0) { $0 + $1.statements.count }
         report.documents = linted
         report.schema = finalSchema
-        for document in schemaDocuments {
-            report.errors.append(contentsOf: errors(in: document, parsed: nil))
+        for (document, statements) in zip(schemaDocuments, parsed) {
+            report.errors.append(contentsOf: errors(in: document, parsed: statements))
         }
         for (document, result) in zip(linted, results) {
             var findings = result.findings
@@ -133,9 +133,9 @@ public struct Linter: Sendable {
         return values
     }
 
-    private func errors(in document: SQLDocument, parsed: [ParsedStatement]?) -> [LintError] {
+    private func errors(in document: SQLDocument, parsed: [ParsedStatement]) -> [LintError] {
         var located = document.diagnostics.map { document.locate($0) }
-        for statement in parsed ?? document.parse() {
+        for statement in parsed {
             if let error = statement.error { located.append(document.locate(error, in: statement.source)) }
         }
         return located.sorted { $0.byteOffset < $1.byteOffset }.map {
