@@ -33,9 +33,9 @@ public enum AddForeignKeyValidating: SQLRule {
             let kind = constraint[.contype]?.string
             guard kind == "CONSTR_FOREIGN" || kind == "CONSTR_CHECK" else { continue }
             let what = kind == "CONSTR_FOREIGN" ? "foreign key" : "check constraint"
-            let lock = kind == "CONSTR_FOREIGN" ? "share row exclusive" : "access exclusive"
+            let lock = kind == "CONSTR_FOREIGN" ? "a share row exclusive" : "an access exclusive"
             context.report(constraint, FindingText(
-                message: "adding \(what) \(constraint[.conname]?.string.map { "\($0) " } ?? "")on \(alter.table) scans every row under a \(lock) lock",
+                message: "adding \(what) \(constraint[.conname]?.string.map { "\($0) " } ?? "")on \(alter.table) scans every row under \(lock) lock",
                 help: "add it not valid, then validate constraint in a separate transaction"))
         }
     }

@@ -47,9 +47,9 @@ public enum IndexNotConcurrent: SQLRule {
             }
             let tables = names.compactMap { context.schema.index(named: $0)?.table }
             if !tables.isEmpty, tables.allSatisfy(context.isNewTable) { return }
-            let on = tables.first.map { " on \($0)" } ?? ""
+            let table = tables.first?.description ?? "its table"
             context.reportAtStatement(FindingText(
-                message: "drop index without concurrently locks its table\(on) against reads and writes",
+                message: "drop index without concurrently locks \(table) against reads and writes",
                 help: "drop index concurrently (outside a transaction block)"))
         case .reindexStmt:
             let concurrent = (root[.params]?.elements ?? []).contains { $0[.defname]?.string == "concurrently" }

@@ -32,19 +32,19 @@ public enum LeadingWildcardLike: SQLRule {
     static let likeOperators: Set<String> = ["~~", "~~*", "!~~", "!~~*"]
 
     public static func check(_ context: RuleContext) {
-        for clause in QueryShape.predicateClauses(context) {
-            for expression in QueryShape.nodes(.aExpr, in: clause.predicate) {
+        do {
+            for (expression, clause) in QueryShape.predicateExpressions(context) {
                 let kind = expression[.kind]?.string
                 guard kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE"
                         || (kind == "AEXPR_OP" && likeOperators.contains(expression.operatorName ?? "")),
                       let pattern = expression[.rexpr], let wildcard = leadingWildcard(pattern),
                       let subject = expression[.lexpr]
                 else { continue }
-                let scope = FromScope(clause.statement)
+                let scope = clause.scope
                 let column = subject.columnReferences.first
                 let table = column.flatMap { context.table(of: $0, in: scope) }
                 let subjectText = ExpressionText.of(subject)
-                let candidates = table.map { [$0] } ?? context.schema.sortedTables
+                let candidates = table.map { [$0] } ?? context.knownTables(in: scope)
                 if candidates.contains(where: { hasTrigramIndex(subjectText, on: $0) }) { continue }
                 let tableName = table?.name.description ?? scope.relations.first?.description ?? "the table"
                 let target = table.map { "\($0.name).\(subjectText)" } ?? subjectText

@@ -43,8 +43,8 @@ public enum NonSargablePredicate: SQLRule {
     static let comparisonKinds: Set<String> = ["AEXPR_IN", "AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_LIKE", "AEXPR_ILIKE"]
 
     public static func check(_ context: RuleContext) {
-        for clause in QueryShape.predicateClauses(context) {
-            for comparison in QueryShape.nodes(.aExpr, in: clause.predicate) {
+        do {
+            for (comparison, clause) in QueryShape.predicateExpressions(context) {
                 let kind = comparison[.kind]?.string ?? ""
                 let sides: [Node?]
                 if kind == "AEXPR_OP", comparisonOperators.contains(comparison.operatorName ?? "") {
@@ -55,7 +55,7 @@ public enum NonSargablePredicate: SQLRule {
                     continue
                 }
                 for side in sides.compactMap({ $0 }) where isWrappedColumn(side) {
-                    report(side, context: context, scope: FromScope(clause.statement))
+                    report(side, context: context, scope: clause.scope)
                 }
             }
         }
@@ -80,7 +80,7 @@ public enum NonSargablePredicate: SQLRule {
         let text = ExpressionText.of(expression)
         guard let column = expression.columnReferences.first, let name = column.columnReference?.column else { return }
         let table = context.table(of: column, in: scope)
-        let candidates = table.map { [$0] } ?? context.schema.sortedTables
+        let candidates = table.map { [$0] } ?? context.knownTables(in: scope)
         if candidates.contains(where: { hasExpressionIndex(text, on: $0) }) { return }
         let tableName = table?.name.description ?? scope.relations.first?.description ?? "the table"
         // CREATE INDEX takes a function call as a key as is; other expressions need parentheses.

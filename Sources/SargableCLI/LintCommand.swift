@@ -49,13 +49,11 @@ struct LintCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try loadConfiguration()
-        let (documents, readFailures) = input.documents()
-        var schemaInput = SQLInputOptions()
-        schemaInput.paths = schema
-        let (schemaDocuments, schemaFailures) = schema.isEmpty ? ([], 0) : schemaInput.documents()
+        let (files, readFailures) = Self.read(input.paths)
+        let (schemaFiles, schemaFailures) = Self.read(schema)
 
         let linter = Linter(rules: RuleRegistry.sqlRules, configuration: configuration)
-        let report = LargeStack.run { linter.lint(documents, schemaDocuments: schemaDocuments) }
+        let report = LargeStack.run { linter.lint(files: files, schemaFiles: schemaFiles) }
 
         for error in report.errors { Terminal.error("\(error.file):\(error.line):\(error.column): \(error.message)") }
         switch format {
@@ -72,6 +70,24 @@ struct LintCommand: ParsableCommand {
         }
         if readFailures + schemaFailures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if report.fails(at: failOn) || !report.errors.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }
+    }
+
+    /// Reads the inputs; the linter splits and parses them in parallel. Unreadable paths are
+    /// reported and counted, the rest go on.
+    private static func read(_ paths: [String]) -> (files: [SourceFile], failures: Int) {
+        let (names, errors) = InputFiles.expand(paths, extensions: [".sql"])
+        for error in errors { Terminal.error(error.description) }
+        var files: [SourceFile] = []
+        var failures = errors.count
+        for path in names {
+            do {
+                files.append(SourceFile(path: InputFiles.displayName(path), contents: try InputFiles.read(path)))
+            } catch {
+                Terminal.error(error.description)
+                failures += 1
+            }
+        }
+        return (files, failures)
     }
 
     private func loadConfiguration() throws -> Configuration {

@@ -58,20 +58,36 @@ public struct Linter: Sendable {
     /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = []) -> LintReport {
         let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
-        let all = schemaDocuments + linted
-        let parsed = LargeStack.parallelMap(all) { $0.parse() }
+        let parsed = LargeStack.parallelMap(schemaDocuments + linted) { ($0, $0.parse()) }
+        return lint(parsed: parsed, schemaCount: schemaDocuments.count)
+    }
+
+    /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
+    public func lint(files: [SourceFile], schemaFiles: [SourceFile] = []) -> LintReport {
+        let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
+        let parsed = LargeStack.parallelMap(schemaFiles + linted) { file in
+            let document = SQLDocument(file: file)
+            return (document, document.parse())
+        }
+        return lint(parsed: parsed, schemaCount: schemaFiles.count)
+    }
+
+    private func lint(parsed documentsAndStatements: [(SQLDocument, [ParsedStatement])], schemaCount: Int) -> LintReport {
+        let schemaDocuments = documentsAndStatements.prefix(schemaCount).map(\.0)
+        let linted = documentsAndStatements.dropFirst(schemaCount).map(\.0)
+        let parsed = documentsAndStatements.map(\.1)
 
         // One sequential pass over the DDL: the schema before each linted file.
         var replay = SchemaReplay(base: baseSchema)
         var schemaBefore: [SchemaModel] = []
         for (position, statements) in parsed.enumerated() {
-            if position >= schemaDocuments.count { schemaBefore.append(replay.schema) }
+            if position >= schemaCount { schemaBefore.append(replay.schema) }
             replay.beginFile()
             for statement in statements { if let root = statement.root { replay.apply(root) } }
         }
         let finalSchema = replay.schema
 
-        let work = (0 ..< linted.count).map { (linted[$0], parsed[schemaDocuments.count + $0], schemaBefore[$0]) }
+        let work = (0 ..< linted.count).map { (linted[$0], parsed[schemaCount + $0], schemaBefore[$0]) }
         let results = LargeStack.parallelMap(work) { item in lintFile(item.0, parsed: item.1, schema: item.2) }
 
         var report = LintReport()
@@ -106,24 +122,30 @@ public struct Linter: Sendable {
     private func lintFile(_ document: SQLDocument, parsed: [ParsedStatement], schema: SchemaModel) -> FileResult {
         var result = FileResult()
         result.errors = errors(in: document, parsed: parsed)
-        let enabled = rules.filter { configuration.isEnabled($0.metadata.id) }
+        let enabled = rules.filter { configuration.isEnabled($0.metadata.id) }.map { ($0, options(for: $0)) }
         var replay = SchemaReplay(base: schema)
         for statement in parsed {
             guard let root = statement.root else { continue }
-            let context = RuleContext(root: root, statement: statement.source, document: document, schema: replay.schema,
-                                      newTables: replay.newTables, postgresVersion: postgresVersion)
-            for rule in enabled {
-                context.ruleID = rule.metadata.id
-                context.optionValues = options(for: rule)
-                rule.check(context)
-            }
-            for report in context.reported {
-                result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
-            }
-            result.deferred.append(contentsOf: context.deferred)
+            check(root, statement.source, document: document, replay: replay, rules: enabled, into: &result)
+            // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             replay.apply(root)
         }
         return result
+    }
+
+    private func check(_ root: Node, _ statement: StatementSource, document: SQLDocument, replay: SchemaReplay,
+                       rules: [(rule: any SQLRule.Type, options: [String: RuleOption.Value])], into result: inout FileResult) {
+        let context = RuleContext(root: root, statement: statement, document: document, schema: replay.schema,
+                                  newTables: replay.newTables, postgresVersion: postgresVersion)
+        for (rule, options) in rules {
+            context.ruleID = rule.metadata.id
+            context.optionValues = options
+            rule.check(context)
+        }
+        for report in context.reported {
+            result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
+        }
+        result.deferred.append(contentsOf: context.deferred)
     }
 
     private func options(for rule: any SQLRule.Type) -> [String: RuleOption.Value] {

@@ -3,32 +3,37 @@ import SargableSyntax
 
 /// Where predicates and foreign keys sit in a statement: the walks several rules share.
 public enum QueryShape {
-    /// A predicate (WHERE, HAVING or JOIN … ON) and the statement whose FROM items it can see.
+    /// A predicate (WHERE, HAVING or JOIN … ON) and the node whose FROM items its columns come from:
+    /// the statement for WHERE and HAVING, the join for ON.
     public struct Clause {
         public let predicate: Node
-        public let statement: Node
+        public let scopeNode: Node
         public let isHaving: Bool
+
+        /// The relations the predicate's columns can name.
+        public var scope: FromScope { FromScope(scopeNode) }
     }
 
     /// Every WHERE, HAVING and JOIN … ON predicate of every SELECT, UPDATE and DELETE in the statement.
     public static func predicateClauses(_ context: RuleContext) -> [Clause] {
-        var result: [Clause] = []
-        for statement in context.nodes(.selectStmt) + context.nodes(.updateStmt) + context.nodes(.deleteStmt) {
-            if let predicate = statement[.whereClause] { result.append(Clause(predicate: predicate, statement: statement, isHaving: false)) }
-            if let predicate = statement[.havingClause] { result.append(Clause(predicate: predicate, statement: statement, isHaving: true)) }
-            for item in (statement[.fromClause]?.elements ?? []) + (statement[.usingClause]?.elements ?? []) {
-                item.walk { node in
-                    switch node.kind {
-                    case .rangeSubselect, .selectStmt: return .skipChildren
-                    case .joinExpr:
-                        if let quals = node[.quals] { result.append(Clause(predicate: quals, statement: statement, isHaving: false)) }
-                        return .visitChildren
-                    default: return .visitChildren
-                    }
-                }
+        context.shared("QueryShape.predicateClauses") {
+            var result: [Clause] = []
+            for statement in context.nodes(.selectStmt) + context.nodes(.updateStmt) + context.nodes(.deleteStmt) {
+                if let predicate = statement[.whereClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: false)) }
+                if let predicate = statement[.havingClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: true)) }
             }
+            for join in context.nodes(.joinExpr) {
+                if let quals = join[.quals] { result.append(Clause(predicate: quals, scopeNode: join, isHaving: false)) }
+            }
+            return result
         }
-        return result
+    }
+
+    /// Every A_Expr (comparison or arithmetic) of every predicate clause, with its clause.
+    public static func predicateExpressions(_ context: RuleContext) -> [(expression: Node, clause: Clause)] {
+        context.shared("QueryShape.predicateExpressions") {
+            predicateClauses(context).flatMap { clause in nodes(.aExpr, in: clause.predicate).map { ($0, clause) } }
+        }
     }
 
     /// Nodes of `kind` in an expression, not inside its subqueries (they are clauses of their own).

@@ -80,6 +80,8 @@ public final class RuleContext {
     private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
     private(set) var deferred: [DeferredFinding] = []
     private var nodesByKind: [NodeKind: [Node]]?
+    private var sharedValues: [String: Any] = [:]
+    private var tokens: [Token]?
 
     init(root: Node, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
          newTables: Set<RelationName>, postgresVersion: Int) {
@@ -91,17 +93,32 @@ public final class RuleContext {
         self.postgresVersion = postgresVersion
     }
 
-    /// Every node of `kind` in the statement, in pre-order. One walk per statement serves all rules.
+    /// Kinds collected by the one shared walk per statement; other kinds get a walk of their own.
+    /// Indexing every node would retain the tree once per node, which costs more than it saves.
+    static let indexedKinds: Set<NodeKind> = [
+        .selectStmt, .updateStmt, .deleteStmt, .insertStmt, .sortBy, .boolExpr, .columnDef, .joinExpr,
+    ]
+
+    /// Every node of `kind` in the statement, in pre-order.
     public func nodes(_ kind: NodeKind) -> [Node] {
+        guard Self.indexedKinds.contains(kind) else { return root.descendants(ofKind: kind) }
         if nodesByKind == nil {
             var index: [NodeKind: [Node]] = [:]
             root.walk { node in
-                if let kind = node.kind { index[kind, default: []].append(node) }
+                if let kind = node.kind, Self.indexedKinds.contains(kind) { index[kind, default: []].append(node) }
                 return .visitChildren
             }
             nodesByKind = index
         }
         return nodesByKind?[kind] ?? []
+    }
+
+    /// Values rules share within one statement (the predicate clauses several rules read), computed once.
+    public func shared<Value>(_ key: String, _ compute: () -> Value) -> Value {
+        if let value = sharedValues[key] as? Value { return value }
+        let value = compute()
+        sharedValues[key] = value
+        return value
     }
 
     /// True when the table was created earlier in this file (so it is new and empty).
@@ -136,15 +153,33 @@ public final class RuleContext {
     }
 
     public func report(byteOffset: Int, _ text: FindingText) {
-        let length = document.tokenLength(at: byteOffset)
-        reported.append((ruleID, byteOffset ..< byteOffset + length, text))
+        reported.append((ruleID, byteOffset ..< byteOffset + tokenLength(at: byteOffset), text))
+    }
+
+    /// Length of the token at a file offset, from one scan of the statement shared by its findings.
+    func tokenLength(at offset: Int) -> Int {
+        if tokens == nil { tokens = (try? PgQuery.scan(statement.text)) ?? [] }
+        let relative = offset - statement.range.lowerBound
+        var low = 0, high = (tokens?.count ?? 0) - 1
+        while low <= high, let tokens {
+            let middle = (low + high) / 2
+            let start = tokens[middle].range.lowerBound
+            if start == relative { return max(1, tokens[middle].range.count) }
+            if start < relative { low = middle + 1 } else { high = middle - 1 }
+        }
+        return document.tokenLength(at: offset)
     }
 
     /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
     public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
         let offset = startOffset(of: node)
-        deferred.append(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + document.tokenLength(at: offset),
+        deferred.append(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + tokenLength(at: offset),
                                         decide: decide))
+    }
+
+    /// The tables of `scope` the schema model knows.
+    public func knownTables(in scope: FromScope) -> [Table] {
+        scope.relations.compactMap(schema.table)
     }
 
     /// The table a column reference belongs to, given the statement's FROM items.
@@ -165,9 +200,13 @@ public struct FromScope: Sendable {
     public private(set) var aliases: [String: RelationName] = [:]
     public private(set) var relations: [RelationName] = []
 
-    /// The FROM items of a SelectStmt (or the target and USING/FROM of UPDATE/DELETE).
+    /// The FROM items of a SelectStmt (or the target and USING/FROM of UPDATE/DELETE, or both
+    /// sides of a JoinExpr).
     public init(_ statement: Node) {
         var items: [Node] = []
+        if statement.kind == .joinExpr {
+            items = [statement[.larg], statement[.rarg]].compactMap { $0 }
+        }
         if let relation = statement[.relation] { items.append(relation) }
         items.append(contentsOf: statement[.fromClause]?.elements ?? [])
         items.append(contentsOf: statement[.usingClause]?.elements ?? [])
