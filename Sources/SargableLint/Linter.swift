@@ -8,6 +8,13 @@ public struct LintError: Sendable, Hashable, Codable {
     public var line: Int
     public var column: Int
     public var message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
 }
 
 /// What one lint run found.
