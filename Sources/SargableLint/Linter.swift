@@ -65,45 +65,56 @@ public struct Linter: Sendable {
     /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = []) -> LintReport {
         let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
-        let parsed = LargeStack.parallelMap(schemaDocuments + linted) { ($0, $0.parse()) }
+        let parsed = LargeStack.parallelMap(schemaDocuments + linted) { ParsedFile($0) }
         return lint(parsed: parsed, schemaCount: schemaDocuments.count)
     }
 
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = []) -> LintReport {
         let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
-        let parsed = LargeStack.parallelMap(schemaFiles + linted) { file in
-            let document = SQLDocument(file: file)
-            return (document, document.parse())
-        }
+        let parsed = LargeStack.parallelMap(schemaFiles + linted) { ParsedFile(SQLDocument(file: $0)) }
         return lint(parsed: parsed, schemaCount: schemaFiles.count)
     }
 
-    private func lint(parsed documentsAndStatements: [(SQLDocument, [ParsedStatement])], schemaCount: Int) -> LintReport {
-        let schemaDocuments = documentsAndStatements.prefix(schemaCount).map(\.0)
-        let linted = documentsAndStatements.dropFirst(schemaCount).map(\.0)
-        let parsed = documentsAndStatements.map(\.1)
+    /// A document with its statements parsed once, their roots, and the ones the replay applies.
+    private struct ParsedFile: Sendable {
+        let document: SQLDocument
+        let statements: [ParsedStatement]
+        let roots: [Node?]
+        let schemaChanges: [Node]
+
+        init(_ document: SQLDocument) {
+            self.document = document
+            statements = document.parse()
+            roots = statements.map(\.root)
+            schemaChanges = roots.compactMap { $0 }.filter(SchemaReplay.changesSchema)
+        }
+    }
+
+    private func lint(parsed: [ParsedFile], schemaCount: Int) -> LintReport {
+        let schemaDocuments = parsed.prefix(schemaCount).map(\.document)
+        let linted = parsed.dropFirst(schemaCount).map(\.document)
 
         // One sequential pass over the DDL: the schema before each linted file.
         var replay = SchemaReplay(base: baseSchema)
         var schemaBefore: [SchemaModel] = []
-        for (position, statements) in parsed.enumerated() {
+        for (position, file) in parsed.enumerated() {
             if position >= schemaCount { schemaBefore.append(replay.schema) }
             replay.beginFile()
-            for statement in statements { if let root = statement.root { replay.apply(root) } }
+            for root in file.schemaChanges { replay.apply(root) }
         }
         let finalSchema = replay.schema
 
-        let work = (0 ..< linted.count).map { (linted[$0], parsed[schemaCount + $0], schemaBefore[$0]) }
-        let results = LargeStack.parallelMap(work) { item in lintFile(item.0, parsed: item.1, schema: item.2) }
+        let work = (0 ..< linted.count).map { (parsed[schemaCount + $0], schemaBefore[$0]) }
+        let results = LargeStack.parallelMap(work) { item in lintFile(item.0, schema: item.1) }
 
         var report = LintReport()
         report.files = linted.count
         report.statements = linted.reduce(0) { $0 + $1.statements.count }
         report.documents = linted
         report.schema = finalSchema
-        for (document, statements) in zip(schemaDocuments, parsed) {
-            report.errors.append(contentsOf: errors(in: document, parsed: statements))
+        for file in parsed.prefix(schemaCount) {
+            report.errors.append(contentsOf: errors(in: file.document, parsed: file.statements))
         }
         for (document, result) in zip(linted, results) {
             var findings = result.findings
@@ -126,16 +137,17 @@ public struct Linter: Sendable {
         configuration.postgresVersion ?? baseSchema.serverVersion ?? Configuration.defaultPostgresVersion
     }
 
-    private func lintFile(_ document: SQLDocument, parsed: [ParsedStatement], schema: SchemaModel) -> FileResult {
+    private func lintFile(_ file: ParsedFile, schema: SchemaModel) -> FileResult {
+        let document = file.document
         var result = FileResult()
-        result.errors = errors(in: document, parsed: parsed)
+        result.errors = errors(in: document, parsed: file.statements)
         let enabled = rules.filter { configuration.isEnabled($0.metadata.id) }.map { ($0, options(for: $0)) }
         var replay = SchemaReplay(base: schema)
-        for statement in parsed {
-            guard let root = statement.root else { continue }
+        for (statement, root) in zip(file.statements, file.roots) {
+            guard let root else { continue }
             check(root, statement.source, document: document, replay: replay, rules: enabled, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
-            replay.apply(root)
+            if SchemaReplay.changesSchema(root) { replay.apply(root) }
         }
         return result
     }

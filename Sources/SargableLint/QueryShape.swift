@@ -16,8 +16,9 @@ public enum QueryShape {
 
     /// Every WHERE, HAVING and JOIN … ON predicate of every SELECT, UPDATE and DELETE in the statement.
     public static func predicateClauses(_ context: RuleContext) -> [Clause] {
-        context.shared("QueryShape.predicateClauses") {
-            var result: [Clause] = []
+        if let cached = context.cachedClauses { return cached }
+        var result: [Clause] = []
+        do {
             for statement in context.nodes(.selectStmt) + context.nodes(.updateStmt) + context.nodes(.deleteStmt) {
                 if let predicate = statement[.whereClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: false)) }
                 if let predicate = statement[.havingClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: true)) }
@@ -25,15 +26,17 @@ public enum QueryShape {
             for join in context.nodes(.joinExpr) {
                 if let quals = join[.quals] { result.append(Clause(predicate: quals, scopeNode: join, isHaving: false)) }
             }
-            return result
         }
+        context.cachedClauses = result
+        return result
     }
 
     /// Every A_Expr (comparison or arithmetic) of every predicate clause, with its clause.
     public static func predicateExpressions(_ context: RuleContext) -> [(expression: Node, clause: Clause)] {
-        context.shared("QueryShape.predicateExpressions") {
-            predicateClauses(context).flatMap { clause in nodes(.aExpr, in: clause.predicate).map { ($0, clause) } }
-        }
+        if let cached = context.cachedPredicateExpressions { return cached }
+        let result = predicateClauses(context).flatMap { clause in nodes(.aExpr, in: clause.predicate).map { ($0, clause) } }
+        context.cachedPredicateExpressions = result
+        return result
     }
 
     /// Nodes of `kind` in an expression, not inside its subqueries (they are clauses of their own).

@@ -79,8 +79,7 @@ public final class RuleContext {
     var optionValues: [String: RuleOption.Value] = [:]
     private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
     private(set) var deferred: [DeferredFinding] = []
-    private var nodesByKind: [NodeKind: [Node]]?
-    private var sharedValues: [String: Any] = [:]
+    private var nodesBySlot: [[Node]] = []
     private var tokens: [Token]?
 
     init(root: Node, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
@@ -93,33 +92,39 @@ public final class RuleContext {
         self.postgresVersion = postgresVersion
     }
 
-    /// Kinds collected by the one shared walk per statement; other kinds get a walk of their own.
-    /// Indexing every node would retain the tree once per node, which costs more than it saves.
-    static let indexedKinds: Set<NodeKind> = [
-        .selectStmt, .updateStmt, .deleteStmt, .insertStmt, .sortBy, .boolExpr, .columnDef, .joinExpr,
-    ]
+    /// Where the one shared walk per statement files a node kind; other kinds get a walk of their
+    /// own. Indexing every node would retain the tree once per node, which costs more than it saves.
+    private static func slot(of kind: NodeKind) -> Int? {
+        switch kind {
+        case .selectStmt: 0
+        case .updateStmt: 1
+        case .deleteStmt: 2
+        case .insertStmt: 3
+        case .sortBy: 4
+        case .boolExpr: 5
+        case .columnDef: 6
+        case .joinExpr: 7
+        default: nil
+        }
+    }
 
     /// Every node of `kind` in the statement, in pre-order.
     public func nodes(_ kind: NodeKind) -> [Node] {
-        guard Self.indexedKinds.contains(kind) else { return root.descendants(ofKind: kind) }
-        if nodesByKind == nil {
-            var index: [NodeKind: [Node]] = [:]
+        guard let slot = Self.slot(of: kind) else { return root.descendants(ofKind: kind) }
+        if nodesBySlot.isEmpty {
+            var index = Array(repeating: [Node](), count: 8)
             root.walk { node in
-                if let kind = node.kind, Self.indexedKinds.contains(kind) { index[kind, default: []].append(node) }
+                if let kind = node.kind, let slot = Self.slot(of: kind) { index[slot].append(node) }
                 return .visitChildren
             }
-            nodesByKind = index
+            nodesBySlot = index
         }
-        return nodesByKind?[kind] ?? []
+        return nodesBySlot[slot]
     }
 
-    /// Values rules share within one statement (the predicate clauses several rules read), computed once.
-    public func shared<Value>(_ key: String, _ compute: () -> Value) -> Value {
-        if let value = sharedValues[key] as? Value { return value }
-        let value = compute()
-        sharedValues[key] = value
-        return value
-    }
+    /// Predicate clauses several rules read, computed once per statement (see `QueryShape`).
+    var cachedClauses: [QueryShape.Clause]?
+    var cachedPredicateExpressions: [(expression: Node, clause: QueryShape.Clause)]?
 
     /// True when the table was created earlier in this file (so it is new and empty).
     public func isNewTable(_ name: RelationName) -> Bool { newTables.contains(name) }

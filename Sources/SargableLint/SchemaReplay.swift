@@ -15,6 +15,14 @@ public struct SchemaReplay: Sendable {
     /// Starts a new file: tables created before it are existing and busy from now on.
     public mutating func beginFile() { newTables = [] }
 
+    /// True for the statements `apply` reads (CREATE TABLE, CREATE INDEX, ALTER, RENAME, DROP, …).
+    public static func changesSchema(_ root: Node) -> Bool {
+        switch root.kind {
+        case .createStmt, .createTableAsStmt, .indexStmt, .alterTableStmt, .renameStmt, .dropStmt: true
+        default: false
+        }
+    }
+
     /// Applies one statement; statements that do not change the schema are ignored.
     public mutating func apply(_ root: Node) {
         switch root.kind {
