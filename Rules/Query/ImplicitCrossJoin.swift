@@ -67,7 +67,8 @@ public enum ImplicitCrossJoin: SQLRule {
             switch item.kind {
             case .rangeVar:
                 guard let name = item.relationName, !(name.schema == "public" && cteNames.contains(name.name)) else { return [] }
-                leaves.append((item[.alias, .aliasname]?.string ?? name.name, name.description, item))
+                let alias = item[.alias, .aliasname]?.string ?? name.name
+                leaves.append((alias, alias == name.name ? name.description : "\(name) \(alias)", item))
                 parent.append(leaves.count - 1)
                 return [leaves.count - 1]
             case .rangeSubselect:

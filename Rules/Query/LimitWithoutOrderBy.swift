@@ -23,8 +23,8 @@ public enum LimitWithoutOrderBy: SQLRule {
         for select in context.nodes(.selectStmt) {
             guard let limit = select[.limitCount], limit[.isnull]?.bool != true, select[.sortClause] == nil,
                   !FromScope(select).relations.isEmpty else { continue }
-            // LIMIT 1 asks for any one row (an existence check); which one does not matter.
-            if limit.integerConstant == 1 { continue }
+            // LIMIT 1 asks for any one row (an existence check) and LIMIT 0 for none: order does not matter.
+            if let count = limit.integerConstant, count <= 1 { continue }
             let offset = limitKeywordOffset(before: context.startOffset(of: limit), in: context)
             context.report(byteOffset: offset, FindingText(
                 message: "limit without order by returns an arbitrary subset of the rows",

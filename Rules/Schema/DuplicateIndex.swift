@@ -22,13 +22,25 @@ public enum DuplicateIndex: SQLRule {
         let root = context.root
         guard root.kind == .indexStmt, let tableName = root[.relation]?.relationName,
               let table = context.schema.table(tableName) else { return }
-        let keys: [IndexKey] = (root[.indexParams]?.elements ?? []).map { element in
+        let elements = root[.indexParams]?.elements ?? []
+        // The model records no collation or sort order: such an index may differ, so say nothing.
+        // INCLUDE columns are not in the model either.
+        guard !elements.contains(where: { $0[.collation] != nil || $0[.ordering]?.string ?? "SORTBY_DEFAULT" != "SORTBY_DEFAULT" }),
+              root[.indexIncludingParams] == nil
+        else { return }
+        let keys: [IndexKey] = elements.map { element in
             element[.name]?.string.map(IndexKey.column) ?? .expression(element[.expr].map(ExpressionText.of) ?? "?")
         }
+        let operatorClasses = elements.map { $0[.opclass]?.stringValues.last }
         let method = root[.accessMethod]?.string ?? "btree"
         let predicate = root[.whereClause].map(ExpressionText.of)
-        guard let existing = table.indexes.first(where: { $0.keys == keys && $0.method == method && $0.predicate == predicate })
-        else { return }
+        let name = root[.idxname]?.string
+        guard let existing = table.indexes.first(where: { index in
+            index.keys == keys && index.method == method && index.predicate == predicate
+                && (index.operatorClasses.isEmpty ? operatorClasses.allSatisfy { $0 == nil } : index.operatorClasses == operatorClasses)
+        }) else { return }
+        // CREATE INDEX IF NOT EXISTS with the existing index's name does nothing.
+        if root[.ifNotExists]?.bool == true, existing.name == name { return }
         context.reportAtStatement(FindingText(
             message: "index on \(tableName) (\(keys.map(\.description).joined(separator: ", "))) repeats \(existing.name)",
             help: "drop the statement; \(existing.name) already serves these keys"))

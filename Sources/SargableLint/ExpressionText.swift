@@ -47,6 +47,8 @@ public enum ExpressionText {
             let op = node.operatorName ?? "?"
             guard let left = node[.lexpr] else { return "\(op) \(inner(node[.rexpr]))" }
             return "(\(inner(left)) \(op) \(inner(node[.rexpr])))"
+        case .rowExpr:
+            return "(\((node[.args]?.elements ?? []).map { inner($0) }.joined(separator: ", ")))"
         case .list:
             return "(\((node[.items]?.elements ?? []).map { inner($0) }.joined(separator: ", ")))"
         default:
