@@ -76,6 +76,20 @@ public struct Linter: Sendable {
         return lint(parsed: parsed, schemaCount: schemaFiles.count)
     }
 
+    /// Hands a file's starting schema to the worker that lints it, which then holds the only
+    /// reference: its replay edits the tables in place instead of copying them all once per file.
+    private final class SchemaHandOver: @unchecked Sendable {
+        // Each instance is read by exactly one worker, once.
+        private var schema: SchemaModel?
+
+        init(_ schema: SchemaModel) { self.schema = schema }
+
+        func take() -> SchemaModel {
+            defer { schema = nil }
+            return schema ?? SchemaModel()
+        }
+    }
+
     /// A document with its statements parsed once, their roots, and the ones the replay applies.
     private struct ParsedFile: Sendable {
         let document: SQLDocument
@@ -97,16 +111,17 @@ public struct Linter: Sendable {
 
         // One sequential pass over the DDL: the schema before each linted file.
         var replay = SchemaReplay(base: baseSchema)
-        var schemaBefore: [SchemaModel] = []
+        var schemaBefore: [SchemaHandOver] = []
         for (position, file) in parsed.enumerated() {
-            if position >= schemaCount { schemaBefore.append(replay.schema) }
+            if position >= schemaCount { schemaBefore.append(SchemaHandOver(replay.schema)) }
             replay.beginFile()
             for root in file.schemaChanges { replay.apply(root) }
         }
         let finalSchema = replay.schema
 
         let work = (0 ..< linted.count).map { (parsed[schemaCount + $0], schemaBefore[$0]) }
-        let results = LargeStack.parallelMap(work) { item in lintFile(item.0, schema: item.1) }
+        schemaBefore = []
+        let results = LargeStack.parallelMap(work) { item in lintFile(item.0, schema: item.1.take()) }
 
         var report = LintReport()
         report.files = linted.count
