@@ -23,7 +23,7 @@ public struct Suppression: Sendable {
         var result: [Suppression] = []
         var statementIndex = 0
         let statements = document.statements
-        for comment in document.comments {
+        for comment in document.comments() {
             guard let (isFile, rules, reason) = parse(document.file.text(of: comment.range)) else { continue }
             if isFile {
                 result.append(Suppression(rules: rules, scope: .file, commentRange: comment.range, reason: reason))
