@@ -149,7 +149,7 @@ public final class RuleContext {
             if let location = child.location, earliest.map({ location < $0 }) ?? true { earliest = location }
             return .visitChildren
         }
-        return earliest.map { $0 + statement.range.lowerBound } ?? statement.range.lowerBound
+        return earliest.map { $0 + root.tree.sourceOffset } ?? statement.range.lowerBound
     }
 
     /// Reports at the statement's first token (`ALTER`, `UPDATE`).
