@@ -61,7 +61,7 @@ struct LintCommand: ParsableCommand {
             print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: Terminal.colourOnStandardOutput),
                   terminator: "")
         case .json:
-            print(JSONText.encode(LintReporter.json(report)))
+            print(LintReporter.json(report))
         case .sarif:
             print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
                                                      version: Sargable.configuration.version)))
@@ -72,17 +72,24 @@ struct LintCommand: ParsableCommand {
         if report.fails(at: failOn) || !report.errors.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }
     }
 
-    /// Reads the inputs; the linter splits and parses them in parallel. Unreadable paths are
-    /// reported and counted, the rest go on.
+    /// Reads the inputs (in parallel: decoding and indexing lines is per file); the linter splits
+    /// and parses them in parallel too. Unreadable paths are reported and counted, the rest go on.
     private static func read(_ paths: [String]) -> (files: [SourceFile], failures: Int) {
         let (names, errors) = InputFiles.expand(paths, extensions: [".sql"])
         for error in errors { Terminal.error(error.description) }
+        // Standard input is read once, here, not from a worker.
+        let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
+        let results = LargeStack.parallelMap(names) { path -> Result<SourceFile, InputError> in
+            let bytes: Result<[UInt8], InputError>
+            if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
+            return bytes.map { SourceFile(path: InputFiles.displayName(path), contents: $0) }
+        }
         var files: [SourceFile] = []
         var failures = errors.count
-        for path in names {
-            do {
-                files.append(SourceFile(path: InputFiles.displayName(path), contents: try InputFiles.read(path)))
-            } catch {
+        for result in results {
+            switch result {
+            case .success(let file): files.append(file)
+            case .failure(let error):
                 Terminal.error(error.description)
                 failures += 1
             }

@@ -58,6 +58,9 @@ public struct Linter: Sendable {
 
     private struct FileResult: Sendable {
         var findings: [Finding] = []
+        var suppressions: [Suppression] = []
+        /// For each suppression, the rules it silenced so far.
+        var usedSuppressions: [Set<String>] = []
         var deferred: [DeferredFinding] = []
         var errors: [LintError] = []
     }
@@ -133,11 +136,14 @@ public struct Linter: Sendable {
         }
         for (document, result) in zip(linted, results) {
             var findings = result.findings
+            var used = result.usedSuppressions
             for deferred in result.deferred {
                 guard let text = deferred.decide(finalSchema) else { continue }
-                findings.append(finding(deferred.rule, text, in: document, range: deferred.byteRange))
+                findings += silence([finding(deferred.rule, text, in: document, range: deferred.byteRange)],
+                                    by: result.suppressions, used: &used)
             }
-            report.findings.append(contentsOf: applySuppressions(findings, in: document).sorted(by: Self.order))
+            findings += unusedSuppressions(result.suppressions, used: used, in: document)
+            report.findings.append(contentsOf: findings.sorted(by: Self.order))
             report.errors.append(contentsOf: result.errors)
         }
         return report
@@ -164,6 +170,9 @@ public struct Linter: Sendable {
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
         }
+        result.suppressions = Suppression.all(in: document)
+        result.usedSuppressions = Array(repeating: [], count: result.suppressions.count)
+        result.findings = silence(result.findings, by: result.suppressions, used: &result.usedSuppressions)
         return result
     }
 
@@ -209,11 +218,9 @@ public struct Linter: Sendable {
                 span: document.file.span(of: range), replacement: text.replacement)
     }
 
-    /// Drops suppressed findings and reports suppressions that silenced nothing.
-    private func applySuppressions(_ findings: [Finding], in document: SQLDocument) -> [Finding] {
-        let suppressions = Suppression.all(in: document)
+    /// Drops the findings a suppression covers, recording which suppressions were used.
+    private func silence(_ findings: [Finding], by suppressions: [Suppression], used: inout [Set<String>]) -> [Finding] {
         guard !suppressions.isEmpty else { return findings }
-        var used = Array(repeating: Set<String>(), count: suppressions.count)
         var kept: [Finding] = []
         for finding in findings {
             let offset = finding.span?.byteRange.lowerBound ?? 0
@@ -225,10 +232,15 @@ public struct Linter: Sendable {
             }
             if !silenced { kept.append(finding) }
         }
+        return kept
+    }
+
+    /// `unused-suppression` findings for suppressions (or rule ids in them) that silenced nothing.
+    private func unusedSuppressions(_ suppressions: [Suppression], used: [Set<String>], in document: SQLDocument) -> [Finding] {
         let knownRules = Set(rules.map { $0.metadata.id })
-        guard configuration.isEnabled(Self.unusedSuppressionRule), knownRules.contains(Self.unusedSuppressionRule) else {
-            return kept
-        }
+        guard !suppressions.isEmpty, configuration.isEnabled(Self.unusedSuppressionRule),
+              knownRules.contains(Self.unusedSuppressionRule) else { return [] }
+        var result: [Finding] = []
         for (index, suppression) in suppressions.enumerated() {
             for rule in suppression.rules where !used[index].contains(rule) {
                 let text: FindingText
@@ -241,9 +253,9 @@ public struct Linter: Sendable {
                     text = FindingText(message: "suppression of \(rule) silenced nothing",
                                        help: "remove `\(rule)` from the sargable-ignore comment")
                 }
-                kept.append(finding(Self.unusedSuppressionRule, text, in: document, range: suppression.commentRange))
+                result.append(finding(Self.unusedSuppressionRule, text, in: document, range: suppression.commentRange))
             }
         }
-        return kept
+        return result
     }
 }

@@ -20,6 +20,9 @@ public struct Suppression: Sendable {
 
     /// Every suppression comment in a document.
     public static func all(in document: SQLDocument) -> [Suppression] {
+        // Comments come from the scanner, which costs a pass over the file: only files that mention
+        // the directive at all need it.
+        guard contains(document.file.bytes, Array(statementDirective.utf8)) else { return [] }
         var result: [Suppression] = []
         var statementIndex = 0
         let statements = document.statements
@@ -37,6 +40,17 @@ public struct Suppression: Sendable {
             result.append(Suppression(rules: rules, scope: .statement(target), commentRange: comment.range, reason: reason))
         }
         return result
+    }
+
+    private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        var index = 0
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == first, bytes[index ..< index + needle.count].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
     }
 
     /// Reads `sargable-ignore[-file] a, b: reason` out of a comment's text.

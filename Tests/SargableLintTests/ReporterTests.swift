@@ -33,7 +33,7 @@ private func report(_ sql: String, path: String = "q.sql") -> LintReport {
 }
 
 @Test func jsonHasTheDocumentedShape() throws {
-    let json = JSONText.encode(LintReporter.json(report("SELECT 1;\nSELECT * FROM t WHERE id = 1;\nSELEC 2;\n")))
+    let json = LintReporter.json(report("SELECT 1;\nSELECT * FROM t WHERE id = 1;\nSELEC 2;\n"))
     let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
     #expect(object["version"] as? Int == 1)
     let findings = try #require(object["findings"] as? [[String: Any]])
@@ -51,6 +51,17 @@ private func report(_ sql: String, path: String = "q.sql") -> LintReport {
     #expect(errors[0]["message"] as? String == "syntax error at or near \"SELEC\"")
     let summary = try #require(object["summary"] as? [String: Int])
     #expect(summary == ["files": 1, "statements": 3, "findings": 1, "errors": 1])
+}
+
+@Test func jsonEscapesStrings() throws {
+    var findings = report("DELETE FROM orders;", path: "dir \"q\"\\\u{1}\té.sql")
+    findings.findings[0].help = "line one\nline two"
+    let json = LintReporter.json(findings)
+    #expect(json.contains(#""file":"dir \"q\"\\\u0001\té.sql""#))
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+    let finding = try #require((object["findings"] as? [[String: Any]])?.first)
+    #expect(finding["file"] as? String == "dir \"q\"\\\u{1}\té.sql")
+    #expect(finding["help"] as? String == "line one\nline two")
 }
 
 @Test func sarifIsVersion210WithRulesAndPhysicalLocations() throws {
