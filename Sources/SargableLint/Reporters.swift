@@ -75,27 +75,28 @@ public enum LintReporter {
     /// `{"version":1,"findings":[…],"errors":[…],"summary":{…}}`, keys in the documented order.
     /// Written directly: on a large corpus Foundation's encoder took longer than all the rules.
     public static func json(_ report: LintReport) -> String {
-        var out = "{\"version\":1,\"findings\":["
-        out.reserveCapacity(report.findings.count * 320 + report.errors.count * 120 + 128)
+        var out = JSONBytes()
+        out.bytes.reserveCapacity(report.findings.count * 320 + report.errors.count * 120 + 128)
+        out += "{\"version\":1,\"findings\":["
         for (index, finding) in report.findings.enumerated() {
             if index > 0 { out += "," }
             out += "{\"rule\":"
-            JSONString.append(finding.rule, to: &out)
+            out.string(finding.rule)
             out += ",\"severity\":\"\(finding.severity.rawValue)\""
             if let file = finding.file {
                 out += ",\"file\":"
-                JSONString.append(file, to: &out)
+                out.string(file)
             }
             if let span = finding.span {
                 out += ",\"line\":\(span.start.line),\"column\":\(span.start.column),\"endLine\":\(span.end.line),\"endColumn\":\(span.end.column)"
             }
             out += ",\"message\":"
-            JSONString.append(finding.message, to: &out)
+            out.string(finding.message)
             out += ",\"help\":"
-            JSONString.append(finding.help, to: &out)
+            out.string(finding.help)
             if let replacement = finding.replacement {
                 out += ",\"replacement\":"
-                JSONString.append(replacement, to: &out)
+                out.string(replacement)
             }
             out += "}"
         }
@@ -103,14 +104,14 @@ public enum LintReporter {
         for (index, error) in report.errors.enumerated() {
             if index > 0 { out += "," }
             out += "{\"file\":"
-            JSONString.append(error.file, to: &out)
+            out.string(error.file)
             out += ",\"line\":\(error.line),\"column\":\(error.column),\"message\":"
-            JSONString.append(error.message, to: &out)
+            out.string(error.message)
             out += "}"
         }
         out += "],\"summary\":{\"files\":\(report.files),\"statements\":\(report.statements),"
         out += "\"findings\":\(report.findings.count),\"errors\":\(report.errors.count)}}"
-        return out
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     // MARK: - SARIF
@@ -260,31 +261,32 @@ extension String {
     }
 }
 
-/// JSON string literals: quotes, backslashes and control characters escaped (RFC 8259).
-enum JSONString {
-    static func append(_ text: String, to out: inout String) {
-        out += "\""
-        var plainStart = text.unicodeScalars.startIndex
-        var index = plainStart
-        let scalars = text.unicodeScalars
-        while index < scalars.endIndex {
-            let scalar = scalars[index]
-            let escape: String? = switch scalar {
-            case "\"": "\\\""
-            case "\\": "\\\\"
-            case "\n": "\\n"
-            case "\r": "\\r"
-            case "\t": "\\t"
-            default: scalar.value < 0x20 ? "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) : nil
+/// A JSON text built as UTF-8 bytes.
+struct JSONBytes {
+    var bytes: [UInt8] = []
+
+    static func += (lhs: inout JSONBytes, rhs: String) { lhs.bytes.append(contentsOf: rhs.utf8) }
+
+    /// A string literal: quotes, backslashes and control characters escaped (RFC 8259).
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(byte)
+            case 0x0A: bytes.append(contentsOf: Array("\\n".utf8))
+            case 0x0D: bytes.append(contentsOf: Array("\\r".utf8))
+            case 0x09: bytes.append(contentsOf: Array("\\t".utf8))
+            case 0 ..< 0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(hex[Int(byte >> 4)])
+                bytes.append(hex[Int(byte & 0x0F)])
+            default:
+                bytes.append(byte)
             }
-            if let escape {
-                out.unicodeScalars.append(contentsOf: scalars[plainStart ..< index])
-                out += escape
-                plainStart = scalars.index(after: index)
-            }
-            index = scalars.index(after: index)
         }
-        out.unicodeScalars.append(contentsOf: scalars[plainStart ..< scalars.endIndex])
-        out += "\""
+        bytes.append(UInt8(ascii: "\""))
     }
 }
