@@ -49,11 +49,31 @@ public struct Linter: Sendable {
     /// The schema the replay starts from: empty, or read from a live database.
     public let baseSchema: SchemaModel
 
+    /// A rule the configuration leaves on, with what the hot loop needs read out of its metadata once.
+    private struct EnabledRule: Sendable {
+        let rule: any SQLRule.Type
+        let id: String
+        let options: [String: RuleOption.Value]
+    }
+
+    private let enabledRules: [EnabledRule]
+    /// Severity of every rule after configuration.
+    private let severities: [String: Severity]
+
     public init(rules: [any SQLRule.Type], configuration: Configuration = Configuration(),
                 baseSchema: SchemaModel = SchemaModel()) {
         self.rules = rules
         self.configuration = configuration
         self.baseSchema = baseSchema
+        let metadata = rules.map { $0.metadata }
+        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id) }.map { rule, metadata in
+            var values: [String: RuleOption.Value] = [:]
+            for option in rule.options { values[option.name] = option.defaultValue }
+            for (name, value) in configuration.options[metadata.id] ?? [:] { values[name] = value }
+            return EnabledRule(rule: rule, id: metadata.id, options: values)
+        }
+        severities = Dictionary(metadata.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
+                                uniquingKeysWith: { first, _ in first })
     }
 
     private struct FileResult: Sendable {
@@ -162,11 +182,10 @@ public struct Linter: Sendable {
         let document = file.document
         var result = FileResult()
         result.errors = errors(in: document, parsed: file.statements)
-        let enabled = rules.filter { configuration.isEnabled($0.metadata.id) }.map { ($0, options(for: $0)) }
         var replay = SchemaReplay(base: schema)
         for (statement, root) in zip(file.statements, file.roots) {
             guard let root else { continue }
-            check(root, statement.source, document: document, replay: replay, rules: enabled, into: &result)
+            check(root, statement.source, document: document, replay: replay, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
         }
@@ -177,25 +196,18 @@ public struct Linter: Sendable {
     }
 
     private func check(_ root: Node, _ statement: StatementSource, document: SQLDocument, replay: SchemaReplay,
-                       rules: [(rule: any SQLRule.Type, options: [String: RuleOption.Value])], into result: inout FileResult) {
+                       into result: inout FileResult) {
         let context = RuleContext(root: root, statement: statement, document: document, schema: replay.schema,
                                   newTables: replay.newTables, postgresVersion: postgresVersion)
-        for (rule, options) in rules {
-            context.ruleID = rule.metadata.id
-            context.optionValues = options
-            rule.check(context)
+        for enabled in enabledRules {
+            context.ruleID = enabled.id
+            context.optionValues = enabled.options
+            enabled.rule.check(context)
         }
         for report in context.reported {
             result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
         }
         result.deferred.append(contentsOf: context.deferred)
-    }
-
-    private func options(for rule: any SQLRule.Type) -> [String: RuleOption.Value] {
-        var values: [String: RuleOption.Value] = [:]
-        for option in rule.options { values[option.name] = option.defaultValue }
-        for (name, value) in configuration.options[rule.metadata.id] ?? [:] { values[name] = value }
-        return values
     }
 
     private func errors(in document: SQLDocument, parsed: [ParsedStatement]) -> [LintError] {
@@ -208,12 +220,8 @@ public struct Linter: Sendable {
         }
     }
 
-    private func defaultSeverity(of rule: String) -> Severity {
-        rules.first { $0.metadata.id == rule }?.metadata.severity ?? .warning
-    }
-
     private func finding(_ rule: String, _ text: FindingText, in document: SQLDocument, range: Range<Int>) -> Finding {
-        Finding(rule: rule, severity: configuration.severity(of: rule, default: defaultSeverity(of: rule)),
+        Finding(rule: rule, severity: severities[rule] ?? .warning,
                 message: text.message, help: text.help, file: document.file.path,
                 span: document.file.span(of: range), replacement: text.replacement)
     }
@@ -237,8 +245,9 @@ public struct Linter: Sendable {
 
     /// `unused-suppression` findings for suppressions (or rule ids in them) that silenced nothing.
     private func unusedSuppressions(_ suppressions: [Suppression], used: [Set<String>], in document: SQLDocument) -> [Finding] {
-        let knownRules = Set(rules.map { $0.metadata.id })
-        guard !suppressions.isEmpty, configuration.isEnabled(Self.unusedSuppressionRule),
+        guard !suppressions.isEmpty else { return [] }
+        let knownRules = Set(severities.keys)
+        guard configuration.isEnabled(Self.unusedSuppressionRule),
               knownRules.contains(Self.unusedSuppressionRule) else { return [] }
         var result: [Finding] = []
         for (index, suppression) in suppressions.enumerated() {
