@@ -119,12 +119,31 @@ public struct Linter: Sendable {
         let statements: [ParsedStatement]
         let roots: [Node?]
         let schemaChanges: [Node]
+        /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
+        /// the schema its rules and its own replay can see.
+        let relationNames: Set<RelationName>
+        let indexNames: Set<RelationName>
 
         init(_ document: SQLDocument) {
             self.document = document
             statements = document.parse()
             roots = statements.map(\.root)
             schemaChanges = roots.compactMap { $0 }.filter(SchemaReplay.changesSchema)
+            var relations = Set<RelationName>()
+            var indexes = Set<RelationName>()
+            for root in roots.compactMap({ $0 }) {
+                root.walk { node in
+                    // RangeVars in typed pointer fields (`InsertStmt.relation`) are plain objects.
+                    if node.kind == .rangeVar || (node.kind == nil && !node.isList), let name = node.relationName {
+                        relations.insert(name)
+                    }
+                    return .visitChildren
+                }
+                indexes.formUnion(SchemaReplay.indexesNamed(by: root))
+                if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
+            }
+            relationNames = relations
+            indexNames = indexes
         }
     }
 
@@ -136,7 +155,11 @@ public struct Linter: Sendable {
         var replay = SchemaReplay(base: baseSchema)
         var schemaBefore: [SchemaHandOver] = []
         for (position, file) in parsed.enumerated() {
-            if position >= schemaCount { schemaBefore.append(SchemaHandOver(replay.schema)) }
+            if position >= schemaCount {
+                // Only the tables the file names: a copy of the whole model per file would cost more
+                // than linting it.
+                schemaBefore.append(SchemaHandOver(replay.schema.subset(relations: file.relationNames, indexes: file.indexNames)))
+            }
             replay.beginFile()
             for root in file.schemaChanges { replay.apply(root) }
         }

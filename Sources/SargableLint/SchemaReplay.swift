@@ -137,7 +137,7 @@ public struct SchemaReplay: Sendable {
         }
         let name = statement[.idxname]?.string
             ?? "\(tableName.name)_\(keys.map { $0.columnName ?? "expr" }.joined(separator: "_"))_idx"
-        if statement[.ifNotExists]?.bool == true, schema.allIndexes.contains(where: { $0.name == name }) { return }
+        if statement[.ifNotExists]?.bool == true, schema.index(named: RelationName(schema: tableName.schema, name: name)) != nil { return }
         let index = Index(name: name, table: tableName, keys: keys, isUnique: statement[.unique]?.bool == true,
                           isPrimary: statement[.primary]?.bool == true,
                           method: statement[.accessMethod]?.string ?? "btree",
@@ -236,12 +236,28 @@ public struct SchemaReplay: Sendable {
         }
     }
 
-    private mutating func drop(_ statement: Node) {
-        let names: [RelationName] = (statement[.objects]?.elements ?? []).compactMap { object in
+    /// The qualified names a DROP statement lists.
+    public static func droppedNames(_ statement: Node) -> [RelationName] {
+        (statement[.objects]?.elements ?? []).compactMap { object in
             let parts = object[.items]?.stringValues ?? object.stringValues
             guard let last = parts.last else { return nil }
             return RelationName(schema: parts.count > 1 ? parts[parts.count - 2] : nil, name: last)
         }
+    }
+
+    /// Indexes a statement names (DROP INDEX, ALTER INDEX … RENAME, REINDEX INDEX).
+    public static func indexesNamed(by root: Node) -> [RelationName] {
+        switch root.kind {
+        case .dropStmt where root[.removeType]?.string == "OBJECT_INDEX": droppedNames(root)
+        case .renameStmt where root[.renameType]?.string == "OBJECT_INDEX": root[.relation]?.relationName.map { [$0] } ?? []
+        case .reindexStmt where root[.kind]?.string == "REINDEX_OBJECT_INDEX": root[.relation]?.relationName.map { [$0] } ?? []
+        case .alterTableStmt where root[.objtype]?.string == "OBJECT_INDEX": root[.relation]?.relationName.map { [$0] } ?? []
+        default: []
+        }
+    }
+
+    private mutating func drop(_ statement: Node) {
+        let names = Self.droppedNames(statement)
         switch statement[.removeType]?.string {
         case "OBJECT_TABLE":
             for name in names { schema.removeTable(name) }
@@ -272,6 +288,22 @@ public enum ForeignKeyAction {
 extension SchemaModel {
     /// The index with this name (its schema is the table's schema).
     public func index(named name: RelationName) -> Index? {
-        allIndexes.first { $0.name == name.name && $0.table.schema == name.schema }
+        for table in tables.values where table.name.schema == name.schema {
+            if let index = table.indexes.first(where: { $0.name == name.name }) { return index }
+        }
+        return nil
+    }
+
+    /// The tables named in `relations` and the tables that own the indexes in `indexes`.
+    func subset(relations: Set<RelationName>, indexes: Set<RelationName>) -> SchemaModel {
+        var result = SchemaModel()
+        result.serverVersion = serverVersion
+        for name in relations {
+            if let table = table(name) { result.setTable(table) }
+        }
+        for name in indexes {
+            if let owner = index(named: name)?.table, let table = table(owner) { result.setTable(table) }
+        }
+        return result
     }
 }
