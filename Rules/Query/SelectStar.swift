@@ -39,9 +39,9 @@ public enum SelectStar: SQLRule {
         for cte in select[.withClause, .ctes]?.elements ?? [] {
             if let query = cte[.ctequery], query.kind == .selectStmt { visit(query, context) }
         }
-        let scope = FromScope(select)
         for target in select[.targetList]?.elements ?? [] {
             guard let value = target[.val], value.isStarReference else { continue }
+            let scope = FromScope(select)
             let qualifier = value.columnReference?.qualifier ?? value[.fields]?.elements.first?[.sval]?.string
             let source: String
             if let qualifier, value[.fields]?.elements.count ?? 0 > 1 {

@@ -218,19 +218,18 @@ public struct FromScope: Sendable {
         for item in items { add(item) }
     }
 
+    /// Tables in FROM, through joins; subqueries and functions name no table of this scope.
     private mutating func add(_ item: Node) {
-        item.walk { node in
-            switch node.kind {
-            case .rangeSubselect, .rangeFunction, .subLink: return .skipChildren
-            case .rangeVar, nil:
-                guard node.kind == .rangeVar || node[.relname] != nil, let name = node.relationName else {
-                    return .visitChildren
-                }
-                relations.append(name)
-                aliases[node[.alias, .aliasname]?.string ?? name.name] = name
-                return .skipChildren
-            default: return .visitChildren
-            }
+        switch item.kind {
+        case .joinExpr:
+            if let left = item[.larg] { add(left) }
+            if let right = item[.rarg] { add(right) }
+        case .rangeVar, nil:
+            guard let name = item.relationName else { return }
+            relations.append(name)
+            aliases[item[.alias, .aliasname]?.string ?? name.name] = name
+        default:
+            return
         }
     }
 
