@@ -30,12 +30,25 @@ public enum IndexNotConcurrent: SQLRule {
             RuleExample("REINDEX TABLE CONCURRENTLY orders"),
         ])
 
+    /// Reports at the statement's leading keywords with `… CONCURRENTLY` as the replacement when they
+    /// read exactly `keywords`; otherwise at the first keyword, without one.
+    private static func report(_ context: RuleContext, keywords: [String], _ text: FindingText) {
+        var text = text
+        if let leading = context.leadingWords(keywords.count), leading.words == keywords {
+            let written = context.document.file.text(of: leading.range)
+            text.replacement = written + (written == written.lowercased() ? " concurrently" : " CONCURRENTLY")
+            context.report(range: leading.range, text)
+        } else {
+            context.reportAtStatement(text)
+        }
+    }
+
     public static func check(_ context: RuleContext) {
         let root = context.root
         switch root.kind {
         case .indexStmt:
             guard root[.concurrent]?.bool != true, let table = root[.relation]?.relationName, !context.isNewTable(table) else { return }
-            context.reportAtStatement(FindingText(
+            report(context, keywords: root[.unique]?.bool == true ? ["CREATE", "UNIQUE", "INDEX"] : ["CREATE", "INDEX"], FindingText(
                 message: "create index on \(table) without concurrently blocks writes to \(table) until the index is built",
                 help: "create index concurrently (outside a transaction block)"))
         case .dropStmt:
@@ -48,7 +61,7 @@ public enum IndexNotConcurrent: SQLRule {
             let tables = names.compactMap { context.schema.index(named: $0)?.table }
             if !tables.isEmpty, tables.allSatisfy(context.isNewTable) { return }
             let table = tables.first?.description ?? "its table"
-            context.reportAtStatement(FindingText(
+            report(context, keywords: ["DROP", "INDEX"], FindingText(
                 message: "drop index without concurrently locks \(table) against reads and writes",
                 help: "drop index concurrently (outside a transaction block)"))
         case .reindexStmt:
@@ -58,8 +71,9 @@ public enum IndexNotConcurrent: SQLRule {
                 let table = root[.kind]?.string == "REINDEX_OBJECT_INDEX" ? context.schema.index(named: name)?.table : name
                 if let table, context.isNewTable(table) { return }
             }
-            context.reportAtStatement(FindingText(message: "reindex without concurrently blocks writes (and reads that use the index)",
-                                                  help: "reindex … concurrently (PostgreSQL 12+)"))
+            let object = root[.kind]?.string.map { String($0.dropFirst("REINDEX_OBJECT_".count)) } ?? ""
+            report(context, keywords: ["REINDEX", object], FindingText(message: "reindex without concurrently blocks writes (and reads that use the index)",
+                                                                      help: "reindex … concurrently (PostgreSQL 12+)"))
         default:
             return
         }

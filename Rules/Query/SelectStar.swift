@@ -32,6 +32,32 @@ public enum SelectStar: SQLRule {
         visit(context.root, context)
     }
 
+    /// From the reference's first token through its `*` (`u.*` is three tokens).
+    static func starRange(_ star: Node, _ context: RuleContext) -> Range<Int> {
+        let start = context.startOffset(of: star)
+        let base = context.statement.range.lowerBound
+        let source = context.document.file
+        let end = context.statementTokens.first { token in
+            token.range.lowerBound + base >= start && source.text(of: token.range.lowerBound + base ..< token.range.upperBound + base) == "*"
+        }.map { $0.range.upperBound + base } ?? start + 1
+        return start ..< end
+    }
+
+    /// The columns `*` stands for, when the schema model knows them: `id, email` or `u.id, u.email`.
+    static func columnList(for star: Node, scope: FromScope, context: RuleContext) -> String? {
+        let parts = star[.fields]?.elements ?? []
+        if parts.count > 1 {
+            guard let qualifier = parts[parts.count - 2][.sval]?.string,
+                  let table = scope.relation(forAlias: qualifier).flatMap(context.schema.table),
+                  !table.columns.isEmpty else { return nil }
+            return table.columns.map { "\(qualifier).\($0.name)" }.joined(separator: ", ")
+        }
+        // A bare `*` over one table: over several, the list would need qualifiers the query may not use.
+        guard scope.relations.count == 1, let table = context.schema.table(scope.relations[0]),
+              !table.columns.isEmpty else { return nil }
+        return table.columns.map(\.name).joined(separator: ", ")
+    }
+
     /// A SELECT whose rows are returned: its target list, its set-operation arms, its CTEs and its
     /// FROM subqueries. Subqueries in expressions (EXISTS, IN, scalar) return no rows to the client.
     private static func visit(_ select: Node, _ context: RuleContext) {
@@ -50,9 +76,10 @@ public enum SelectStar: SQLRule {
                 source = scope.relations.map(\.description).joined(separator: ", ")
             }
             let of = source.isEmpty ? "" : " of \(source)"
-            context.report(value, FindingText(
+            context.report(range: starRange(value, context), FindingText(
                 message: "select \(value[.fields]?.elements.count ?? 0 > 1 ? "\(qualifier ?? "").*" : "*") returns every column\(of)",
-                help: "list the columns the caller uses"))
+                help: "list the columns the caller uses",
+                replacement: columnList(for: value, scope: scope, context: context)))
         }
         for item in select[.fromClause]?.elements ?? [] {
             item.walk { node in

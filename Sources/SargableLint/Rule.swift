@@ -161,12 +161,35 @@ public final class RuleContext {
         reported.append((ruleID, byteOffset ..< byteOffset + tokenLength(at: byteOffset), text))
     }
 
+    /// Reports a finding that covers `range` (file byte offsets), e.g. the tokens a replacement rewrites.
+    public func report(range: Range<Int>, _ text: FindingText) {
+        reported.append((ruleID, range, text))
+    }
+
+    /// The statement's tokens (ranges relative to the statement text), from one scan shared by
+    /// every rule that needs them.
+    public var statementTokens: [Token] {
+        if let tokens { return tokens }
+        let scanned = (try? PgQuery.scan(statement.text)) ?? []
+        tokens = scanned
+        return scanned
+    }
+
+    /// The statement's leading keywords, up to `count`, with their file range: `CREATE UNIQUE INDEX`.
+    public func leadingWords(_ count: Int) -> (words: [String], range: Range<Int>)? {
+        let start = statement.range.lowerBound
+        let leading = statementTokens.prefix(count)
+        guard let first = leading.first, let last = leading.last else { return nil }
+        let words = leading.map { document.file.text(of: $0.range.lowerBound + start ..< $0.range.upperBound + start).uppercased() }
+        return (words, first.range.lowerBound + start ..< last.range.upperBound + start)
+    }
+
     /// Length of the token at a file offset, from one scan of the statement shared by its findings.
     func tokenLength(at offset: Int) -> Int {
-        if tokens == nil { tokens = (try? PgQuery.scan(statement.text)) ?? [] }
+        let tokens = statementTokens
         let relative = offset - statement.range.lowerBound
-        var low = 0, high = (tokens?.count ?? 0) - 1
-        while low <= high, let tokens {
+        var low = 0, high = tokens.count - 1
+        while low <= high {
             let middle = (low + high) / 2
             let start = tokens[middle].range.lowerBound
             if start == relative { return max(1, tokens[middle].range.count) }

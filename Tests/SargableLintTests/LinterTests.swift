@@ -132,3 +132,20 @@ private func linter(base: SchemaModel = SchemaModel()) -> Linter {
     #expect(Dictionary(uniqueKeysWithValues: first.schema.sortedTables.map { ($0.name.name, $0.columns.map(\.name)) }) == domain)
     #expect(first.schema.table(RelationName(name: "orders"))?.hasIndex(leadingWith: ["user_id"]) == false)
 }
+
+@Test func safeReplacementsCoverTheTextTheyReplace() throws {
+    let schema = SQLDocument(path: "schema.sql", text: "CREATE TABLE users (id bigint PRIMARY KEY, email text);")
+    let query = SQLDocument(path: "q.sql", text: """
+    SELECT * FROM users WHERE id = $1;
+    SELECT u.* FROM users u WHERE u.id = $1;
+    create unique index users_email on users (email);
+    """)
+    let findings = linter().lint([query], schemaDocuments: [schema]).findings
+    let replaced = findings.compactMap { finding in
+        finding.replacement.map { (query.file.text(of: finding.span?.byteRange ?? 0 ..< 0), $0) }
+    }
+    #expect(replaced.map(\.0) == ["*", "u.*", "create unique index"])
+    #expect(replaced.map(\.1) == ["id, email", "u.id, u.email", "create unique index concurrently"])
+    // Without a schema the columns are unknown: no replacement is offered.
+    #expect(linter().lint([query]).findings.filter { $0.rule == "select-star" }.allSatisfy { $0.replacement == nil })
+}
