@@ -87,8 +87,11 @@ public enum NonSargablePredicate: SQLRule {
         let key = expression.kind == .funcCall ? text : "(\(text))"
         let columnText = table.map { "\($0.name).\(name)" } ?? name
         let help: String
-        switch expression.functionName ?? (expression.kind == .typeCast ? "cast" : expression.kind == .coalesceExpr ? "coalesce" : "arithmetic") {
-        case "date_trunc", "extract", "date_part", "cast" where text.hasSuffix("::date"), "date":
+        var wrapper = expression.functionName ?? (expression.kind == .typeCast ? "cast" : expression.kind == .coalesceExpr ? "coalesce" : "arithmetic")
+        // A cast to date truncates a timestamp like date_trunc does: the range rewrite applies.
+        if wrapper == "cast", text.hasSuffix("::date") { wrapper = "date" }
+        switch wrapper {
+        case "date_trunc", "extract", "date_part", "date":
             help = "compare \(name) with a range: \(name) >= $start and \(name) < $end"
         case "arithmetic":
             help = "move the arithmetic to the other side of the comparison so \(name) stands alone"

@@ -148,7 +148,7 @@ enum YAMLSubset {
 /// headers, strings, integers, booleans and one-line arrays, `#` comments.
 enum TOMLSubset {
     static func read(_ text: String, path: String) throws(ConfigurationError) -> ConfigValue {
-        var root = MutableTable(line: 1)
+        let root = MutableTable(line: 1)
         var currentPath: [String] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let number = index + 1

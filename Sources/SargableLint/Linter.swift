@@ -148,7 +148,6 @@ public struct Linter: Sendable {
     }
 
     private func lint(parsed: [ParsedFile], schemaCount: Int) -> LintReport {
-        let schemaDocuments = parsed.prefix(schemaCount).map(\.document)
         let linted = parsed.dropFirst(schemaCount).map(\.document)
 
         // One sequential pass over the DDL: the schema before each linted file.
