@@ -27,7 +27,7 @@ struct LintCommand: ParsableCommand {
         Examples:
           sargable lint samples/queries samples/migrations
           sargable lint --format json migrations/ > findings.json
-          sargable lint --schema db/schema.sql --fail-on error app/queries/
+          sargable lint --schema db/migrations --fail-on error app/queries/
           git diff --name-only -- '*.sql' | xargs sargable lint --format github
         """
     )
@@ -38,8 +38,8 @@ struct LintCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Configuration file (default: .sargable.yml/.sargable.toml found upwards).", valueName: "file"))
     var config: String?
 
-    @Option(parsing: .upToNextOption,
-            help: ArgumentHelp("DDL files read into the schema model but not reported on.", valueName: "file"))
+    @Option(help: ArgumentHelp("A DDL file or directory read into the schema model but not reported on (repeatable).",
+                               valueName: "path"))
     var schema: [String] = []
 
     @Option(help: "Lowest severity that makes the exit code 1: info, warning or error.")
