@@ -81,14 +81,18 @@ public enum SelectStar: SQLRule {
                 help: "list the columns the caller uses",
                 replacement: columnList(for: value, scope: scope, context: context)))
         }
-        for item in select[.fromClause]?.elements ?? [] {
-            item.walk { node in
-                if node.kind == .rangeSubselect {
-                    if let subquery = node[.subquery] { visit(subquery, context) }
-                    return .skipChildren
-                }
-                return .visitChildren
-            }
+        for item in select[.fromClause]?.elements ?? [] { visitFromItem(item, context) }
+    }
+
+    /// Subqueries in FROM, through joins.
+    private static func visitFromItem(_ item: Node, _ context: RuleContext) {
+        switch item.kind {
+        case .rangeSubselect:
+            if let subquery = item[.subquery] { visit(subquery, context) }
+        case .joinExpr:
+            for side in [item[.larg], item[.rarg]].compactMap({ $0 }) { visitFromItem(side, context) }
+        default:
+            return
         }
     }
 }

@@ -46,11 +46,11 @@ public enum UnboundedSelect: SQLRule {
         }
         if select[.valuesLists] != nil { return false }
         if !(select[.groupClause]?.elements.isEmpty ?? true) { return false }
+        let scope = FromScope(select)
+        guard !scope.relations.isEmpty else { return false }
         if let targets = select[.targetList], !QueryShape.nodes(.funcCall, in: targets).filter(QueryShape.isAggregate).isEmpty {
             return false
         }
-        let scope = FromScope(select)
-        guard !scope.relations.isEmpty else { return false }
         return !isKeyLookup(select, scope: scope, context: context)
     }
 

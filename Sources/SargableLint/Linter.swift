@@ -118,6 +118,7 @@ public struct Linter: Sendable {
         let document: SQLDocument
         let statements: [ParsedStatement]
         let roots: [Node?]
+        let indexes: [StatementIndex?]
         let schemaChanges: [Node]
         /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
         /// the schema its rules and its own replay can see.
@@ -129,21 +130,17 @@ public struct Linter: Sendable {
             statements = document.parse()
             roots = statements.map(\.root)
             schemaChanges = roots.compactMap { $0 }.filter(SchemaReplay.changesSchema)
+            indexes = roots.map { $0.map(StatementIndex.init) }
             var relations = Set<RelationName>()
-            var indexes = Set<RelationName>()
-            for root in roots.compactMap({ $0 }) {
-                root.walk { node in
-                    // RangeVars in typed pointer fields (`InsertStmt.relation`) are plain objects.
-                    if node.kind == .rangeVar || (node.kind == nil && !node.isList), let name = node.relationName {
-                        relations.insert(name)
-                    }
-                    return .visitChildren
-                }
-                indexes.formUnion(SchemaReplay.indexesNamed(by: root))
+            var indexNames = Set<RelationName>()
+            for (root, index) in zip(roots, indexes) {
+                guard let root, let index else { continue }
+                relations.formUnion(index.relations)
+                indexNames.formUnion(SchemaReplay.indexesNamed(by: root))
                 if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
             }
             relationNames = relations
-            indexNames = indexes
+            self.indexNames = indexNames
         }
     }
 
@@ -205,9 +202,9 @@ public struct Linter: Sendable {
         var result = FileResult()
         result.errors = errors(in: document, parsed: file.statements)
         var replay = SchemaReplay(base: schema)
-        for (statement, root) in zip(file.statements, file.roots) {
-            guard let root else { continue }
-            check(root, statement.source, document: document, replay: replay, into: &result)
+        for (position, statement) in file.statements.enumerated() {
+            guard let root = file.roots[position], let index = file.indexes[position] else { continue }
+            check(root, index, statement.source, document: document, replay: replay, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
         }
@@ -217,9 +214,9 @@ public struct Linter: Sendable {
         return result
     }
 
-    private func check(_ root: Node, _ statement: StatementSource, document: SQLDocument, replay: SchemaReplay,
-                       into result: inout FileResult) {
-        let context = RuleContext(root: root, statement: statement, document: document, schema: replay.schema,
+    private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
+                       replay: SchemaReplay, into result: inout FileResult) {
+        let context = RuleContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
                                   newTables: replay.newTables, postgresVersion: postgresVersion)
         for enabled in enabledRules {
             context.ruleID = enabled.id

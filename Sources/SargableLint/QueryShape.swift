@@ -80,7 +80,7 @@ public struct ForeignKeyDefinition {
     /// Every foreign key the statement defines: inline `REFERENCES`, table constraints and
     /// `ALTER TABLE … ADD [CONSTRAINT …] FOREIGN KEY` or `ADD COLUMN … REFERENCES`.
     public static func all(in root: Node) -> [ForeignKeyDefinition] {
-        guard let table = root[.relation]?.relationName else { return [] }
+        guard root.kind == .createStmt || root.kind == .alterTableStmt, let table = root[.relation]?.relationName else { return [] }
         var columnDefinitions: [Node] = []
         var constraints: [Node] = []
         switch root.kind {

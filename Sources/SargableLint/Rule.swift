@@ -79,12 +79,13 @@ public final class RuleContext {
     var optionValues: [String: RuleOption.Value] = [:]
     private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
     private(set) var deferred: [DeferredFinding] = []
-    private var nodesBySlot: [[Node]] = []
+    private let index: StatementIndex
     private var tokens: [Token]?
 
-    init(root: Node, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
+    init(root: Node, index: StatementIndex, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
          newTables: Set<RelationName>, postgresVersion: Int) {
         self.root = root
+        self.index = index
         self.statement = statement
         self.document = document
         self.schema = schema
@@ -92,34 +93,10 @@ public final class RuleContext {
         self.postgresVersion = postgresVersion
     }
 
-    /// Where the one shared walk per statement files a node kind; other kinds get a walk of their
-    /// own. Indexing every node would retain the tree once per node, which costs more than it saves.
-    private static func slot(of kind: NodeKind) -> Int? {
-        switch kind {
-        case .selectStmt: 0
-        case .updateStmt: 1
-        case .deleteStmt: 2
-        case .insertStmt: 3
-        case .sortBy: 4
-        case .boolExpr: 5
-        case .columnDef: 6
-        case .joinExpr: 7
-        default: nil
-        }
-    }
-
     /// Every node of `kind` in the statement, in pre-order.
     public func nodes(_ kind: NodeKind) -> [Node] {
-        guard let slot = Self.slot(of: kind) else { return root.descendants(ofKind: kind) }
-        if nodesBySlot.isEmpty {
-            var index = Array(repeating: [Node](), count: 8)
-            root.walk { node in
-                if let kind = node.kind, let slot = Self.slot(of: kind) { index[slot].append(node) }
-                return .visitChildren
-            }
-            nodesBySlot = index
-        }
-        return nodesBySlot[slot]
+        guard let slot = StatementIndex.slot(of: kind) else { return root.descendants(ofKind: kind) }
+        return index.nodesBySlot[slot]
     }
 
     /// Predicate clauses several rules read, computed once per statement (see `QueryShape`).
@@ -220,6 +197,46 @@ public final class RuleContext {
         if candidates.count == 1, candidates[0].columns.isEmpty { return candidates[0] }
         return candidates.first { $0.column(named: reference.column) != nil }
             ?? (scope.relations.count == 1 ? scope.relations.first.flatMap(schema.table) : nil)
+    }
+}
+
+/// What one walk over a statement finds: the nodes of the kinds rules look for most, and every
+/// relation it names (which decides the part of the schema its file needs).
+struct StatementIndex: Sendable {
+    var nodesBySlot: [[Node]]
+    var relations: [RelationName] = []
+
+    /// Where the walk files a node kind; other kinds get a walk of their own when asked for.
+    /// Indexing every node would retain the tree once per node, which costs more than it saves.
+    static func slot(of kind: NodeKind) -> Int? {
+        switch kind {
+        case .selectStmt: 0
+        case .updateStmt: 1
+        case .deleteStmt: 2
+        case .insertStmt: 3
+        case .sortBy: 4
+        case .boolExpr: 5
+        case .columnDef: 6
+        case .joinExpr: 7
+        default: nil
+        }
+    }
+
+    init(_ root: Node) {
+        var slots = Array(repeating: [Node](), count: 8)
+        var relations: [RelationName] = []
+        root.walk { node in
+            guard let kind = node.kind else {
+                // RangeVars in typed pointer fields (`InsertStmt.relation`) are plain objects.
+                if !node.isList, let name = node.relationName { relations.append(name) }
+                return .visitChildren
+            }
+            if kind == .rangeVar, let name = node.relationName { relations.append(name) }
+            if let slot = Self.slot(of: kind) { slots[slot].append(node) }
+            return .visitChildren
+        }
+        nodesBySlot = slots
+        self.relations = relations
     }
 }
 
