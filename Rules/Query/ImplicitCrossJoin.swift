@@ -76,6 +76,8 @@ public enum ImplicitCrossJoin: SQLRule {
                 leaves.append((alias, alias, item))
                 parent.append(leaves.count - 1)
                 return [leaves.count - 1]
+            case .rangeTableSample:
+                return item[.relation].map { add($0, cteNames: cteNames) } ?? []
             case .joinExpr:
                 let members = (item[.larg].map { add($0, cteNames: cteNames) } ?? [])
                     + (item[.rarg].map { add($0, cteNames: cteNames) } ?? [])

@@ -19,6 +19,7 @@ public enum UnboundedSelect: SQLRule {
         fix: "Add `ORDER BY … LIMIT n` and paginate with a keyset, aggregate in SQL, or look the row up by its key.",
         bad: [
             RuleExample("↓SELECT id, email FROM users WHERE status = 'active'"),
+            RuleExample("↓SELECT id FROM products TABLESAMPLE SYSTEM (10)"),
             RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n↓SELECT id FROM users WHERE email = $1"),
         ],
         good: [

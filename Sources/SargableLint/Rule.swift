@@ -264,6 +264,8 @@ public struct FromScope: Sendable {
         case .joinExpr:
             if let left = item[.larg] { add(left) }
             if let right = item[.rarg] { add(right) }
+        case .rangeTableSample:
+            if let relation = item[.relation] { add(relation) }
         case .rangeVar, nil:
             guard let name = item.relationName else { return }
             relations.append(name)
