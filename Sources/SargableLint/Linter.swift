@@ -88,28 +88,28 @@ public struct Linter: Sendable {
     /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = []) -> LintReport {
         let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
-        let parsed = LargeStack.parallelMap(schemaDocuments + linted) { ParsedFile($0) }
-        return lint(parsed: parsed, schemaCount: schemaDocuments.count)
+        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted) { ParsedFile($0) }, schemaCount: schemaDocuments.count)
     }
 
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = []) -> LintReport {
         let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
-        let parsed = LargeStack.parallelMap(schemaFiles + linted) { ParsedFile(SQLDocument(file: $0)) }
-        return lint(parsed: parsed, schemaCount: schemaFiles.count)
+        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted) { ParsedFile(SQLDocument(file: $0)) },
+                    schemaCount: schemaFiles.count)
     }
 
-    /// Hands a file's starting schema to the worker that lints it, which then holds the only
-    /// reference: its replay edits the tables in place instead of copying them all once per file.
-    private final class SchemaHandOver: @unchecked Sendable {
+    /// Hands a file's starting schema (and its parse) to the worker that lints it, which then holds
+    /// the only reference: its replay edits the tables in place instead of copying them, and what
+    /// the worker no longer needs is freed there, in parallel.
+    private final class HandOver<Value>: @unchecked Sendable {
         // Each instance is read by exactly one worker, once.
-        private var schema: SchemaModel?
+        private var value: Value?
 
-        init(_ schema: SchemaModel) { self.schema = schema }
+        init(_ value: Value) { self.value = value }
 
-        func take() -> SchemaModel {
-            defer { schema = nil }
-            return schema ?? SchemaModel()
+        func take() -> Value? {
+            defer { value = nil }
+            return value
         }
     }
 
@@ -144,35 +144,40 @@ public struct Linter: Sendable {
         }
     }
 
-    private func lint(parsed: [ParsedFile], schemaCount: Int) -> LintReport {
+    private func lint(parsed input: consuming [ParsedFile], schemaCount: Int) -> LintReport {
+        var parsed = input
         let linted = parsed.dropFirst(schemaCount).map(\.document)
 
         // One sequential pass over the DDL: the schema before each linted file.
         var replay = SchemaReplay(base: baseSchema)
-        var schemaBefore: [SchemaHandOver] = []
+        var schemaBefore: [HandOver<SchemaModel>] = []
         for (position, file) in parsed.enumerated() {
             if position >= schemaCount {
                 // Only the tables the file names: a copy of the whole model per file would cost more
                 // than linting it.
-                schemaBefore.append(SchemaHandOver(replay.schema.subset(relations: file.relationNames, indexes: file.indexNames)))
+                schemaBefore.append(HandOver(replay.schema.subset(relations: file.relationNames, indexes: file.indexNames)))
             }
             replay.beginFile()
             for root in file.schemaChanges { replay.apply(root) }
         }
         let finalSchema = replay.schema
 
-        let work = (0 ..< linted.count).map { (parsed[schemaCount + $0], schemaBefore[$0]) }
+        let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statements.count }
+        let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0.document, parsed: $0.statements) }
+        let work = (0 ..< linted.count).map { (HandOver(parsed[schemaCount + $0]), schemaBefore[$0]) }
         schemaBefore = []
-        let results = LargeStack.parallelMap(work) { item in lintFile(item.0, schema: item.1.take()) }
+        parsed.removeAll()
+        let results = LargeStack.parallelMap(work) { item -> FileResult in
+            guard let file = item.0.take() else { return FileResult() }
+            return lintFile(file, schema: item.1.take() ?? SchemaModel())
+        }
 
         var report = LintReport()
         report.files = linted.count
-        report.statements = linted.reduce(0) { $0 + $1.statements.count }
+        report.statements = statementCount
         report.documents = linted
         report.schema = finalSchema
-        for file in parsed.prefix(schemaCount) {
-            report.errors.append(contentsOf: errors(in: file.document, parsed: file.statements))
-        }
+        report.errors = schemaErrors
         for (document, result) in zip(linted, results) {
             var findings = result.findings
             var used = result.usedSuppressions
