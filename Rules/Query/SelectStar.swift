@@ -35,6 +35,8 @@ public enum SelectStar: SQLRule {
     /// From the reference's first token through its `*` (`u.*` is three tokens).
     static func starRange(_ star: Node, _ context: RuleContext) -> Range<Int> {
         let start = context.startOffset(of: star)
+        // A bare `*` is one byte; only `t.*` needs the tokens.
+        if star[.fields]?.elements.count ?? 0 < 2 { return start ..< start + 1 }
         let base = context.statement.range.lowerBound
         let source = context.document.file
         let end = context.statementTokens.first { token in
