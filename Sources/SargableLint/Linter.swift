@@ -1,6 +1,11 @@
 import SargableCore
 import SargableSchema
 import SargableSyntax
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A statement that could not be read: a syntax error or a problem with the file's text.
 public struct LintError: Sendable, Hashable, Codable {
@@ -113,6 +118,56 @@ public struct Linter: Sendable {
         }
     }
 
+    private enum Job: Sendable {
+        case replay
+        case lint(Int)
+    }
+
+    /// What the replay needs from a parsed file.
+    private struct ReplayInput: Sendable {
+        let schemaChanges: [Node]
+        let relations: Set<RelationName>
+        let indexes: Set<RelationName>
+    }
+
+    /// The schema before each linted file, published in path order by the replay job and taken,
+    /// once, by the job that lints the file (which then holds the only reference).
+    private final class SchemaPipeline: @unchecked Sendable {
+        // Guarded by `mutex`.
+        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        private let published = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        private var schemas: [SchemaModel?] = []
+
+        init() {
+            pthread_mutex_init(mutex, nil)
+            pthread_cond_init(published, nil)
+        }
+
+        deinit {
+            pthread_cond_destroy(published)
+            pthread_mutex_destroy(mutex)
+            published.deallocate()
+            mutex.deallocate()
+        }
+
+        func publish(_ schema: SchemaModel) {
+            pthread_mutex_lock(mutex)
+            schemas.append(schema)
+            pthread_cond_broadcast(published)
+            pthread_mutex_unlock(mutex)
+        }
+
+        /// Waits until the `index`-th schema is published and takes it.
+        func take(_ index: Int) -> SchemaModel {
+            pthread_mutex_lock(mutex)
+            while schemas.count <= index { pthread_cond_wait(published, mutex) }
+            let schema = schemas[index] ?? SchemaModel()
+            schemas[index] = nil
+            pthread_mutex_unlock(mutex)
+            return schema
+        }
+    }
+
     /// A document with its statements parsed once, their roots, and the ones the replay applies.
     private struct ParsedFile: Sendable {
         let document: SQLDocument
@@ -148,29 +203,38 @@ public struct Linter: Sendable {
         var parsed = input
         let linted = parsed.dropFirst(schemaCount).map(\.document)
 
-        // One sequential pass over the DDL: the schema before each linted file.
-        var replay = SchemaReplay(base: baseSchema)
-        var schemaBefore: [HandOver<SchemaModel>] = []
-        for (position, file) in parsed.enumerated() {
-            if position >= schemaCount {
-                // Only the tables the file names: a copy of the whole model per file would cost more
-                // than linting it.
-                schemaBefore.append(HandOver(replay.schema.subset(relations: file.relationNames, indexes: file.indexNames)))
-            }
-            replay.beginFile()
-            for root in file.schemaChanges { replay.apply(root) }
-        }
-        let finalSchema = replay.schema
-
         let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statements.count }
         let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0.document, parsed: $0.statements) }
-        let work = (0 ..< linted.count).map { (HandOver(parsed[schemaCount + $0]), schemaBefore[$0]) }
-        schemaBefore = []
+        let replayInputs = parsed.map { ReplayInput(schemaChanges: $0.schemaChanges, relations: $0.relationNames, indexes: $0.indexNames) }
+        let files = (0 ..< linted.count).map { HandOver(parsed[schemaCount + $0]) }
         parsed.removeAll()
-        let results = LargeStack.parallelMap(work) { item -> FileResult in
-            guard let file = item.0.take() else { return FileResult() }
-            return lintFile(file, schema: item.1.take() ?? SchemaModel())
+
+        // One job replays the DDL of every file in path order and publishes the schema before each
+        // linted file; the other jobs lint one file each as soon as its schema is published.
+        let pipeline = SchemaPipeline()
+        let jobs = [Job.replay] + (0 ..< linted.count).map(Job.lint)
+        let outputs = LargeStack.parallelMap(jobs) { job -> (result: FileResult?, schema: SchemaModel?) in
+            switch job {
+            case .replay:
+                var replay = SchemaReplay(base: baseSchema)
+                for (position, input) in replayInputs.enumerated() {
+                    if position >= schemaCount {
+                        // Only the tables the file names: a copy of the whole model per file would
+                        // cost more than linting it.
+                        pipeline.publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
+                    }
+                    replay.beginFile()
+                    for root in input.schemaChanges { replay.apply(root) }
+                }
+                return (nil, replay.schema)
+            case .lint(let index):
+                let schema = pipeline.take(index)
+                guard let file = files[index].take() else { return (FileResult(), nil) }
+                return (lintFile(file, schema: schema), nil)
+            }
         }
+        let finalSchema = outputs.first?.schema ?? baseSchema
+        let results = outputs.dropFirst().map { $0.result ?? FileResult() }
 
         var report = LintReport()
         report.files = linted.count
