@@ -1,9 +1,4 @@
 import SargableSyntax
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A `-- sargable-ignore rule-id[, rule-id]: reason` comment (next statement) or
 /// `-- sargable-ignore-file rule-id[, …]` (whole file), read from the scanner's comment tokens.
@@ -48,11 +43,14 @@ public struct Suppression: Sendable {
     }
 
     private static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { haystack in
-            needle.withUnsafeBytes { needle in
-                memmem(haystack.baseAddress, haystack.count, needle.baseAddress, needle.count) != nil
-            }
+        guard let first = needle.first, bytes.count >= needle.count else { return false }
+        var index = 0
+        let last = bytes.count - needle.count
+        while index <= last {
+            if bytes[index] == first, bytes[index ..< index + needle.count].elementsEqual(needle) { return true }
+            index += 1
         }
+        return false
     }
 
     /// Reads `sargable-ignore[-file] a, b: reason` out of a comment's text.
