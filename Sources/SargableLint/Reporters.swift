@@ -77,40 +77,59 @@ public enum LintReporter {
     public static func json(_ report: LintReport) -> String {
         var out = JSONBytes()
         out.bytes.reserveCapacity(report.findings.count * 320 + report.errors.count * 120 + 128)
-        out += "{\"version\":1,\"findings\":["
+        out.append("{\"version\":1,\"findings\":[")
         for (index, finding) in report.findings.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"rule\":"
+            if index > 0 { out.append(",") }
+            out.append("{\"rule\":")
             out.string(finding.rule)
-            out += ",\"severity\":\"\(finding.severity.rawValue)\""
+            out.append(",\"severity\":")
+            out.string(finding.severity.rawValue)
             if let file = finding.file {
-                out += ",\"file\":"
+                out.append(",\"file\":")
                 out.string(file)
             }
             if let span = finding.span {
-                out += ",\"line\":\(span.start.line),\"column\":\(span.start.column),\"endLine\":\(span.end.line),\"endColumn\":\(span.end.column)"
+                out.append(",\"line\":")
+                out.integer(span.start.line)
+                out.append(",\"column\":")
+                out.integer(span.start.column)
+                out.append(",\"endLine\":")
+                out.integer(span.end.line)
+                out.append(",\"endColumn\":")
+                out.integer(span.end.column)
             }
-            out += ",\"message\":"
+            out.append(",\"message\":")
             out.string(finding.message)
-            out += ",\"help\":"
+            out.append(",\"help\":")
             out.string(finding.help)
             if let replacement = finding.replacement {
-                out += ",\"replacement\":"
+                out.append(",\"replacement\":")
                 out.string(replacement)
             }
-            out += "}"
+            out.append("}")
         }
-        out += "],\"errors\":["
+        out.append("],\"errors\":[")
         for (index, error) in report.errors.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"file\":"
+            if index > 0 { out.append(",") }
+            out.append("{\"file\":")
             out.string(error.file)
-            out += ",\"line\":\(error.line),\"column\":\(error.column),\"message\":"
+            out.append(",\"line\":")
+            out.integer(error.line)
+            out.append(",\"column\":")
+            out.integer(error.column)
+            out.append(",\"message\":")
             out.string(error.message)
-            out += "}"
+            out.append("}")
         }
-        out += "],\"summary\":{\"files\":\(report.files),\"statements\":\(report.statements),"
-        out += "\"findings\":\(report.findings.count),\"errors\":\(report.errors.count)}}"
+        out.append("],\"summary\":{\"files\":")
+        out.integer(report.files)
+        out.append(",\"statements\":")
+        out.integer(report.statements)
+        out.append(",\"findings\":")
+        out.integer(report.findings.count)
+        out.append(",\"errors\":")
+        out.integer(report.errors.count)
+        out.append("}}")
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
@@ -261,30 +280,48 @@ extension String {
     }
 }
 
-/// A JSON text built as UTF-8 bytes.
+/// A JSON text built as UTF-8 bytes (no intermediate strings: a large report has 10,000s of findings).
 struct JSONBytes {
     var bytes: [UInt8] = []
 
-    static func += (lhs: inout JSONBytes, rhs: String) { lhs.bytes.append(contentsOf: rhs.utf8) }
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func integer(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: [UInt8] = []
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes.append(contentsOf: digits.reversed())
+    }
 
     /// A string literal: quotes, backslashes and control characters escaped (RFC 8259).
     mutating func string(_ text: String) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case 0x0A: bytes.append(contentsOf: Array("\\n".utf8))
-            case 0x0D: bytes.append(contentsOf: Array("\\r".utf8))
-            case 0x09: bytes.append(contentsOf: Array("\\t".utf8))
-            case 0 ..< 0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0x0F)])
-            default:
-                bytes.append(byte)
+        var text = text
+        text.withUTF8 { utf8 in
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    bytes.append(UInt8(ascii: "\\"))
+                    bytes.append(byte)
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0 ..< 0x20:
+                    let hex: StaticString = "0123456789abcdef"
+                    append("\\u00")
+                    hex.withUTF8Buffer { digits in
+                        bytes.append(digits[Int(byte >> 4)])
+                        bytes.append(digits[Int(byte & 0x0F)])
+                    }
+                default:
+                    bytes.append(byte)
+                }
             }
         }
         bytes.append(UInt8(ascii: "\""))
