@@ -34,8 +34,6 @@ public struct LintReport: Sendable {
     /// The schema after replaying every file.
     public var schema = SchemaModel()
 
-    public func maximumSeverity() -> Severity? { findings.map(\.severity).max() }
-
     /// True when some finding is at or above `threshold`.
     public func fails(at threshold: Severity) -> Bool { findings.contains { $0.severity >= threshold } }
 }
@@ -43,9 +41,11 @@ public struct LintReport: Sendable {
 /// Lints SQL documents: replays their DDL into a schema model, runs every enabled rule on every
 /// statement, applies configuration and suppression comments.
 ///
-/// Files are parsed in parallel; the DDL replay runs once in path order to give each file the
-/// schema as it stood before it; then each file's rules run in parallel, replaying the file's own
-/// DDL as they go, so every statement sees the schema "so far".
+/// Files are split and parsed in parallel. Then one job replays every file's DDL in path order and
+/// publishes the schema as it stood before each file (only the tables that file names), while the
+/// other workers lint one file each as soon as its schema is out, replaying the file's own DDL as
+/// they go, so every statement sees the schema "so far". Findings that depend on later files
+/// (an index that arrives in a later migration) are decided on the final schema.
 public struct Linter: Sendable {
     public static let unusedSuppressionRule = "unused-suppression"
 
@@ -103,9 +103,8 @@ public struct Linter: Sendable {
                     schemaCount: schemaFiles.count)
     }
 
-    /// Hands a file's starting schema (and its parse) to the worker that lints it, which then holds
-    /// the only reference: its replay edits the tables in place instead of copying them, and what
-    /// the worker no longer needs is freed there, in parallel.
+    /// Hands a file's parse to the worker that lints it, which then holds the only reference, so
+    /// what the worker no longer needs is freed there, in parallel.
     private final class HandOver<Value>: @unchecked Sendable {
         // Each instance is read by exactly one worker, once.
         private var value: Value?
