@@ -24,7 +24,7 @@ seconds() {
     start=$(date +%s%N)
     "$@" >/dev/null 2>&1 || true
     end=$(date +%s%N)
-    echo "scale=3; ($end - $start) / 1000000000" | bc
+    awk -v ns=$((end - start)) 'BEGIN { printf "%.3f\n", ns / 1e9 }'
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -44,4 +44,4 @@ squawk_median=$(printf '%s\n' "${squawk_times[@]}" | median)
 echo "corpus:   $corpus (${#files[@]} files, $(du -sh "$corpus" | cut -f1))"
 echo "sargable: ${sargable_median} s  (median of $runs: ${sargable_times[*]})"
 echo "squawk:   ${squawk_median} s  (median of $runs: ${squawk_times[*]}; $squawk_version)"
-echo "ratio:    $(echo "scale=2; $squawk_median / $sargable_median" | bc)x (squawk time / sargable time; > 1 means sargable is faster)"
+echo "ratio:    $(awk -v a="$squawk_median" -v b="$sargable_median" 'BEGIN { printf "%.2f", a / b }')x (squawk time / sargable time; > 1 means sargable is faster)"
