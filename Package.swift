@@ -58,5 +58,8 @@ let package = Package(
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
         .testTarget(name: "SargablePostgresTests", dependencies: ["SargablePostgres", "SargableSchema"]),
+        .testTarget(name: "SargableLintTests", dependencies: [
+            "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
+        ]),
     ]
 )
