@@ -55,7 +55,11 @@ let package = Package(
                           path: "Benchmarks/FrontEndBenchmark"),
 
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
-        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI"]),
+        // Runs the built `sargable` executable as users do, so it depends on it.
+        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
         .testTarget(name: "SargablePostgresTests", dependencies: ["SargablePostgres", "SargableSchema"]),
+        .testTarget(name: "SargableLintTests", dependencies: [
+            "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
+        ]),
     ]
 )

@@ -7,8 +7,14 @@ public protocol DatabaseRule: DocumentedRule {
 }
 
 public enum DatabaseChecks {
+    /// The database rules with their own catalogue entries.
+    public nonisolated(unsafe) static let documented: [any DatabaseRule.Type] = [UnusedIndex.self, InvalidIndex.self]
+
+    /// `unindexed-foreign-key`, `duplicate-index` and `missing-primary-key` share their ids (and
+    /// catalogue entries) with the lint rules that find the same problems in DDL files.
     public nonisolated(unsafe) static let rules: [any DatabaseRule.Type] = [
-        UnindexedForeignKey.self, DuplicateIndex.self, UnusedIndex.self, InvalidIndex.self, MissingPrimaryKey.self,
+        CatalogUnindexedForeignKey.self, CatalogDuplicateIndex.self, UnusedIndex.self, InvalidIndex.self,
+        CatalogMissingPrimaryKey.self,
     ]
 
     /// Every database check on a schema read from a live catalog, in a stable order.

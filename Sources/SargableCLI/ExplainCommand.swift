@@ -76,15 +76,14 @@ struct ExplainCommand: ParsableCommand {
             for statement in LargeStack.run({ document.parse() }) {
                 let position = document.file.position(ofByte: statement.source.range.lowerBound)
                 let location = "\(document.file.path):\(position)"
-                let tree: ParseTree
+                let root: Node
                 switch statement.result {
-                case .success(let parsed): tree = parsed
+                case .success(let parsed): root = parsed
                 case .failure(let error):
                     Terminal.error(document.locate(error, in: statement.source).description)
                     failures += 1
                     continue
                 }
-                guard let root = tree.statements.first else { continue }
                 do {
                     let collected = try collector.explain(statement.source.text, root: root,
                                                           parameters: param.isEmpty ? nil : param)

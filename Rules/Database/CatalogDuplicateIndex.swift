@@ -1,26 +1,9 @@
 import SargableCore
 import SargableSchema
 
-public enum DuplicateIndex: DatabaseRule {
-    public static let metadata = RuleMetadata(
-        id: "duplicate-index",
-        title: "Index duplicated by another, or a prefix of another",
-        severity: .warning,
-        category: .database,
-        rationale: """
-        A b-tree index on (a) is redundant beside one on (a, b): the second serves every lookup the \
-        first does. Two identical indexes are worse. Each one is written on every insert and update, \
-        takes space in memory and on disk, and slows vacuum, for no read it makes faster.
-        """,
-        fix: "Drop the redundant index concurrently (keep unique and primary-key indexes: they enforce constraints).",
-        bad: [RuleExample("""
-            CREATE INDEX orders_user_id_idx ON orders (user_id);
-            ↓CREATE INDEX orders_user_id_created_at_idx ON orders (user_id, created_at);
-            """)],
-        good: [RuleExample("""
-            CREATE INDEX orders_user_id_created_at_idx ON orders (user_id, created_at);
-            """)]
-    )
+public enum CatalogDuplicateIndex: DatabaseRule {
+    /// The same rule as the linter's (one catalogue entry): here decided on the whole live catalog.
+    public static var metadata: RuleMetadata { DuplicateIndex.metadata }
 
     public static func check(_ schema: SchemaModel) -> [Finding] {
         var findings: [Finding] = []
