@@ -57,7 +57,9 @@ let package = Package(
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
-        .testTarget(name: "SargablePostgresTests", dependencies: ["SargablePostgres", "SargableSchema"]),
+        .testTarget(name: "SargablePostgresTests",
+                    dependencies: ["SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableRules"]),
+        .testTarget(name: "SargablePlanTests", dependencies: ["SargablePlan", "SargableRules"]),
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),

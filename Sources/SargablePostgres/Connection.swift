@@ -84,6 +84,12 @@ public final class Connection: @unchecked Sendable {
         try consume(PQexec(handle, sql))
     }
 
+    /// True while a transaction block is open (or failed and not yet rolled back).
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
+    }
+
     /// The connection broke (server restart, network) and cannot be used again.
     public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
 
