@@ -56,7 +56,7 @@ let package = Package(
 
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
-        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
+        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable", "SargablePostgres"]),
         .testTarget(name: "SargablePostgresTests",
                     dependencies: ["SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableRules"]),
         .testTarget(name: "SargablePlanTests", dependencies: ["SargablePlan", "SargableRules"]),

@@ -1,0 +1,93 @@
+import Foundation
+import SargablePostgres
+import Testing
+
+/// `sargable explain` and `lint --database` against a throwaway server, run as a user would.
+@Suite(.enabled(if: TemporaryPostgres.isAvailable, "needs PostgreSQL server programs (Debian: postgresql-15)"))
+struct DatabaseCommandTests {
+    static let server: Result<(server: TemporaryPostgres, conninfo: String), Error> = Result {
+        let server = try TemporaryPostgres.start(.init(createHypoPG: false))
+        let connection = try Connection(server.connectionString())
+        try connection.execute("""
+            CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, status text NOT NULL DEFAULT 'active');
+            CREATE TABLE orders (id bigserial PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), status text NOT NULL);
+            CREATE TABLE audit_log (created_at timestamptz NOT NULL DEFAULT now(), message text);
+            INSERT INTO users (email, status) SELECT 'u' || g || '@example.com', CASE WHEN g % 100 = 0 THEN 'banned' ELSE 'active' END
+            FROM generate_series(1, 20000) g;
+            INSERT INTO orders (user_id, status) SELECT 1 + g % 20000, 'delivered' FROM generate_series(1, 20000) g;
+            ANALYZE;
+            CREATE ROLE carol LOGIN PASSWORD 'correct-pony';
+            """)
+        try "local all postgres trust\nlocal all all scram-sha-256\n"
+            .write(toFile: server.dataDirectory + "/pg_hba.conf", atomically: false, encoding: .utf8)
+        try connection.query("SELECT pg_reload_conf()")
+        return (server, server.connectionString())
+    }
+
+    @Test func explainPrintsThePlanTreeWithSharesAndInsights() throws {
+        let conninfo = try Self.server.get().conninfo
+        let result = try Sargable.run(["explain", "--database", conninfo, "--analyze",
+                                       "SELECT id FROM users WHERE status = 'banned'"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("-- <argument>:1:1: executed (EXPLAIN ANALYZE), rolled back"))
+        #expect(result.stdout.contains("Seq Scan on users"))
+        #expect(result.stdout.contains("warning[plan-seq-scan-filter]: seq scan on users reads 20000 rows per loop and its filter on status removes 99.0% of them"))
+        #expect(result.stdout.contains("execution "))
+        let failing = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--fail-on", "warning",
+                                        "SELECT id FROM users WHERE status = 'banned'"])
+        #expect(failing.status == 1)
+    }
+
+    @Test func explainJSONCarriesThePlanAndFindings() throws {
+        let conninfo = try Self.server.get().conninfo
+        let result = try Sargable.run(["explain", "--database", conninfo, "--format", "json", "-"],
+                                      stdin: "SELECT * FROM users WHERE id = $1;\nDELETE FROM orders;\nDROP TABLE orders;\n")
+        #expect(result.status == 2)
+        #expect(result.stderr == "sargable: error: <stdin>:3:1: DROP TABLE is not explained: only SELECT, INSERT, UPDATE, DELETE and MERGE are (DDL and utility statements are refused)\n")
+        let reports = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(reports.count == 2)
+        #expect(reports[0]["parameters"] as? String == "generic-plan")
+        #expect(reports[0]["executed"] as? Bool == false)
+        let plan = try #require(reports[0]["plan"] as? [String: Any])
+        let root = try #require(plan["root"] as? [String: Any])
+        #expect(root["indexName"] as? String == "users_pkey")
+        #expect(reports[1]["line"] as? Int == 2)
+        #expect(reports[0]["findings"] is [Any])
+    }
+
+    @Test func unreachableServerIsOneLineAndExitTwo() throws {
+        let result = try Sargable.run(["explain", "--database", "postgresql://bob:s3cret-value@127.0.0.1:1/app", "SELECT 1 AS one"])
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("sargable: error: could not connect to host=127.0.0.1 port=1 dbname=app user=bob: "))
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(!result.stderr.contains("s3cret-value"))
+    }
+
+    @Test func wrongPasswordIsOneLineAndExitTwo() throws {
+        let server = try Self.server.get().server
+        let conninfo = "host=\(server.socketDirectory) user=carol password=wrong-horse dbname=postgres"
+        let result = try Sargable.run(["lint", "--database", conninfo, "-"], stdin: "SELECT 1;")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("password authentication failed for user \"carol\""))
+        #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+        #expect(!result.stderr.contains("wrong-horse"))
+    }
+
+    @Test func lintWithADatabaseUsesItsCatalog() throws {
+        let conninfo = try Self.server.get().conninfo
+        // The query names a table only the live catalog knows; the database checks are added.
+        let result = try Sargable.run(["lint", "--database", conninfo, "--format", "json", "-"],
+                                      stdin: "SELECT id FROM orders WHERE user_id = 1;\n")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(object["findings"] as? [[String: Any]])
+        let messages = Set(findings.compactMap { $0["message"] as? String })
+        #expect(messages.contains("foreign key orders.user_id has no index"))
+        #expect(messages.contains("table audit_log has no primary key"))
+        // The environment works as with psql when --database is absent.
+        let environment = try Self.server.get().server.environment()
+        let viaEnvironment = try Sargable.run(["explain", "SELECT count(*) FROM orders"], environment: environment)
+        #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
+        #expect(viaEnvironment.stdout.contains("Seq Scan on orders"))
+    }
+}
