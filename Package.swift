@@ -54,6 +54,9 @@ let package = Package(
                           dependencies: ["CPgQuery", "SargableSyntax"],
                           path: "Benchmarks/FrontEndBenchmark"),
 
+        .executableTarget(name: "sargable-pg-bench", dependencies: ["SargablePostgres"],
+                          path: "Benchmarks/TemporaryPostgresBenchmark"),
+
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable", "SargablePostgres"]),
