@@ -26,7 +26,7 @@ struct ExplainCollectorTests {
 
     @Test func analyzeRunsASelectWithBuffersAndSettings() throws {
         try database.connection.execute("SET work_mem = '8MB'")
-        let collected = try explain("SELECT count(*) FROM orders WHERE status = 'pending'", ExplainOptions(analyze: true))
+        let collected = try explain("SELECT count(*) FROM orders WHERE status = 'open'", ExplainOptions(analyze: true))
         #expect(collected.executed)
         #expect(collected.parameters == ParameterHandling.none)
         #expect(collected.plan.executionTime != nil)
@@ -118,7 +118,7 @@ struct ExplainCollectorTests {
             DELETE FROM order_items;
             DELETE FROM orders WHERE id IN (SELECT order_id FROM order_items);
             UPDATE users SET email = 'x@example.com', status = 'banned';
-            UPDATE orders SET total_cents = total_cents + 1 WHERE status = 'pending';
+            UPDATE orders SET total_cents = total_cents + 1 WHERE status = 'open';
             INSERT INTO products (name, price_cents) SELECT 'copy ' || name, price_cents FROM products;
             INSERT INTO users (email) VALUES ('new@example.com');
             MERGE INTO products p USING (SELECT 1 AS id) s ON p.id = s.id WHEN MATCHED THEN DELETE;
@@ -173,7 +173,7 @@ struct ExplainCollectorTests {
         let connection = try Connection(database.conninfo)
         let marker = "auto_explain_marker_\(UUID().uuidString.prefix(8))"
         try connection.execute("LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_format = 'json'; SET auto_explain.log_analyze = on")
-        try connection.query("SELECT count(*) AS \(marker) FROM orders WHERE status = 'pending'")
+        try connection.query("SELECT count(*) AS \(marker) FROM orders WHERE status = 'open'")
         // The log line is written before the result is sent, so it is in the file now.
         let log = try String(contentsOfFile: server.serverLogFile, encoding: .utf8)
         let entry = try #require(log.range(of: "\"Query Text\": \"SELECT count(*) AS \(marker)"))
@@ -188,7 +188,7 @@ struct ExplainCollectorTests {
         #expect(plan.queryText?.contains(marker) == true)
         #expect(plan.root.nodeType.contains("Aggregate"))
         #expect(plan.isAnalyzed)
-        #expect(plan.nodes.contains { $0.relationName == "orders" && $0.filter == "(status = 'pending'::text)" })
+        #expect(plan.nodes.contains { $0.relationName == "orders" && $0.filter == "(status = 'open'::text)" })
     }
 }
 
@@ -211,7 +211,7 @@ struct PlanInsightTests {
     }
 
     @Test func seqScanFilter() throws {
-        let found = try findings("SELECT id FROM orders WHERE status = 'pending'", rule: PlanSeqScanFilter.self)
+        let found = try findings("SELECT id FROM orders WHERE status = 'open'", rule: PlanSeqScanFilter.self)
         #expect(found.map(\.finding.message) == ["seq scan on orders reads 200000 rows per loop and its filter on status removes 99.8% of them"])
         #expect(try findings("SELECT id FROM orders WHERE status = 'delivered'", rule: PlanSeqScanFilter.self).isEmpty)
     }
@@ -219,7 +219,7 @@ struct PlanInsightTests {
     @Test func rowMisestimate() throws {
         let found = try findings("""
             SELECT o.id, i.quantity FROM orders o JOIN order_items i ON i.order_id = o.id
-            WHERE o.status = 'pending' AND o.id % 500 = 0
+            WHERE o.status = 'open' AND o.id % 500 = 0
             """, rule: PlanRowMisestimate.self)
         let finding = try #require(found.first)
         #expect(finding.finding.message.hasPrefix("Seq Scan on orders o returned 400 rows per loop but the planner expected"))
@@ -258,7 +258,7 @@ struct PlanInsightTests {
     }
 
     @Test func hotspot() throws {
-        let found = try findings("SELECT count(*) FROM orders WHERE status = 'pending'", rule: PlanHotspot.self)
+        let found = try findings("SELECT count(*) FROM orders WHERE status = 'open'", rule: PlanHotspot.self)
         #expect(found.count == 1)
         #expect(found.first?.finding.message.hasPrefix("Seq Scan on orders takes") == true)
     }

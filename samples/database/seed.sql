@@ -16,10 +16,10 @@ SELECT 'Product ' || g,
        ARRAY['tag' || (g % 20), 'group' || (g % 5)]
 FROM generate_series(1, 2000) AS g;
 
--- Most orders are delivered; a few hundred are still pending: a selective filter on status.
+-- Most orders are delivered or paid; a few hundred are still open: a selective filter on status.
 INSERT INTO orders (user_id, status, total_cents, created_at)
 SELECT 1 + (g * 7919) % 20000,
-       CASE WHEN g % 500 = 0 THEN 'pending' WHEN g % 23 = 0 THEN 'cancelled' ELSE 'delivered' END,
+       CASE WHEN g % 500 = 0 THEN 'open' WHEN g % 23 = 0 THEN 'cancelled' WHEN g % 3 = 0 THEN 'paid' ELSE 'delivered' END,
        (g * 131) % 50000,
        timestamptz '2024-01-01' + (g * interval '5 minutes')
 FROM generate_series(1, 200000) AS g;
