@@ -28,34 +28,39 @@ public enum PlanRowMisestimate: PlanRule {
 
     public static func check(_ plan: ExplainPlan) -> [PlanFinding] {
         var findings: [PlanFinding] = []
-        visit(plan.root, parent: nil, grandparent: nil, into: &findings)
+        visit(plan.root, consumers: [], underLimit: false, into: &findings)
         return findings
     }
 
-    private static func feedsJoinOrSort(_ parent: PlanNode?, _ grandparent: PlanNode?) -> Bool {
-        func isJoinOrSort(_ node: PlanNode?) -> Bool {
-            guard let type = node?.nodeType else { return false }
-            return type.hasSuffix("Join") || type == "Nested Loop" || type.hasSuffix("Sort")
-        }
-        // A Hash node is the build side of a Hash Join: what feeds the Hash feeds the join.
-        return isJoinOrSort(parent) || (parent?.nodeType == "Hash" && isJoinOrSort(grandparent))
+    /// Nodes that pass rows through to the node above: what feeds them feeds their consumer.
+    static let passThrough: Set<String> = ["Hash", "Materialize", "Memoize"]
+
+    private static func isJoinOrSort(_ node: PlanNode) -> Bool {
+        node.nodeType.hasSuffix("Join") || node.nodeType == "Nested Loop" || node.nodeType.hasSuffix("Sort")
     }
 
-    private static func visit(_ node: PlanNode, parent: PlanNode?, grandparent: PlanNode?, into findings: inout [PlanFinding]) {
-        if feedsJoinOrSort(parent, grandparent), node.nodeType != "Hash", let actual = node.actualRows, !node.neverExecuted {
+    /// `consumers` are the ancestors, nearest first. Below a Limit a node stops once enough rows
+    /// came out, so fewer actual rows than planned is expected there, not a misestimate.
+    private static func visit(_ node: PlanNode, consumers: [PlanNode], underLimit: Bool, into findings: inout [PlanFinding]) {
+        let consumer = consumers.first { !passThrough.contains($0.nodeType) }
+        if let consumer, isJoinOrSort(consumer), !passThrough.contains(node.nodeType),
+           let actual = node.actualRows, !node.neverExecuted, !(underLimit && actual < node.planRows) {
             let planned = node.planRows
             let factor = max(actual, planned) / max(1, min(actual, planned))
             if factor >= reportFactor, max(actual, planned) >= minimumRows {
                 let direction = actual > planned ? "under" : "over"
-                let consumer = parent?.nodeType == "Hash" ? (grandparent?.nodeType ?? "join") : (parent?.nodeType ?? "join")
                 findings.append(finding(
                     node,
-                    "\(node.summary) returned \(PlanConditions.count(actual)) rows per loop but the planner expected \(PlanConditions.count(planned)) (\(direction)estimated \(Int(factor.rounded()))×), feeding a \(consumer)",
+                    "\(node.summary) returned \(PlanConditions.count(actual)) rows per loop but the planner expected \(PlanConditions.count(planned)) (\(direction)estimated \(Int(factor.rounded()))×), feeding a \(consumer.nodeType)",
                     help: node.relationName.map { "analyze \($0); if the estimate stays wrong, create statistics on the correlated columns" }
                         ?? "analyze the tables below this node; if the estimate stays wrong, create statistics on the correlated columns",
                     severity: factor >= warningFactor ? .warning : .info))
             }
         }
-        for child in node.children { visit(child, parent: node, grandparent: parent, into: &findings) }
+        // Only a direct chain matters: the nearest consumers up to the first that is not pass-through.
+        let chain = passThrough.contains(node.nodeType) ? [node] + consumers : [node]
+        for child in node.children {
+            visit(child, consumers: chain, underLimit: underLimit || node.nodeType == "Limit", into: &findings)
+        }
     }
 }

@@ -22,6 +22,7 @@ public struct Sargable: ParsableCommand {
             ParseCommand.self,
             RulesCommand.self,
             ExplainCommand.self,
+            DatabaseCommand.self,
         ]
     )
 

@@ -90,4 +90,36 @@ struct DatabaseCommandTests {
         #expect(viaEnvironment.status == 0, "\(viaEnvironment.stderr)")
         #expect(viaEnvironment.stdout.contains("Seq Scan on orders"))
     }
+
+    @Test func databaseRunLoadsSQLRunsTheCommandAndCleansUp() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("sargable-db-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "CREATE TABLE t (id int PRIMARY KEY);\nCREATE INDEX CONCURRENTLY t_id_idx ON t (id);\n"
+            .write(to: directory.appendingPathComponent("1_schema.sql"), atomically: true, encoding: .utf8)
+        try "INSERT INTO t SELECT generate_series(1, 3);\n"
+            .write(to: directory.appendingPathComponent("2_data.sql"), atomically: true, encoding: .utf8)
+        let result = try Sargable.run(["database", "run", "--load", directory.path, "--set", "work_mem=12MB", "--",
+                                       "sh", "-c", "psql -XAtc 'SELECT count(*) FROM t' && psql -XAtc 'SHOW work_mem' && exit 3"])
+        #expect(result.status == 3)
+        #expect(result.stdout == "3\n12MB\n")
+        let note = try #require(result.stderr.split(separator: "\n").first { $0.contains("throwaway PostgreSQL ready") })
+        let root = try #require(note.split(separator: " ").last.map(String.init))
+        #expect(root.hasPrefix("/tmp/sargable-pg-"))
+        #expect(!FileManager.default.fileExists(atPath: root))
+
+        let broken = directory.appendingPathComponent("3_broken.sql")
+        try "SELECT 1;\nSELEC 2;\n".write(to: broken, atomically: true, encoding: .utf8)
+        let failed = try Sargable.run(["database", "run", "--load", broken.path, "--", "true"])
+        #expect(failed.status == 2)
+        #expect(failed.stderr.hasPrefix("sargable: error: \(broken.path):2:1: syntax error at or near \"SELEC\""))
+    }
+
+    @Test(arguments: ["explain", "database"])
+    func helpShowsExamples(_ command: String) throws {
+        let result = try Sargable.run([command, "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Examples:"))
+        #expect(result.stdout.contains("sargable \(command)"))
+    }
 }
