@@ -19,6 +19,7 @@ public struct Sargable: ParsableCommand {
         subcommands: [
             FingerprintCommand.self,
             ParseCommand.self,
+            AnalyzeCommand.self,
         ]
     )
 

@@ -1,0 +1,7 @@
+import SargableLogs
+
+struct AnalyzeHTMLReport {
+    let report: WorkloadReport
+    let top: Int
+    func render() -> String { "" }
+}

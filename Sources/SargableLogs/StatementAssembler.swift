@@ -1,0 +1,176 @@
+/// One statement the server ran (or refused), assembled from a log's entries.
+public struct Execution: Sendable {
+    public var line: Int
+    public var time: Double?
+    /// Ordinal of the session in `StatementAssembler.sessions`.
+    public var session: Int
+    public var text: String
+    /// `$1 = '42', $2 = 'x'` from the `DETAIL:  parameters:` line of the extended protocol.
+    public var parameters: String?
+    public var durationMs: Double?
+    /// An `ERROR` whose `STATEMENT` is `text`: counted as an error, not an execution.
+    public var isError: Bool
+    /// auto_explain's plan, when one was logged for this execution.
+    public var plan: String?
+}
+
+/// Who a session was: from `%c` or `%p`, with `%u`, `%d` and `%a` when the log has them.
+public struct SessionInfo: Sendable, Codable {
+    public var id: String?
+    public var pid: Int?
+    public var user: String?
+    public var database: String?
+    public var application: String?
+    public var file: String
+}
+
+/// Turns entries into executions exactly as PostgreSQL logs them: `duration: … ms  statement:`
+/// (simple protocol), `parse` / `bind` / `execute` (extended protocol; only `execute` runs the
+/// statement), `DETAIL:  parameters:`, `ERROR` + `STATEMENT`, `statement:` followed by a bare
+/// `duration:` (log_statement with log_duration), and auto_explain's `plan:`. Entries are matched
+/// to their session, so interleaved sessions never mix.
+public final class StatementAssembler {
+    public private(set) var sessions: [SessionInfo] = []
+    public private(set) var entries = 0
+    private var live: [String: Int] = [:]
+    private var pending: [Int: Pending] = [:]
+    private var plans: [Int: String] = [:]
+    private var file = ""
+
+    private struct Pending {
+        enum Kind { case execution, error, plan, other }
+        var kind: Kind
+        var line: Int
+        var time: Double?
+        var text: String
+        var parameters: String?
+        var durationMs: Double?
+    }
+
+    public init() {}
+
+    /// Starts a new input: sessions never continue across files.
+    public func beginFile(_ path: String, emit: (Execution) -> Void) {
+        finish(emit: emit)
+        live.removeAll()
+        file = path
+    }
+
+    public func add(_ entry: LogEntry, emit: (Execution) -> Void) {
+        entries += 1
+        let session = sessionOrdinal(for: entry)
+        if entry.severity.isSecondary {
+            guard var current = pending[session] else { return }
+            switch entry.severity {
+            case .detail: current.parameters = Self.parameters(in: entry.message) ?? current.parameters
+            case .statement where current.kind == .error: current.text = entry.message
+            default: break
+            }
+            pending[session] = current
+            return
+        }
+        var next = classify(entry)
+        if next.kind == .other, next.durationMs != nil, var previous = pending[session],
+           previous.kind == .execution, previous.durationMs == nil {
+            // `log_statement` logged the text; this bare `duration:` line completes it.
+            previous.durationMs = next.durationMs
+            pending[session] = previous
+            next = Pending(kind: .other, line: entry.line, text: "")
+        }
+        flush(session, emit: emit)
+        if next.kind != .other { pending[session] = next }
+        if entry.severity == .log, entry.message.hasPrefix("disconnection: ") { endSession(of: entry, emit: emit) }
+    }
+
+    /// Emits what is still pending (at the end of each input).
+    public func finish(emit: (Execution) -> Void) {
+        for session in pending.keys.sorted() { flush(session, emit: emit) }
+        plans.removeAll()
+    }
+
+    private func endSession(of entry: LogEntry, emit: (Execution) -> Void) {
+        guard let key = Self.key(of: entry), let session = live[key] else { return }
+        flush(session, emit: emit)
+        plans[session] = nil
+        live[key] = nil
+    }
+
+    private func flush(_ session: Int, emit: (Execution) -> Void) {
+        guard let current = pending.removeValue(forKey: session) else { return }
+        switch current.kind {
+        case .execution:
+            emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
+                           parameters: current.parameters, durationMs: current.durationMs, isError: false,
+                           plan: plans.removeValue(forKey: session)))
+        case .error where !current.text.isEmpty:
+            emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
+                           parameters: current.parameters, durationMs: nil, isError: true, plan: nil))
+        case .plan:
+            // auto_explain logs at executor end, before the statement's own duration line.
+            plans[session] = current.text
+        case .error, .other: break
+        }
+    }
+
+    private static func key(of entry: LogEntry) -> String? {
+        if let id = entry.sessionID { return id }
+        if let pid = entry.pid { return "pid \(pid)" }
+        return nil
+    }
+
+    private func sessionOrdinal(for entry: LogEntry) -> Int {
+        let key = Self.key(of: entry) ?? ""
+        if let ordinal = live[key] {
+            if sessions[ordinal].user == nil, let user = entry.user { sessions[ordinal].user = user }
+            if sessions[ordinal].database == nil, let database = entry.database { sessions[ordinal].database = database }
+            if sessions[ordinal].application == nil, let application = entry.application {
+                sessions[ordinal].application = application
+            }
+            return ordinal
+        }
+        let ordinal = sessions.count
+        sessions.append(SessionInfo(id: entry.sessionID, pid: entry.pid, user: entry.user, database: entry.database,
+                                    application: entry.application, file: file))
+        live[key] = ordinal
+        return ordinal
+    }
+
+    private func classify(_ entry: LogEntry) -> Pending {
+        var result = Pending(kind: .other, line: entry.line, time: entry.time, text: "")
+        if entry.severity.isError {
+            result.kind = .error
+            result.text = entry.statement ?? ""
+            return result
+        }
+        guard entry.severity == .log else { return result }
+        var message = Substring(entry.message)
+        if message.hasPrefix("duration: ") {
+            let number = message.dropFirst(10).prefix(while: { $0.isNumber || $0 == "." })
+            result.durationMs = Double(number)
+            message = message.dropFirst(10 + number.count)
+            guard message.hasPrefix(" ms") else { return result }
+            message = message.dropFirst(3).drop(while: { $0 == " " })
+        }
+        if message.hasPrefix("statement: ") {
+            result.kind = .execution
+            result.text = String(message.dropFirst(11))
+        } else if message.hasPrefix("execute ") {
+            // `execute <name>[/<portal>]: text` or `execute fetch from <name>/<portal>: text`.
+            guard let colon = message.range(of: ": ") else { return result }
+            result.kind = .execution
+            result.text = String(message[colon.upperBound...])
+        } else if message.hasPrefix("plan:") {
+            result.kind = .plan
+            result.text = String(message.dropFirst(5).drop(while: { $0 == "\n" || $0 == " " }))
+        }
+        if result.kind == .execution, let detail = entry.detail {
+            result.parameters = Self.parameters(in: detail)
+        }
+        return result
+    }
+
+    /// `parameters: $1 = '42'` → `$1 = '42'`.
+    static func parameters(in detail: String) -> String? {
+        detail.hasPrefix("parameters: ") ? String(detail.dropFirst(12)) : nil
+    }
+}
