@@ -125,7 +125,9 @@ public final class LogReader {
         if let entry = pending { body(entry) }
         func text(_ range: Range<Int>?) -> String? {
             guard let range, !range.isEmpty else { return nil }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            // Before authentication PostgreSQL prints `[unknown]` for the user, database and application.
+            return value == "[unknown]" ? nil : value
         }
         pending = LogEntry(line: line, time: match.time ?? time, pid: match.pid, sessionID: text(match.session),
                            user: text(match.user), database: text(match.database), application: text(match.application),

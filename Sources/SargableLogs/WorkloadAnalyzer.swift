@@ -345,7 +345,8 @@ struct Group {
         case .insertStmt where tree.statements.count == 1: kind = .insert
         default: kind = .other
         }
-        relation = root.descendants(ofKind: .rangeVar).first?[.relname]?.string
+        // InsertStmt.relation is a typed field (no node kind), so look there before searching.
+        relation = root[.relation, .relname]?.string ?? root.descendants(ofKind: .rangeVar).first?[.relname]?.string
     }
 
     mutating func add(_ execution: Execution) {
