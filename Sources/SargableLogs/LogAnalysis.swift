@@ -1,3 +1,4 @@
+import Foundation
 import SargableCore
 
 /// Reads log files into a workload report: the whole of `sargable analyze` below the command line.
@@ -21,31 +22,64 @@ public enum LogAnalysis {
     }
 
     /// Progress for one input: its path, bytes read so far, and its size when known.
-    public typealias Progress = (_ path: String, _ bytesRead: Int, _ totalBytes: Int?) -> Void
+    public typealias Progress = @Sendable (_ path: String, _ bytesRead: Int, _ totalBytes: Int?) -> Void
 
     public static func run(paths: [String], settings: Settings = Settings(),
                            progress: Progress? = nil) -> (report: WorkloadReport, problems: [Problem]) {
         let analyzer = WorkloadAnalyzer(options: settings.options)
+        // Reading and assembling run on their own thread while this one fingerprints and
+        // aggregates; the queue between them holds a few batches, so memory stays flat.
+        let queue = BatchQueue(capacity: 4)
+        let reading = ReadingThread {
+            read(paths: paths, settings: settings, progress: progress, into: queue)
+        }
+        while let message = queue.pop() {
+            switch message {
+            case .executions(let executions): analyzer.add(contentsOf: executions)
+            case .endOfFile(let sessions): analyzer.endSessions(sessions)
+            case .statStatements(let rows): analyzer.add(rows)
+            }
+        }
+        let (summary, sessions, problems) = reading.join()
+        return (analyzer.report(summary: summary, sessions: sessions), problems)
+    }
+
+    private static func read(paths: [String], settings: Settings, progress: Progress?,
+                             into queue: BatchQueue) -> (WorkloadReport.Summary, [SessionInfo], [Problem]) {
         let assembler = StatementAssembler()
         var summary = WorkloadReport.Summary()
         var problems: [Problem] = []
+        var batch: [Execution] = []
+        let batchSize = 4096
+        func emit(_ execution: Execution) {
+            batch.append(execution)
+            if batch.count >= batchSize {
+                queue.push(.executions(batch))
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        func endOfFile() {
+            if !batch.isEmpty { queue.push(.executions(batch)) }
+            batch = []
+            queue.push(.endOfFile(assembler.sessions))
+        }
         for path in paths {
             let name = InputFiles.displayName(path)
             do {
                 let reader = try LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix)
-                assembler.beginFile(name) { analyzer.add($0) }
-                analyzer.endSessions(assembler.sessions)
+                assembler.beginFile(name, emit: emit)
                 let entriesBefore = assembler.entries
                 var nextProgress = 8 << 20
                 try reader.read { entry in
-                    assembler.add(entry) { analyzer.add($0) }
+                    assembler.add(entry, emit: emit)
                     if let progress, reader.bytesConsumed >= nextProgress {
                         progress(name, reader.bytesConsumed, reader.input.fileSize)
                         nextProgress = reader.bytesConsumed + (8 << 20)
                     }
                 }
-                assembler.finish { analyzer.add($0) }
-                if reader.format == .pgStatStatements { analyzer.add(reader.statStatements) }
+                assembler.finish(emit: emit)
+                if reader.format == .pgStatStatements { queue.push(.statStatements(reader.statStatements)) }
+                endOfFile()
                 let entries = reader.format == .pgStatStatements ? reader.statStatements.count : assembler.entries - entriesBefore
                 summary.entries += entries
                 summary.unreadableLines += reader.unreadable.count
@@ -57,10 +91,12 @@ public enum LogAnalysis {
                     unreadableLineNumbers: reader.unreadable.firstLines))
                 if entries == 0, let problem = nothingRead(reader, path: name) { problems.append(problem) }
             } catch {
+                endOfFile()
                 problems.append(Problem(path: name, line: nil, message: error.reason))
             }
         }
-        return (analyzer.report(summary: summary, sessions: assembler.sessions), problems)
+        queue.close()
+        return (summary, assembler.sessions, problems)
     }
 
     /// Never report zero queries silently: show a line and the prefix it would need.
@@ -81,5 +117,74 @@ public enum LogAnalysis {
             message += "; the first line is '\(example)'"
         }
         return Problem(path: path, line: reader.unreadable.firstLines.first, message: message)
+    }
+}
+
+/// Batches handed from the reading thread to the aggregating one; `push` waits when full.
+final class BatchQueue: @unchecked Sendable {
+    enum Message {
+        case executions([Execution])
+        case statStatements([StatStatementsRow])
+        case endOfFile([SessionInfo])
+    }
+
+    private let capacity: Int
+    private var messages: [Message] = []
+    private var closed = false
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func push(_ message: Message) {
+        condition.lock()
+        while messages.count >= capacity { condition.wait() }
+        messages.append(message)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next message, or nil once the queue is closed and empty.
+    func pop() -> Message? {
+        condition.lock()
+        defer { condition.unlock() }
+        while messages.isEmpty, !closed { condition.wait() }
+        guard !messages.isEmpty else { return nil }
+        let message = messages.removeFirst()
+        condition.broadcast()
+        return message
+    }
+}
+
+/// A thread that computes a value, joined for its result.
+final class ReadingThread<T>: @unchecked Sendable {
+    private var result: T?
+    private let done = NSCondition()
+    private var finished = false
+
+    init(_ body: @escaping @Sendable () -> T) {
+        let thread = Thread { [self] in
+            let value = body()
+            done.lock()
+            result = value
+            finished = true
+            done.broadcast()
+            done.unlock()
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+
+    func join() -> T {
+        done.lock()
+        defer { done.unlock() }
+        while !finished { done.wait() }
+        return result!
     }
 }

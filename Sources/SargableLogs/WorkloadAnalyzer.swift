@@ -91,22 +91,42 @@ public final class WorkloadAnalyzer {
         (try? PgQuery.fingerprint(text)).map { .fingerprint($0.value) } ?? .unparsed
     }
 
+    /// Adds many executions at once (the reading thread hands them over in batches).
+    public func add(contentsOf executions: [Execution]) {
+        processBatch()
+        batch = executions
+        processBatch()
+    }
+
     private func processBatch() {
         guard !batch.isEmpty else { return }
+        // One dictionary lookup per execution; texts not cached are fingerprinted once, in parallel.
+        var indices = [Int](repeating: -1, count: batch.count)
         var unseen: [String] = []
-        var unseenSet: Set<String> = []
-        for execution in batch where cache[execution.text] == nil && unseenSet.insert(execution.text).inserted {
-            unseen.append(execution.text)
+        var unseenSlot: [String: Int] = [:]
+        var waiting: [(execution: Int, unseen: Int)] = []
+        for (position, execution) in batch.enumerated() {
+            if let index = cache[execution.text] {
+                indices[position] = index
+            } else if let slot = unseenSlot[execution.text] {
+                waiting.append((position, slot))
+            } else {
+                unseenSlot[execution.text] = unseen.count
+                waiting.append((position, unseen.count))
+                unseen.append(execution.text)
+            }
         }
         if cache.count + unseen.count > Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
         let identities = LargeStack.parallelMap(unseen, threads: options.threads) { Self.identify($0) }
+        var unseenGroups: [Int] = []
+        unseenGroups.reserveCapacity(unseen.count)
         for (text, identity) in zip(unseen, identities) {
-            cache[text] = group(for: identity, text: text)
+            let index = group(for: identity, text: text)
+            cache[text] = index
+            unseenGroups.append(index)
         }
-        for execution in batch {
-            guard let index = cache[execution.text] else { continue }
-            record(execution, in: index)
-        }
+        for (position, slot) in waiting { indices[position] = unseenGroups[slot] }
+        for (position, execution) in batch.enumerated() { record(execution, in: indices[position]) }
         batch.removeAll(keepingCapacity: true)
     }
 
@@ -158,7 +178,8 @@ public final class WorkloadAnalyzer {
         var parent: Int?
     }
 
-    private struct SessionState {
+    /// A class so that updating a long session's maps never copies them.
+    private final class SessionState {
         var runs: [Int: Run] = [:]
         var lastGroup: Int?
         /// Executions of a SELECT with identical text and parameters: (group, parameters) → count, lines, time.
@@ -187,8 +208,13 @@ public final class WorkloadAnalyzer {
 
     private func detect(_ execution: Execution, group index: Int) {
         let kind = groups[index].kind
-        var state = sessionStates[execution.session] ?? SessionState()
-        defer { sessionStates[execution.session] = state }
+        let state: SessionState
+        if let existing = sessionStates[execution.session] {
+            state = existing
+        } else {
+            state = SessionState()
+            sessionStates[execution.session] = state
+        }
         let previousGroup = state.lastGroup
         state.lastGroup = index
         guard kind == .select || kind == .insert else { return }
