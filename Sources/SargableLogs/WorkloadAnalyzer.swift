@@ -24,7 +24,11 @@ public final class WorkloadAnalyzer {
     private var batch: [Execution] = []
     private var sessionStates: [Int: SessionState] = [:]
     private var findings: [FindingKey: FindingAccumulator] = [:]
+    /// Executions per bucket of `timelineBucket` seconds; the buckets widen as the log's span
+    /// grows so that there are never more than `timelineLimit` of them.
     private var timeline: [Int: Int] = [:]
+    private var timelineBucket = 1
+    private static let timelineLimit = 2000
     private var executions = 0
     private var errors = 0
     private var firstSeen: Double?
@@ -76,8 +80,9 @@ public final class WorkloadAnalyzer {
         }
         let reported = findings.map { key, value in value.finding(key: key, groups: groups, sessions: sessions) }
             .sorted { ($0.finding.severity, $0.totalMs, $1.firstLine) > ($1.finding.severity, $1.totalMs, $0.firstLine) }
+        summary.timelineBucketSeconds = timelineBucket
         let points = timeline.keys.sorted().map {
-            WorkloadReport.TimelinePoint(time: Double($0) * 60, executions: timeline[$0] ?? 0)
+            WorkloadReport.TimelinePoint(time: Double($0 * timelineBucket), executions: timeline[$0] ?? 0)
         }
         return WorkloadReport(summary: summary, queries: queries, findings: reported, timeline: points)
     }
@@ -161,8 +166,19 @@ public final class WorkloadAnalyzer {
         }
         executions += 1
         groups[index].add(execution)
-        if let time = execution.time { timeline[Int((time / 60).rounded(.down)), default: 0] += 1 }
+        if let time = execution.time { countInTimeline(time) }
         detect(execution, group: index)
+    }
+
+    private func countInTimeline(_ time: Double) {
+        timeline[Int((time / Double(timelineBucket)).rounded(.down)), default: 0] += 1
+        guard timeline.count > Self.timelineLimit else { return }
+        let widths = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400, 604_800]
+        let wider = widths.first { $0 > timelineBucket } ?? timelineBucket * 2
+        var merged: [Int: Int] = [:]
+        for (bucket, count) in timeline { merged[bucket * timelineBucket / wider, default: 0] += count }
+        timeline = merged
+        timelineBucket = wider
     }
 
     // MARK: detection
@@ -181,6 +197,9 @@ public final class WorkloadAnalyzer {
     /// A class so that updating a long session's maps never copies them.
     private final class SessionState {
         var runs: [Int: Run] = [:]
+        /// Runs by the statement that preceded them: when that statement runs again, the loop
+        /// it drove is over (a transaction that repeats, like pgbench's, is not one long loop).
+        var runsByParent: [Int: Set<Int>] = [:]
         var lastGroup: Int?
         /// Executions of a SELECT with identical text and parameters: (group, parameters) → count, lines, time.
         var identical: [IdenticalKey: Identical] = [:]
@@ -217,6 +236,14 @@ public final class WorkloadAnalyzer {
         }
         let previousGroup = state.lastGroup
         state.lastGroup = index
+        // A parent that is itself a repeating select drives a nested loop: its children's runs go on.
+        if let children = state.runsByParent.removeValue(forKey: index), !(kind == .select && state.runs[index] != nil) {
+            for child in children where child != index {
+                guard let run = state.runs[child], run.parent == index else { continue }
+                close(run, group: child, session: execution.session)
+                state.runs[child] = nil
+            }
+        }
         guard kind == .select || kind == .insert else { return }
         var hasher = Hasher()
         hasher.combine(execution.text)
@@ -232,6 +259,7 @@ public final class WorkloadAnalyzer {
             run.firstTime = execution.time
             run.firstLine = execution.line
             run.parent = previousGroup == index ? nil : previousGroup
+            if let parent = run.parent { state.runsByParent[parent, default: []].insert(index) }
         }
         run.count += 1
         run.lastTime = execution.time ?? run.lastTime
@@ -321,7 +349,7 @@ public final class WorkloadAnalyzer {
             let span = firstTime.flatMap { first in lastTime.map { $0 - first } }
             let parentInfo = parent.map { WorkloadFinding.Parent(fingerprint: groups[$0].key, query: groups[$0].query) }
             let base = WorkloadRules.describe(rule: key.rule, count: count, runs: runs, span: span, totalMs: totalMs,
-                                              group: group, parent: parentInfo)
+                                              group: group)
             return WorkloadFinding(
                 finding: Finding(rule: key.rule, severity: WorkloadRules.severity(of: key.rule), message: base.message,
                                  help: base.help, file: session?.file),

@@ -6,7 +6,7 @@ public struct WorkloadReport: Sendable, Codable {
     public var summary: Summary
     public var queries: [QueryStatistics]
     public var findings: [WorkloadFinding]
-    /// Executions per minute, for the rate chart.
+    /// Executions per `summary.timelineBucketSeconds`, for the rate chart.
     public var timeline: [TimelinePoint]
 
     public struct Summary: Sendable, Codable {
@@ -20,6 +20,7 @@ public struct WorkloadReport: Sendable, Codable {
         public var fingerprints = 0
         public var firstSeen: Double?
         public var lastSeen: Double?
+        public var timelineBucketSeconds = 60
         public var files: [FileSummary] = []
     }
 

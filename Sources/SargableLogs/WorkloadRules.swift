@@ -14,28 +14,22 @@ public enum WorkloadRules {
         rule == repeatedIdenticalQuery ? .info : .warning
     }
 
-    static func describe(rule: String, count: Int, runs: Int, span: Double?, totalMs: Double, group: Group,
-                         parent: WorkloadFinding.Parent?) -> (message: String, help: String) {
+    static func describe(rule: String, count: Int, runs: Int, span: Double?, totalMs: Double, group: Group) -> (message: String, help: String) {
+        let on = group.relation.map { " on " + $0 } ?? ""
         let table = group.relation ?? "the table"
         let timing = " (\(formatMilliseconds(totalMs)) total\(span.map { " over " + formatSeconds($0) } ?? ""))"
         let runText = runs > 1 ? " in \(runs) runs" : ""
         switch rule {
         case nPlusOne:
-            let after = parent.map { " after `\(abbreviate($0.query))`" } ?? ""
-            return ("the same select on \(table) ran \(count) times in one session\(runText) with different parameters\(after)\(timing)",
+            return ("the same select\(on) ran \(count) times in one session\(runText) with different parameters\(timing)",
                     "fetch the rows in one query: `= ANY($1)` with an array of the keys, or join \(table) to the query that produced them")
         case rowByRowInsert:
-            return ("\(count) single inserts into \(table) in one session\(runText)\(timing)",
+            return ("\(count) single inserts\(group.relation.map { " into " + $0 } ?? "") in one session\(runText)\(timing)",
                     "insert the rows in one statement: a multi-row `VALUES` list, `INSERT … SELECT * FROM unnest($1, $2, …)`, or `COPY`")
         default:
-            return ("the same select on \(table) with identical parameters ran \(count) times in one session\(timing)",
+            return ("the same select\(on) with identical parameters ran \(count) times in one session\(timing)",
                     "cache the result in the application, or ask for it once and reuse it")
         }
-    }
-
-    static func abbreviate(_ query: String) -> String {
-        let flat = query.split(whereSeparator: { $0 == "\n" || $0 == "\t" || $0 == " " }).joined(separator: " ")
-        return flat.count > 80 ? String(flat.prefix(77)) + "…" : flat
     }
 
     public static func formatMilliseconds(_ value: Double) -> String {

@@ -19,6 +19,17 @@ struct FixtureTests {
         #expect(report.summary.unreadableLines == 0)
     }
 
+    @Test func aRepeatingTransactionIsNotALoop() {
+        // pgbench's clients repeat BEGIN; UPDATE; SELECT; UPDATE; UPDATE; INSERT; END thousands of
+        // times in each session: the statement before each SELECT and INSERT recurs, so no run forms.
+        let (report, _) = analyze([TestPaths.fixture("rds.log.bz2")])
+        #expect(report.findings.filter { $0.rule == "n-plus-one" || $0.rule == "row-by-row-insert" }.isEmpty)
+        #expect(report.queries.first?.query == "UPDATE pgbench_branches SET bbalance = bbalance + $1 WHERE bid = $2;")
+        // pgBadger's top statement by total time: 16,254 executions, 40s244ms.
+        #expect(report.queries.first?.calls == 16_254)
+        #expect(abs((report.queries.first?.totalMs ?? 0) - 40_244) < 1)
+    }
+
     @Test func csvlogBindEntriesAreNotExecutions() throws {
         let (report, _) = analyze([TestPaths.fixture("anonymize.log")])
         #expect(report.summary.format == "csvlog")
