@@ -56,7 +56,8 @@ let package = Package(
                           path: "Benchmarks/FrontEndBenchmark"),
 
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
-        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI"]),
-        .testTarget(name: "SargableLogsTests", dependencies: ["SargableLogs", "SargableSyntax", "SargablePostgres"]),
+        // Runs the built `sargable` executable as users do, so it depends on it.
+        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
+        .testTarget(name: "SargableLogsTests", dependencies: ["SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

@@ -24,7 +24,7 @@ struct FingerprintCommand: ParsableCommand {
     @OptionGroup var input: SQLInputOptions
 
     func run() throws {
-        let (documents, readFailures) = input.documents()
+        let (documents, readFailures) = input.documents(parsing: false)
         let results = LargeStack.parallelMap(documents) { document in fingerprints(of: document) }
         var errorCount = readFailures
         var records: [Record] = []

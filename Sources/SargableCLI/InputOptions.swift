@@ -13,7 +13,7 @@ struct SQLInputOptions: ParsableArguments {
     }
 
     /// Reads every input into a document; unreadable inputs are reported and counted, the rest go on.
-    func documents() -> (documents: [SQLDocument], failures: Int) {
+    func documents(parsing: Bool = true) -> (documents: [SQLDocument], failures: Int) {
         let (files, errors) = InputFiles.expand(paths, extensions: [".sql"])
         for error in errors { Terminal.error(error.description) }
         var failures = errors.count
@@ -21,7 +21,7 @@ struct SQLInputOptions: ParsableArguments {
         for path in files {
             do {
                 let bytes = try InputFiles.read(path)
-                documents.append(SQLDocument(file: SourceFile(path: InputFiles.displayName(path), contents: bytes)))
+                documents.append(SQLDocument(file: SourceFile(path: InputFiles.displayName(path), contents: bytes), parsing: parsing))
             } catch {
                 Terminal.error(error.description)
                 failures += 1

@@ -31,10 +31,11 @@ struct ParseCommand: ParsableCommand {
         let parsed = LargeStack.run { document.parse() }
         for statement in parsed {
             switch statement.result {
-            case .success(let tree):
+            case .success:
+                // Parsed again alone so the output is this statement's tree only.
                 let position = document.file.position(ofByte: statement.source.range.lowerBound)
                 print("-- \(document.file.path):\(position)")
-                print(tree.jsonText)
+                if let tree = try? PgQuery.parse(statement.source.text) { print(tree.jsonText) }
             case .failure(let error):
                 Terminal.error(document.locate(error, in: statement.source).description)
                 failed = true

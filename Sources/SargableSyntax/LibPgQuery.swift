@@ -58,7 +58,7 @@ public enum PgQuery {
     /// Statement byte ranges found by the scanner (works on invalid SQL). Ranges include any
     /// whitespace and comments before the statement and exclude the terminating semicolon.
     public static func split(_ sql: String) throws(SyntaxError) -> [Range<Int>] {
-        try withGuardedCString(sql) { (text) throws(SyntaxError) -> [Range<Int>] in
+        try withGuardedCString(sql, recursive: false) { (text) throws(SyntaxError) -> [Range<Int>] in
             let result = pg_query_split_with_scanner(text)
             defer { pg_query_free_split_result(result) }
             try check(result.error)
@@ -75,7 +75,7 @@ public enum PgQuery {
 
     /// Tokens and comments, with byte ranges.
     public static func scan(_ sql: String) throws(SyntaxError) -> [Token] {
-        try withGuardedCString(sql) { (text) throws(SyntaxError) -> [Token] in
+        try withGuardedCString(sql, recursive: false) { (text) throws(SyntaxError) -> [Token] in
             let result = pg_query_scan(text)
             defer { pg_query_free_scan_result(result) }
             try check(result.error)
@@ -92,22 +92,27 @@ public enum PgQuery {
                           cursorPosition: Int(error.cursorpos))
     }
 
-    /// Runs `body` with a NUL-terminated copy of `sql`, refusing what cannot be handled safely and
-    /// moving to a thread with a larger stack when this one has too little for the input's size.
+    /// Runs `body` with a NUL-terminated copy of `sql`, refusing what cannot be handled safely. The
+    /// parser is `recursive` (stack grows with expression depth): it gets a size limit and moves to a
+    /// thread with a larger stack when this one has too little; the scanner and splitter do not recurse.
     private static func withGuardedCString<T: Sendable>(
-        _ sql: String, _ body: (UnsafePointer<CChar>) throws(SyntaxError) -> T
+        _ sql: String, recursive: Bool = true, _ body: (UnsafePointer<CChar>) throws(SyntaxError) -> T
     ) throws(SyntaxError) -> T {
         // Result keeps the error typed across `withCString`, which only rethrows untyped errors.
         func call(_ sql: String) -> Result<T, SyntaxError> {
-            sql.withCString { pointer in Result { () throws(SyntaxError) -> T in try body(pointer) } }
+            sql.withCString { pointer in
+                // A NUL byte would silently end the C string early.
+                guard strlen(pointer) == length else {
+                    return .failure(SyntaxError(message: "statement contains a NUL byte; not parsed", cursorPosition: 1))
+                }
+                return Result { () throws(SyntaxError) -> T in try body(pointer) }
+            }
         }
         let length = sql.utf8.count
+        guard recursive else { return try call(sql).get() }
         guard length <= SyntaxLimits.maxStatementBytes else {
             throw SyntaxError(message: "statement of \(length) bytes exceeds the \(SyntaxLimits.maxStatementBytes)-byte limit; not parsed",
                               cursorPosition: 1)
-        }
-        if sql.utf8.contains(0) {
-            throw SyntaxError(message: "statement contains a NUL byte; not parsed", cursorPosition: 1)
         }
         let needed = length * SyntaxLimits.stackBytesPerInputByte + (256 << 10)
         if needed > LargeStack.availableStackBytes() {

@@ -1,14 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A field name of libpg_query's JSON tree. Generated constants cover the whole grammar
-/// (`Field.targetList`); the hash is computed once so lookups compare integers first.
+/// (`Field.targetList`).
 public struct Field: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
     public let name: String
-    @usableFromInline let hash: UInt32
     @usableFromInline let utf8: [UInt8]
 
     public init(_ name: String) {
         self.name = name
         self.utf8 = Array(name.utf8)
-        self.hash = utf8.withUnsafeBufferPointer { fieldHash($0) }
     }
 
     public init(stringLiteral value: String) { self.init(value) }
@@ -32,13 +36,17 @@ extension NodeKind {
     private static let names: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
 
     /// Index into `allCases` for a type name, or `.max` for a type this build does not know.
-    static func index(of name: UnsafeBufferPointer<UInt8>, hash: UInt32) -> UInt16 {
+    static func index(of name: UnsafeBufferPointer<UInt8>) -> UInt16 {
         let table = Self.table
-        var slot = Int(hash) & table.mask
+        var slot = Int(fieldHash(name)) & table.mask
         while true {
             let candidate = table.slots[slot]
             if candidate == .max { return .max }
-            if names[Int(candidate)].elementsEqual(name) { return candidate }
+            let known = names[Int(candidate)]
+            if known.count == name.count,
+               known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
+                return candidate
+            }
             slot = (slot + 1) & table.mask
         }
     }
@@ -86,8 +94,7 @@ public struct Node: Sendable, CustomStringConvertible {
         let tape = tree.tape
         while child < end {
             let candidate = tape[child]
-            if candidate.keyHash == field.hash, Int(candidate.keyLength) == field.utf8.count,
-               keyEquals(candidate, field.utf8) {
+            if Int(candidate.keyLength) == field.utf8.count, keyEquals(candidate, field.utf8) {
                 return Node(tree: tree, index: child)
             }
             child = Int(candidate.next)
@@ -195,25 +202,22 @@ public struct Node: Sendable, CustomStringConvertible {
 
     public enum WalkAction { case visitChildren, skipChildren, stop }
 
-    /// Pre-order walk over every node, object and list below (and including) this one. Iterative,
-    /// so deep expression chains cannot overflow the stack.
+    /// Pre-order walk over every node, object and list below (and including) this one. The tape is
+    /// stored in pre-order, so this is a loop over indexes: no recursion, no allocation.
     public func walk(_ visit: (Node) throws -> WalkAction) rethrows {
-        var pending: [Int] = [index]
         let tape = tree.tape
-        while let current = pending.popLast() {
+        let end = Int(tape[index].next)
+        var current = index
+        while current < end {
             let entry = tape[current]
-            guard entry.kind == .node || entry.kind == .object || entry.kind == .array else { continue }
+            guard entry.kind == .node || entry.kind == .object || entry.kind == .array else {
+                current += 1
+                continue
+            }
             switch try visit(Node(tree: tree, index: current)) {
             case .stop: return
-            case .skipChildren: continue
-            case .visitChildren:
-                var children: [Int] = []
-                var child = current + 1
-                while child < Int(entry.next) {
-                    children.append(child)
-                    child = Int(tape[child].next)
-                }
-                pending.append(contentsOf: children.reversed())
+            case .skipChildren: current = Int(entry.next)
+            case .visitChildren: current += 1
             }
         }
     }
@@ -249,8 +253,7 @@ public struct Node: Sendable, CustomStringConvertible {
         let start = Int(entry.keyStart)
         return tree.json.withUnsafeBufferPointer { json in
             key.withUnsafeBufferPointer { key in
-                for offset in 0 ..< key.count where json[start + offset] != key[offset] { return false }
-                return true
+                memcmp(json.baseAddress! + start, key.baseAddress!, key.count) == 0
             }
         }
     }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One statement's parse tree, decoded from libpg_query's JSON into a flat tape.
 ///
 /// Decoding is the front end's hot path: `JSONSerialization` runs ~10× slower than the C parse that
@@ -19,7 +25,7 @@ public final class ParseTree: @unchecked Sendable {
         self.json = Array(json)
         self.source = source
         self.sourceOffset = sourceOffset
-        var builder = TapeBuilder(capacity: json.count / 24)
+        var builder = TapeBuilder(capacity: json.count / 12)
         let ok = self.json.withUnsafeBufferPointer { builder.build($0) }
         guard ok else {
             throw SyntaxError(message: "unreadable parse tree from libpg_query", cursorPosition: 0)
@@ -32,6 +38,12 @@ public final class ParseTree: @unchecked Sendable {
     public var statements: [Node] {
         guard let stmts = root[.stmts] else { return [] }
         return stmts.elements.compactMap { $0[.stmt] }
+    }
+
+    /// The first statement, without building the whole list.
+    public var firstStatement: Node? {
+        guard let stmts = root[.stmts], stmts.isList, stmts.index + 1 < Int(tape[stmts.index].next) else { return nil }
+        return Node(tree: self, index: stmts.index + 1)[.stmt]
     }
 
     /// The JSON document's root object (`{"version":…,"stmts":[…]}`).
@@ -48,18 +60,17 @@ enum TapeKind: UInt8 {
 
 @usableFromInline
 struct TapeEntry {
-    /// Hash and byte range of the member key under which this value sits (zero length in arrays).
-    @usableFromInline var keyHash: UInt32
+    /// Byte range of the member key under which this value sits (zero length in arrays).
     @usableFromInline var keyStart: UInt32
-    @usableFromInline var keyLength: UInt16
-    @usableFromInline var kind: TapeKind
-    /// For nodes: the `NodeKind` index, or `UInt8.max`-style sentinel via `kindIndex == .max`.
-    @usableFromInline var kindIndex: UInt16
-    /// Scalar values: byte range of the raw text (string contents without quotes).
+    /// Scalar values: byte range of the raw text (string contents without quotes); nodes: the type name.
     @usableFromInline var valueStart: UInt32
     @usableFromInline var valueLength: UInt32
     /// Tape index just past this value's subtree; children are `index+1 ..< next`.
     @usableFromInline var next: UInt32
+    @usableFromInline var keyLength: UInt16
+    /// For nodes: the index in `NodeKind.allCases`, or `.max` for a type this build does not know.
+    @usableFromInline var kindIndex: UInt16
+    @usableFromInline var kind: TapeKind
 }
 
 /// FNV-1a over a key's bytes, shared by the builder and `Field` so lookups compare hashes first.
@@ -94,7 +105,6 @@ struct TapeBuilder {
         var pos = 0
         var stack: [Open] = []
         stack.reserveCapacity(64)
-        var keyHash: UInt32 = 0
         var keyStart = 0
         var keyLength = 0
 
@@ -104,18 +114,18 @@ struct TapeBuilder {
             }
         }
 
-        /// Reads `"key":` at `pos`; leaves `pos` on the value.
+        let base = bytes.baseAddress!
+
+        /// Offset of the next `"` at or after `offset`, or nil.
+        @inline(__always) func nextQuote(_ offset: Int) -> Int? {
+            guard offset < count, let found = memchr(base + offset, 0x22, count - offset) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+
+        /// Reads `"key":` at `pos`; leaves `pos` on the value. Keys never contain escapes.
         @inline(__always) func readKey() -> Bool {
-            guard pos < count, bytes[pos] == UInt8(ascii: "\"") else { return false }
+            guard pos < count, bytes[pos] == UInt8(ascii: "\""), let end = nextQuote(pos + 1) else { return false }
             let start = pos + 1
-            var end = start
-            var hash: UInt32 = 2_166_136_261
-            while end < count, bytes[end] != UInt8(ascii: "\"") {
-                hash = (hash ^ UInt32(bytes[end])) &* 16_777_619
-                end += 1
-            }
-            guard end < count else { return false }
-            keyHash = hash
             keyStart = start
             keyLength = end - start
             pos = end + 1
@@ -128,12 +138,11 @@ struct TapeBuilder {
 
         @inline(__always) func append(_ kind: TapeKind, valueStart: Int = 0, valueLength: Int = 0,
                                       kindIndex: UInt16 = .max) {
-            tape.append(TapeEntry(keyHash: keyHash, keyStart: UInt32(truncatingIfNeeded: keyStart),
-                                  keyLength: UInt16(truncatingIfNeeded: keyLength), kind: kind,
-                                  kindIndex: kindIndex, valueStart: UInt32(truncatingIfNeeded: valueStart),
+            tape.append(TapeEntry(keyStart: UInt32(truncatingIfNeeded: keyStart),
+                                  valueStart: UInt32(truncatingIfNeeded: valueStart),
                                   valueLength: UInt32(truncatingIfNeeded: valueLength),
-                                  next: UInt32(truncatingIfNeeded: tape.count + 1)))
-            keyHash = 0
+                                  next: UInt32(truncatingIfNeeded: tape.count + 1),
+                                  keyLength: UInt16(truncatingIfNeeded: keyLength), kindIndex: kindIndex, kind: kind))
             keyStart = 0
             keyLength = 0
         }
@@ -150,12 +159,10 @@ struct TapeBuilder {
                 // `{"UpperCase":{` is a node wrapper: one entry, fields are the inner object's members.
                 if pos + 1 < count, bytes[pos] == UInt8(ascii: "\""), bytes[pos + 1] >= UInt8(ascii: "A"),
                    bytes[pos + 1] <= UInt8(ascii: "Z") {
-                    let savedHash = keyHash, savedStart = keyStart, savedLength = keyLength
+                    let savedStart = keyStart, savedLength = keyLength
                     guard readKey(), pos < count, bytes[pos] == UInt8(ascii: "{") else { return false }
                     let typeStart = keyStart, typeLength = keyLength
-                    let kind = NodeKind.index(of: UnsafeBufferPointer(rebasing: bytes[typeStart ..< typeStart + typeLength]),
-                                              hash: keyHash)
-                    keyHash = savedHash
+                    let kind = NodeKind.index(of: UnsafeBufferPointer(rebasing: bytes[typeStart ..< typeStart + typeLength]))
                     keyStart = savedStart
                     keyLength = savedLength
                     append(.node, valueStart: typeStart, valueLength: typeLength, kindIndex: kind)
@@ -182,18 +189,16 @@ struct TapeBuilder {
                 if pos < count, bytes[pos] != UInt8(ascii: "]") { continue }
             case UInt8(ascii: "\""):
                 let start = pos + 1
-                var end = start
-                var escaped = false
-                while end < count {
-                    let c = bytes[end]
-                    if c == UInt8(ascii: "\"") { break }
-                    if c == UInt8(ascii: "\\") {
-                        escaped = true
-                        end += 1
-                    }
-                    end += 1
+                guard var end = nextQuote(start) else { return false }
+                let escaped = memchr(base + start, 0x5C, end - start) != nil
+                // A quote preceded by an odd number of backslashes is escaped: look further.
+                while escaped {  // (only strings with a backslash can hold an escaped quote)
+                    var backslashes = 0
+                    while end - backslashes - 1 >= start, bytes[end - backslashes - 1] == 0x5C { backslashes += 1 }
+                    if backslashes % 2 == 0 { break }
+                    guard let next = nextQuote(end + 1) else { return false }
+                    end = next
                 }
-                guard end < count else { return false }
                 append(escaped ? .escapedString : .string, valueStart: start, valueLength: end - start)
                 pos = end + 1
             case UInt8(ascii: "t"):

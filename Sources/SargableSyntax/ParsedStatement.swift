@@ -3,12 +3,12 @@ import SargableCore
 /// A statement with its parse tree, or the syntax error that stopped it, located in its file.
 public struct ParsedStatement: Sendable {
     public let source: StatementSource
-    public let result: Result<ParseTree, SyntaxError>
+    /// The statement's root node (`SelectStmt`, `CreateStmt`, …), or why it did not parse.
+    public let result: Result<Node, SyntaxError>
 
-    /// The statement's root node (`SelectStmt`, `CreateStmt`, …) when it parsed.
     public var root: Node? {
-        guard case .success(let tree) = result else { return nil }
-        return tree.statements.first
+        guard case .success(let root) = result else { return nil }
+        return root
     }
 
     public var error: SyntaxError? {
@@ -28,15 +28,6 @@ public struct LocatedSyntaxError: Sendable, Error, CustomStringConvertible {
 }
 
 extension SQLDocument {
-    /// Parses every statement on its own, so one syntax error does not hide the others.
-    public func parse() -> [ParsedStatement] {
-        statements.map { source in
-            ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> ParseTree in
-                try PgQuery.parse(source.text, sourceOffset: source.range.lowerBound)
-            })
-        }
-    }
-
     /// A syntax error's location in the file: PostgreSQL's cursor counts characters from the
     /// statement's start.
     public func locate(_ error: SyntaxError, in statement: StatementSource) -> LocatedSyntaxError {

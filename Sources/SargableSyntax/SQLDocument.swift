@@ -6,6 +6,8 @@ public struct StatementSource: Sendable {
     public let ordinal: Int
     /// From the statement's first token to its end, without the terminating semicolon.
     public let range: Range<Int>
+    /// `range` plus the whitespace and comments before it (where suppression comments live).
+    public let fullRange: Range<Int>
     /// The statement text (`range` of the file).
     public let text: String
 }
@@ -26,170 +28,247 @@ public struct TextDiagnostic: Sendable {
 
 /// A SQL file split into statements with recovery: a broken statement never hides the others.
 ///
-/// libpg_query's scanner finds statement boundaries (it works on invalid SQL); psql meta-commands
-/// (`\set`, `\gset`, `\d`, …) end the statement before them and are skipped with a note, as are the
-/// data lines that follow `COPY … FROM stdin`, up to their `\.` terminator.
+/// Boundaries come from libpg_query's scanner split. It drops statements that do not start with a
+/// keyword (`selec 1;`), so text between the ranges it returns becomes statements too. psql
+/// meta-commands (`\set`, `\gset`, `\d`, …) end the statement before them and are skipped with a
+/// note, as are the data lines after `COPY … FROM stdin` up to `\.`. Only pieces that contain a
+/// backslash or a leading comment are scanned token by token, so the common case lexes once.
 public struct SQLDocument: Sendable {
     public let file: SourceFile
     public private(set) var statements: [StatementSource] = []
     public private(set) var notes: [DocumentNote] = []
     public private(set) var diagnostics: [TextDiagnostic] = []
-    /// Every comment in the file (file byte ranges), for suppression comments.
-    public private(set) var comments: [Token] = []
+    /// Trees found while splitting, by statement ordinal (see `init(file:parsing:)`).
+    private var trees: [Int: Node] = [:]
+    private let parsing: Bool
 
-    public init(file: SourceFile) {
+    /// Splits `file` into statements. With `parsing` (the default), each stretch of text between
+    /// psql meta-commands is first parsed whole, so valid SQL is lexed once and its trees are kept
+    /// for `parse()`; stretches with a syntax error fall back to the scanner split.
+    public init(file: SourceFile, parsing: Bool = true) {
         self.file = file
+        self.parsing = parsing
         if let offset = file.invalidUTF8Offset {
             diagnostics.append(TextDiagnostic(offset: offset, message: "invalid UTF-8; bytes replaced with U+FFFD"))
         }
         if let offset = file.bytes.firstIndex(of: 0) {
             diagnostics.append(TextDiagnostic(offset: offset, message: "NUL byte in input; read as a space"))
         }
-        split()
-    }
-
-    public init(path: String, text: String) {
-        self.init(file: SourceFile(path: path, text: text))
-    }
-
-    /// The text between two offsets as libpg_query can take it (NUL bytes become spaces, so byte
-    /// offsets stay the same).
-    private func chunk(_ range: Range<Int>) -> String {
-        let slice = file.bytes[range]
-        guard slice.contains(0) else { return String(decoding: slice, as: UTF8.self) }
-        return String(decoding: slice.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-    }
-
-    private mutating func split() {
-        let bytes = file.bytes
         var cursor = 0
-        while cursor < bytes.count {
-            let remainder = cursor ..< bytes.count
-            let tokens: [Token]
-            do {
-                tokens = try PgQuery.scan(chunk(remainder)).map { token in
-                    var moved = token
-                    moved.range = token.range.lowerBound + cursor ..< token.range.upperBound + cursor
-                    return moved
-                }
-            } catch {
-                cursor = recoverFromScanError(error, at: cursor)
-                continue
-            }
-            cursor = consume(tokens: tokens, from: cursor, to: bytes.count)
+        while cursor < file.bytes.count {
+            cursor = splitRemainder(from: cursor)
         }
     }
 
-    /// Splits `[from, …)` using the scanner's tokens; returns where to rescan from (the end of the file
-    /// when the tokens could be trusted to the end).
-    private mutating func consume(tokens: [Token], from start: Int, to end: Int) -> Int {
-        let bytes = file.bytes
-        var segmentStart = start
-        var index = 0
-        var segmentTokens: [Token] = []
-        while index < tokens.count {
-            let token = tokens[index]
-            guard token.code == 92 else {  // `\`: a psql meta-command, which runs to the end of its line
-                segmentTokens.append(token)
-                index += 1
-                continue
+    public init(path: String, text: String, parsing: Bool = true) {
+        self.init(file: SourceFile(path: path, text: text), parsing: parsing)
+    }
+
+    /// Every statement with its tree or its syntax error; one syntax error never hides the others.
+    public func parse() -> [ParsedStatement] {
+        statements.map { source in
+            if let root = trees[source.ordinal] {
+                return ParsedStatement(source: source, result: .success(root))
             }
-            let lineEnd = bytes[token.range.lowerBound ..< end].firstIndex(of: 0x0A).map { $0 + 1 } ?? end
-            let segmentEnd = token.range.lowerBound
-            if let copyEnd = addStatements(segmentStart ..< segmentEnd, tokens: segmentTokens) {
-                return copyEnd
+            return ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> Node in
+                let tree = try PgQuery.parse(source.text, sourceOffset: source.range.lowerBound)
+                guard let root = tree.firstStatement else {
+                    throw SyntaxError(message: "no statement found", cursorPosition: 1)
+                }
+                return root
+            })
+        }
+    }
+
+    /// Every comment in the file (file byte ranges), for suppression comments. Scans on demand:
+    /// only the linter needs comments.
+    public func comments() -> [Token] {
+        var result: [Token] = []
+        var start = 0
+        for skipped in notes.map(\.range) + [file.bytes.count ..< file.bytes.count] {
+            if skipped.lowerBound > start, let tokens = tokens(in: start ..< skipped.lowerBound) {
+                result.append(contentsOf: tokens.filter(\.isComment))
             }
-            let isCopyTerminator = bytes.count > token.range.lowerBound + 1 && bytes[token.range.lowerBound + 1] == UInt8(ascii: ".")
-            let metaText = file.text(of: token.range.lowerBound ..< lineEnd).trimmingTrailingNewline()
-            notes.append(DocumentNote(kind: .psqlMetaCommand, range: token.range.lowerBound ..< lineEnd,
-                                      message: isCopyTerminator ? "end of COPY data" : "psql meta-command \(metaText) skipped"))
-            segmentTokens = []
-            segmentStart = lineEnd
-            index += 1
-            // Tokens that start on the meta-command's line belong to it; if one runs past the line
-            // (a quote opened in `\echo it's`), the scanner's view of what follows is wrong: rescan.
-            while index < tokens.count, tokens[index].range.lowerBound < lineEnd {
-                if tokens[index].range.upperBound > lineEnd { return lineEnd }
-                index += 1
+            start = max(start, skipped.upperBound)
+        }
+        return result
+    }
+
+    // MARK: - Splitting
+
+    /// What to do after a piece of text was handled.
+    private enum Resume {
+        case next
+        /// The scanner's view past this offset cannot be trusted (COPY data, a quote opened in a
+        /// meta-command's arguments): split again from here.
+        case restart(at: Int)
+    }
+
+    /// Splits from `start` up to the next line that starts with a backslash (a likely psql
+    /// meta-command, where the scanner's view may go wrong), so a file with many meta-commands is
+    /// still lexed about once. Returns where to continue.
+    private mutating func splitRemainder(from start: Int) -> Int {
+        let fileEnd = file.bytes.count
+        var end = nextBackslashLine(after: start) ?? fileEnd
+        if parsing, let resume = parseWindow(start ..< end) { return resume }
+        var ranges: [Range<Int>]
+        while true {
+            do {
+                ranges = try PgQuery.split(chunk(start ..< end))
+                break
+            } catch {
+                // The window ends inside a quote or comment (a backslash line within a literal): widen it.
+                guard end < fileEnd else { return recover(from: error, at: start) }
+                end = nextBackslashLine(after: end) ?? fileEnd
             }
         }
-        if let copyEnd = addStatements(segmentStart ..< max(segmentStart, end), tokens: segmentTokens) {
-            return copyEnd
+        var previousEnd = start
+        for range in ranges.map({ $0.lowerBound + start ..< $0.upperBound + start }) {
+            if case .restart(let offset) = handleGap(previousEnd ..< range.lowerBound) { return offset }
+            if case .restart(let offset) = handlePiece(range) { return offset }
+            previousEnd = range.upperBound
         }
+        if case .restart(let offset) = handleGap(previousEnd ..< end) { return offset }
         return end
     }
 
-    /// Adds the statements of one segment. Returns where to continue when a `COPY … FROM stdin`
-    /// statement means the rest is data.
-    private mutating func addStatements(_ segment: Range<Int>, tokens: [Token]) -> Int? {
-        guard !segment.isEmpty else { return nil }
-        comments.append(contentsOf: tokens.filter(\.isComment))
-        guard tokens.contains(where: { !$0.isComment }) else { return nil }
-        var ranges: [Range<Int>]
-        do {
-            ranges = try PgQuery.split(chunk(segment)).map { $0.lowerBound + segment.lowerBound ..< $0.upperBound + segment.lowerBound }
-        } catch {
-            diagnostics.append(TextDiagnostic(offset: segment.lowerBound, message: error.message))
-            ranges = []
+    /// Parses a whole stretch at once; nil when it does not parse, and the split path takes over.
+    private mutating func parseWindow(_ window: Range<Int>) -> Int? {
+        guard let tree = try? PgQuery.parse(chunk(window), sourceOffset: window.lowerBound) else { return nil }
+        for raw in tree.root[.stmts]?.elements ?? [] {
+            let location = window.lowerBound + (raw[.stmtLocation]?.int ?? 0)
+            let length = raw[.stmtLen]?.int ?? 0  // 0: to the end of the text
+            let piece = location ..< (length == 0 ? window.upperBound : min(location + length, window.upperBound))
+            let ordinal = statements.count
+            let resume = addStatement(piece)
+            if statements.count > ordinal, let root = raw[.stmt] { trees[ordinal] = root }
+            if case .restart(let offset) = resume { return offset }
         }
-        ranges = Self.fillingGaps(ranges, tokens: tokens)
-        var tokenIndex = 0
-        for range in ranges {
-            // Trim leading whitespace and comments: the statement starts at its first real token.
-            while tokenIndex < tokens.count, tokens[tokenIndex].range.upperBound <= range.lowerBound { tokenIndex += 1 }
-            var first = tokenIndex
-            while first < tokens.count, tokens[first].isComment, tokens[first].range.lowerBound < range.upperBound { first += 1 }
-            guard first < tokens.count, tokens[first].range.lowerBound < range.upperBound else { continue }
-            let trimmed = tokens[first].range.lowerBound ..< range.upperBound
-            let statement = StatementSource(ordinal: statements.count, range: trimmed, text: chunk(trimmed))
-            statements.append(statement)
-            if let dataStart = copyFromStdinDataStart(statement, tokens: tokens[first...]) {
-                return skipCopyData(from: dataStart)
-            }
+        return window.upperBound
+    }
+
+    /// The start of the next line after `offset` whose first non-blank byte is a backslash.
+    private func nextBackslashLine(after offset: Int) -> Int? {
+        let bytes = file.bytes
+        var lineStart = endOfLine(from: offset)
+        while lineStart < bytes.count {
+            var index = lineStart
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "\\") { return lineStart }
+            lineStart = endOfLine(from: index)
         }
         return nil
     }
 
-    /// libpg_query's scanner split drops statements that do not start with a keyword (`selec 1;`),
-    /// so tokens outside every range it returned become statements of their own, cut at `;`.
-    static func fillingGaps(_ ranges: [Range<Int>], tokens: [Token]) -> [Range<Int>] {
-        var result: [Range<Int>] = []
-        var rangeIndex = 0
-        var gapStart: Int?
-        var gapEnd = 0
-        func closeGap() {
-            if let start = gapStart { result.append(start ..< gapEnd) }
-            gapStart = nil
-        }
+    /// Text the splitter returned no range for: normally just the `;` after the previous statement.
+    private mutating func handleGap(_ gap: Range<Int>) -> Resume {
+        guard file.bytes[gap].contains(where: { !Self.isSpace($0) && $0 != UInt8(ascii: ";") }) else { return .next }
+        guard let tokens = tokens(in: gap) else { return handlePiece(gap) }
+        // Cut at `;` tokens outside parentheses, as libpg_query's splitter does.
+        var pieceStart = gap.lowerBound
+        var depth = 0
         for token in tokens {
-            while rangeIndex < ranges.count, ranges[rangeIndex].upperBound <= token.range.lowerBound {
-                closeGap()
-                result.append(ranges[rangeIndex])
-                rangeIndex += 1
+            switch token.code {
+            case 40: depth += 1
+            case 41: depth = max(0, depth - 1)
+            case 59 where depth == 0:
+                if case .restart(let offset) = handlePiece(pieceStart ..< token.range.lowerBound) { return .restart(at: offset) }
+                pieceStart = token.range.upperBound
+            default: break
             }
-            let covered = rangeIndex < ranges.count && ranges[rangeIndex].contains(token.range.lowerBound)
-            if covered || token.isComment { continue }
-            if token.kind == .semicolon {
-                closeGap()
+        }
+        return handlePiece(pieceStart ..< gap.upperBound)
+    }
+
+    /// One statement's text as the splitter saw it, which may still hold psql meta-commands.
+    private mutating func handlePiece(_ piece: Range<Int>) -> Resume {
+        var start = piece.lowerBound
+        while start < piece.upperBound {
+            let rest = start ..< piece.upperBound
+            guard file.bytes[rest].contains(UInt8(ascii: "\\")) else { return addStatement(rest) }
+            let firstByte = rest.first { !Self.isSpace(file.bytes[$0]) }
+            if let firstByte, file.bytes[firstByte] == UInt8(ascii: "\\") {
+                // At the start of a piece a backslash is outside any literal: no need to scan.
+                let lineEnd = endOfLine(from: firstByte)
+                noteMetaCommand(firstByte ..< lineEnd)
+                if file.bytes[firstByte ..< lineEnd].contains(where: Self.opensLiteralOrComment) {
+                    return .restart(at: lineEnd)
+                }
+                start = lineEnd
                 continue
             }
-            if gapStart == nil { gapStart = token.range.lowerBound }
-            gapEnd = token.range.upperBound
+            guard let tokens = tokens(in: rest) else {
+                // An unterminated quote or comment: the splitter ran to the end of the file with it.
+                return addStatement(rest)
+            }
+            guard let backslash = tokens.first(where: { $0.code == 92 }) else { return addStatement(rest) }
+            if case .restart(let offset) = addStatement(start ..< backslash.range.lowerBound) { return .restart(at: offset) }
+            let lineEnd = endOfLine(from: backslash.range.lowerBound)
+            noteMetaCommand(backslash.range.lowerBound ..< lineEnd)
+            // A token that starts on the meta-command's line and runs past it (`\echo it's`) means
+            // the splitter misread what follows.
+            if tokens.contains(where: { $0.range.lowerBound < lineEnd && $0.range.upperBound > lineEnd }) {
+                return .restart(at: lineEnd)
+            }
+            start = lineEnd
         }
-        closeGap()
-        result.append(contentsOf: ranges[rangeIndex...])
-        return result.sorted { $0.lowerBound < $1.lowerBound }
+        return .next
+    }
+
+    private mutating func noteMetaCommand(_ range: Range<Int>) {
+        let command = file.text(of: range).trimmingTrailingNewline()
+        notes.append(DocumentNote(kind: .psqlMetaCommand, range: range, message: "psql meta-command \(command) skipped"))
+    }
+
+    /// Bytes after which the scanner's state depends on what follows (quotes, comments).
+    private static func opensLiteralOrComment(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "'") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "$")
+            || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "-")
+    }
+
+    /// Records a statement (trimmed of leading comments and surrounding space) unless it is empty.
+    private mutating func addStatement(_ piece: Range<Int>) -> Resume {
+        let bytes = file.bytes
+        var lower = piece.lowerBound
+        var upper = piece.upperBound
+        while lower < upper, Self.isSpace(bytes[lower]) { lower += 1 }
+        while upper > lower, Self.isSpace(bytes[upper - 1]) { upper -= 1 }
+        guard lower < upper else { return .next }
+        // Whole lines of `--` comments at a statement's start are outside any literal, so they are
+        // skipped without the scanner; a `/*` comment (they nest) is left to the scanner.
+        while upper - lower >= 2, bytes[lower] == UInt8(ascii: "-"), bytes[lower + 1] == UInt8(ascii: "-") {
+            lower = endOfLine(from: lower)
+            while lower < upper, Self.isSpace(bytes[lower]) { lower += 1 }
+        }
+        guard lower < upper else { return .next }  // only comments
+        if upper - lower >= 2, bytes[lower] == UInt8(ascii: "/"), bytes[lower + 1] == UInt8(ascii: "*") {
+            guard let tokens = tokens(in: lower ..< upper) else { return appendStatement(lower ..< upper, piece: piece) }
+            guard let first = tokens.first(where: { !$0.isComment }) else { return .next }
+            lower = first.range.lowerBound
+        }
+        return appendStatement(lower ..< upper, piece: piece)
+    }
+
+    private mutating func appendStatement(_ range: Range<Int>, piece: Range<Int>) -> Resume {
+        let statement = StatementSource(ordinal: statements.count, range: range, fullRange: piece, text: chunk(range))
+        statements.append(statement)
+        if let dataStart = copyFromStdinDataStart(statement) {
+            return .restart(at: skipCopyData(from: dataStart))
+        }
+        return .next
     }
 
     /// For `COPY … FROM stdin`, the offset where its data lines begin.
-    private func copyFromStdinDataStart(_ statement: StatementSource, tokens: ArraySlice<Token>) -> Int? {
-        guard let first = tokens.first, file.text(of: first.range).uppercased() == "COPY",
+    private func copyFromStdinDataStart(_ statement: StatementSource) -> Int? {
+        let bytes = file.bytes
+        let start = statement.range.lowerBound
+        guard statement.range.count >= 4,
+              String(decoding: bytes[start ..< start + 4], as: UTF8.self).uppercased() == "COPY",
               let tree = try? PgQuery.parse(statement.text), let copy = tree.statements.first,
               copy.kind == .copyStmt, copy[.isFrom]?.bool == true, copy[.filename] == nil,
               copy[.isProgram]?.bool != true
         else { return nil }
-        let end = statement.range.upperBound
-        return file.bytes[end...].firstIndex(of: 0x0A).map { $0 + 1 } ?? file.bytes.count
+        return endOfLine(from: statement.range.upperBound)
     }
 
     /// Skips COPY data up to and including the `\.` line; returns the offset after it.
@@ -197,7 +276,7 @@ public struct SQLDocument: Sendable {
         let bytes = file.bytes
         var lineStart = start
         while lineStart < bytes.count {
-            let lineEnd = bytes[lineStart...].firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.count
+            let lineEnd = endOfLine(from: lineStart)
             if lineEnd - lineStart >= 2, bytes[lineStart] == UInt8(ascii: "\\"), bytes[lineStart + 1] == UInt8(ascii: ".") {
                 notes.append(DocumentNote(kind: .copyData, range: start ..< lineEnd, message: "COPY data skipped"))
                 return lineEnd
@@ -208,28 +287,57 @@ public struct SQLDocument: Sendable {
         return bytes.count
     }
 
-    /// The scanner failed (an unterminated quote or comment). Report it, keep what precedes it, and
-    /// continue after the next line that starts a psql meta-command, or stop at the end.
-    private mutating func recoverFromScanError(_ error: SyntaxError, at cursor: Int) -> Int {
-        let errorOffset = file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: cursor)
-        // Statements before the error still count: split what precedes the line of the error.
-        let lineOfError = file.bytes[cursor ..< min(errorOffset, file.bytes.count)].lastIndex(of: 0x0A).map { $0 + 1 } ?? cursor
-        if lineOfError > cursor, let tokens = try? PgQuery.scan(chunk(cursor ..< lineOfError)) {
-            let moved = tokens.map { token -> Token in
-                var moved = token
-                moved.range = token.range.lowerBound + cursor ..< token.range.upperBound + cursor
-                return moved
+    /// The splitter failed (an unterminated quote or comment). Report it at its place and continue
+    /// after the next line that starts a psql meta-command, where psql itself would resynchronise.
+    private mutating func recover(from error: SyntaxError, at start: Int) -> Int {
+        let errorOffset = file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: start)
+        // What precedes the line of the error is still split and parsed.
+        let lineOfError = file.bytes[start ..< min(errorOffset, file.bytes.count)].lastIndex(of: 0x0A).map { $0 + 1 } ?? start
+        if lineOfError > start, let ranges = try? PgQuery.split(chunk(start ..< lineOfError)) {
+            var previousEnd = start
+            for range in ranges.map({ $0.lowerBound + start ..< $0.upperBound + start }) {
+                if case .restart(let offset) = handleGap(previousEnd ..< range.lowerBound) { return offset }
+                if case .restart(let offset) = handlePiece(range) { return offset }
+                previousEnd = range.upperBound
             }
-            let resume = consume(tokens: moved, from: cursor, to: lineOfError)
-            if resume < lineOfError { return resume }
+            if case .restart(let offset) = handleGap(previousEnd ..< lineOfError) { return offset }
         }
         diagnostics.append(TextDiagnostic(offset: errorOffset, message: error.message))
-        var lineStart = file.bytes[errorOffset...].firstIndex(of: 0x0A).map { $0 + 1 } ?? file.bytes.count
+        var lineStart = endOfLine(from: errorOffset)
         while lineStart < file.bytes.count {
             if file.bytes[lineStart] == UInt8(ascii: "\\") { return lineStart }
-            lineStart = file.bytes[lineStart...].firstIndex(of: 0x0A).map { $0 + 1 } ?? file.bytes.count
+            lineStart = endOfLine(from: lineStart)
         }
         return file.bytes.count
+    }
+
+    // MARK: - Helpers
+
+    /// Scanner tokens of a range, with file offsets; nil when the scanner fails on it.
+    private func tokens(in range: Range<Int>) -> [Token]? {
+        guard let tokens = try? PgQuery.scan(chunk(range)) else { return nil }
+        return tokens.map { token in
+            var moved = token
+            moved.range = token.range.lowerBound + range.lowerBound ..< token.range.upperBound + range.lowerBound
+            return moved
+        }
+    }
+
+    /// The text of a range as libpg_query can take it: NUL bytes become spaces so offsets hold.
+    private func chunk(_ range: Range<Int>) -> String {
+        let slice = file.bytes[range]
+        guard slice.contains(0) else { return String(decoding: slice, as: UTF8.self) }
+        return String(decoding: slice.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
+    }
+
+    private func endOfLine(from offset: Int) -> Int {
+        let bytes = file.bytes
+        guard offset < bytes.count else { return bytes.count }
+        return bytes[offset...].firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.count
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0C || byte == 0x0B
     }
 }
 

@@ -1,1 +1,79 @@
+import Foundation
 import Testing
+
+@Suite("sargable command line")
+struct CLITests {
+    @Test func helpListsCommandsAndExitCodes() throws {
+        let result = try Sargable.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("fingerprint"))
+        #expect(result.stdout.contains("2  usage error"))
+    }
+
+    @Test("every command's help shows an example", arguments: ["fingerprint", "parse"])
+    func commandHelpHasExamples(command: String) throws {
+        let result = try Sargable.run([command, "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Examples:"))
+        #expect(result.stdout.contains("sargable \(command)"))
+    }
+
+    @Test func usageErrorsExitTwoWithOneLine() throws {
+        let missing = try Sargable.run(["fingerprint"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("give at least one path"))
+        let unknown = try Sargable.run(["fingerprint", "--format", "yaml", "x.sql"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("yaml"))
+    }
+
+    @Test func unreadableFileIsOneClearLine() throws {
+        let result = try Sargable.run(["fingerprint", "/nonexistent/q.sql"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "sargable: error: cannot read '/nonexistent/q.sql': No such file or directory\n")
+    }
+
+    @Test func fingerprintReportsErrorsAndKeepsGoing() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("b.sql", "SELECT * FROM users WHERE id = 42;\nSELEC oops;\nselect * from users where id = 7;\n")
+        try directory.write("a.sql", "-- é\nINSERT INTO t VALUES (1, 'x');\n")
+        try directory.write("notes.txt", "not sql")
+        let result = try Sargable.run(["fingerprint", directory.url.path])
+        #expect(result.status == 2)
+        let lines = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        #expect(lines.count == 3)
+        // Directories are searched for *.sql, sorted by path.
+        #expect(lines[0][0] == directory.path("a.sql") + ":2:1")
+        #expect(lines[0][2] == "INSERT INTO t VALUES ($1, $2)")
+        #expect(lines[1][0] == directory.path("b.sql") + ":1:1")
+        #expect(lines[2][0] == directory.path("b.sql") + ":3:1")
+        #expect(lines[1][1] == lines[2][1])
+        #expect(lines[1][1].count == 16)
+        #expect(result.stderr == "sargable: error: \(directory.path("b.sql")):2:1: syntax error at or near \"SELEC\"\n")
+    }
+
+    @Test func fingerprintReadsStandardInputAsJSON() throws {
+        let result = try Sargable.run(["fingerprint", "--format", "json", "-"], stdin: "SELECT 1;\n\\gset\nSELECT 2")
+        #expect(result.status == 0)
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(records.count == 2)
+        #expect(records.first?["file"] as? String == "<stdin>")
+        #expect(records.last?["line"] as? Int == 3)
+        #expect(records.first?["fingerprint"] as? String == records.last?["fingerprint"] as? String)
+        #expect(result.stderr.contains("sargable: note: <stdin>:2:1: psql meta-command \\gset skipped"))
+    }
+
+    @Test func parsePrintsTheTree() throws {
+        let result = try Sargable.run(["parse", "-"], stdin: "SELECT id FROM users")
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("-- <stdin>:1:1\n"))
+        #expect(result.stdout.contains(#""relname":"users""#))
+    }
+
+    @Test func deepInputDoesNotCrashTheProcess() throws {
+        let sql = "SELECT " + String(repeating: "1+", count: 200_000) + "1;\nSELECT 2;"
+        let result = try Sargable.run(["fingerprint", "-"], stdin: sql)
+        #expect(result.status == 0)
+        #expect(result.stdout.split(separator: "\n").count == 2)
+    }
+}
