@@ -35,17 +35,18 @@ public enum LogAnalysis {
         }
         while let message = queue.pop() {
             switch message {
-            case .executions(let executions): analyzer.add(contentsOf: executions)
-            case .endOfFile(let sessions): analyzer.endSessions(sessions)
+            case .executions(let executions, let ended):
+                analyzer.add(contentsOf: executions)
+                analyzer.endSessions(ended)
             case .statStatements(let rows): analyzer.add(rows)
             }
         }
-        let (summary, sessions, problems) = reading.join()
-        return (analyzer.report(summary: summary, sessions: sessions), problems)
+        let (summary, problems) = reading.join()
+        return (analyzer.report(summary: summary), problems)
     }
 
     private static func read(paths: [String], settings: Settings, progress: Progress?,
-                             into queue: BatchQueue) -> (WorkloadReport.Summary, [SessionInfo], [Problem]) {
+                             into queue: BatchQueue) -> (WorkloadReport.Summary, [Problem]) {
         let assembler = StatementAssembler()
         var summary = WorkloadReport.Summary()
         var problems: [Problem] = []
@@ -53,15 +54,14 @@ public enum LogAnalysis {
         let batchSize = 4096
         func emit(_ execution: Execution) {
             batch.append(execution)
-            if batch.count >= batchSize {
-                queue.push(.executions(batch))
-                batch.removeAll(keepingCapacity: true)
-            }
+            if batch.count >= batchSize { send() }
         }
-        func endOfFile() {
-            if !batch.isEmpty { queue.push(.executions(batch)) }
-            batch = []
-            queue.push(.endOfFile(assembler.sessions))
+        // Sessions that ended travel with the batch holding their last executions.
+        func send() {
+            let ended = assembler.takeEndedSessions()
+            guard !batch.isEmpty || !ended.isEmpty else { return }
+            queue.push(.executions(batch, ended: ended))
+            batch.removeAll(keepingCapacity: true)
         }
         for path in paths {
             let name = InputFiles.displayName(path)
@@ -78,8 +78,8 @@ public enum LogAnalysis {
                     }
                 }
                 assembler.finish(emit: emit)
+                send()
                 if reader.format == .pgStatStatements { queue.push(.statStatements(reader.statStatements)) }
-                endOfFile()
                 let entries = reader.format == .pgStatStatements ? reader.statStatements.count : assembler.entries - entriesBefore
                 summary.entries += entries
                 summary.unreadableLines += reader.unreadable.count
@@ -91,12 +91,14 @@ public enum LogAnalysis {
                     unreadableLineNumbers: reader.unreadable.firstLines))
                 if entries == 0, let problem = nothingRead(reader, path: name) { problems.append(problem) }
             } catch {
-                endOfFile()
+                assembler.finish(emit: emit)
+                send()
                 problems.append(Problem(path: name, line: nil, message: error.reason))
             }
         }
+        summary.sessions = assembler.sessionCount
         queue.close()
-        return (summary, assembler.sessions, problems)
+        return (summary, problems)
     }
 
     /// Never report zero queries silently: show a line and the prefix it would need.
@@ -123,9 +125,8 @@ public enum LogAnalysis {
 /// Batches handed from the reading thread to the aggregating one; `push` waits when full.
 final class BatchQueue: @unchecked Sendable {
     enum Message {
-        case executions([Execution])
+        case executions([Execution], ended: [(session: Int, info: SessionInfo)])
         case statStatements([StatStatementsRow])
-        case endOfFile([SessionInfo])
     }
 
     private let capacity: Int

@@ -30,12 +30,16 @@ public struct SessionInfo: Sendable, Codable {
 /// `duration:` (log_statement with log_duration), and auto_explain's `plan:`. Entries are matched
 /// to their session, so interleaved sessions never mix.
 public final class StatementAssembler {
-    public private(set) var sessions: [SessionInfo] = []
+    /// Sessions seen so far (ended or not).
+    public private(set) var sessionCount = 0
     public private(set) var entries = 0
+    /// Only live sessions are kept: memory follows the sessions open at once, not the log.
     private var live: [String: Int] = [:]
+    private var infos: [Int: SessionInfo] = [:]
     private var pending: [Int: Pending] = [:]
     private var plans: [Int: String] = [:]
     private var file = ""
+    private var ended: [(Int, SessionInfo)] = []
 
     private struct Pending {
         enum Kind { case execution, error, plan, other }
@@ -52,8 +56,14 @@ public final class StatementAssembler {
     /// Starts a new input: sessions never continue across files.
     public func beginFile(_ path: String, emit: (Execution) -> Void) {
         finish(emit: emit)
-        live.removeAll()
         file = path
+    }
+
+    /// Sessions that ended (disconnection, end of input) since the last call, with who they were.
+    /// Their executions have all been emitted before this returns them.
+    public func takeEndedSessions() -> [(session: Int, info: SessionInfo)] {
+        defer { ended.removeAll(keepingCapacity: true) }
+        return ended
     }
 
     public func add(_ entry: LogEntry, emit: (Execution) -> Void) {
@@ -82,17 +92,20 @@ public final class StatementAssembler {
         if entry.severity == .log, entry.message.hasPrefix("disconnection: ") { endSession(of: entry, emit: emit) }
     }
 
-    /// Emits what is still pending (at the end of each input).
+    /// Emits what is still pending and ends every session (at the end of each input).
     public func finish(emit: (Execution) -> Void) {
         for session in pending.keys.sorted() { flush(session, emit: emit) }
         plans.removeAll()
+        for session in infos.keys.sorted() { if let info = infos[session] { ended.append((session, info)) } }
+        infos.removeAll()
+        live.removeAll()
     }
 
     private func endSession(of entry: LogEntry, emit: (Execution) -> Void) {
-        guard let key = Self.key(of: entry), let session = live[key] else { return }
+        guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key) else { return }
         flush(session, emit: emit)
         plans[session] = nil
-        live[key] = nil
+        if let info = infos.removeValue(forKey: session) { ended.append((session, info)) }
     }
 
     private func flush(_ session: Int, emit: (Execution) -> Void) {
@@ -121,16 +134,18 @@ public final class StatementAssembler {
     private func sessionOrdinal(for entry: LogEntry) -> Int {
         let key = Self.key(of: entry) ?? ""
         if let ordinal = live[key] {
-            if sessions[ordinal].user == nil, let user = entry.user { sessions[ordinal].user = user }
-            if sessions[ordinal].database == nil, let database = entry.database { sessions[ordinal].database = database }
-            if sessions[ordinal].application == nil, let application = entry.application {
-                sessions[ordinal].application = application
+            if var info = infos[ordinal], info.user == nil || info.database == nil || info.application == nil {
+                info.user = info.user ?? entry.user
+                info.database = info.database ?? entry.database
+                info.application = info.application ?? entry.application
+                infos[ordinal] = info
             }
             return ordinal
         }
-        let ordinal = sessions.count
-        sessions.append(SessionInfo(id: entry.sessionID, pid: entry.pid, user: entry.user, database: entry.database,
-                                    application: entry.application, file: file))
+        let ordinal = sessionCount
+        sessionCount += 1
+        infos[ordinal] = SessionInfo(id: entry.sessionID, pid: entry.pid, user: entry.user, database: entry.database,
+                                     application: entry.application, file: file)
         live[key] = ordinal
         return ordinal
     }

@@ -33,7 +33,6 @@ public final class WorkloadAnalyzer {
     private var errors = 0
     private var firstSeen: Double?
     private var lastSeen: Double?
-    private var sessionsProvider: () -> [SessionInfo] = { [] }
 
     private static let batchSize = 8192
     private static let cacheLimit = 200_000
@@ -46,11 +45,10 @@ public final class WorkloadAnalyzer {
         if batch.count >= Self.batchSize { processBatch() }
     }
 
-    /// A session ended: its runs are final.
-    public func endSessions(_ sessions: [SessionInfo]) {
+    /// Sessions ended: their runs are final, and their state is dropped.
+    public func endSessions(_ sessions: [(session: Int, info: SessionInfo)]) {
         processBatch()
-        for (session, _) in sessionStates { closeSession(session, sessions: sessions) }
-        sessionStates.removeAll()
+        for (session, info) in sessions { closeSession(session, info: info) }
     }
 
     /// Adds the rows of a pg_stat_statements export: each is a group with its calls and times.
@@ -66,19 +64,18 @@ public final class WorkloadAnalyzer {
         }
     }
 
-    public func report(summary base: WorkloadReport.Summary, sessions: [SessionInfo]) -> WorkloadReport {
-        endSessions(sessions)
+    public func report(summary base: WorkloadReport.Summary) -> WorkloadReport {
+        processBatch()
         var summary = base
         summary.executions = executions
         summary.errors = errors
-        summary.sessions = sessions.count
         summary.fingerprints = groups.count
         summary.firstSeen = firstSeen
         summary.lastSeen = lastSeen
         let queries = groups.map { $0.statistics() }.sorted {
             ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint)
         }
-        let reported = findings.map { key, value in value.finding(key: key, groups: groups, sessions: sessions) }
+        let reported = findings.map { key, value in value.finding(key: key, groups: groups) }
             .sorted { ($0.finding.severity, $0.totalMs, $1.firstLine) > ($1.finding.severity, $1.totalMs, $0.firstLine) }
         summary.timelineBucketSeconds = timelineBucket
         let points = timeline.keys.sorted().map {
@@ -161,13 +158,26 @@ public final class WorkloadAnalyzer {
         if execution.isError {
             errors += 1
             groups[index].errors += 1
-            groups[index].sessions.insert(execution.session)
+            countSession(execution.session, group: index)
             return
         }
         executions += 1
         groups[index].add(execution)
+        countSession(execution.session, group: index)
         if let time = execution.time { countInTimeline(time) }
         detect(execution, group: index)
+    }
+
+    private func state(of session: Int) -> SessionState {
+        if let existing = sessionStates[session] { return existing }
+        let state = SessionState()
+        sessionStates[session] = state
+        return state
+    }
+
+    /// Counts each session once per group, remembering only the live sessions' groups.
+    private func countSession(_ session: Int, group index: Int) {
+        if state(of: session).groups.insert(index).inserted { groups[index].sessions += 1 }
     }
 
     private func countInTimeline(_ time: Double) {
@@ -201,6 +211,10 @@ public final class WorkloadAnalyzer {
         /// it drove is over (a transaction that repeats, like pgbench's, is not one long loop).
         var runsByParent: [Int: Set<Int>] = [:]
         var lastGroup: Int?
+        /// Groups this session ran, to count sessions per group.
+        var groups: Set<Int> = []
+        /// Findings this session produced, to give them the session's details when it ends.
+        var findings: Set<FindingKey> = []
         /// Executions of a SELECT with identical text and parameters: (group, parameters) → count, lines, time.
         var identical: [IdenticalKey: Identical] = [:]
     }
@@ -227,13 +241,7 @@ public final class WorkloadAnalyzer {
 
     private func detect(_ execution: Execution, group index: Int) {
         let kind = groups[index].kind
-        let state: SessionState
-        if let existing = sessionStates[execution.session] {
-            state = existing
-        } else {
-            state = SessionState()
-            sessionStates[execution.session] = state
-        }
+        let state = state(of: execution.session)
         let previousGroup = state.lastGroup
         state.lastGroup = index
         // A parent that is itself a repeating select drives a nested loop: its children's runs go on.
@@ -283,7 +291,7 @@ public final class WorkloadAnalyzer {
         }
     }
 
-    private func close(_ run: Run, group index: Int, session: Int) {
+    private func close(_ run: Run, group index: Int, session: Int, info: SessionInfo? = nil) {
         guard run.count >= options.minimumRun else { return }
         let rule: String
         switch groups[index].kind {
@@ -296,10 +304,12 @@ public final class WorkloadAnalyzer {
         accumulator.add(count: run.count, totalMs: run.totalMs, lastLine: run.lastLine, lastTime: run.lastTime,
                         distinct: run.parameterSets.count, parent: run.parent)
         findings[key] = accumulator
+        sessionStates[session]?.findings.insert(key)
     }
 
-    private func closeSession(_ session: Int, sessions: [SessionInfo]) {
+    private func closeSession(_ session: Int, info: SessionInfo) {
         guard let state = sessionStates[session] else { return }
+        defer { sessionStates[session] = nil }
         for (index, run) in state.runs { close(run, group: index, session: session) }
         var best: [Int: Identical] = [:]
         for (key, value) in state.identical where value.count >= options.minimumRun {
@@ -309,8 +319,12 @@ public final class WorkloadAnalyzer {
             var accumulator = FindingAccumulator(firstLine: value.firstLine, firstTime: value.firstTime)
             accumulator.add(count: value.count, totalMs: value.totalMs, lastLine: value.lastLine,
                             lastTime: value.lastTime, distinct: 1, parent: nil)
-            findings[FindingKey(rule: WorkloadRules.repeatedIdenticalQuery, session: session, group: index)] = accumulator
+            let key = FindingKey(rule: WorkloadRules.repeatedIdenticalQuery, session: session, group: index)
+            findings[key] = accumulator
+            state.findings.insert(key)
         }
+        // Who the session was is complete only now; its findings keep it.
+        for key in state.findings { findings[key]?.session = info }
     }
 
     private struct FindingAccumulator {
@@ -324,6 +338,7 @@ public final class WorkloadAnalyzer {
         var distinct = 0
         var parent: Int?
         var largestRun = 0
+        var session: SessionInfo?
 
         init(firstLine: Int, firstTime: Double?) {
             self.firstLine = firstLine
@@ -343,9 +358,8 @@ public final class WorkloadAnalyzer {
             }
         }
 
-        func finding(key: FindingKey, groups: [Group], sessions: [SessionInfo]) -> WorkloadFinding {
+        func finding(key: FindingKey, groups: [Group]) -> WorkloadFinding {
             let group = groups[key.group]
-            let session = key.session < sessions.count ? sessions[key.session] : nil
             let span = firstTime.flatMap { first in lastTime.map { $0 - first } }
             let parentInfo = parent.map { WorkloadFinding.Parent(fingerprint: groups[$0].key, query: groups[$0].query) }
             let base = WorkloadRules.describe(rule: key.rule, count: count, runs: runs, span: span, totalMs: totalMs,
@@ -377,7 +391,7 @@ struct Group {
     var durations: [Double] = []
     var histogram: [Int: Int] = [:]
     var hasPercentiles = true
-    var sessions: Set<Int> = []
+    var sessions = 0
     var firstSeen: Double?
     var lastSeen: Double?
     var exampleText: String
@@ -405,7 +419,6 @@ struct Group {
 
     mutating func add(_ execution: Execution) {
         calls += 1
-        sessions.insert(execution.session)
         if let time = execution.time {
             firstSeen = min(firstSeen ?? time, time)
             lastSeen = max(lastSeen ?? time, time)
@@ -451,7 +464,7 @@ struct Group {
     func statistics() -> QueryStatistics {
         QueryStatistics(fingerprint: key, query: query, kind: kind.rawValue, calls: calls, errors: errors,
                         totalMs: totalMs, meanMs: calls > 0 ? totalMs / Double(calls) : 0, maxMs: maxMs, p95Ms: p95,
-                        sessions: sessions.count, firstSeen: firstSeen, lastSeen: lastSeen, example: exampleText,
+                        sessions: sessions, firstSeen: firstSeen, lastSeen: lastSeen, example: exampleText,
                         parameters: exampleParameters, plan: examplePlan)
     }
 }
