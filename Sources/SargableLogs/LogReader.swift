@@ -32,7 +32,8 @@ public final class LogReader {
     public private(set) var unreadable = UnreadableLines()
     /// Rows of a pg_stat_statements export (other formats give entries).
     public private(set) var statStatements: [StatStatementsRow] = []
-    public var bytesConsumed: Int { lines.bytesConsumed }
+    // From the input, not `lines`: this is read while `lines` is busy handing over a line.
+    public var bytesConsumed: Int { input.bytesConsumed }
     public let input: LogInput
 
     private var lines: LogLineReader

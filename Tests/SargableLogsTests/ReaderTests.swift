@@ -112,3 +112,27 @@ struct PrefixInferenceTests {
         #expect(prefix.text == "%m [%p] %u@%d ")
     }
 }
+
+/// Progress is reported from inside the read loop (this once tripped Swift's exclusivity check).
+struct ProgressTests {
+    final class Calls: @unchecked Sendable {
+        var values: [(Int, Int?)] = []
+        let lock = NSLock()
+    }
+
+    @Test func progressIsReportedWhileReading() throws {
+        let sample = try Data(contentsOf: URL(fileURLWithPath: ReaderTests.sampleLog))
+        let copies = (9 << 20) / sample.count + 1
+        let path = try TestPaths.temporaryFile("big.log", contents: Array(repeating: Array(sample), count: copies).flatMap { $0 })
+        let calls = Calls()
+        let (report, problems) = LogAnalysis.run(paths: [path]) { _, bytes, total in
+            calls.lock.lock()
+            calls.values.append((bytes, total))
+            calls.lock.unlock()
+        }
+        #expect(problems.isEmpty)
+        #expect(report.summary.executions == 63 * copies)
+        #expect(!calls.values.isEmpty)
+        #expect(calls.values.allSatisfy { $0.0 >= 8 << 20 && $0.1 == sample.count * copies })
+    }
+}
