@@ -53,6 +53,16 @@ pgbench -n -M prepared -c 1 -t 1 -f "$work/n-plus-one.sql" > /dev/null
     for uid in 1 2 3 4 5 6 7 8; do echo "SELECT id, status, total_cents FROM orders WHERE user_id = $uid;"; done
 } | $PSQL > /dev/null
 
+# A nested loop: for each user its orders, for each order its items. The items' loop goes on
+# across users although the orders query runs between its executions.
+{
+    echo "SELECT id, email FROM users WHERE id IN (1, 2, 3) ORDER BY id;"
+    for user in "1:10 20 30" "2:1 11 21" "3:2 12 22"; do
+        echo "SELECT id, status, total_cents FROM orders WHERE user_id = ${user%%:*};"
+        for order in ${user#*:}; do echo "SELECT product_id, quantity FROM order_items WHERE order_id = $order;"; done
+    done
+} | $PSQL > /dev/null
+
 # The fixes: one batched query, and a join. Neither is a finding.
 $PSQL -c "SELECT id, status, total_cents FROM orders WHERE user_id = ANY('{1,2,3,4,5,6,7,8}'::bigint[])" > /dev/null
 $PSQL > /dev/null <<'SQL'

@@ -24,7 +24,7 @@ struct ReaderTests {
         #expect(problems.isEmpty)
         #expect(report.summary.logLinePrefix == "%m [%p] ")
         #expect(report.summary.executions == analyze([Self.sampleLog]).report.summary.executions)
-        #expect(report.findings.count == 5)
+        #expect(report.findings.count == 7)
     }
 
     @Test func statedPrefixIsUsed() {
@@ -33,7 +33,7 @@ struct ReaderTests {
         let (report, problems) = analyze([Self.sampleLog], settings: settings)
         #expect(problems.isEmpty)
         #expect(report.summary.logLinePrefix == "%m [%p] %q%u@%d ")
-        #expect(report.summary.executions == 63)
+        #expect(report.summary.executions == 76)
     }
 
     @Test func aWrongPrefixSaysWhichOneWouldFit() throws {
@@ -58,7 +58,7 @@ struct ReaderTests {
         #expect(problems.isEmpty)
         #expect(report.summary.unreadableLines == 3)
         #expect(report.summary.files.first?.unreadableLineNumbers == [11, 21, 31])
-        #expect(report.summary.executions == 63)
+        #expect(report.summary.executions == 76)
     }
 
     @Test(arguments: [("gzip", ".gz"), ("bzip2", ".bz2")])
@@ -68,22 +68,22 @@ struct ReaderTests {
         let (report, problems) = analyze([copy + suffix])
         #expect(problems.isEmpty)
         #expect(report.summary.files.first?.compression == tool)
-        #expect(report.summary.executions == 63)
-        #expect(report.findings.count == 5)
+        #expect(report.summary.executions == 76)
+        #expect(report.findings.count == 7)
     }
 
     @Test func severalFilesKeepTheirSessionsApart() {
         let (report, _) = analyze([Self.sampleLog, TestPaths.samples + "/app.csv"])
-        #expect(report.summary.executions == 126)
+        #expect(report.summary.executions == 152)
         #expect(report.summary.format == "mixed")
-        #expect(report.findings.filter { $0.rule == "n-plus-one" }.count == 6)
+        #expect(report.findings.filter { $0.rule == "n-plus-one" }.count == 10)
         #expect(Set(report.findings.compactMap(\.finding.file)).count == 2)
     }
 
     @Test func aMissingFileIsAProblemAndTheOthersAreRead() {
         let (report, problems) = analyze(["/nonexistent/postgresql.log", Self.sampleLog])
         #expect(problems.map(\.description) == ["/nonexistent/postgresql.log: No such file or directory"])
-        #expect(report.summary.executions == 63)
+        #expect(report.summary.executions == 76)
     }
 }
 
@@ -131,7 +131,7 @@ struct ProgressTests {
             calls.lock.unlock()
         }
         #expect(problems.isEmpty)
-        #expect(report.summary.executions == 63 * copies)
+        #expect(report.summary.executions == 76 * copies)
         #expect(!calls.values.isEmpty)
         #expect(calls.values.allSatisfy { $0.0 >= 8 << 20 && $0.1 == sample.count * copies })
     }
