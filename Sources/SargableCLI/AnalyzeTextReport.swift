@@ -41,7 +41,8 @@ struct AnalyzeTextReport {
             return output
         }
         output += "\n"
-        for finding in report.findings {
+        let shown = top > 0 ? Array(report.findings.prefix(top)) : report.findings
+        for finding in shown {
             let severity = finding.finding.severity.rawValue
             output += colourise("\(severity)[\(finding.rule)]", severity: finding.finding.severity) + ": \(finding.finding.message)\n"
             let location = (finding.finding.file ?? "") + ":\(finding.firstLine)" + (finding.lastLine > finding.firstLine ? "-\(finding.lastLine)" : "")
@@ -59,6 +60,9 @@ struct AnalyzeTextReport {
             output += "   | \(finding.count) executions, \(finding.distinctParameters) distinct parameter sets, \(WorkloadRules.formatMilliseconds(finding.totalMs))"
             if let span = finding.spanSeconds { output += " in \(WorkloadRules.formatSeconds(span))" }
             output += "\n  = help: \(finding.finding.help)\n\n"
+        }
+        if report.findings.count > shown.count {
+            output += "… and \(report.findings.count - shown.count) more findings (--top 0 shows all)\n\n"
         }
         let counts = Dictionary(grouping: report.findings, by: \.finding.severity).mapValues(\.count)
         output += Severity.allCases.reversed().compactMap { severity in
