@@ -30,10 +30,11 @@ CONF
 as_owner "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/startup.log" start > /dev/null
 as_owner env PGHOST=$dir PGPORT=54329 PGUSER=postgres PGDATABASE=postgres "$root/scripts/logs-workload.sh"
 mkdir -p "$out"
-# The same workload as pg_stat_statements saw it, exported as CSV and JSON (created after the
-# workload so that its own statements stay out of the logs' counts).
+# The same workload as pg_stat_statements saw it, exported as CSV and JSON; the export's own
+# statements are kept out of the logs.
 export_stats() {
-    as_owner env PGHOST=$dir PGPORT=54329 PGUSER=postgres PGDATABASE=postgres psql -X -q -At -c "$1"
+    as_owner env PGHOST=$dir PGPORT=54329 PGUSER=postgres PGDATABASE=postgres \
+        PGOPTIONS='-c log_min_duration_statement=-1' psql -X -q -At -c "$1"
 }
 export_stats "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" > /dev/null
 select="SELECT queryid, query, calls, total_exec_time, mean_exec_time, max_exec_time, rows FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY queryid"
