@@ -155,9 +155,9 @@ extension LogLinePrefix {
                 count + (line.withUnsafeBufferPointer { prefix.match($0) } != nil ? 1 : 0)
             }
             let fields = prefix.parts.count
-            if matches > 0, best == nil || matches > best!.matches || (matches == best!.matches && fields > best!.fields) {
-                best = (prefix, matches, fields)
-            }
+            guard matches > 0 else { continue }
+            if let current = best, (current.matches, current.fields) >= (matches, fields) { continue }
+            best = (prefix, matches, fields)
         }
         return best?.prefix
     }

@@ -111,9 +111,9 @@ public final class LogReader {
         // PostgreSQL starts every continuation line with a tab; edited logs sometimes have spaces.
         if bytes.first == 9 || (bytes.first == 32 && pending != nil && prefix?.match(bytes) == nil) {
             if pending != nil {
-                pending!.message += "\n"
+                pending?.message += "\n"
                 let body = bytes.first == 9 ? bytes.dropFirst() : bytes[...]
-                pending!.message += String(decoding: UnsafeBufferPointer(rebasing: body), as: UTF8.self)
+                pending?.message += String(decoding: UnsafeBufferPointer(rebasing: body), as: UTF8.self)
             } else {
                 unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self))
             }
@@ -171,9 +171,9 @@ public final class LogReader {
             guard pending != nil else { return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
             let tab = Array("#011".utf8)
             if content.starts(with: tab) {
-                pending!.message += "\n" + String(decoding: content.dropFirst(tab.count), as: UTF8.self)
+                pending?.message += "\n" + String(decoding: content.dropFirst(tab.count), as: UTF8.self)
             } else {
-                pending!.message += String(decoding: content, as: UTF8.self)
+                pending?.message += String(decoding: content, as: UTF8.self)
             }
             return
         }

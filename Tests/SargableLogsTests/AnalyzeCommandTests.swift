@@ -80,6 +80,16 @@ struct AnalyzeCommandTests {
         #expect(result.stderr.contains("needs --log-line-prefix '%m [%p] '"))
     }
 
+    @Test func formatInOverridesDetection() throws {
+        let json = TestPaths.samples + "/app.json"
+        let stated = try SargableExecutable.run(["analyze", "--format-in", "jsonlog", "--format", "json", json])
+        #expect(stated.status == 0)
+        #expect(stated.stdout.contains("\"executions\":73"))
+        let wrong = try SargableExecutable.run(["analyze", "--format-in", "csvlog", json])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr.contains("no csvlog entries could be read; the first line is '{\"timestamp\":"))
+    }
+
     @Test func usageErrors() throws {
         let missing = try SargableExecutable.run(["analyze"])
         #expect(missing.status == 2)
