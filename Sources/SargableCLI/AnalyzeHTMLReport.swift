@@ -229,7 +229,7 @@ struct AnalyzeHTMLReport {
     pre{margin:0;white-space:pre-wrap;word-break:break-word;font:12px/1.4 ui-monospace,Menlo,monospace;background:#f3f5f8;padding:6px 8px;border-radius:4px}
     table{width:100%;border-collapse:collapse;background:#fff;border:1px solid var(--line);border-radius:8px}
     th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
-    th{cursor:pointer;user-select:none;background:#fafbfc;font-weight:600;white-space:nowrap}th[data-sorted]::after{content:" \\25BE"}
+    th{cursor:pointer;user-select:none;background:#fafbfc;font-weight:600;white-space:nowrap}th[data-numeric=true]{text-align:right}th[data-sorted]::after{content:" \\25BE"}
     th[data-sorted=asc]::after{content:" \\25B4"}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
     td.query summary{cursor:pointer;font-family:ui-monospace,Menlo,monospace;font-size:12px}.meta{color:var(--muted);margin:6px 0 2px;font-size:12px}
     .empty{color:var(--muted)}
