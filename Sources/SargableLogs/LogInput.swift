@@ -78,6 +78,9 @@ public final class LogInput {
             }
             rawStart += consumed
             if buffer.count > before { return true }
+            if rawStart == rawEnd, atEOF, decoder.isInsideStream {
+                throw InputError(path: path, reason: "\(compression.rawValue) data is truncated")
+            }
             if consumed == 0, rawStart < rawEnd {
                 throw InputError(path: path, reason: "\(compression.rawValue) data is corrupt (no progress)")
             }
@@ -105,11 +108,16 @@ public final class LogInput {
 struct DecodeError: Error { let reason: String }
 
 private protocol Decoder: AnyObject {
+    /// True between a stream's first byte and its end marker: input ending here was cut short.
+    var isInsideStream: Bool { get }
     /// Decompresses from `input`, appending to `output`; returns how many input bytes were used.
     func decode(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws(DecodeError) -> Int
 }
 
 private final class GzipDecoder: Decoder {
+    /// A valid pointer for calls with no input bytes.
+    nonisolated(unsafe) static let empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    private(set) var isInsideStream = false
     private var stream = z_stream()
     private var out = [UInt8](repeating: 0, count: 1 << 18)
     private var ready = false
@@ -122,8 +130,9 @@ private final class GzipDecoder: Decoder {
 
     func decode(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws(DecodeError) -> Int {
         guard ready else { throw DecodeError(reason: "zlib could not start") }
-        guard let base = input.baseAddress, !input.isEmpty else { return 0 }
-        stream.next_in = UnsafeMutablePointer(mutating: base)
+        // With no input left, zlib may still hold output that did not fit last time.
+        guard !input.isEmpty || isInsideStream else { return 0 }
+        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress ?? UnsafePointer(Self.empty))
         stream.avail_in = UInt32(input.count)
         let status = out.withUnsafeMutableBufferPointer { buffer -> Int32 in
             stream.next_out = buffer.baseAddress
@@ -133,9 +142,12 @@ private final class GzipDecoder: Decoder {
         let produced = out.count - Int(stream.avail_out)
         output.append(contentsOf: out[0 ..< produced])
         let consumed = input.count - Int(stream.avail_in)
+        if consumed > 0 { isInsideStream = true }
         switch status {
         case Z_OK, Z_BUF_ERROR: break
-        case Z_STREAM_END: inflateReset(&stream) // gzip files may hold several members
+        case Z_STREAM_END:
+            inflateReset(&stream) // gzip files may hold several members
+            isInsideStream = false
         default:
             let message = stream.msg.map { String(cString: $0) } ?? "code \(status)"
             throw DecodeError(reason: message)
@@ -145,6 +157,7 @@ private final class GzipDecoder: Decoder {
 }
 
 private final class Bzip2Decoder: Decoder {
+    private(set) var isInsideStream = false
     private var stream = bz_stream()
     private var out = [CChar](repeating: 0, count: 1 << 18)
     private var ready = false
@@ -154,7 +167,9 @@ private final class Bzip2Decoder: Decoder {
 
     func decode(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws(DecodeError) -> Int {
         guard ready else { throw DecodeError(reason: "libbz2 could not start") }
-        guard let base = input.baseAddress, !input.isEmpty else { return 0 }
+        // With no input left, libbz2 may still hold output that did not fit last time.
+        guard !input.isEmpty || isInsideStream else { return 0 }
+        let base = input.baseAddress ?? UnsafePointer(GzipDecoder.empty)
         stream.next_in = UnsafeMutableRawPointer(mutating: base).assumingMemoryBound(to: CChar.self)
         stream.avail_in = UInt32(input.count)
         let status = out.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -165,9 +180,11 @@ private final class Bzip2Decoder: Decoder {
         let produced = out.count - Int(stream.avail_out)
         out.withUnsafeBytes { output.append(contentsOf: $0.prefix(produced)) }
         let consumed = input.count - Int(stream.avail_in)
+        if consumed > 0 { isInsideStream = true }
         switch status {
         case BZ_OK: break
         case BZ_STREAM_END:
+            isInsideStream = false
             // Concatenated streams (pbzip2, `cat a.bz2 b.bz2`): start the next one.
             BZ2_bzDecompressEnd(&stream)
             stream = bz_stream()

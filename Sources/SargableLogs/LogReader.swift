@@ -38,6 +38,7 @@ public final class LogReader {
 
     private var lines: LogLineReader
     private var sample: [(line: Int, bytes: [UInt8])] = []
+    private var deferredError: InputError?
     private var pending: LogEntry?
     private var csv = CSVRecordParser()
     var statStatementsLines: [(line: Int, bytes: [UInt8])] = []
@@ -47,8 +48,14 @@ public final class LogReader {
         self.input = input
         path = input.path
         lines = LogLineReader(input)
-        while sample.count < Self.sampleLines, let bytes = try lines.next({ Array($0) }) {
-            sample.append((lines.lineNumber, bytes))
+        do {
+            while sample.count < Self.sampleLines, let bytes = try lines.next({ Array($0) }) {
+                sample.append((lines.lineNumber, bytes))
+            }
+        } catch {
+            // A truncated file: read what came before the damage, then report it.
+            guard !sample.isEmpty else { throw error }
+            deferredError = error
         }
         self.format = format ?? Self.detectFormat(sample.map(\.bytes))
         exampleLine = sample.first(where: { !$0.bytes.isEmpty }).map { String(decoding: $0.bytes.prefix(200), as: UTF8.self) }
@@ -75,9 +82,19 @@ public final class LogReader {
         for (number, bytes) in buffered {
             bytes.withUnsafeBufferPointer { handle(line: number, bytes: $0, body) }
         }
+        if let error = deferredError {
+            finish(body)
+            throw error
+        }
         while true {
             let number = lines.lineNumber + 1
-            let more: Void? = try lines.next { bytes in handle(line: number, bytes: bytes, body) }
+            let more: Void?
+            do {
+                more = try lines.next { bytes in handle(line: number, bytes: bytes, body) }
+            } catch {
+                finish(body)
+                throw error
+            }
             if more == nil { break }
         }
         finish(body)

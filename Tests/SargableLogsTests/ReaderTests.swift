@@ -72,6 +72,19 @@ struct ReaderTests {
         #expect(report.findings.count == 7)
     }
 
+    /// gzip decodes up to the cut; bzip2 only whole 900 kB blocks, so a small file gives nothing.
+    @Test(arguments: [("gzip", ".gz", true), ("bzip2", ".bz2", false)])
+    func truncatedCompressedInputIsAProblemAndWhatWasReadCounts(tool: String, suffix: String, partial: Bool) throws {
+        let copy = try TestPaths.temporaryFile("cut.log", contents: Array(FileManager.default.contents(atPath: Self.sampleLog) ?? Data()))
+        try #require(try TestPaths.run("/usr/bin/env", [tool, copy]) == 0)
+        let whole = try #require(FileManager.default.contents(atPath: copy + suffix))
+        try whole.prefix(whole.count * 2 / 3).write(to: URL(fileURLWithPath: copy + suffix))
+        let (report, problems) = analyze([copy + suffix])
+        #expect(problems.map(\.message) == ["\(tool) data is truncated"])
+        #expect((report.summary.executions > 0) == partial)
+        #expect(report.summary.executions < 73)
+    }
+
     @Test func severalFilesKeepTheirSessionsApart() {
         let (report, _) = analyze([Self.sampleLog, TestPaths.samples + "/app.csv"])
         #expect(report.summary.executions == 146)
