@@ -158,25 +158,42 @@ public final class StatementAssembler {
             return result
         }
         guard entry.severity == .log else { return result }
-        var message = Substring(entry.message)
-        if message.hasPrefix("duration: ") {
-            let number = message.dropFirst(10).prefix(while: { $0.isNumber || $0 == "." })
-            result.durationMs = Double(number)
-            message = message.dropFirst(10 + number.count)
-            guard message.hasPrefix(" ms") else { return result }
-            message = message.dropFirst(3).drop(while: { $0 == " " })
-        }
-        if message.hasPrefix("statement: ") {
-            result.kind = .execution
-            result.text = String(message.dropFirst(11))
-        } else if message.hasPrefix("execute ") {
-            // `execute <name>[/<portal>]: text` or `execute fetch from <name>/<portal>: text`.
-            guard let colon = message.range(of: ": ") else { return result }
-            result.kind = .execution
-            result.text = String(message[colon.upperBound...])
-        } else if message.hasPrefix("plan:") {
-            result.kind = .plan
-            result.text = String(message.dropFirst(5).drop(while: { $0 == "\n" || $0 == " " }))
+        // Byte-level parsing: this runs once per entry of logs with millions of them.
+        var message = entry.message
+        message.withUTF8 { bytes in
+            var position = 0
+            func skip(_ prefix: StaticString) -> Bool {
+                let count = prefix.utf8CodeUnitCount
+                guard position + count <= bytes.count else { return false }
+                for offset in 0 ..< count where bytes[position + offset] != prefix.utf8Start[offset] { return false }
+                position += count
+                return true
+            }
+            func rest() -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[position...]), as: UTF8.self) }
+            if skip("duration: ") {
+                let start = position
+                while position < bytes.count, (bytes[position] >= 48 && bytes[position] <= 57) || bytes[position] == 46 {
+                    position += 1
+                }
+                result.durationMs = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self))
+                guard skip(" ms") else { return }
+                while position < bytes.count, bytes[position] == 32 { position += 1 }
+            }
+            if skip("statement: ") {
+                result.kind = .execution
+                result.text = rest()
+            } else if skip("execute ") {
+                // `execute <name>[/<portal>]: text` or `execute fetch from <name>/<portal>: text`.
+                while position + 1 < bytes.count, !(bytes[position] == 58 && bytes[position + 1] == 32) { position += 1 }
+                guard position + 1 < bytes.count else { return }
+                position += 2
+                result.kind = .execution
+                result.text = rest()
+            } else if skip("plan:") {
+                while position < bytes.count, bytes[position] == 10 || bytes[position] == 32 { position += 1 }
+                result.kind = .plan
+                result.text = rest()
+            }
         }
         if result.kind == .execution, let detail = entry.detail {
             result.parameters = Self.parameters(in: detail)
