@@ -58,6 +58,10 @@ let package = Package(
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable"]),
+        .testTarget(name: "SargablePostgresTests", dependencies: ["SargablePostgres", "SargableSchema"]),
+        .testTarget(name: "SargableLintTests", dependencies: [
+            "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
+        ]),
         .testTarget(name: "SargableLogsTests", dependencies: ["SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

@@ -18,7 +18,9 @@ public struct Sargable: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             FingerprintCommand.self,
+            LintCommand.self,
             ParseCommand.self,
+            RulesCommand.self,
             AnalyzeCommand.self,
         ]
     )

@@ -1,0 +1,81 @@
+import SargableCore
+import SargableLint
+import SargableSchema
+import SargableSyntax
+
+public enum IndexNotConcurrent: SQLRule {
+    public static let metadata = RuleMetadata(
+        id: "index-not-concurrent",
+        title: "CREATE/DROP INDEX or REINDEX without CONCURRENTLY on an existing table",
+        severity: .warning,
+        category: .migration,
+        rationale: """
+        CREATE INDEX takes a SHARE lock that blocks every INSERT, UPDATE and DELETE on the table until \
+        the index is built, minutes on a large table; DROP INDEX and REINDEX take locks that block reads \
+        as well. A table created earlier in the same file is new and empty, so it is not reported.
+        """,
+        fix: """
+        Use `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY`, each \
+        outside a transaction block (one statement per migration, or a non-transactional migration).
+        """,
+        bad: [
+            RuleExample("↓CREATE INDEX orders_status_idx ON orders (status)"),
+            RuleExample("↓DROP INDEX orders_status_idx"),
+            RuleExample("↓REINDEX TABLE orders"),
+        ],
+        good: [
+            RuleExample("CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status)"),
+            RuleExample("CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX events_kind_idx ON events (kind)"),
+            RuleExample("DROP INDEX CONCURRENTLY orders_status_idx"),
+            RuleExample("REINDEX TABLE CONCURRENTLY orders"),
+        ])
+
+    /// Reports at the statement's leading keywords with `… CONCURRENTLY` as the replacement when they
+    /// read exactly `keywords`; otherwise at the first keyword, without one.
+    private static func report(_ context: RuleContext, keywords: [String], _ text: FindingText) {
+        var text = text
+        if let leading = context.leadingWords(keywords.count), leading.words == keywords {
+            let written = context.document.file.text(of: leading.range)
+            text.replacement = written + (written == written.lowercased() ? " concurrently" : " CONCURRENTLY")
+            context.report(range: leading.range, text)
+        } else {
+            context.reportAtStatement(text)
+        }
+    }
+
+    public static func check(_ context: RuleContext) {
+        let root = context.root
+        switch root.kind {
+        case .indexStmt:
+            guard root[.concurrent]?.bool != true, let table = root[.relation]?.relationName, !context.isNewTable(table) else { return }
+            report(context, keywords: root[.unique]?.bool == true ? ["CREATE", "UNIQUE", "INDEX"] : ["CREATE", "INDEX"], FindingText(
+                message: "create index on \(table) without concurrently blocks writes to \(table) until the index is built",
+                help: "create index concurrently (outside a transaction block)"))
+        case .dropStmt:
+            guard root[.removeType]?.string == "OBJECT_INDEX", root[.concurrent]?.bool != true else { return }
+            let names = (root[.objects]?.elements ?? []).compactMap { object -> RelationName? in
+                let parts = object[.items]?.stringValues ?? object.stringValues
+                guard let last = parts.last else { return nil }
+                return RelationName(schema: parts.count > 1 ? parts[parts.count - 2] : nil, name: last)
+            }
+            let tables = names.compactMap { context.schema.index(named: $0)?.table }
+            if !tables.isEmpty, tables.allSatisfy(context.isNewTable) { return }
+            let table = tables.first?.description ?? "its table"
+            report(context, keywords: ["DROP", "INDEX"], FindingText(
+                message: "drop index without concurrently locks \(table) against reads and writes",
+                help: "drop index concurrently (outside a transaction block)"))
+        case .reindexStmt:
+            let concurrent = (root[.params]?.elements ?? []).contains { $0[.defname]?.string == "concurrently" }
+            guard !concurrent else { return }
+            if let name = root[.relation]?.relationName {
+                let table = root[.kind]?.string == "REINDEX_OBJECT_INDEX" ? context.schema.index(named: name)?.table : name
+                if let table, context.isNewTable(table) { return }
+            }
+            let object = root[.kind]?.string.map { String($0.dropFirst("REINDEX_OBJECT_".count)) } ?? ""
+            report(context, keywords: ["REINDEX", object], FindingText(message: "reindex without concurrently blocks writes (and reads that use the index)",
+                                                                      help: "reindex … concurrently (PostgreSQL 12+)"))
+        default:
+            return
+        }
+    }
+}

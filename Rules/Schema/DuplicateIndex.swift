@@ -1,0 +1,48 @@
+import SargableCore
+import SargableLint
+import SargableSchema
+import SargableSyntax
+
+public enum DuplicateIndex: SQLRule {
+    public static let metadata = RuleMetadata(
+        id: "duplicate-index",
+        title: "Index that repeats an existing one",
+        severity: .warning,
+        category: .schema,
+        rationale: """
+        An index with the same method, keys and predicate as one the table already has (including the \
+        primary key's and unique constraints' indexes) serves no query the other does not, yet every \
+        write maintains both and both take memory and disk.
+        """,
+        fix: "Drop one of them (`DROP INDEX CONCURRENTLY …`), or do not create it.",
+        bad: [RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\n↓CREATE INDEX users_email_idx ON users (email)")],
+        good: [RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\nCREATE INDEX users_lower_email_idx ON users (lower(email))")])
+
+    public static func check(_ context: RuleContext) {
+        let root = context.root
+        guard root.kind == .indexStmt, let tableName = root[.relation]?.relationName,
+              let table = context.schema.table(tableName) else { return }
+        let elements = root[.indexParams]?.elements ?? []
+        // The model records no collation or sort order: such an index may differ, so say nothing.
+        // INCLUDE columns are not in the model either.
+        guard !elements.contains(where: { $0[.collation] != nil || $0[.ordering]?.string ?? "SORTBY_DEFAULT" != "SORTBY_DEFAULT" }),
+              root[.indexIncludingParams] == nil
+        else { return }
+        let keys: [IndexKey] = elements.map { element in
+            element[.name]?.string.map(IndexKey.column) ?? .expression(element[.expr].map(ExpressionText.of) ?? "?")
+        }
+        let operatorClasses = elements.map { $0[.opclass]?.stringValues.last }
+        let method = root[.accessMethod]?.string ?? "btree"
+        let predicate = root[.whereClause].map(ExpressionText.of)
+        let name = root[.idxname]?.string
+        guard let existing = table.indexes.first(where: { index in
+            index.keys == keys && index.method == method && index.predicate == predicate
+                && (index.operatorClasses.isEmpty ? operatorClasses.allSatisfy { $0 == nil } : index.operatorClasses == operatorClasses)
+        }) else { return }
+        // CREATE INDEX IF NOT EXISTS with the existing index's name does nothing.
+        if root[.ifNotExists]?.bool == true, existing.name == name { return }
+        context.reportAtStatement(FindingText(
+            message: "index on \(tableName) (\(keys.map(\.description).joined(separator: ", "))) repeats \(existing.name)",
+            help: "drop the statement; \(existing.name) already serves these keys"))
+    }
+}

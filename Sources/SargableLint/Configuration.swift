@@ -1,0 +1,202 @@
+import SargableCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Lint settings from `.sargable.yml` / `.sargable.toml`:
+///
+/// ```yaml
+/// postgres-version: 15          # target server; version-dependent rules use it
+/// exclude: [legacy/*.sql]       # glob patterns matched against each file's path
+/// rules:
+///   select-star: off            # off | on | info | warning | error
+///   offset-pagination:
+///     severity: error
+///     threshold: 500            # a rule option
+/// ```
+public struct Configuration: Sendable {
+    public static let fileNames = [".sargable.yml", ".sargable.yaml", ".sargable.toml"]
+    public static let defaultPostgresVersion = 15
+
+    /// The file it was read from, if any.
+    public var path: String?
+    public var disabledRules: Set<String> = []
+    public var severities: [String: Severity] = [:]
+    public var options: [String: [String: RuleOption.Value]] = [:]
+    public var exclude: [String] = []
+    public var postgresVersion: Int?
+
+    public init() {}
+
+    /// What the configuration file may say about each rule: its id and the options it accepts.
+    public struct RuleSettings: Sendable {
+        public let id: String
+        public let options: [RuleOption]
+
+        public init(id: String, options: [RuleOption]) {
+            self.id = id
+            self.options = options
+        }
+    }
+
+    /// The first configuration file in `directory` or any directory above it.
+    public static func find(from directory: String) -> String? {
+        var current = directory
+        while true {
+            for name in fileNames {
+                let candidate = current.hasSuffix("/") ? current + name : current + "/" + name
+                if access(candidate, R_OK) == 0 { return candidate }
+            }
+            guard let slash = current.lastIndex(of: "/"), current != "/" else { return nil }
+            current = slash == current.startIndex ? "/" : String(current[..<slash])
+        }
+    }
+
+    /// Reads and validates a configuration file; unknown keys and rule ids are errors with their line.
+    public static func load(path: String, rules: [RuleSettings]) throws -> Configuration {
+        let bytes: [UInt8]
+        do {
+            bytes = try InputFiles.read(path)
+        } catch {
+            throw ConfigurationError(path: path, line: 0, message: error.reason)
+        }
+        return try parse(String(decoding: bytes, as: UTF8.self), path: path, rules: rules)
+    }
+
+    public static func parse(_ text: String, path: String, rules: [RuleSettings]) throws(ConfigurationError) -> Configuration {
+        let document = path.hasSuffix(".toml") ? try TOMLSubset.read(text, path: path) : try YAMLSubset.read(text, path: path)
+        var configuration = Configuration()
+        configuration.path = path
+        guard case .table(let entries, _) = document else {
+            throw ConfigurationError(path: path, line: document.line, message: "expected a mapping at the top level")
+        }
+        let known = Dictionary(rules.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        for entry in entries {
+            switch entry.key {
+            case "postgres-version":
+                guard case .scalar(let text, _) = entry.value, let version = Int(text), (9 ... 99).contains(version) else {
+                    throw ConfigurationError(path: path, line: entry.line, message: "postgres-version must be a major version such as 15")
+                }
+                configuration.postgresVersion = version
+            case "exclude":
+                configuration.exclude = try strings(entry.value, key: "exclude", path: path)
+            case "rules":
+                guard case .table(let ruleEntries, _) = entry.value else {
+                    throw ConfigurationError(path: path, line: entry.line, message: "rules must map rule ids to settings")
+                }
+                for ruleEntry in ruleEntries {
+                    guard let settings = known[ruleEntry.key] else {
+                        throw ConfigurationError(path: path, line: ruleEntry.line, message: "unknown rule '\(ruleEntry.key)'")
+                    }
+                    try configuration.apply(ruleEntry.value, to: settings, path: path)
+                }
+            default:
+                throw ConfigurationError(path: path, line: entry.line,
+                                         message: "unknown key '\(entry.key)' (expected postgres-version, exclude or rules)")
+            }
+        }
+        return configuration
+    }
+
+    private mutating func apply(_ value: ConfigValue, to rule: RuleSettings, path: String) throws(ConfigurationError) {
+        switch value {
+        case .scalar(let text, let line):
+            try applyLevel(text, rule: rule.id, line: line, path: path)
+        case .list(_, let line):
+            throw ConfigurationError(path: path, line: line, message: "\(rule.id): expected a severity or a mapping")
+        case .table(let entries, _):
+            for entry in entries {
+                guard case .scalar(let text, let line) = entry.value else {
+                    throw ConfigurationError(path: path, line: entry.line, message: "\(rule.id).\(entry.key): expected a single value")
+                }
+                switch entry.key {
+                case "severity", "level":
+                    try applyLevel(text, rule: rule.id, line: line, path: path)
+                case "enabled":
+                    guard let enabled = Self.boolean(text) else {
+                        throw ConfigurationError(path: path, line: line, message: "\(rule.id).enabled must be true or false")
+                    }
+                    if enabled { disabledRules.remove(rule.id) } else { disabledRules.insert(rule.id) }
+                default:
+                    guard let option = rule.options.first(where: { $0.name == entry.key }) else {
+                        let accepted = (["severity", "enabled"] + rule.options.map(\.name)).joined(separator: ", ")
+                        throw ConfigurationError(path: path, line: entry.line,
+                                                 message: "unknown option '\(entry.key)' for rule \(rule.id) (accepted: \(accepted))")
+                    }
+                    options[rule.id, default: [:]][option.name] = try Self.convert(text, like: option.defaultValue,
+                                                                                    name: "\(rule.id).\(option.name)", line: line, path: path)
+                }
+            }
+        }
+    }
+
+    private mutating func applyLevel(_ text: String, rule: String, line: Int, path: String) throws(ConfigurationError) {
+        switch text.lowercased() {
+        case "off", "false", "disabled": disabledRules.insert(rule)
+        case "on", "true", "enabled": disabledRules.remove(rule)
+        default:
+            guard let severity = Severity(rawValue: text.lowercased()) else {
+                throw ConfigurationError(path: path, line: line, message: "\(rule): expected off, on, info, warning or error, not '\(text)'")
+            }
+            disabledRules.remove(rule)
+            severities[rule] = severity
+        }
+    }
+
+    private static func convert(_ text: String, like example: RuleOption.Value, name: String, line: Int,
+                                path: String) throws(ConfigurationError) -> RuleOption.Value {
+        switch example {
+        case .integer:
+            guard let value = Int(text) else { throw ConfigurationError(path: path, line: line, message: "\(name) must be an integer") }
+            return .integer(value)
+        case .boolean:
+            guard let value = boolean(text) else { throw ConfigurationError(path: path, line: line, message: "\(name) must be true or false") }
+            return .boolean(value)
+        case .string: return .string(text)
+        }
+    }
+
+    private static func boolean(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": true
+        case "false", "no", "off": false
+        default: nil
+        }
+    }
+
+    private static func strings(_ value: ConfigValue, key: String, path: String) throws(ConfigurationError) -> [String] {
+        switch value {
+        case .scalar(let text, _): return [text]
+        case .list(let items, _):
+            var result: [String] = []
+            for item in items {
+                guard case .scalar(let text, _) = item else {
+                    throw ConfigurationError(path: path, line: item.line, message: "\(key) must be a list of strings")
+                }
+                result.append(text)
+            }
+            return result
+        case .table(_, let line):
+            throw ConfigurationError(path: path, line: line, message: "\(key) must be a list of strings")
+        }
+    }
+
+    /// True when `path` matches an `exclude` pattern, as given or from any directory boundary on
+    /// (`legacy/*.sql` excludes `db/legacy/old.sql`).
+    public func isExcluded(_ path: String) -> Bool {
+        guard !exclude.isEmpty else { return false }
+        var suffixes = [path]
+        var index = path.startIndex
+        while let slash = path[index...].firstIndex(of: "/") {
+            index = path.index(after: slash)
+            suffixes.append(String(path[index...]))
+        }
+        return exclude.contains { pattern in suffixes.contains { fnmatch(pattern, $0, 0) == 0 } }
+    }
+
+    public func isEnabled(_ rule: String) -> Bool { !disabledRules.contains(rule) }
+
+    public func severity(of rule: String, default severity: Severity) -> Severity { severities[rule] ?? severity }
+}

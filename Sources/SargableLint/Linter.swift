@@ -1,0 +1,357 @@
+import SargableCore
+import SargableSchema
+import SargableSyntax
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A statement that could not be read: a syntax error or a problem with the file's text.
+public struct LintError: Sendable, Hashable, Codable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+
+    public init(file: String, line: Int, column: Int, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.message = message
+    }
+}
+
+/// What one lint run found.
+public struct LintReport: Sendable {
+    /// In file order (as linted: sorted by path), then by position.
+    public var findings: [Finding] = []
+    public var errors: [LintError] = []
+    public var files = 0
+    public var statements = 0
+    /// The documents linted, for reporters that draw code frames.
+    public var documents: [SQLDocument] = []
+    /// The schema after replaying every file.
+    public var schema = SchemaModel()
+
+    /// True when some finding is at or above `threshold`.
+    public func fails(at threshold: Severity) -> Bool { findings.contains { $0.severity >= threshold } }
+}
+
+/// Lints SQL documents: replays their DDL into a schema model, runs every enabled rule on every
+/// statement, applies configuration and suppression comments.
+///
+/// Files are split and parsed in parallel. Then one job replays every file's DDL in path order and
+/// publishes the schema as it stood before each file (only the tables that file names), while the
+/// other workers lint one file each as soon as its schema is out, replaying the file's own DDL as
+/// they go, so every statement sees the schema "so far". Findings that depend on later files
+/// (an index that arrives in a later migration) are decided on the final schema.
+public struct Linter: Sendable {
+    public static let unusedSuppressionRule = "unused-suppression"
+
+    public let rules: [any SQLRule.Type]
+    public let configuration: Configuration
+    /// The schema the replay starts from: empty, or read from a live database.
+    public let baseSchema: SchemaModel
+
+    /// A rule the configuration leaves on, with what the hot loop needs read out of its metadata once.
+    private struct EnabledRule: Sendable {
+        let rule: any SQLRule.Type
+        let id: String
+        let options: [String: RuleOption.Value]
+    }
+
+    private let enabledRules: [EnabledRule]
+    /// Severity of every rule after configuration.
+    private let severities: [String: Severity]
+
+    public init(rules: [any SQLRule.Type], configuration: Configuration = Configuration(),
+                baseSchema: SchemaModel = SchemaModel()) {
+        self.rules = rules
+        self.configuration = configuration
+        self.baseSchema = baseSchema
+        let metadata = rules.map { $0.metadata }
+        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id) }.map { rule, metadata in
+            var values: [String: RuleOption.Value] = [:]
+            for option in rule.options { values[option.name] = option.defaultValue }
+            for (name, value) in configuration.options[metadata.id] ?? [:] { values[name] = value }
+            return EnabledRule(rule: rule, id: metadata.id, options: values)
+        }
+        severities = Dictionary(metadata.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
+                                uniquingKeysWith: { first, _ in first })
+    }
+
+    private struct FileResult: Sendable {
+        var findings: [Finding] = []
+        var suppressions: [Suppression] = []
+        /// For each suppression, the rules it silenced so far.
+        var usedSuppressions: [Set<String>] = []
+        var deferred: [DeferredFinding] = []
+        var errors: [LintError] = []
+    }
+
+    /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
+    public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = []) -> LintReport {
+        let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
+        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted) { ParsedFile($0) }, schemaCount: schemaDocuments.count)
+    }
+
+    /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
+    public func lint(files: [SourceFile], schemaFiles: [SourceFile] = []) -> LintReport {
+        let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
+        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted) { ParsedFile(SQLDocument(file: $0)) },
+                    schemaCount: schemaFiles.count)
+    }
+
+    /// Hands a file's parse to the worker that lints it, which then holds the only reference, so
+    /// what the worker no longer needs is freed there, in parallel.
+    private final class HandOver<Value>: @unchecked Sendable {
+        // Each instance is read by exactly one worker, once.
+        private var value: Value?
+
+        init(_ value: Value) { self.value = value }
+
+        func take() -> Value? {
+            defer { value = nil }
+            return value
+        }
+    }
+
+    private enum Job: Sendable {
+        case replay
+        case lint(Int)
+    }
+
+    /// What the replay needs from a parsed file.
+    private struct ReplayInput: Sendable {
+        let schemaChanges: [Node]
+        let relations: Set<RelationName>
+        let indexes: Set<RelationName>
+    }
+
+    /// The schema before each linted file, published in path order by the replay job and taken,
+    /// once, by the job that lints the file (which then holds the only reference).
+    private final class SchemaPipeline: @unchecked Sendable {
+        // Guarded by `mutex`.
+        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        private let published = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+        private var schemas: [SchemaModel?] = []
+
+        init() {
+            pthread_mutex_init(mutex, nil)
+            pthread_cond_init(published, nil)
+        }
+
+        deinit {
+            pthread_cond_destroy(published)
+            pthread_mutex_destroy(mutex)
+            published.deallocate()
+            mutex.deallocate()
+        }
+
+        func publish(_ schema: SchemaModel) {
+            pthread_mutex_lock(mutex)
+            schemas.append(schema)
+            pthread_cond_broadcast(published)
+            pthread_mutex_unlock(mutex)
+        }
+
+        /// Waits until the `index`-th schema is published and takes it.
+        func take(_ index: Int) -> SchemaModel {
+            pthread_mutex_lock(mutex)
+            while schemas.count <= index { pthread_cond_wait(published, mutex) }
+            let schema = schemas[index] ?? SchemaModel()
+            schemas[index] = nil
+            pthread_mutex_unlock(mutex)
+            return schema
+        }
+    }
+
+    /// A document with its statements parsed once, their roots, and the ones the replay applies.
+    private struct ParsedFile: Sendable {
+        let document: SQLDocument
+        let statements: [ParsedStatement]
+        let roots: [Node?]
+        let indexes: [StatementIndex?]
+        let schemaChanges: [Node]
+        /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
+        /// the schema its rules and its own replay can see.
+        let relationNames: Set<RelationName>
+        let indexNames: Set<RelationName>
+
+        init(_ document: SQLDocument) {
+            self.document = document
+            statements = document.parse()
+            roots = statements.map(\.root)
+            schemaChanges = roots.compactMap { $0 }.filter(SchemaReplay.changesSchema)
+            indexes = roots.map { $0.map(StatementIndex.init) }
+            var relations = Set<RelationName>()
+            var indexNames = Set<RelationName>()
+            for (root, index) in zip(roots, indexes) {
+                guard let root, let index else { continue }
+                relations.formUnion(index.relations)
+                indexNames.formUnion(SchemaReplay.indexesNamed(by: root))
+                if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
+            }
+            relationNames = relations
+            self.indexNames = indexNames
+        }
+    }
+
+    private func lint(parsed input: consuming [ParsedFile], schemaCount: Int) -> LintReport {
+        var parsed = input
+        let linted = parsed.dropFirst(schemaCount).map(\.document)
+
+        let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statements.count }
+        let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0.document, parsed: $0.statements) }
+        let replayInputs = parsed.map { ReplayInput(schemaChanges: $0.schemaChanges, relations: $0.relationNames, indexes: $0.indexNames) }
+        let files = (0 ..< linted.count).map { HandOver(parsed[schemaCount + $0]) }
+        parsed.removeAll()
+
+        // One job replays the DDL of every file in path order and publishes the schema before each
+        // linted file; the other jobs lint one file each as soon as its schema is published.
+        let pipeline = SchemaPipeline()
+        let jobs = [Job.replay] + (0 ..< linted.count).map(Job.lint)
+        let outputs = LargeStack.parallelMap(jobs) { job -> (result: FileResult?, schema: SchemaModel?) in
+            switch job {
+            case .replay:
+                var replay = SchemaReplay(base: baseSchema)
+                for (position, input) in replayInputs.enumerated() {
+                    if position >= schemaCount {
+                        // Only the tables the file names: a copy of the whole model per file would
+                        // cost more than linting it.
+                        pipeline.publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
+                    }
+                    replay.beginFile()
+                    for root in input.schemaChanges { replay.apply(root) }
+                }
+                return (nil, replay.schema)
+            case .lint(let index):
+                let schema = pipeline.take(index)
+                guard let file = files[index].take() else { return (FileResult(), nil) }
+                return (lintFile(file, schema: schema), nil)
+            }
+        }
+        let finalSchema = outputs.first?.schema ?? baseSchema
+        let results = outputs.dropFirst().map { $0.result ?? FileResult() }
+
+        var report = LintReport()
+        report.files = linted.count
+        report.statements = statementCount
+        report.documents = linted
+        report.schema = finalSchema
+        report.errors = schemaErrors
+        for (document, result) in zip(linted, results) {
+            var findings = result.findings
+            var used = result.usedSuppressions
+            for deferred in result.deferred {
+                guard let text = deferred.decide(finalSchema) else { continue }
+                findings += silence([finding(deferred.rule, text, in: document, range: deferred.byteRange)],
+                                    by: result.suppressions, used: &used)
+            }
+            findings += unusedSuppressions(result.suppressions, used: used, in: document)
+            report.findings.append(contentsOf: findings.sorted(by: Self.order))
+            report.errors.append(contentsOf: result.errors)
+        }
+        return report
+    }
+
+    private static func order(_ lhs: Finding, _ rhs: Finding) -> Bool {
+        let left = lhs.span?.byteRange.lowerBound ?? 0, right = rhs.span?.byteRange.lowerBound ?? 0
+        return left != right ? left < right : lhs.rule < rhs.rule
+    }
+
+    private var postgresVersion: Int {
+        configuration.postgresVersion ?? baseSchema.serverVersion ?? Configuration.defaultPostgresVersion
+    }
+
+    private func lintFile(_ file: ParsedFile, schema: SchemaModel) -> FileResult {
+        let document = file.document
+        var result = FileResult()
+        result.errors = errors(in: document, parsed: file.statements)
+        var replay = SchemaReplay(base: schema)
+        for (position, statement) in file.statements.enumerated() {
+            guard let root = file.roots[position], let index = file.indexes[position] else { continue }
+            check(root, index, statement.source, document: document, replay: replay, into: &result)
+            // The rule context is gone by now, so the replay mutates its schema in place (no copy).
+            if SchemaReplay.changesSchema(root) { replay.apply(root) }
+        }
+        result.suppressions = Suppression.all(in: document)
+        result.usedSuppressions = Array(repeating: [], count: result.suppressions.count)
+        result.findings = silence(result.findings, by: result.suppressions, used: &result.usedSuppressions)
+        return result
+    }
+
+    private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
+                       replay: SchemaReplay, into result: inout FileResult) {
+        let context = RuleContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
+                                  newTables: replay.newTables, postgresVersion: postgresVersion)
+        for enabled in enabledRules {
+            context.ruleID = enabled.id
+            context.optionValues = enabled.options
+            enabled.rule.check(context)
+        }
+        for report in context.reported {
+            result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
+        }
+        result.deferred.append(contentsOf: context.deferred)
+    }
+
+    private func errors(in document: SQLDocument, parsed: [ParsedStatement]) -> [LintError] {
+        var located = document.diagnostics.map { document.locate($0) }
+        for statement in parsed {
+            if let error = statement.error { located.append(document.locate(error, in: statement.source)) }
+        }
+        return located.sorted { $0.byteOffset < $1.byteOffset }.map {
+            LintError(file: $0.path, line: $0.position.line, column: $0.position.column, message: $0.message)
+        }
+    }
+
+    private func finding(_ rule: String, _ text: FindingText, in document: SQLDocument, range: Range<Int>) -> Finding {
+        Finding(rule: rule, severity: severities[rule] ?? .warning,
+                message: text.message, help: text.help, file: document.file.path,
+                span: document.file.span(of: range), replacement: text.replacement)
+    }
+
+    /// Drops the findings a suppression covers, recording which suppressions were used.
+    private func silence(_ findings: [Finding], by suppressions: [Suppression], used: inout [Set<String>]) -> [Finding] {
+        guard !suppressions.isEmpty else { return findings }
+        var kept: [Finding] = []
+        for finding in findings {
+            let offset = finding.span?.byteRange.lowerBound ?? 0
+            var silenced = false
+            for (index, suppression) in suppressions.enumerated()
+            where suppression.rules.contains(finding.rule) && suppression.covers(offset) {
+                used[index].insert(finding.rule)
+                silenced = true
+            }
+            if !silenced { kept.append(finding) }
+        }
+        return kept
+    }
+
+    /// `unused-suppression` findings for suppressions (or rule ids in them) that silenced nothing.
+    private func unusedSuppressions(_ suppressions: [Suppression], used: [Set<String>], in document: SQLDocument) -> [Finding] {
+        guard !suppressions.isEmpty else { return [] }
+        let knownRules = Set(severities.keys)
+        guard configuration.isEnabled(Self.unusedSuppressionRule),
+              knownRules.contains(Self.unusedSuppressionRule) else { return [] }
+        var result: [Finding] = []
+        for (index, suppression) in suppressions.enumerated() {
+            for rule in suppression.rules where !used[index].contains(rule) {
+                let text: FindingText
+                if !knownRules.contains(rule) {
+                    text = FindingText(message: "suppression names unknown rule '\(rule)'",
+                                       help: "use a rule id from `sargable rules`")
+                } else if !configuration.isEnabled(rule) {
+                    continue  // the configuration turned the rule off; the comment is not wrong
+                } else {
+                    text = FindingText(message: "suppression of \(rule) silenced nothing",
+                                       help: "remove `\(rule)` from the sargable-ignore comment")
+                }
+                result.append(finding(Self.unusedSuppressionRule, text, in: document, range: suppression.commentRange))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,329 @@
+import SargableCore
+import SargableSyntax
+
+/// Output formats of `sargable lint`. Text is for people; JSON, SARIF and GitHub workflow commands
+/// carry the same facts for machines.
+public enum LintReporter {
+    // MARK: - Text
+
+    /// rustc/squawk-style frames: `warning[select-star]: …`, `--> file:line:col`, the line, a caret
+    /// under the node, `help: …` and where to read more. ANSI colour only when `colour` is set.
+    public static func text(_ report: LintReport, rules: [RuleMetadata], colour: Bool) -> String {
+        let style = Style(enabled: colour)
+        let documentation = Dictionary(rules.map { ($0.id, $0.documentationPath) }, uniquingKeysWith: { first, _ in first })
+        let documents = Dictionary(report.documents.map { ($0.file.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var out = ""
+        for finding in report.findings {
+            out += style.severity(finding.severity, "\(finding.severity.rawValue)[\(finding.rule)]")
+            out += style.bold(": \(finding.message)") + "\n"
+            guard let file = finding.file, let span = finding.span else {
+                out += "  = help: \(finding.help)\n\n"
+                continue
+            }
+            let gutter = String(repeating: " ", count: String(span.start.line).count)
+            out += "\(gutter)\(style.blue("-->")) \(file):\(span.start.line):\(span.start.column)\n"
+            if let document = documents[file] {
+                let line = document.file.line(span.start.line)
+                let width = span.end.line == span.start.line ? max(1, span.end.column - span.start.column) : 1
+                let lead = String(line.unicodeScalars.prefix(span.start.column - 1).map { $0 == "\t" ? "\t" : " " })
+                out += "\(gutter) \(style.blue("|"))\n"
+                out += "\(style.blue(String(span.start.line))) \(style.blue("|")) \(line)\n"
+                out += "\(gutter) \(style.blue("|")) \(lead)\(style.severity(finding.severity, String(repeating: "^", count: width)))\n"
+            }
+            out += "\(gutter) \(style.blue("=")) \(style.bold("help")): \(finding.help)\n"
+            if let replacement = finding.replacement {
+                out += "\(gutter) \(style.blue("=")) \(style.bold("suggestion")): \(replacement)\n"
+            }
+            if let link = documentation[finding.rule] {
+                out += "\(gutter) \(style.blue("=")) \(style.bold("see")): \(link)\n"
+            }
+            out += "\n"
+        }
+        out += summaryLine(report) + "\n"
+        return out
+    }
+
+    public static func summaryLine(_ report: LintReport) -> String {
+        let counts = Severity.allCases.reversed().compactMap { severity -> String? in
+            let count = report.findings.filter { $0.severity == severity }.count
+            return count == 0 ? nil : "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
+        }
+        let findings = report.findings.isEmpty ? "no findings" : "\(report.findings.count) finding\(report.findings.count == 1 ? "" : "s") (\(counts.joined(separator: ", ")))"
+        var line = "\(findings) in \(report.files) file\(report.files == 1 ? "" : "s"), \(report.statements) statement\(report.statements == 1 ? "" : "s")"
+        if !report.errors.isEmpty {
+            line += "; \(report.errors.count) statement\(report.errors.count == 1 ? "" : "s") could not be read"
+        }
+        return line
+    }
+
+    struct Style {
+        let enabled: Bool
+        func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+        func bold(_ text: String) -> String { wrap("1", text) }
+        func blue(_ text: String) -> String { wrap("1;34", text) }
+        func severity(_ severity: Severity, _ text: String) -> String {
+            switch severity {
+            case .error: wrap("1;31", text)
+            case .warning: wrap("1;33", text)
+            case .info: wrap("1;36", text)
+            }
+        }
+    }
+
+    // MARK: - JSON
+
+    /// `{"version":1,"findings":[…],"errors":[…],"summary":{…}}`, keys in the documented order.
+    /// Written directly: on a large corpus Foundation's encoder took longer than all the rules.
+    public static func json(_ report: LintReport) -> String {
+        var out = JSONBytes()
+        out.bytes.reserveCapacity(report.findings.count * 320 + report.errors.count * 120 + 128)
+        out.append("{\"version\":1,\"findings\":[")
+        for (index, finding) in report.findings.enumerated() {
+            if index > 0 { out.append(",") }
+            out.append("{\"rule\":")
+            out.string(finding.rule)
+            out.append(",\"severity\":")
+            out.string(finding.severity.rawValue)
+            if let file = finding.file {
+                out.append(",\"file\":")
+                out.string(file)
+            }
+            if let span = finding.span {
+                out.append(",\"line\":")
+                out.integer(span.start.line)
+                out.append(",\"column\":")
+                out.integer(span.start.column)
+                out.append(",\"endLine\":")
+                out.integer(span.end.line)
+                out.append(",\"endColumn\":")
+                out.integer(span.end.column)
+            }
+            out.append(",\"message\":")
+            out.string(finding.message)
+            out.append(",\"help\":")
+            out.string(finding.help)
+            if let replacement = finding.replacement {
+                out.append(",\"replacement\":")
+                out.string(replacement)
+            }
+            out.append("}")
+        }
+        out.append("],\"errors\":[")
+        for (index, error) in report.errors.enumerated() {
+            if index > 0 { out.append(",") }
+            out.append("{\"file\":")
+            out.string(error.file)
+            out.append(",\"line\":")
+            out.integer(error.line)
+            out.append(",\"column\":")
+            out.integer(error.column)
+            out.append(",\"message\":")
+            out.string(error.message)
+            out.append("}")
+        }
+        out.append("],\"summary\":{\"files\":")
+        out.integer(report.files)
+        out.append(",\"statements\":")
+        out.integer(report.statements)
+        out.append(",\"findings\":")
+        out.integer(report.findings.count)
+        out.append(",\"errors\":")
+        out.integer(report.errors.count)
+        out.append("}}")
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    // MARK: - SARIF
+
+    public struct SARIFDocument: Encodable {
+        enum CodingKeys: String, CodingKey { case schema = "$schema", version, runs }
+        let schema = "https://json.schemastore.org/sarif-2.1.0.json"
+        let version = "2.1.0"
+        let runs: [Run]
+
+        struct Run: Encodable {
+            let tool: Tool
+            let results: [Result]
+            let invocations: [Invocation]
+        }
+        struct Tool: Encodable { let driver: Driver }
+        struct Driver: Encodable {
+            let name = "sargable"
+            let informationUri = "https://github.com/sargable/sargable"
+            let version: String
+            let rules: [Rule]
+        }
+        struct Text: Encodable { let text: String }
+        struct HelpText: Encodable { let text: String; let markdown: String }
+        struct Rule: Encodable {
+            let id: String
+            let name: String
+            let shortDescription: Text
+            let fullDescription: Text
+            let help: HelpText
+            let defaultConfiguration: Configuration
+            let properties: Properties
+        }
+        struct Configuration: Encodable { let level: String }
+        struct Properties: Encodable { let category: String; let tags: [String] }
+        struct Result: Encodable {
+            let ruleId: String
+            let ruleIndex: Int?
+            let level: String
+            let message: Text
+            let locations: [Location]
+        }
+        struct Location: Encodable { let physicalLocation: PhysicalLocation }
+        struct PhysicalLocation: Encodable {
+            let artifactLocation: ArtifactLocation
+            let region: Region?
+        }
+        struct ArtifactLocation: Encodable { let uri: String }
+        struct Region: Encodable { let startLine: Int, startColumn: Int, endLine: Int, endColumn: Int }
+        struct Invocation: Encodable {
+            let executionSuccessful: Bool
+            let toolExecutionNotifications: [Notification]
+        }
+        struct Notification: Encodable {
+            let level = "error"
+            let message: Text
+            let locations: [Location]
+        }
+    }
+
+    /// SARIF 2.1.0 as GitHub code scanning accepts it: every rule with its help, every result with a
+    /// physical location; syntax errors become tool execution notifications.
+    public static func sarif(_ report: LintReport, rules: [RuleMetadata], version: String) -> SARIFDocument {
+        let ruleIndex = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let sarifRules = rules.map { rule in
+            SARIFDocument.Rule(
+                id: rule.id, name: rule.id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(),
+                shortDescription: .init(text: rule.title), fullDescription: .init(text: rule.rationale),
+                help: .init(text: rule.fix, markdown: "\(rule.fix)\n\nSee [\(rule.id)](\(rule.documentationPath))."),
+                defaultConfiguration: .init(level: sarifLevel(rule.severity)),
+                properties: .init(category: rule.category.rawValue, tags: [rule.category.rawValue]))
+        }
+        let results = report.findings.map { finding in
+            SARIFDocument.Result(ruleId: finding.rule, ruleIndex: ruleIndex[finding.rule], level: sarifLevel(finding.severity),
+                                 message: .init(text: "\(finding.message). Help: \(finding.help)"),
+                                 locations: finding.file.map { [location($0, finding.span)] } ?? [])
+        }
+        let notifications = report.errors.map { error in
+            SARIFDocument.Notification(message: .init(text: error.message), locations: [
+                SARIFDocument.Location(physicalLocation: .init(
+                    artifactLocation: .init(uri: error.file),
+                    region: .init(startLine: error.line, startColumn: error.column, endLine: error.line, endColumn: error.column + 1))),
+            ])
+        }
+        return SARIFDocument(runs: [.init(
+            tool: .init(driver: .init(version: version, rules: sarifRules)), results: results,
+            invocations: [.init(executionSuccessful: true, toolExecutionNotifications: notifications)])])
+    }
+
+    private static func location(_ file: String, _ span: SourceSpan?) -> SARIFDocument.Location {
+        SARIFDocument.Location(physicalLocation: .init(
+            artifactLocation: .init(uri: file),
+            region: span.map { .init(startLine: $0.start.line, startColumn: $0.start.column, endLine: $0.end.line, endColumn: $0.end.column) }))
+    }
+
+    private static func sarifLevel(_ severity: Severity) -> String {
+        switch severity {
+        case .error: "error"
+        case .warning: "warning"
+        case .info: "note"
+        }
+    }
+
+    // MARK: - GitHub workflow commands
+
+    /// `::warning file=q.sql,line=2,col=8,endLine=2,endColumn=9,title=select-star::message`
+    public static func github(_ report: LintReport) -> String {
+        var out = ""
+        for finding in report.findings {
+            let command = switch finding.severity {
+            case .error: "error"
+            case .warning: "warning"
+            case .info: "notice"
+            }
+            var properties: [String] = []
+            if let file = finding.file { properties.append("file=\(escapeProperty(file))") }
+            if let span = finding.span {
+                properties += ["line=\(span.start.line)", "col=\(span.start.column)",
+                               "endLine=\(span.end.line)", "endColumn=\(span.end.column)"]
+            }
+            properties.append("title=\(escapeProperty(finding.rule))")
+            out += "::\(command) \(properties.joined(separator: ","))::\(escapeData("\(finding.message)\nhelp: \(finding.help)"))\n"
+        }
+        for error in report.errors {
+            out += "::error file=\(escapeProperty(error.file)),line=\(error.line),col=\(error.column),title=syntax error::\(escapeData(error.message))\n"
+        }
+        return out
+    }
+
+    private static func escapeData(_ text: String) -> String {
+        text.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
+    }
+
+    private static func escapeProperty(_ text: String) -> String {
+        escapeData(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
+    }
+}
+
+extension String {
+    func replacingAll(_ target: Character, with replacement: String) -> String {
+        guard contains(target) else { return self }
+        var result = ""
+        for character in self {
+            if character == target { result += replacement } else { result.append(character) }
+        }
+        return result
+    }
+}
+
+/// A JSON text built as UTF-8 bytes (no intermediate strings: a large report has 10,000s of findings).
+struct JSONBytes {
+    var bytes: [UInt8] = []
+
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func integer(_ value: Int) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: [UInt8] = []
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes.append(contentsOf: digits.reversed())
+    }
+
+    /// A string literal: quotes, backslashes and control characters escaped (RFC 8259).
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { utf8 in
+            for byte in utf8 {
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    bytes.append(UInt8(ascii: "\\"))
+                    bytes.append(byte)
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0 ..< 0x20:
+                    let hex: StaticString = "0123456789abcdef"
+                    append("\\u00")
+                    hex.withUTF8Buffer { digits in
+                        bytes.append(digits[Int(byte >> 4)])
+                        bytes.append(digits[Int(byte & 0x0F)])
+                    }
+                default:
+                    bytes.append(byte)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

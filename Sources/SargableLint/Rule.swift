@@ -1,0 +1,296 @@
+import SargableCore
+import SargableSchema
+import SargableSyntax
+
+/// A rule over SQL statements. One type per rule in `Rules/<Category>/<RuleName>.swift`, holding its
+/// documentation (`DocumentedRule.metadata`) beside its check.
+public protocol SQLRule: DocumentedRule, Sendable {
+    /// Options this rule reads from the configuration (`rules: {offset-pagination: {threshold: 500}}`).
+    static var options: [RuleOption] { get }
+    /// Called for every statement that parsed; reports through `context.report(…)`.
+    static func check(_ context: RuleContext)
+}
+
+extension SQLRule {
+    public static var options: [RuleOption] { [] }
+}
+
+/// An option a rule accepts, with its default (documented in the catalogue).
+public struct RuleOption: Sendable, Hashable {
+    public enum Value: Sendable, Hashable, CustomStringConvertible {
+        case integer(Int)
+        case string(String)
+        case boolean(Bool)
+
+        public var description: String {
+            switch self {
+            case .integer(let value): String(value)
+            case .string(let value): value
+            case .boolean(let value): String(value)
+            }
+        }
+    }
+
+    public var name: String
+    public var defaultValue: Value
+    public var summary: String
+
+    public init(_ name: String, default defaultValue: Value, _ summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+}
+
+/// What a finding says, before the engine places it in a file and applies configuration.
+public struct FindingText: Sendable {
+    public var message: String
+    public var help: String
+    public var replacement: String?
+
+    public init(message: String, help: String, replacement: String? = nil) {
+        self.message = message
+        self.help = help
+        self.replacement = replacement
+    }
+}
+
+/// A finding that can only be decided once every file has been replayed (a foreign key's index may
+/// come in a later migration). `decide` sees the final schema model.
+public struct DeferredFinding: Sendable {
+    public var rule: String
+    public var byteRange: Range<Int>
+    public var decide: @Sendable (SchemaModel) -> FindingText?
+}
+
+/// Everything a rule sees about one statement.
+public final class RuleContext {
+    /// The statement's root node (`SelectStmt`, `CreateStmt`, …).
+    public let root: Node
+    public let statement: StatementSource
+    public let document: SQLDocument
+    /// The schema replayed from every DDL statement before this one (and the base schema).
+    public let schema: SchemaModel
+    /// Tables created earlier in this file: new and empty, so locks and rewrites on them are harmless.
+    public let newTables: Set<RelationName>
+    /// Target PostgreSQL major version (configuration, live server, or 15).
+    public let postgresVersion: Int
+    var ruleID = ""
+    var optionValues: [String: RuleOption.Value] = [:]
+    private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
+    private(set) var deferred: [DeferredFinding] = []
+    private let index: StatementIndex
+    private var tokens: [Token]?
+
+    init(root: Node, index: StatementIndex, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
+         newTables: Set<RelationName>, postgresVersion: Int) {
+        self.root = root
+        self.index = index
+        self.statement = statement
+        self.document = document
+        self.schema = schema
+        self.newTables = newTables
+        self.postgresVersion = postgresVersion
+    }
+
+    /// Every node of `kind` in the statement, in pre-order.
+    public func nodes(_ kind: NodeKind) -> [Node] {
+        guard let slot = StatementIndex.slot(of: kind) else { return root.descendants(ofKind: kind) }
+        return index.nodesBySlot[slot]
+    }
+
+    /// Predicate clauses several rules read, computed once per statement (see `QueryShape`).
+    var cachedClauses: [QueryShape.Clause]?
+    var cachedPredicateExpressions: [(expression: Node, clause: QueryShape.Clause)]?
+
+    /// True when the table was created earlier in this file (so it is new and empty).
+    public func isNewTable(_ name: RelationName) -> Bool { newTables.contains(name) }
+
+    public func option(_ name: String) -> RuleOption.Value? { optionValues[name] }
+
+    public func integerOption(_ name: String) -> Int? {
+        if case .integer(let value)? = optionValues[name] { return value }
+        return nil
+    }
+
+    /// Reports at a node: the caret goes under the node's first token (`created_at` in
+    /// `created_at::date`, whose own location is the `::`).
+    public func report(_ node: Node, _ text: FindingText) {
+        report(byteOffset: startOffset(of: node), text)
+    }
+
+    /// File offset of the earliest location in the node's subtree; the statement start when none.
+    public func startOffset(of node: Node) -> Int {
+        var earliest: Int?
+        node.walk { child in
+            if let location = child.location, earliest.map({ location < $0 }) ?? true { earliest = location }
+            return .visitChildren
+        }
+        return earliest.map { $0 + root.tree.sourceOffset } ?? statement.range.lowerBound
+    }
+
+    /// Reports at the statement's first token (`ALTER`, `UPDATE`).
+    public func reportAtStatement(_ text: FindingText) {
+        report(byteOffset: statement.range.lowerBound, text)
+    }
+
+    public func report(byteOffset: Int, _ text: FindingText) {
+        reported.append((ruleID, byteOffset ..< byteOffset + tokenLength(at: byteOffset), text))
+    }
+
+    /// Reports a finding that covers `range` (file byte offsets), e.g. the tokens a replacement rewrites.
+    public func report(range: Range<Int>, _ text: FindingText) {
+        reported.append((ruleID, range, text))
+    }
+
+    /// The statement's tokens (ranges relative to the statement text), from one scan shared by
+    /// every rule that needs them.
+    public var statementTokens: [Token] {
+        if let tokens { return tokens }
+        let scanned = (try? PgQuery.scan(statement.text)) ?? []
+        tokens = scanned
+        return scanned
+    }
+
+    /// The statement's leading keywords, up to `count`, with their file range: `CREATE UNIQUE INDEX`.
+    public func leadingWords(_ count: Int) -> (words: [String], range: Range<Int>)? {
+        let start = statement.range.lowerBound
+        let leading = statementTokens.prefix(count)
+        guard let first = leading.first, let last = leading.last else { return nil }
+        let words = leading.map { document.file.text(of: $0.range.lowerBound + start ..< $0.range.upperBound + start).uppercased() }
+        return (words, first.range.lowerBound + start ..< last.range.upperBound + start)
+    }
+
+    /// Length of the token at a file offset (where libpg_query located a node). An identifier or
+    /// keyword is measured with PostgreSQL's own identifier character classes (`ident_start`,
+    /// `ident_cont` in scan.l), which saves a scan of the statement for most carets; any other token
+    /// comes from the scanner.
+    func tokenLength(at offset: Int) -> Int {
+        let bytes = document.file.bytes
+        if offset < bytes.count, RuleContext.isIdentifierStart(bytes[offset]) {
+            var end = offset + 1
+            while end < bytes.count, RuleContext.isIdentifierContinuation(bytes[end]) { end += 1 }
+            return end - offset
+        }
+        let tokens = statementTokens
+        let relative = offset - statement.range.lowerBound
+        var low = 0, high = tokens.count - 1
+        while low <= high {
+            let middle = (low + high) / 2
+            let start = tokens[middle].range.lowerBound
+            if start == relative { return max(1, tokens[middle].range.count) }
+            if start < relative { low = middle + 1 } else { high = middle - 1 }
+        }
+        return document.tokenLength(at: offset)
+    }
+
+    private static func isIdentifierStart(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
+    }
+
+    private static func isIdentifierContinuation(_ byte: UInt8) -> Bool {
+        isIdentifierStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x24
+    }
+
+    /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
+    public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
+        let offset = startOffset(of: node)
+        deferred.append(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + tokenLength(at: offset),
+                                        decide: decide))
+    }
+
+    /// The tables of `scope` the schema model knows.
+    public func knownTables(in scope: FromScope) -> [Table] {
+        scope.relations.compactMap(schema.table)
+    }
+
+    /// The table a column reference belongs to, given the statement's FROM items.
+    public func table(of column: Node, in scope: FromScope) -> Table? {
+        guard let reference = column.columnReference else { return nil }
+        if let qualifier = reference.qualifier {
+            return scope.relation(forAlias: qualifier).flatMap(schema.table)
+        }
+        let candidates = scope.relations.compactMap(schema.table)
+        if candidates.count == 1, candidates[0].columns.isEmpty { return candidates[0] }
+        return candidates.first { $0.column(named: reference.column) != nil }
+            ?? (scope.relations.count == 1 ? scope.relations.first.flatMap(schema.table) : nil)
+    }
+}
+
+/// What one walk over a statement finds: the nodes of the kinds rules look for most, and every
+/// relation it names (which decides the part of the schema its file needs).
+struct StatementIndex: Sendable {
+    var nodesBySlot: [[Node]]
+    var relations: [RelationName] = []
+
+    /// Where the walk files a node kind; other kinds get a walk of their own when asked for.
+    /// Indexing every node would retain the tree once per node, which costs more than it saves.
+    static func slot(of kind: NodeKind) -> Int? {
+        switch kind {
+        case .selectStmt: 0
+        case .updateStmt: 1
+        case .deleteStmt: 2
+        case .insertStmt: 3
+        case .sortBy: 4
+        case .boolExpr: 5
+        case .columnDef: 6
+        case .joinExpr: 7
+        default: nil
+        }
+    }
+
+    init(_ root: Node) {
+        var slots = Array(repeating: [Node](), count: 8)
+        var relations: [RelationName] = []
+        root.walk { node in
+            guard let kind = node.kind else {
+                // RangeVars in typed pointer fields (`InsertStmt.relation`) are plain objects.
+                if !node.isList, let name = node.relationName { relations.append(name) }
+                return .visitChildren
+            }
+            if kind == .rangeVar, let name = node.relationName { relations.append(name) }
+            if let slot = Self.slot(of: kind) { slots[slot].append(node) }
+            return .visitChildren
+        }
+        nodesBySlot = slots
+        self.relations = relations
+    }
+}
+
+/// The relations a SELECT/UPDATE/DELETE reads, by the name or alias its columns use.
+public struct FromScope: Sendable {
+    public private(set) var aliases: [String: RelationName] = [:]
+    public private(set) var relations: [RelationName] = []
+
+    /// The FROM items of a SelectStmt (or the target and USING/FROM of UPDATE/DELETE, or both
+    /// sides of a JoinExpr).
+    public init(_ statement: Node) {
+        var items: [Node] = []
+        if statement.kind == .joinExpr {
+            items = [statement[.larg], statement[.rarg]].compactMap { $0 }
+        }
+        if let relation = statement[.relation] { items.append(relation) }
+        items.append(contentsOf: statement[.fromClause]?.elements ?? [])
+        items.append(contentsOf: statement[.usingClause]?.elements ?? [])
+        for item in items { add(item) }
+    }
+
+    /// Tables in FROM, through joins; subqueries and functions name no table of this scope.
+    private mutating func add(_ item: Node) {
+        switch item.kind {
+        case .joinExpr:
+            if let left = item[.larg] { add(left) }
+            if let right = item[.rarg] { add(right) }
+        case .rangeTableSample:
+            if let relation = item[.relation] { add(relation) }
+        case .rangeVar, nil:
+            guard let name = item.relationName else { return }
+            relations.append(name)
+            aliases[item[.alias, .aliasname]?.string ?? name.name] = name
+        default:
+            return
+        }
+    }
+
+    public func relation(forAlias alias: String) -> RelationName? { aliases[alias] }
+}

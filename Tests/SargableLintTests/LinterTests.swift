@@ -1,0 +1,151 @@
+import Foundation
+import SargableCore
+import SargableLint
+import SargableRules
+import SargableSchema
+import SargableSyntax
+import Testing
+
+private func linter(base: SchemaModel = SchemaModel()) -> Linter {
+    Linter(rules: RuleRegistry.sqlRules, baseSchema: base)
+}
+
+@Test func replayBuildsTheSchemaModelFromDDL() throws {
+    let report = linter().lint([SQLDocument(path: "m.sql", text: """
+    CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(200) NOT NULL UNIQUE, tags text[]);
+    CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_id bigint REFERENCES users (id) ON DELETE CASCADE);
+    CREATE INDEX users_lower_email ON users USING btree (lower(email)) WHERE email IS NOT NULL;
+    ALTER TABLE users ADD COLUMN name text NOT NULL DEFAULT '';
+    ALTER TABLE users RENAME COLUMN name TO full_name;
+    ALTER TABLE orders RENAME TO purchases;
+    CREATE TABLE scratch (v int);
+    DROP TABLE scratch;
+    """)])
+    let users = try #require(report.schema.table(RelationName(name: "users")))
+    #expect(users.columns.map(\.name) == ["id", "email", "tags", "full_name"])
+    #expect(users.column(named: "id")?.type == "bigint")
+    #expect(users.column(named: "email")?.type == "character varying(200)")
+    #expect(users.column(named: "tags")?.isArray == true)
+    #expect(users.column(named: "full_name")?.notNull == true && users.column(named: "full_name")?.hasDefault == true)
+    #expect(users.primaryKey == ["id"])
+    #expect(users.isUniqueKey(["email"]))
+    let expressionIndex = try #require(users.indexes.first { $0.name == "users_lower_email" })
+    #expect(expressionIndex.keys == [.expression("lower(email)")])
+    #expect(expressionIndex.predicate != nil)
+    let purchases = try #require(report.schema.table(RelationName(name: "purchases")))
+    #expect(report.schema.table(RelationName(name: "orders")) == nil)
+    #expect(purchases.foreignKeys.map(\.columns) == [["user_id"]])
+    #expect(purchases.foreignKeys.first?.onDelete == "cascade")
+    #expect(report.schema.table(RelationName(name: "scratch")) == nil)
+}
+
+@Test func tablesFromEarlierFilesCountAsExisting() {
+    let documents = [
+        SQLDocument(path: "m/001.sql", text: "CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX events_kind ON events (kind);"),
+        SQLDocument(path: "m/002.sql", text: "CREATE INDEX events_id_kind ON events (id, kind);"),
+    ]
+    let findings = linter().lint(documents).findings.filter { $0.rule == "index-not-concurrent" }
+    #expect(findings.compactMap(\.file) == ["m/002.sql"])
+}
+
+@Test func filesAreReplayedInPathOrder() {
+    // Given out of order: 002 must still see the table 001 creates as existing.
+    let documents = [
+        SQLDocument(path: "m/002.sql", text: "ALTER TABLE events RENAME COLUMN kind TO type;"),
+        SQLDocument(path: "m/001.sql", text: "CREATE TABLE events (id bigint PRIMARY KEY, kind text);"),
+    ]
+    let report = linter().lint(documents)
+    #expect(report.findings.filter { $0.rule == "rename-column" }.compactMap(\.file) == ["m/002.sql"])
+    #expect(report.schema.table(RelationName(name: "events"))?.column(named: "type") != nil)
+}
+
+@Test func foreignKeyIndexFromALaterFileCounts() {
+    let first = SQLDocument(path: "m/001.sql", text: """
+    CREATE TABLE users (id bigint PRIMARY KEY);
+    CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id) ON DELETE CASCADE);
+    CREATE TABLE notes (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id) ON DELETE CASCADE);
+    """)
+    let second = SQLDocument(path: "m/002.sql", text: "CREATE INDEX CONCURRENTLY orders_user_id ON orders (user_id);")
+    let findings = linter().lint([first, second]).findings.filter { $0.rule == "unindexed-foreign-key" }
+    #expect(findings.map(\.message) == ["foreign key notes.user_id has no index"])
+    #expect(findings.first?.span?.start == SourcePosition(line: 3, column: 59))
+}
+
+@Test func schemaFilesFeedTheModelWithoutBeingReported() {
+    let schema = SQLDocument(path: "schema.sql", text: """
+    CREATE TABLE users (id bigint, email text);
+    CREATE UNIQUE INDEX users_email ON users (email);
+    """)
+    let query = SQLDocument(path: "q.sql", text: "SELECT id FROM users WHERE email = $1;")
+    let report = linter().lint([query], schemaDocuments: [schema])
+    #expect(report.files == 1)
+    #expect(report.findings.isEmpty, "the unique index makes this a key lookup; schema.sql itself is not reported")
+    let withoutSchema = linter().lint([query])
+    #expect(withoutSchema.findings.map(\.rule) == ["unbounded-select"])
+}
+
+@Test func anInjectedBaseSchemaActsLikeALiveCatalog() {
+    var base = SchemaModel()
+    base.setTable(Table(name: RelationName(name: "users"), columns: [Column(name: "email", type: "text")],
+                        indexes: [Index(name: "users_email_lower", table: RelationName(name: "users"),
+                                        keys: [.expression("lower((email)::text)")])]))
+    let query = SQLDocument(path: "q.sql", text: "SELECT id FROM users WHERE lower(email::text) = $1 ORDER BY id LIMIT 5;")
+    #expect(linter(base: base).lint([query]).findings.isEmpty)
+    #expect(linter().lint([query]).findings.map(\.rule) == ["non-sargable-predicate"])
+}
+
+@Test func syntaxErrorsAreLocatedAndOtherStatementsStillLinted() throws {
+    let report = linter().lint([SQLDocument(path: "x.sql", text: "SELECT 1;\n-- é\nSELEC id FROM t;\nDELETE FROM orders;\n")])
+    #expect(report.errors == [LintError(file: "x.sql", line: 3, column: 1, message: "syntax error at or near \"SELEC\"")])
+    #expect(report.findings.map(\.rule) == ["unfiltered-write"])
+    #expect(report.statements == 3)
+}
+
+@Test func samplesExerciseMostRules() throws {
+    let root = repositoryRoot + "/samples"
+    let paths = try ["migrations", "queries"].flatMap { folder in
+        try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)").filter { $0.hasSuffix(".sql") }
+            .map { "\(root)/\(folder)/\($0)" }
+    }
+    let documents = try paths.map { path in
+        SQLDocument(file: SourceFile(path: path, contents: Array(try Data(contentsOf: URL(fileURLWithPath: path)))))
+    }
+    let report = linter().lint(documents)
+    #expect(report.errors.isEmpty)
+    let fired = Set(report.findings.map(\.rule))
+    let expected: Set<String> = [
+        "select-star", "non-sargable-predicate", "unbounded-select", "offset-pagination", "leading-wildcard-like",
+        "unfiltered-write", "not-in-subquery", "order-by-random", "implicit-cross-join", "missing-primary-key",
+        "unindexed-foreign-key", "foreign-key-without-on-delete", "array-column", "index-not-concurrent",
+        "add-foreign-key-validating", "adding-required-column", "adding-volatile-default", "column-type-change",
+        "set-not-null", "rename-column", "rename-table",
+    ]
+    #expect(expected.subtracting(fired).isEmpty, "not exercised: \(expected.subtracting(fired).sorted())")
+    // The first migration creates exactly the shared sample domain.
+    let domain: [String: [String]] = [
+        "users": ["id", "email", "name", "status", "created_at"],
+        "products": ["id", "name", "price_cents", "tags"],
+        "orders": ["id", "user_id", "status", "total_cents", "created_at"],
+        "order_items": ["id", "order_id", "product_id", "quantity"],
+    ]
+    let first = linter().lint([documents.first { $0.file.path.hasSuffix("001_create_domain.sql") }].compactMap { $0 })
+    #expect(Dictionary(uniqueKeysWithValues: first.schema.sortedTables.map { ($0.name.name, $0.columns.map(\.name)) }) == domain)
+    #expect(first.schema.table(RelationName(name: "orders"))?.hasIndex(leadingWith: ["user_id"]) == false)
+}
+
+@Test func safeReplacementsCoverTheTextTheyReplace() throws {
+    let schema = SQLDocument(path: "schema.sql", text: "CREATE TABLE users (id bigint PRIMARY KEY, email text);")
+    let query = SQLDocument(path: "q.sql", text: """
+    SELECT * FROM users WHERE id = $1;
+    SELECT u.* FROM users u WHERE u.id = $1;
+    create unique index users_email on users (email);
+    """)
+    let findings = linter().lint([query], schemaDocuments: [schema]).findings
+    let replaced = findings.compactMap { finding in
+        finding.replacement.map { (query.file.text(of: finding.span?.byteRange ?? 0 ..< 0), $0) }
+    }
+    #expect(replaced.map(\.0) == ["*", "u.*", "create unique index"])
+    #expect(replaced.map(\.1) == ["id, email", "u.id, u.email", "create unique index concurrently"])
+    // Without a schema the columns are unknown: no replacement is offered.
+    #expect(linter().lint([query]).findings.filter { $0.rule == "select-star" }.allSatisfy { $0.replacement == nil })
+}

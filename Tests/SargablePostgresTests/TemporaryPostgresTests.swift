@@ -1,0 +1,50 @@
+import Foundation
+import SargablePostgres
+import Testing
+
+@Suite(.enabled(if: TemporaryPostgres.isAvailable, "needs PostgreSQL server programs (Debian: postgresql-15)"))
+struct TemporaryPostgresTests {
+    @Test func startsOnAPrivateSocketAndDeletesEverythingOnStop() throws {
+        let server = try TemporaryPostgres.start(.init(settings: ["log_min_duration_statement": "0"]))
+        let root = server.rootDirectory
+        #expect(FileManager.default.fileExists(atPath: server.dataDirectory + "/PG_VERSION"))
+        let pidFile = try String(contentsOfFile: server.dataDirectory + "/postmaster.pid", encoding: .utf8)
+        let pid = try #require(pidFile.split(separator: "\n").first.flatMap { Int32($0) })
+        let connection = try Connection(server.connectionString())
+        let settings = try connection.query("""
+            SELECT current_setting('listen_addresses') AS listen,
+                   current_setting('log_min_duration_statement') AS logged,
+                   current_setting('data_directory') AS data
+            """)
+        #expect(settings.rows.first?["listen"] == "")
+        #expect(settings.rows.first?["logged"] == "0")
+        #expect(settings.rows.first?["data"] == server.dataDirectory)
+        #expect(connection.serverVersion >= 150000)
+        if server.hasHypoPG {
+            let hypopg = try connection.query("SELECT extname FROM pg_extension WHERE extname = 'hypopg'")
+            #expect(hypopg.rows.count == 1)
+        }
+        server.stop()
+        #expect(!FileManager.default.fileExists(atPath: root))
+        let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        #expect(kill(pid, 0) != 0 || stat?.contains(") Z") == true, "the postmaster is still running")
+        #expect(throws: PostgresError.self) { try Connection(server.connectionString()) }
+        server.stop()  // a second stop is harmless
+    }
+
+    @Test func psqlReachesItThroughTheEnvironment() throws {
+        let server = try TestServer.server()
+        let psql = ["/usr/bin/psql", "/usr/lib/postgresql/15/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        guard let psql else { return }  // psql is not installed: nothing to check
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: psql)
+        process.arguments = ["-XAtc", "SELECT 40 + 2"]
+        process.environment = server.environment()
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "42")
+    }
+}
