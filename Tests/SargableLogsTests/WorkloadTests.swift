@@ -125,7 +125,11 @@ struct WorkloadTests {
 
     @Test(arguments: ["app-pg_stat_statements.csv", "app-pg_stat_statements.json"])
     func statStatementsExports(file: String) throws {
-        let (report, problems) = analyze([TestPaths.samples + "/" + file])
+        try Self.checkStatStatements(TestPaths.samples + "/" + file)
+    }
+
+    static func checkStatStatements(_ path: String) throws {
+        let (report, problems) = analyze([path])
         #expect(problems.isEmpty)
         #expect(report.summary.format == "pg_stat_statements")
         // pg_stat_statements keeps `= $1` and `= ANY($1)` apart; the fingerprint merges them.
