@@ -21,16 +21,20 @@ sargable=$root/.build/release/sargable
 now() { date +%s.%N; }
 size=$(wc -c < "$log")
 start=$(now); "$sargable" analyze --format json "$log" > "$work/sargable.json"; end=$(now)
-sargable_s=$(echo "$end - $start" | bc)
+sargable_s=$(awk "BEGIN { print $end - $start }")
 start=$(now); pgbadger -q -x text -o "$work/pgbadger.txt" "$log"; end=$(now)
-pgbadger_s=$(echo "$end - $start" | bc)
+pgbadger_s=$(awk "BEGIN { print $end - $start }")
 
-sargable_count=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["summary"]["executions"])' "$work/sargable.json")
+sargable_count=$(grep -o '"summary":{[^}]*' "$work/sargable.json" | grep -o '"executions":[0-9]*' | cut -d: -f2)
 pgbadger_count=$(grep -m1 '^Number of queries:' "$work/pgbadger.txt" | tr -dc '0-9')
-printf 'log: %s (%.1f MB)\n' "$(basename "$source_log")" "$(echo "$size / 1048576" | bc -l)"
-printf 'sargable analyze: %6.2f s  %s executions  %.1f MB/s\n' "$sargable_s" "$sargable_count" "$(echo "$size / 1048576 / $sargable_s" | bc -l)"
-printf 'pgbadger:         %6.2f s  %s queries     %.1f MB/s\n' "$pgbadger_s" "$pgbadger_count" "$(echo "$size / 1048576 / $pgbadger_s" | bc -l)"
-printf 'ratio: sargable is %.1fx faster\n' "$(echo "$pgbadger_s / $sargable_s" | bc -l)"
+awk -v name="$(basename "$source_log")" -v size="$size" -v s="$sargable_s" -v p="$pgbadger_s" \
+    -v sc="$sargable_count" -v pc="$pgbadger_count" 'BEGIN {
+    mb = size / 1048576
+    printf "log: %s (%.1f MB decompressed)\n", name, mb
+    printf "sargable analyze: %6.2f s  %s executions  %.1f MB/s\n", s, sc, mb / s
+    printf "pgbadger:         %6.2f s  %s queries     %.1f MB/s\n", p, pc, mb / p
+    printf "ratio: sargable is %.1fx faster\n", p / s
+}'
 
 if [ "${BIG_GB:-0}" = 1 ]; then
     big=$work/big.log
