@@ -34,7 +34,7 @@ public final class StatementAssembler {
     public private(set) var sessionCount = 0
     public private(set) var entries = 0
     /// Only live sessions are kept: memory follows the sessions open at once, not the log.
-    private var live: [String: Int] = [:]
+    private var live: [SessionKey: Int] = [:]
     private var infos: [Int: SessionInfo] = [:]
     private var pending: [Int: Pending] = [:]
     private var plans: [Int: String] = [:]
@@ -125,14 +125,21 @@ public final class StatementAssembler {
         }
     }
 
-    private static func key(of entry: LogEntry) -> String? {
-        if let id = entry.sessionID { return id }
-        if let pid = entry.pid { return "pid \(pid)" }
+    /// `%c` when the log has it, else `%p`.
+    private enum SessionKey: Hashable {
+        case id(String)
+        case pid(Int)
+        case unknown
+    }
+
+    private static func key(of entry: LogEntry) -> SessionKey? {
+        if let id = entry.sessionID { return .id(id) }
+        if let pid = entry.pid { return .pid(pid) }
         return nil
     }
 
     private func sessionOrdinal(for entry: LogEntry) -> Int {
-        let key = Self.key(of: entry) ?? ""
+        let key = Self.key(of: entry) ?? .unknown
         if let ordinal = live[key] {
             if var info = infos[ordinal], info.user == nil || info.database == nil || info.application == nil {
                 info.user = info.user ?? entry.user

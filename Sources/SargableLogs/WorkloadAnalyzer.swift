@@ -106,6 +106,8 @@ public final class WorkloadAnalyzer {
         var indices = [Int](repeating: -1, count: batch.count)
         var unseen: [String] = []
         var unseenSlot: [String: Int] = [:]
+        unseenSlot.reserveCapacity(batch.count)
+        unseen.reserveCapacity(batch.count)
         var waiting: [(execution: Int, unseen: Int)] = []
         for (position, execution) in batch.enumerated() {
             if let index = cache[execution.text] {
