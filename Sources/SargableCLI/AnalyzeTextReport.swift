@@ -10,11 +10,11 @@ struct AnalyzeTextReport {
 
     func render() -> String {
         let summary = report.summary
-        var output = "\(bold("sargable analyze")): \(count(summary.executions)) executions of \(count(summary.fingerprints)) statements"
-        output += " in \(count(summary.sessions)) sessions, \(count(summary.errors)) errors"
+        var output = "\(bold("sargable analyze")): \(counted(summary.executions, "execution")) of \(counted(summary.fingerprints, "statement"))"
+        output += " in \(counted(summary.sessions, "session")), \(counted(summary.errors, "error"))"
         if let format = summary.format { output += "; \(format)" }
         if let prefix = summary.logLinePrefix { output += " with log_line_prefix '\(prefix)'" }
-        if summary.unreadableLines > 0 { output += "; \(count(summary.unreadableLines)) unreadable lines" }
+        if summary.unreadableLines > 0 { output += "; \(counted(summary.unreadableLines, "unreadable line"))" }
         output += "\n"
         if let first = summary.firstSeen, let last = summary.lastSeen {
             output += "from \(AnalyzeFormatting.timestamp(first)) to \(AnalyzeFormatting.timestamp(last))\n"
@@ -72,6 +72,7 @@ struct AnalyzeTextReport {
     }
 
     private func count(_ value: Int) -> String { AnalyzeFormatting.grouped(value) }
+    private func counted(_ value: Int, _ noun: String) -> String { "\(count(value)) \(noun)\(value == 1 ? "" : "s")" }
     private func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? text + " " : String(repeating: " ", count: width - text.count) + text
     }
