@@ -20,6 +20,7 @@ let package = Package(
         .systemLibrary(name: "CPgQuery", path: "Sources/CPgQuery"),
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
                        providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev", "libbz2-dev"])]),
 
         // Shared vocabulary: severities, findings, rule metadata, source positions.
         .target(name: "SargableCore"),
@@ -38,7 +39,7 @@ let package = Package(
                 path: "Rules",
                 exclude: ["README.md"]),
         // Query logs: readers for every PostgreSQL log format, aggregation, workload findings.
-        .target(name: "SargableLogs", dependencies: ["SargableCore", "SargableSyntax", "SargablePlan"]),
+        .target(name: "SargableLogs", dependencies: ["CZlib", "SargableCore", "SargableSyntax", "SargablePlan"]),
         // The only importer of CLibPQ: connections, throwaway servers, catalog, EXPLAIN collector.
         .target(name: "SargablePostgres",
                 dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan"]),
@@ -66,5 +67,6 @@ let package = Package(
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),
+        .testTarget(name: "SargableLogsTests", dependencies: ["SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

@@ -21,6 +21,7 @@ public struct Sargable: ParsableCommand {
             LintCommand.self,
             ParseCommand.self,
             RulesCommand.self,
+            AnalyzeCommand.self,
             ExplainCommand.self,
             DatabaseCommand.self,
         ]

@@ -251,16 +251,14 @@ public struct Node: Sendable, CustomStringConvertible {
     @usableFromInline
     func keyEquals(_ entry: TapeEntry, _ key: [UInt8]) -> Bool {
         let start = Int(entry.keyStart)
-        return tree.json.withUnsafeBufferPointer { json in
-            key.withUnsafeBufferPointer { key in
-                memcmp(json.baseAddress! + start, key.baseAddress!, key.count) == 0
-            }
+        return key.withUnsafeBufferPointer { key in
+            memcmp(tree.json.baseAddress! + start, key.baseAddress!, key.count) == 0
         }
     }
 
     private func text(start: UInt32, length: UInt32) -> String {
         let start = Int(start)
-        return String(decoding: tree.json[start ..< start + Int(length)], as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: tree.json[start ..< start + Int(length)]), as: UTF8.self)
     }
 
     private func unescape(start: Int, length: Int) -> String {
@@ -286,7 +284,7 @@ public struct Node: Sendable, CustomStringConvertible {
             case UInt8(ascii: "f"): out.append(0x0C)
             case UInt8(ascii: "u"):
                 guard offset + 4 <= end,
-                      let code = UInt32(String(decoding: json[offset ..< offset + 4], as: UTF8.self), radix: 16)
+                      let code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: json[offset ..< offset + 4]), as: UTF8.self), radix: 16)
                 else { break }
                 offset += 4
                 if let scalar = Unicode.Scalar(code) { out.append(contentsOf: Array(String(scalar).utf8)) }

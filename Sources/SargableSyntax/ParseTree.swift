@@ -11,9 +11,10 @@ import Darwin
 /// strings and numbers stay as byte ranges and are decoded only when a rule asks for them. Node
 /// wrappers (`{"SelectStmt": {...}}`) collapse into one entry that carries its `NodeKind`.
 public final class ParseTree: @unchecked Sendable {
-    // Immutable after init, hence safe to share across threads.
-    @usableFromInline let json: [UInt8]
-    @usableFromInline let tape: ContiguousArray<TapeEntry>
+    // Immutable after init, hence safe to share across threads. Raw buffers owned by the tree (freed in
+    // deinit) rather than arrays: rules read them millions of times, and an array read retains its storage.
+    @usableFromInline let json: UnsafeMutableBufferPointer<UInt8>
+    @usableFromInline let tape: UnsafeMutableBufferPointer<TapeEntry>
     /// The statement text this tree was parsed from.
     public let source: String
     /// Byte offset of `source` in the file it came from; node locations are relative to `source`.
@@ -22,16 +23,24 @@ public final class ParseTree: @unchecked Sendable {
     public let depth: Int
 
     init(json: UnsafeBufferPointer<UInt8>, source: String, sourceOffset: Int) throws(SyntaxError) {
-        self.json = Array(json)
-        self.source = source
-        self.sourceOffset = sourceOffset
         var builder = TapeBuilder(capacity: json.count / 12)
-        let ok = self.json.withUnsafeBufferPointer { builder.build($0) }
-        guard ok else {
+        guard builder.build(json) else {
             throw SyntaxError(message: "unreadable parse tree from libpg_query", cursorPosition: 0)
         }
-        self.tape = builder.tape
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, json.count))
+        _ = bytes.initialize(from: json)
+        self.json = bytes
+        let entries = UnsafeMutableBufferPointer<TapeEntry>.allocate(capacity: max(1, builder.tape.count))
+        _ = entries.initialize(from: builder.tape)
+        self.tape = UnsafeMutableBufferPointer(rebasing: entries[0 ..< builder.tape.count])
+        self.source = source
+        self.sourceOffset = sourceOffset
         self.depth = builder.maxDepth
+    }
+
+    deinit {
+        json.deallocate()
+        tape.deallocate()
     }
 
     /// The parsed statements (the `stmts` list; normally one, since files are split first).
@@ -50,7 +59,7 @@ public final class ParseTree: @unchecked Sendable {
     public var root: Node { Node(tree: self, index: 0) }
 
     /// The JSON text as libpg_query produced it, for `sargable parse`.
-    public var jsonText: String { String(decoding: json, as: UTF8.self) }
+    public var jsonText: String { String(decoding: UnsafeBufferPointer(json), as: UTF8.self) }
 }
 
 @usableFromInline

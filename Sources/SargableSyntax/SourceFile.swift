@@ -1,4 +1,7 @@
 import SargableCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A file's text with a line index, mapping byte offsets to 1-based line and character column.
 public struct SourceFile: Sendable {
@@ -27,7 +30,11 @@ public struct SourceFile: Sendable {
         if validated {
             text = String(decoding: raw, as: UTF8.self)
             bytes = raw
+        } else if let valid = String(validating: raw, as: UTF8.self) {
+            text = valid
+            bytes = raw
         } else {
+            // Rare: find where the input stops being UTF-8, then repair it.
             var decoder = UTF8()
             var iterator = raw.makeIterator()
             var consumed = 0
@@ -41,13 +48,18 @@ public struct SourceFile: Sendable {
                 }
             }
             text = String(decoding: raw, as: UTF8.self)
-            bytes = invalidAt == nil ? raw : Array(text.utf8)
+            bytes = Array(text.utf8)
         }
         invalidUTF8Offset = invalidAt
         var starts = [0]
         starts.reserveCapacity(bytes.count / 32)
-        for (offset, byte) in bytes.enumerated() where byte == 0x0A {
-            starts.append(offset + 1)
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            var offset = 0
+            while offset < buffer.count, let newline = memchr(base + offset, 0x0A, buffer.count - offset) {
+                offset = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+                starts.append(offset)
+            }
         }
         lineStarts = starts
     }

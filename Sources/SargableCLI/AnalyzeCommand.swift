@@ -1,0 +1,131 @@
+import ArgumentParser
+import SargableCore
+import SargableLogs
+import SargableSyntax
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct AnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Find where a workload's database time goes, and the N+1 and row-by-row patterns that cause it.",
+        discussion: """
+        Reads PostgreSQL logs (stderr with any log_line_prefix, syslog, csvlog, jsonlog, Cloud SQL \
+        exports) and pg_stat_statements exports (CSV or JSON), plain or compressed (.gz, .bz2). \
+        The format and the log_line_prefix are detected from the content. Statements are grouped by \
+        libpg_query fingerprint; within each session, runs of the same statement reveal N+1 \
+        queries, row-by-row inserts and repeated identical queries.
+
+        Log every statement with its duration (log_min_duration_statement = 0) to see everything.
+
+        Examples:
+          sargable analyze samples/logs/app.log
+          sargable analyze --format html /var/log/postgresql/postgresql-15-main.log.1.gz > report.html
+          sargable analyze --log-line-prefix '%t [%p]: user=%u,db=%d ' postgresql.log
+          zcat postgresql-*.csv.gz | sargable analyze --format json --top 0 -
+        """
+    )
+
+    @Option(help: "Output format.")
+    var format: AnalyzeFormat = .text
+
+    @Option(name: .customLong("format-in"), help: "Input format (detected from the content when omitted).")
+    var inputFormat: LogFormat?
+
+    @Option(help: ArgumentHelp("The server's log_line_prefix, for stderr logs (detected when omitted).", valueName: "prefix"))
+    var logLinePrefix: String?
+
+    @Option(help: "How many statements to list, by total time (0: all).")
+    var top = 20
+
+    @Option(help: "Executions in one session that make a run (n-plus-one, row-by-row-insert, repeated-identical-query).")
+    var minimumRun = 3
+
+    @Option(help: "Largest gap, in seconds, between the executions of a run.")
+    var maximumGap = 1.0
+
+    @Option(help: "Exit with 1 when a finding has at least this severity.")
+    var failOn: FailOn = .never
+
+    @Argument(help: ArgumentHelp("Log files, directories (searched recursively) or - for standard input.", valueName: "path"))
+    var paths: [String] = []
+
+    func validate() throws {
+        guard !paths.isEmpty else { throw ValidationError("give at least one log file, or - to read standard input") }
+        guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
+        guard minimumRun >= 2 else { throw ValidationError("--minimum-run must be at least 2") }
+    }
+
+    func run() throws {
+        let (files, expandErrors) = InputFiles.expand(paths, extensions: [".log", ".csv", ".json", ".gz", ".bz2"])
+        for error in expandErrors { Terminal.error(error.description) }
+        var settings = LogAnalysis.Settings(format: inputFormat, prefix: logLinePrefix.map(LogLinePrefix.init))
+        settings.options.minimumRun = minimumRun
+        settings.options.maximumGapSeconds = maximumGap
+        let progress = AnalyzeProgress(enabled: Terminal.standardErrorIsTerminal)
+        let (report, problems) = LargeStack.run {
+            LogAnalysis.run(paths: files, settings: settings, progress: progress.update)
+        }
+        progress.clear()
+        for problem in problems { Terminal.error(problem.description) }
+        if report.summary.unreadableLines > 0 {
+            for file in report.summary.files where file.unreadableLines > 0 {
+                let lines = file.unreadableLineNumbers.map(String.init).joined(separator: ", ")
+                Terminal.note("\(file.path): \(file.unreadableLines) unreadable lines (first at lines \(lines))")
+            }
+        }
+        switch format {
+        case .text: print(AnalyzeTextReport(report: report, top: top, colour: Terminal.standardOutputIsTerminal).render(), terminator: "")
+        case .json:
+            var trimmed = report
+            if top > 0 { trimmed.queries = Array(trimmed.queries.prefix(top)) }
+            print(JSONText.encode(trimmed))
+        case .html: print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
+        }
+        if !problems.isEmpty || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+        if let threshold = failOn.severity, report.findings.contains(where: { $0.finding.severity >= threshold }) {
+            throw ExitCode(SargableExitCode.findings.rawValue)
+        }
+    }
+}
+
+enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, html
+}
+
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case never, info, warning, error
+    var severity: Severity? { Severity(rawValue: rawValue) }
+}
+
+extension LogFormat: ExpressibleByArgument {}
+
+/// One line on stderr, rewritten in place, for inputs that take more than a second.
+final class AnalyzeProgress: @unchecked Sendable {
+    private let enabled: Bool
+    private var started = ContinuousClock.now
+    private var shown = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    var update: LogAnalysis.Progress? {
+        guard enabled else { return nil }
+        return { [self] path, bytes, total in
+            guard ContinuousClock.now - started > .seconds(1) else { return }
+            let megabytes = Double(bytes) / 1_048_576
+            var line = "\r\u{1B}[Kanalyzing \(path): \(Int(megabytes)) MB"
+            if let total, total > 0 { line += " (\(min(100, bytes * 100 / total))%)" }
+            writeStandardError(line)
+            shown = true
+        }
+    }
+
+    func clear() {
+        if shown { writeStandardError("\r\u{1B}[K") }
+    }
+}
+
+private func writeStandardError(_ text: String) {
+    _ = text.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+}

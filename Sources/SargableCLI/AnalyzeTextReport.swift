@@ -1,0 +1,110 @@
+import Foundation
+import SargableCore
+import SargableLogs
+
+/// The terminal report: a summary, the statements by total time, then the findings with evidence.
+struct AnalyzeTextReport {
+    let report: WorkloadReport
+    let top: Int
+    let colour: Bool
+
+    func render() -> String {
+        let summary = report.summary
+        var output = "\(bold("sargable analyze")): \(counted(summary.executions, "execution")) of \(counted(summary.fingerprints, "statement"))"
+        output += " in \(counted(summary.sessions, "session")), \(counted(summary.errors, "error"))"
+        if let format = summary.format { output += "; \(format)" }
+        if let prefix = summary.logLinePrefix { output += " with log_line_prefix '\(prefix)'" }
+        if summary.unreadableLines > 0 { output += "; \(counted(summary.unreadableLines, "unreadable line"))" }
+        output += "\n"
+        if let first = summary.firstSeen, let last = summary.lastSeen {
+            output += "from \(AnalyzeFormatting.timestamp(first)) to \(AnalyzeFormatting.timestamp(last))\n"
+        }
+        let queries = top > 0 ? Array(report.queries.prefix(top)) : report.queries
+        if !queries.isEmpty {
+            output += "\n" + bold("Top statements by total time") + "\n"
+            output += pad("total", 11) + pad("calls", 10) + pad("mean", 11) + pad("p95", 11) + "  query\n"
+            for query in queries {
+                output += pad(WorkloadRules.formatMilliseconds(query.totalMs), 11)
+                output += pad(count(query.calls), 10)
+                output += pad(WorkloadRules.formatMilliseconds(query.meanMs), 11)
+                output += pad(query.p95Ms.map(WorkloadRules.formatMilliseconds) ?? "-", 11)
+                output += "  " + AnalyzeFormatting.oneLine(query.query, limit: 100)
+                if query.errors > 0 { output += "  (\(query.errors) errors)" }
+                output += "\n"
+            }
+            if report.queries.count > queries.count {
+                output += "… and \(report.queries.count - queries.count) more (--top 0 shows all)\n"
+            }
+        }
+        if report.findings.isEmpty {
+            output += "\nno workload findings\n"
+            return output
+        }
+        output += "\n"
+        let shown = top > 0 ? Array(report.findings.prefix(top)) : report.findings
+        for finding in shown {
+            let severity = finding.finding.severity.rawValue
+            output += colourise("\(severity)[\(finding.rule)]", severity: finding.finding.severity) + ": \(finding.finding.message)\n"
+            let location = (finding.finding.file ?? "") + ":\(finding.firstLine)" + (finding.lastLine > finding.firstLine ? "-\(finding.lastLine)" : "")
+            output += "  --> \(location)  session \(finding.session)"
+            var who: [String] = []
+            if let pid = finding.pid, String(pid) != finding.session { who.append("pid \(pid)") }
+            if let user = finding.user { who.append(user + (finding.database.map { "@" + $0 } ?? "")) }
+            if let application = finding.application { who.append(application) }
+            if !who.isEmpty { output += " (" + who.joined(separator: ", ") + ")" }
+            output += "\n"
+            output += "   | query: \(AnalyzeFormatting.oneLine(finding.query, limit: 120))\n"
+            if let parent = finding.parent {
+                output += "   | after: \(AnalyzeFormatting.oneLine(parent.query, limit: 120))\n"
+            }
+            output += "   | \(finding.count) executions, \(finding.distinctParameters) distinct parameter sets, \(WorkloadRules.formatMilliseconds(finding.totalMs))"
+            if let span = finding.spanSeconds { output += " in \(WorkloadRules.formatSeconds(span))" }
+            output += "\n  = help: \(finding.finding.help)\n\n"
+        }
+        if report.findings.count > shown.count {
+            output += "… and \(report.findings.count - shown.count) more findings (--top 0 shows all)\n\n"
+        }
+        let counts = Dictionary(grouping: report.findings, by: \.finding.severity).mapValues(\.count)
+        output += Severity.allCases.reversed().compactMap { severity in
+            counts[severity].map { "\($0) \(severity.rawValue)\($0 == 1 ? "" : "s")" }
+        }.joined(separator: ", ") + "\n"
+        return output
+    }
+
+    private func count(_ value: Int) -> String { AnalyzeFormatting.grouped(value) }
+    private func counted(_ value: Int, _ noun: String) -> String { "\(count(value)) \(noun)\(value == 1 ? "" : "s")" }
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : String(repeating: " ", count: width - text.count) + text
+    }
+    private func bold(_ text: String) -> String { colour ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+    private func colourise(_ text: String, severity: Severity) -> String {
+        guard colour else { return text }
+        let code = switch severity { case .error: "31"; case .warning: "33"; case .info: "36" }
+        return "\u{1B}[1;\(code)m\(text)\u{1B}[0m"
+    }
+}
+
+enum AnalyzeFormatting {
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        var output = ""
+        for (index, character) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0, character != "-" { output += "," }
+            output.append(character)
+        }
+        return output
+    }
+
+    static func oneLine(_ text: String, limit: Int) -> String {
+        let flat = text.split(whereSeparator: { $0 == "\n" || $0 == "\t" || $0 == " " || $0 == "\r" }).joined(separator: " ")
+        return flat.count > limit ? String(flat.prefix(limit - 1)) + "…" : flat
+    }
+
+    static func timestamp(_ seconds: Double) -> String {
+        let date = Date(timeIntervalSince1970: seconds)
+        let formatter = DateFormatter()
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
+    }
+}

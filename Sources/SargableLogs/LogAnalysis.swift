@@ -1,0 +1,191 @@
+import Foundation
+import SargableCore
+
+/// Reads log files into a workload report: the whole of `sargable analyze` below the command line.
+public enum LogAnalysis {
+    /// A problem with one input, worded for `sargable: error: …`.
+    public struct Problem: Sendable, CustomStringConvertible {
+        public var path: String
+        public var line: Int?
+        public var message: String
+        public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
+    }
+
+    public struct Settings: Sendable {
+        public var format: LogFormat?
+        public var prefix: LogLinePrefix?
+        public var options = WorkloadAnalyzer.Options()
+        public init(format: LogFormat? = nil, prefix: LogLinePrefix? = nil) {
+            self.format = format
+            self.prefix = prefix
+        }
+    }
+
+    /// Progress for one input: its path, bytes read so far, and its size when known.
+    public typealias Progress = @Sendable (_ path: String, _ bytesRead: Int, _ totalBytes: Int?) -> Void
+
+    public static func run(paths: [String], settings: Settings = Settings(),
+                           progress: Progress? = nil) -> (report: WorkloadReport, problems: [Problem]) {
+        let analyzer = WorkloadAnalyzer(options: settings.options)
+        // Reading and assembling run on their own thread while this one fingerprints and
+        // aggregates; the queue between them holds a few batches, so memory stays flat.
+        let queue = BatchQueue(capacity: 4)
+        let reading = ReadingThread {
+            read(paths: paths, settings: settings, progress: progress, into: queue)
+        }
+        while let message = queue.pop() {
+            switch message {
+            case .executions(let executions, let ended):
+                analyzer.add(contentsOf: executions)
+                analyzer.endSessions(ended)
+            case .statStatements(let rows): analyzer.add(rows)
+            }
+        }
+        let (summary, problems) = reading.join()
+        return (analyzer.report(summary: summary), problems)
+    }
+
+    private static func read(paths: [String], settings: Settings, progress: Progress?,
+                             into queue: BatchQueue) -> (WorkloadReport.Summary, [Problem]) {
+        let assembler = StatementAssembler()
+        var summary = WorkloadReport.Summary()
+        var problems: [Problem] = []
+        var batch: [Execution] = []
+        let batchSize = 4096
+        func emit(_ execution: Execution) {
+            batch.append(execution)
+            if batch.count >= batchSize { send() }
+        }
+        // Sessions that ended travel with the batch holding their last executions.
+        func send() {
+            let ended = assembler.takeEndedSessions()
+            guard !batch.isEmpty || !ended.isEmpty else { return }
+            queue.push(.executions(batch, ended: ended))
+            batch.removeAll(keepingCapacity: true)
+        }
+        for path in paths {
+            let name = InputFiles.displayName(path)
+            do {
+                let reader = try LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix)
+                assembler.beginFile(name, emit: emit)
+                let entriesBefore = assembler.entries
+                var nextProgress = 8 << 20
+                try reader.read { entry in
+                    assembler.add(entry, emit: emit)
+                    if let progress, reader.bytesConsumed >= nextProgress {
+                        progress(name, reader.bytesConsumed, reader.input.fileSize)
+                        nextProgress = reader.bytesConsumed + (8 << 20)
+                    }
+                }
+                assembler.finish(emit: emit)
+                send()
+                if reader.format == .pgStatStatements { queue.push(.statStatements(reader.statStatements)) }
+                let entries = reader.format == .pgStatStatements ? reader.statStatements.count : assembler.entries - entriesBefore
+                summary.entries += entries
+                summary.unreadableLines += reader.unreadable.count
+                summary.format = summary.format.map { $0 == reader.format.rawValue ? $0 : "mixed" } ?? reader.format.rawValue
+                if let prefix = reader.prefix?.text { summary.logLinePrefix = summary.logLinePrefix ?? prefix }
+                summary.files.append(WorkloadReport.FileSummary(
+                    path: name, format: reader.format.rawValue, compression: reader.input.compression.rawValue,
+                    logLinePrefix: reader.prefix?.text, entries: entries, unreadableLines: reader.unreadable.count,
+                    unreadableLineNumbers: reader.unreadable.firstLines))
+                if entries == 0, let problem = nothingRead(reader, path: name) { problems.append(problem) }
+            } catch {
+                assembler.finish(emit: emit)
+                send()
+                problems.append(Problem(path: name, line: nil, message: error.reason))
+            }
+        }
+        summary.sessions = assembler.sessionCount
+        queue.close()
+        return (summary, problems)
+    }
+
+    /// Never report zero queries silently: show a line and the prefix it would need.
+    private static func nothingRead(_ reader: LogReader, path: String) -> Problem? {
+        guard let example = reader.exampleLine else { return nil }
+        var message = "no \(reader.format.rawValue) entries could be read"
+        if reader.format == .stderr || reader.format == .syslog {
+            message += reader.prefix.map { " with log_line_prefix '\($0.text)'" } ?? " (no log_line_prefix fits its lines)"
+            var bytes = Array(example.utf8)
+            if let start = bytes.withUnsafeBufferPointer({ LogLinePrefix.severityStart(in: $0) }) {
+                bytes = Array(bytes[..<start])
+                let suggestion = bytes.withUnsafeBufferPointer { LogLinePrefix.describe($0) }
+                message += "; the first line is '\(example)', which needs --log-line-prefix '\(suggestion)'"
+            } else {
+                message += "; the first line is '\(example)' and has no severity word (LOG:, ERROR:); is this a PostgreSQL log?"
+            }
+        } else {
+            message += "; the first line is '\(example)'"
+        }
+        return Problem(path: path, line: reader.unreadable.firstLines.first, message: message)
+    }
+}
+
+/// Batches handed from the reading thread to the aggregating one; `push` waits when full.
+final class BatchQueue: @unchecked Sendable {
+    enum Message {
+        case executions([Execution], ended: [(session: Int, info: SessionInfo)])
+        case statStatements([StatStatementsRow])
+    }
+
+    private let capacity: Int
+    private var messages: [Message] = []
+    private var closed = false
+    private let condition = NSCondition()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func push(_ message: Message) {
+        condition.lock()
+        while messages.count >= capacity { condition.wait() }
+        messages.append(message)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next message, or nil once the queue is closed and empty.
+    func pop() -> Message? {
+        condition.lock()
+        defer { condition.unlock() }
+        while messages.isEmpty, !closed { condition.wait() }
+        guard !messages.isEmpty else { return nil }
+        let message = messages.removeFirst()
+        condition.broadcast()
+        return message
+    }
+}
+
+/// A thread that computes a value, joined for its result.
+final class ReadingThread<T>: @unchecked Sendable {
+    private var result: T?
+    private let done = NSCondition()
+    private var finished = false
+
+    init(_ body: @escaping @Sendable () -> T) {
+        let thread = Thread { [self] in
+            let value = body()
+            done.lock()
+            result = value
+            finished = true
+            done.broadcast()
+            done.unlock()
+        }
+        thread.stackSize = 16 << 20
+        thread.start()
+    }
+
+    func join() -> T {
+        done.lock()
+        defer { done.unlock() }
+        while !finished { done.wait() }
+        return result!
+    }
+}

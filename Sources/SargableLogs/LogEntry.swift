@@ -1,0 +1,146 @@
+/// The severity word PostgreSQL writes before a message (`LOG:  `), including the secondary
+/// lines that belong to the message before them (`DETAIL:  `, `STATEMENT:  `, …).
+public enum LogSeverity: UInt8, Sendable {
+    case debug, info, notice, warning, error, log, fatal, panic
+    case detail, hint, context, statement, query, location
+
+    /// A secondary line completes the message before it from the same session.
+    public var isSecondary: Bool { rawValue >= LogSeverity.detail.rawValue }
+    public var isError: Bool { self == .error || self == .fatal || self == .panic }
+
+    /// Recognises `WORD` from the bytes of a severity word.
+    static func parse<C: Collection>(_ word: C) -> LogSeverity? where C.Element == UInt8 {
+        guard let first = word.first else { return nil }
+        // Dispatch on the first letter to keep this off the profile of a large log.
+        func equals(_ text: StaticString) -> Bool {
+            word.count == text.utf8CodeUnitCount
+                && zip(word, UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)).allSatisfy { $0 == $1 }
+        }
+        switch first {
+        case UInt8(ascii: "L"): return equals("LOG") ? .log : equals("LOCATION") ? .location : nil
+        case UInt8(ascii: "E"): return equals("ERROR") ? .error : nil
+        case UInt8(ascii: "S"): return equals("STATEMENT") ? .statement : nil
+        case UInt8(ascii: "D"):
+            if equals("DETAIL") { return .detail }
+            if word.count >= 5, word.starts(with: "DEBUG".utf8) { return .debug }
+            return nil
+        case UInt8(ascii: "H"): return equals("HINT") ? .hint : nil
+        case UInt8(ascii: "C"): return equals("CONTEXT") ? .context : nil
+        case UInt8(ascii: "Q"): return equals("QUERY") ? .query : nil
+        case UInt8(ascii: "F"): return equals("FATAL") ? .fatal : nil
+        case UInt8(ascii: "P"): return equals("PANIC") ? .panic : nil
+        case UInt8(ascii: "W"): return equals("WARNING") ? .warning : nil
+        case UInt8(ascii: "N"): return equals("NOTICE") ? .notice : nil
+        case UInt8(ascii: "I"): return equals("INFO") ? .info : nil
+        default: return nil
+        }
+    }
+
+    /// If `bytes[at...]` starts with `WORD:  `, the severity and where the message starts.
+    static func marker(in bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (LogSeverity, messageStart: Int)? {
+        var end = start
+        while end < bytes.count, end - start < 10,
+              (bytes[end] >= UInt8(ascii: "A") && bytes[end] <= UInt8(ascii: "Z"))
+                || (bytes[end] >= UInt8(ascii: "0") && bytes[end] <= UInt8(ascii: "9")) {
+            end += 1
+        }
+        guard end > start, end + 2 <= bytes.count, bytes[end] == UInt8(ascii: ":"), bytes[end + 1] == UInt8(ascii: " "),
+              let severity = parse(UnsafeBufferPointer(rebasing: bytes[start ..< end]))
+        else { return nil }
+        var message = end + 2
+        while message < bytes.count, bytes[message] == UInt8(ascii: " ") { message += 1 }
+        return (severity, message)
+    }
+}
+
+/// One message of a log, from any format, with the session fields the prefix or columns gave.
+public struct LogEntry: Sendable {
+    /// 1-based line of the file where the message starts.
+    public var line: Int
+    /// Seconds since 1970 (time zone abbreviations are ignored: only differences are used).
+    public var time: Double?
+    public var pid: Int?
+    /// `%c`: the session id, when the log has one.
+    public var sessionID: String?
+    public var user: String?
+    public var database: String?
+    public var application: String?
+    public var severity: LogSeverity
+    public var message: String
+    /// csvlog and jsonlog carry the secondary lines as fields of the same record.
+    public var detail: String?
+    public var statement: String?
+
+    public init(line: Int, time: Double? = nil, pid: Int? = nil, sessionID: String? = nil, user: String? = nil,
+                database: String? = nil, application: String? = nil, severity: LogSeverity, message: String,
+                detail: String? = nil, statement: String? = nil) {
+        self.line = line
+        self.time = time
+        self.pid = pid
+        self.sessionID = sessionID
+        self.user = user
+        self.database = database
+        self.application = application
+        self.severity = severity
+        self.message = message
+        self.detail = detail
+        self.statement = statement
+    }
+}
+
+/// Timestamps as PostgreSQL writes them: `2024-05-01 12:00:00.123 UTC`, ISO 8601 with `T`, or
+/// syslog's `May  1 12:00:00` (no year).
+enum LogTimestamp {
+    /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fff]` at `start`; returns the seconds and where it ended.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (seconds: Double, end: Int)? {
+        var index = start
+        func number(_ digits: Int) -> Int? {
+            guard index + digits <= bytes.count else { return nil }
+            var value = 0
+            for offset in 0 ..< digits {
+                let byte = bytes[index + offset]
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            index += digits
+            return value
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else { return nil }
+        guard index < bytes.count, bytes[index] == 32 || bytes[index] == UInt8(ascii: "T") else { return nil }
+        index += 1
+        guard let hour = number(2), expect(58), let minute = number(2), expect(58), let second = number(2) else { return nil }
+        var fraction = 0.0
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 {
+                fraction += Double(bytes[index] - 48) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return (Double(days * 86400 + hour * 3600 + minute * 60 + second) + fraction, index)
+    }
+
+    /// Parses the same text from a `String` (csvlog and jsonlog fields).
+    static func parse(_ text: String) -> Double? {
+        var copy = text
+        return copy.withUTF8 { parse($0, at: 0)?.seconds }
+    }
+
+    /// Howard Hinnant's days-from-civil: days since 1970-01-01.
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146097 + dayOfEra - 719468
+    }
+}

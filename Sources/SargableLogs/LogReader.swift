@@ -1,0 +1,338 @@
+import Foundation
+import SargableCore
+
+/// The log formats `sargable analyze` reads, detected from the content.
+public enum LogFormat: String, Sendable, Codable, CaseIterable {
+    case stderr, syslog, csvlog, jsonlog
+    /// Google Cloud SQL's export: JSON lines whose `textPayload` is a stderr line.
+    case cloudsql
+    /// A pg_stat_statements export (CSV with a header, or JSON).
+    case pgStatStatements = "pg_stat_statements"
+}
+
+/// Lines that could not be read: how many, and where the first ones are.
+public struct UnreadableLines: Sendable, Codable {
+    public var count = 0
+    public var firstLines: [Int] = []
+    public var example: String?
+
+    mutating func record(line: Int, text: @autoclosure () -> String) {
+        count += 1
+        if firstLines.count < 10 { firstLines.append(line) }
+        if example == nil { example = String(text().prefix(200)) }
+    }
+}
+
+/// Reads one input into `LogEntry` values, whatever its format. The first lines decide the
+/// format and, for stderr, the `log_line_prefix`; both can be stated instead.
+public final class LogReader {
+    public let path: String
+    public private(set) var format: LogFormat
+    public private(set) var prefix: LogLinePrefix?
+    public private(set) var unreadable = UnreadableLines()
+    /// Rows of a pg_stat_statements export (other formats give entries).
+    public private(set) var statStatements: [StatStatementsRow] = []
+    // From the input, not `lines`: this is read while `lines` is busy handing over a line.
+    public var bytesConsumed: Int { input.bytesConsumed }
+    public let input: LogInput
+
+    private var lines: LogLineReader
+    private var sample: [(line: Int, bytes: [UInt8])] = []
+    private var deferredError: InputError?
+    private var pending: LogEntry?
+    private var csv = CSVRecordParser()
+    var statStatementsLines: [(line: Int, bytes: [UInt8])] = []
+    private static let sampleLines = 400
+
+    public init(input: LogInput, format: LogFormat? = nil, prefix: LogLinePrefix? = nil) throws(InputError) {
+        self.input = input
+        path = input.path
+        lines = LogLineReader(input)
+        do {
+            while sample.count < Self.sampleLines, let bytes = try lines.next({ Array($0) }) {
+                sample.append((lines.lineNumber, bytes))
+            }
+        } catch {
+            // A truncated file: read what came before the damage, then report it.
+            guard !sample.isEmpty else { throw error }
+            deferredError = error
+        }
+        self.format = format ?? Self.detectFormat(sample.map(\.bytes))
+        exampleLine = sample.first(where: { !$0.bytes.isEmpty }).map { String(decoding: $0.bytes.prefix(200), as: UTF8.self) }
+        self.prefix = prefix
+        if prefix == nil {
+            switch self.format {
+            case .stderr: self.prefix = LogLinePrefix.infer(from: sample.map(\.bytes).filter { $0.first != 9 })
+            case .syslog: self.prefix = LogLinePrefix.infer(from: sample.compactMap { Self.syslogBody($0.bytes)?.body })
+            case .cloudsql:
+                self.prefix = LogLinePrefix.infer(from: sample.compactMap { Self.jsonObject($0.bytes)?["textPayload"] as? String }
+                    .map { Array($0.utf8.prefix(while: { $0 != 10 })) })
+            default: break
+            }
+        }
+    }
+
+    /// A line from the sample that shows what the prefix had to match, for the "nothing matched" error.
+    public private(set) var exampleLine: String?
+
+    /// Reads the whole input, calling `body` with each entry in file order.
+    public func read(_ body: (LogEntry) -> Void) throws(InputError) {
+        let buffered = sample
+        sample = []
+        for (number, bytes) in buffered {
+            bytes.withUnsafeBufferPointer { handle(line: number, bytes: $0, body) }
+        }
+        if let error = deferredError {
+            finish(body)
+            throw error
+        }
+        while true {
+            let number = lines.lineNumber + 1
+            let more: Void?
+            do {
+                more = try lines.next { bytes in handle(line: number, bytes: bytes, body) }
+            } catch {
+                finish(body)
+                throw error
+            }
+            if more == nil { break }
+        }
+        finish(body)
+    }
+
+    private func handle(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+        switch format {
+        case .stderr: stderrLine(line: line, bytes: bytes, time: nil, body)
+        case .syslog: syslogLine(line: line, bytes: bytes, body)
+        case .csvlog: csvLine(line: line, bytes: bytes, body)
+        case .jsonlog, .cloudsql: jsonLine(line: line, bytes: bytes, body)
+        case .pgStatStatements: statStatementsLine(line: line, bytes: bytes)
+        }
+    }
+
+    private func finish(_ body: (LogEntry) -> Void) {
+        if let entry = pending { body(entry) }
+        pending = nil
+        if format == .csvlog, csv.isInsideQuotes {
+            unreadable.record(line: csv.recordLine, text: "unterminated quoted field")
+        }
+        if format == .pgStatStatements { finishStatStatements() }
+    }
+
+    func recordUnreadable(line: Int, text: String) { unreadable.record(line: line, text: text) }
+    func appendStatStatements(_ row: StatStatementsRow) { statStatements.append(row) }
+
+    // MARK: stderr
+
+    private func stderrLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, time: Double?, _ body: (LogEntry) -> Void) {
+        // PostgreSQL starts every continuation line with a tab; edited logs sometimes have spaces.
+        if bytes.first == 9 || (bytes.first == 32 && pending != nil && prefix?.match(bytes) == nil) {
+            if pending != nil {
+                pending?.message += "\n"
+                let body = bytes.first == 9 ? bytes.dropFirst() : bytes[...]
+                pending?.message += String(decoding: UnsafeBufferPointer(rebasing: body), as: UTF8.self)
+            } else {
+                unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self))
+            }
+            return
+        }
+        guard let prefix, let match = prefix.match(bytes) else {
+            if !bytes.isEmpty { unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
+            return
+        }
+        if let entry = pending { body(entry) }
+        func text(_ range: Range<Int>?) -> String? {
+            guard let range, !range.isEmpty else { return nil }
+            let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            // Before authentication PostgreSQL prints `[unknown]` for the user, database and application.
+            return value == "[unknown]" ? nil : value
+        }
+        pending = LogEntry(line: line, time: match.time ?? time, pid: match.pid, sessionID: text(match.session),
+                           user: text(match.user), database: text(match.database), application: text(match.application),
+                           severity: match.severity,
+                           message: String(decoding: UnsafeBufferPointer(rebasing: bytes[match.messageStart...]), as: UTF8.self))
+    }
+
+    // MARK: syslog
+
+    /// `Feb 11 13:15:39 host postgres[10808]: [7-2] body`: the pid, the part number and the body.
+    static func syslogBody(_ bytes: [UInt8]) -> (pid: Int?, part: Int, body: [UInt8])? {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard buffer.count > 16, buffer[3] == 32, buffer[6] == 32, buffer[9] == 58, buffer[12] == 58, buffer[15] == 32,
+                  let colon = (16 ..< buffer.count).first(where: { buffer[$0] == 58 && $0 + 1 < buffer.count && buffer[$0 + 1] == 32 })
+            else { return nil }
+            var pid: Int?
+            if buffer[colon - 1] == 93, let open = (16 ..< colon).last(where: { buffer[$0] == 91 }) {
+                pid = Int(String(decoding: UnsafeBufferPointer(rebasing: buffer[(open + 1) ..< (colon - 1)]), as: UTF8.self))
+            }
+            var position = colon + 2
+            var part = 1
+            if position < buffer.count, buffer[position] == 91,
+               let close = (position ..< buffer.count).first(where: { buffer[$0] == 93 }) {
+                let label = String(decoding: UnsafeBufferPointer(rebasing: buffer[(position + 1) ..< close]), as: UTF8.self)
+                if let dash = label.firstIndex(of: "-"), let number = Int(label[label.index(after: dash)...]) { part = number }
+                position = min(close + 2, buffer.count)
+            }
+            return (pid, part, Array(buffer[position...]))
+        }
+    }
+
+    private func syslogLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+        guard let (pid, part, content) = Self.syslogBody(Array(bytes)) else {
+            if !bytes.isEmpty { unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
+            return
+        }
+        if part > 1 {
+            // Continuations: `#011` is the escaped tab PostgreSQL put after a newline; without it
+            // syslog split one long line.
+            guard pending != nil else { return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
+            let tab = Array("#011".utf8)
+            if content.starts(with: tab) {
+                pending?.message += "\n" + String(decoding: content.dropFirst(tab.count), as: UTF8.self)
+            } else {
+                pending?.message += String(decoding: content, as: UTF8.self)
+            }
+            return
+        }
+        content.withUnsafeBufferPointer { stderrLine(line: line, bytes: $0, time: nil, body) }
+        if pending?.line == line, pending?.pid == nil { pending?.pid = pid }
+    }
+
+    // MARK: csvlog
+
+    private func csvLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+        guard let fields = csv.feed(line: line, bytes) else { return }
+        // PostgreSQL 13–17 write 23 to 26 columns; the first 23 keep their places.
+        guard fields.count >= 23, let severity = LogSeverity.parse(fields[11].utf8) else {
+            return unreadable.record(line: csv.recordLine, text: String(decoding: bytes, as: UTF8.self))
+        }
+        func field(_ index: Int) -> String? { fields[index].isEmpty ? nil : fields[index] }
+        body(LogEntry(line: csv.recordLine, time: LogTimestamp.parse(fields[0]), pid: Int(fields[3]),
+                      sessionID: field(5), user: field(1), database: field(2), application: field(22),
+                      severity: severity, message: fields[13], detail: field(14), statement: field(19)))
+    }
+
+    // MARK: jsonlog
+
+    static func jsonObject(_ bytes: [UInt8]) -> [String: Any]? {
+        guard bytes.first == UInt8(ascii: "{") else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+    }
+
+    private func jsonLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+        guard !bytes.isEmpty else { return }
+        guard let object = Self.jsonObject(Array(bytes)) else {
+            return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self))
+        }
+        if let payload = object["textPayload"] as? String {
+            let time = (object["timestamp"] as? String).flatMap(LogTimestamp.parse)
+            for (offset, text) in payload.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                var copy = String(text)
+                copy.withUTF8 { stderrLine(line: line, bytes: $0, time: time, body) }
+                if offset == 0, pending?.line == line, pending?.time == nil { pending?.time = time }
+            }
+            return
+        }
+        // CloudNativePG wraps PostgreSQL's jsonlog record (its keys are the csvlog column names)
+        // between its own operator messages, which are not PostgreSQL's and are skipped.
+        if object["record"] == nil, object["error_severity"] == nil, object["msg"] != nil { return }
+        let record = object["record"] as? [String: Any] ?? object
+        func string(_ keys: String...) -> String? {
+            for key in keys {
+                if let value = record[key] as? String, !value.isEmpty { return value }
+                if let value = record[key] as? NSNumber { return value.stringValue }
+            }
+            return nil
+        }
+        guard let severityText = string("error_severity"), let severity = LogSeverity.parse(severityText.utf8),
+              let message = string("message")
+        else { return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
+        body(LogEntry(line: line, time: string("timestamp", "log_time").flatMap(LogTimestamp.parse),
+                      pid: string("pid", "process_id").flatMap { Int($0) }, sessionID: string("session_id"),
+                      user: string("user", "user_name"), database: string("dbname", "database_name"),
+                      application: string("application_name"), severity: severity, message: message,
+                      detail: string("detail"), statement: string("statement", "query")))
+    }
+
+    // MARK: detection
+
+    static func detectFormat(_ lines: [[UInt8]]) -> LogFormat {
+        guard let first = lines.first(where: { !$0.isEmpty }) else { return .stderr }
+        if first.first == UInt8(ascii: "[") { return .pgStatStatements }
+        if let object = jsonObject(first) {
+            if object["textPayload"] != nil { return .cloudsql }
+            if object["calls"] != nil, object["query"] != nil { return .pgStatStatements }
+            return .jsonlog
+        }
+        let header = String(decoding: first, as: UTF8.self).lowercased()
+        if !first.contains(where: { $0 >= 48 && $0 <= 57 }) || header.hasPrefix("userid") || header.hasPrefix("queryid") {
+            let columns = header.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
+            if columns.contains("query"), columns.contains("calls") { return .pgStatStatements }
+        }
+        var csvVotes = 0, syslogVotes = 0
+        for line in lines.prefix(50) {
+            line.withUnsafeBufferPointer { bytes in
+                if let (_, end) = LogTimestamp.parse(bytes, at: 0) {
+                    var position = end
+                    while position < bytes.count, LogLinePrefix.isZoneByte(bytes[position]) || bytes[position] == 32 {
+                        if bytes[position] == 32, position + 1 < bytes.count, !LogLinePrefix.isZoneByte(bytes[position + 1]) { break }
+                        position += 1
+                    }
+                    if position < bytes.count, bytes[position] == UInt8(ascii: ",") { csvVotes += 1 }
+                } else if syslogBody(line) != nil {
+                    syslogVotes += 1
+                }
+            }
+        }
+        if csvVotes > 0 { return .csvlog }
+        if syslogVotes > 0 { return .syslog }
+        return .stderr
+    }
+}
+
+/// RFC 4180 records that may span lines (quoted fields keep their newlines).
+struct CSVRecordParser {
+    private var fields: [String] = []
+    private var field: [UInt8] = []
+    private(set) var isInsideQuotes = false
+    private(set) var recordLine = 0
+
+    /// Feeds one line; returns the record's fields when the line completed one.
+    mutating func feed(line: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+        if !isInsideQuotes {
+            fields.removeAll(keepingCapacity: true)
+            field.removeAll(keepingCapacity: true)
+            recordLine = line
+            if bytes.isEmpty { return nil }
+        } else {
+            field.append(10)
+        }
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if isInsideQuotes {
+                if byte == 34 {
+                    if index + 1 < bytes.count, bytes[index + 1] == 34 {
+                        field.append(34)
+                        index += 1
+                    } else {
+                        isInsideQuotes = false
+                    }
+                } else {
+                    field.append(byte)
+                }
+            } else if byte == 34 {
+                isInsideQuotes = true
+            } else if byte == 44 {
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+            } else {
+                field.append(byte)
+            }
+            index += 1
+        }
+        if isInsideQuotes { return nil }
+        fields.append(String(decoding: field, as: UTF8.self))
+        return fields
+    }
+}

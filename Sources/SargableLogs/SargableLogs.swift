@@ -1,2 +1,0 @@
-// Filled in by its issue.
-public enum SargableLogsModule {}

@@ -1,0 +1,481 @@
+import Foundation
+import SargableCore
+import SargableSyntax
+
+/// Groups executions by libpg_query fingerprint and finds application patterns per session.
+/// Executions arrive in batches: texts not seen before are fingerprinted in parallel, and a text
+/// is never fingerprinted twice while it stays in the (bounded) cache. Memory grows with the
+/// number of fingerprints and live sessions, not with the size of the log.
+public final class WorkloadAnalyzer {
+    public struct Options: Sendable {
+        /// Executions of one fingerprint in one session that make a run worth reporting.
+        public var minimumRun = 3
+        /// Largest gap between consecutive executions of a run.
+        public var maximumGapSeconds = 1.0
+        public var threads = LargeStack.defaultThreadCount
+        public init() {}
+    }
+
+    public let options: Options
+    private var groups: [Group] = []
+    private var groupByFingerprint: [UInt64: Int] = [:]
+    private var groupByUnparsedText: [String: Int] = [:]
+    private var cache: [String: Int] = [:]
+    private var batch: [Execution] = []
+    private var sessionStates: [Int: SessionState] = [:]
+    private var findings: [FindingKey: FindingAccumulator] = [:]
+    /// Executions per bucket of `timelineBucket` seconds; the buckets widen as the log's span
+    /// grows so that there are never more than `timelineLimit` of them.
+    private var timeline: [Int: Int] = [:]
+    private var timelineBucket = 1
+    private static let timelineLimit = 2000
+    private var executions = 0
+    private var errors = 0
+    private var firstSeen: Double?
+    private var lastSeen: Double?
+
+    private static let batchSize = 8192
+    private static let cacheLimit = 200_000
+    private static let exactDurationsKept = 2048
+
+    public init(options: Options = Options()) { self.options = options }
+
+    public func add(_ execution: Execution) {
+        batch.append(execution)
+        if batch.count >= Self.batchSize { processBatch() }
+    }
+
+    /// Sessions ended: their runs are final, and their state is dropped.
+    public func endSessions(_ sessions: [(session: Int, info: SessionInfo)]) {
+        processBatch()
+        for (session, info) in sessions { closeSession(session, info: info) }
+    }
+
+    /// Adds the rows of a pg_stat_statements export: each is a group with its calls and times.
+    public func add(_ rows: [StatStatementsRow]) {
+        let results = LargeStack.parallelMap(rows, threads: options.threads) { row in Self.identify(row.query) }
+        for (row, identity) in zip(rows, results) {
+            let index = group(for: identity, text: row.query)
+            groups[index].calls += row.calls
+            groups[index].totalMs += row.totalMs
+            groups[index].maxMs = max(groups[index].maxMs, row.maxMs ?? 0)
+            groups[index].hasPercentiles = false
+            executions += row.calls
+        }
+    }
+
+    public func report(summary base: WorkloadReport.Summary) -> WorkloadReport {
+        processBatch()
+        var summary = base
+        summary.executions = executions
+        summary.errors = errors
+        summary.fingerprints = groups.count
+        summary.firstSeen = firstSeen
+        summary.lastSeen = lastSeen
+        let queries = groups.map { $0.statistics() }.sorted {
+            ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint)
+        }
+        let reported = findings.map { key, value in value.finding(key: key, groups: groups) }
+            .sorted { ($0.finding.severity, $0.totalMs, $1.firstLine) > ($1.finding.severity, $1.totalMs, $0.firstLine) }
+        summary.timelineBucketSeconds = timelineBucket
+        let points = timeline.keys.sorted().map {
+            WorkloadReport.TimelinePoint(time: Double($0 * timelineBucket), executions: timeline[$0] ?? 0)
+        }
+        return WorkloadReport(summary: summary, queries: queries, findings: reported, timeline: points)
+    }
+
+    // MARK: batches
+
+    /// What a text is: its fingerprint, or nil when libpg_query cannot parse it.
+    private enum Identity: Sendable { case fingerprint(UInt64), unparsed }
+
+    private static func identify(_ text: String) -> Identity {
+        (try? PgQuery.fingerprint(text)).map { .fingerprint($0.value) } ?? .unparsed
+    }
+
+    /// Adds many executions at once (the reading thread hands them over in batches).
+    public func add(contentsOf executions: [Execution]) {
+        processBatch()
+        batch = executions
+        processBatch()
+    }
+
+    private func processBatch() {
+        guard !batch.isEmpty else { return }
+        // One dictionary lookup per execution; texts not cached are fingerprinted once, in parallel.
+        var indices = [Int](repeating: -1, count: batch.count)
+        var unseen: [String] = []
+        var unseenSlot: [String: Int] = [:]
+        unseenSlot.reserveCapacity(batch.count)
+        unseen.reserveCapacity(batch.count)
+        var waiting: [(execution: Int, unseen: Int)] = []
+        for (position, execution) in batch.enumerated() {
+            if let index = cache[execution.text] {
+                indices[position] = index
+            } else if let slot = unseenSlot[execution.text] {
+                waiting.append((position, slot))
+            } else {
+                unseenSlot[execution.text] = unseen.count
+                waiting.append((position, unseen.count))
+                unseen.append(execution.text)
+            }
+        }
+        if cache.count + unseen.count > Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+        let identities = LargeStack.parallelMap(unseen, threads: options.threads) { Self.identify($0) }
+        var unseenGroups: [Int] = []
+        unseenGroups.reserveCapacity(unseen.count)
+        for (text, identity) in zip(unseen, identities) {
+            let index = group(for: identity, text: text)
+            cache[text] = index
+            unseenGroups.append(index)
+        }
+        for (position, slot) in waiting { indices[position] = unseenGroups[slot] }
+        for (position, execution) in batch.enumerated() { record(execution, in: indices[position]) }
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    private func group(for identity: Identity, text: String) -> Int {
+        switch identity {
+        case .fingerprint(let value):
+            if let index = groupByFingerprint[value] { return index }
+            let index = groups.count
+            groups.append(Group(key: Fingerprint(value: value).hex, text: text, parsed: true))
+            groupByFingerprint[value] = index
+            return index
+        case .unparsed:
+            let key = text.trimmingWhitespace
+            if let index = groupByUnparsedText[key] { return index }
+            let index = groups.count
+            groups.append(Group(key: "unparsed-\(index)", text: text, parsed: false))
+            groupByUnparsedText[key] = index
+            return index
+        }
+    }
+
+    private func record(_ execution: Execution, in index: Int) {
+        if let time = execution.time {
+            firstSeen = min(firstSeen ?? time, time)
+            lastSeen = max(lastSeen ?? time, time)
+        }
+        if execution.isError {
+            errors += 1
+            groups[index].errors += 1
+            countSession(execution.session, group: index)
+            return
+        }
+        executions += 1
+        groups[index].add(execution)
+        countSession(execution.session, group: index)
+        if let time = execution.time { countInTimeline(time) }
+        detect(execution, group: index)
+    }
+
+    private func state(of session: Int) -> SessionState {
+        if let existing = sessionStates[session] { return existing }
+        let state = SessionState()
+        sessionStates[session] = state
+        return state
+    }
+
+    /// Counts each session once per group, remembering only the live sessions' groups.
+    private func countSession(_ session: Int, group index: Int) {
+        if state(of: session).groups.insert(index).inserted { groups[index].sessions += 1 }
+    }
+
+    private func countInTimeline(_ time: Double) {
+        timeline[Int((time / Double(timelineBucket)).rounded(.down)), default: 0] += 1
+        guard timeline.count > Self.timelineLimit else { return }
+        let widths = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400, 604_800]
+        let wider = widths.first { $0 > timelineBucket } ?? timelineBucket * 2
+        var merged: [Int: Int] = [:]
+        for (bucket, count) in timeline { merged[bucket * timelineBucket / wider, default: 0] += count }
+        timeline = merged
+        timelineBucket = wider
+    }
+
+    // MARK: detection
+
+    private struct Run {
+        var count = 0
+        var firstTime: Double?
+        var lastTime: Double?
+        var totalMs = 0.0
+        var firstLine = 0
+        var lastLine = 0
+        var parameterSets: Set<Int> = []
+        var parent: Int?
+    }
+
+    /// A class so that updating a long session's maps never copies them.
+    private final class SessionState {
+        var runs: [Int: Run] = [:]
+        /// Runs by the statement that preceded them: when that statement runs again, the loop
+        /// it drove is over (a transaction that repeats, like pgbench's, is not one long loop).
+        var runsByParent: [Int: Set<Int>] = [:]
+        var lastGroup: Int?
+        /// Groups this session ran, to count sessions per group.
+        var groups: Set<Int> = []
+        /// Findings this session produced, to give them the session's details when it ends.
+        var findings: Set<FindingKey> = []
+        /// Executions of a SELECT with identical text and parameters: (group, parameters) → count, lines, time.
+        var identical: [IdenticalKey: Identical] = [:]
+    }
+
+    private struct IdenticalKey: Hashable {
+        var group: Int
+        var parameters: Int
+    }
+
+    private struct Identical {
+        var count = 0
+        var firstLine = 0
+        var lastLine = 0
+        var firstTime: Double?
+        var lastTime: Double?
+        var totalMs = 0.0
+    }
+
+    private struct FindingKey: Hashable {
+        var rule: String
+        var session: Int
+        var group: Int
+    }
+
+    private func detect(_ execution: Execution, group index: Int) {
+        let kind = groups[index].kind
+        let state = state(of: execution.session)
+        let previousGroup = state.lastGroup
+        state.lastGroup = index
+        // A parent that is itself a repeating select drives a nested loop: its children's runs go on.
+        if let children = state.runsByParent.removeValue(forKey: index), !(kind == .select && state.runs[index] != nil) {
+            for child in children where child != index {
+                guard let run = state.runs[child], run.parent == index else { continue }
+                close(run, group: child, session: execution.session)
+                state.runs[child] = nil
+            }
+        }
+        guard kind == .select || kind == .insert else { return }
+        var hasher = Hasher()
+        hasher.combine(execution.text)
+        hasher.combine(execution.parameters)
+        let parameters = hasher.finalize()
+
+        var run = state.runs[index] ?? Run()
+        if run.count > 0, let last = run.lastTime, let now = execution.time, now - last > options.maximumGapSeconds {
+            close(run, group: index, session: execution.session)
+            run = Run()
+        }
+        if run.count == 0 {
+            run.firstTime = execution.time
+            run.firstLine = execution.line
+            run.parent = previousGroup == index ? nil : previousGroup
+            if let parent = run.parent { state.runsByParent[parent, default: []].insert(index) }
+        }
+        run.count += 1
+        run.lastTime = execution.time ?? run.lastTime
+        run.lastLine = execution.line
+        run.totalMs += execution.durationMs ?? 0
+        if run.parameterSets.count < 64 { run.parameterSets.insert(parameters) }
+        state.runs[index] = run
+
+        if kind == .select {
+            let key = IdenticalKey(group: index, parameters: parameters)
+            var identical = state.identical[key] ?? Identical(firstLine: execution.line, firstTime: execution.time)
+            identical.count += 1
+            identical.lastLine = execution.line
+            identical.lastTime = execution.time ?? identical.lastTime
+            identical.totalMs += execution.durationMs ?? 0
+            state.identical[key] = identical
+            if state.identical.count > 20_000 {
+                // A long session with ever-new parameters: forget the ones seen once.
+                state.identical = state.identical.filter { $0.value.count > 1 }
+            }
+        }
+    }
+
+    private func close(_ run: Run, group index: Int, session: Int, info: SessionInfo? = nil) {
+        guard run.count >= options.minimumRun else { return }
+        let rule: String
+        switch groups[index].kind {
+        case .select where run.parameterSets.count >= 2: rule = WorkloadRules.nPlusOne
+        case .insert: rule = WorkloadRules.rowByRowInsert
+        default: return
+        }
+        let key = FindingKey(rule: rule, session: session, group: index)
+        var accumulator = findings[key] ?? FindingAccumulator(firstLine: run.firstLine, firstTime: run.firstTime)
+        accumulator.add(count: run.count, totalMs: run.totalMs, lastLine: run.lastLine, lastTime: run.lastTime,
+                        distinct: run.parameterSets.count, parent: run.parent)
+        findings[key] = accumulator
+        sessionStates[session]?.findings.insert(key)
+    }
+
+    private func closeSession(_ session: Int, info: SessionInfo) {
+        guard let state = sessionStates[session] else { return }
+        defer { sessionStates[session] = nil }
+        for (index, run) in state.runs { close(run, group: index, session: session) }
+        var best: [Int: Identical] = [:]
+        for (key, value) in state.identical where value.count >= options.minimumRun {
+            if value.count > best[key.group]?.count ?? 0 { best[key.group] = value }
+        }
+        for (index, value) in best {
+            var accumulator = FindingAccumulator(firstLine: value.firstLine, firstTime: value.firstTime)
+            accumulator.add(count: value.count, totalMs: value.totalMs, lastLine: value.lastLine,
+                            lastTime: value.lastTime, distinct: 1, parent: nil)
+            let key = FindingKey(rule: WorkloadRules.repeatedIdenticalQuery, session: session, group: index)
+            findings[key] = accumulator
+            state.findings.insert(key)
+        }
+        // Who the session was is complete only now; its findings keep it.
+        for key in state.findings { findings[key]?.session = info }
+    }
+
+    private struct FindingAccumulator {
+        var count = 0
+        var runs = 0
+        var totalMs = 0.0
+        var firstLine: Int
+        var lastLine = 0
+        var firstTime: Double?
+        var lastTime: Double?
+        var distinct = 0
+        var parent: Int?
+        var largestRun = 0
+        var session: SessionInfo?
+
+        init(firstLine: Int, firstTime: Double?) {
+            self.firstLine = firstLine
+            self.firstTime = firstTime
+        }
+
+        mutating func add(count: Int, totalMs: Double, lastLine: Int, lastTime: Double?, distinct: Int, parent: Int?) {
+            self.count += count
+            runs += 1
+            self.totalMs += totalMs
+            self.lastLine = max(self.lastLine, lastLine)
+            self.lastTime = lastTime ?? self.lastTime
+            self.distinct = max(self.distinct, distinct)
+            if count > largestRun {
+                largestRun = count
+                self.parent = parent
+            }
+        }
+
+        func finding(key: FindingKey, groups: [Group]) -> WorkloadFinding {
+            let group = groups[key.group]
+            let span = firstTime.flatMap { first in lastTime.map { $0 - first } }
+            let parentInfo = parent.map { WorkloadFinding.Parent(fingerprint: groups[$0].key, query: groups[$0].query) }
+            let base = WorkloadRules.describe(rule: key.rule, count: count, runs: runs, span: span, totalMs: totalMs,
+                                              group: group)
+            return WorkloadFinding(
+                finding: Finding(rule: key.rule, severity: WorkloadRules.severity(of: key.rule), message: base.message,
+                                 help: base.help, file: session?.file),
+                pid: session?.pid, session: session?.id ?? session?.pid.map { String($0) } ?? "#\(key.session)",
+                user: session?.user, database: session?.database, application: session?.application,
+                fingerprint: group.key, query: group.query, example: group.exampleText, count: count, runs: runs,
+                distinctParameters: distinct, totalMs: totalMs, spanSeconds: span, firstLine: firstLine,
+                lastLine: lastLine, parent: parentInfo)
+        }
+    }
+}
+
+/// A fingerprint group's running totals.
+struct Group {
+    enum Kind: String { case select, insert, other }
+    let key: String
+    let query: String
+    let kind: Kind
+    let relation: String?
+    var calls = 0
+    var errors = 0
+    var totalMs = 0.0
+    var maxMs = 0.0
+    var timedCalls = 0
+    var durations: [Double] = []
+    var histogram: [Int: Int] = [:]
+    var hasPercentiles = true
+    var sessions = 0
+    var firstSeen: Double?
+    var lastSeen: Double?
+    var exampleText: String
+    var exampleParameters: String?
+    var examplePlan: String?
+
+    init(key: String, text: String, parsed: Bool) {
+        self.key = key
+        exampleText = text
+        guard parsed, let tree = try? PgQuery.parse(text), let root = tree.statements.first else {
+            query = String(text.trimmingWhitespace.prefix(4000))
+            kind = .other
+            relation = nil
+            return
+        }
+        query = (try? PgQuery.normalize(text)).map { String($0.trimmingWhitespace.prefix(4000)) } ?? text
+        switch root.kind {
+        case .selectStmt where tree.statements.count == 1: kind = .select
+        case .insertStmt where tree.statements.count == 1: kind = .insert
+        default: kind = .other
+        }
+        // InsertStmt.relation is a typed field (no node kind), so look there before searching.
+        relation = root[.relation, .relname]?.string ?? root.descendants(ofKind: .rangeVar).first?[.relname]?.string
+    }
+
+    mutating func add(_ execution: Execution) {
+        calls += 1
+        if let time = execution.time {
+            firstSeen = min(firstSeen ?? time, time)
+            lastSeen = max(lastSeen ?? time, time)
+        }
+        if examplePlan == nil, let plan = execution.plan {
+            examplePlan = plan
+            exampleText = execution.text
+            exampleParameters = execution.parameters
+        } else if exampleParameters == nil, execution.parameters != nil, examplePlan == nil {
+            exampleText = execution.text
+            exampleParameters = execution.parameters
+        }
+        guard let duration = execution.durationMs else { return }
+        timedCalls += 1
+        totalMs += duration
+        maxMs = max(maxMs, duration)
+        if durations.count < 2048 && histogram.isEmpty {
+            durations.append(duration)
+        } else {
+            // Past 2,048 calls the p95 comes from logarithmic buckets 1% wide: bounded memory.
+            for value in durations { histogram[Self.bucket(value), default: 0] += 1 }
+            durations.removeAll()
+            histogram[Self.bucket(duration), default: 0] += 1
+        }
+    }
+
+    private static func bucket(_ value: Double) -> Int { Int((log(max(value, 0.0001)) / log(1.01)).rounded(.down)) }
+
+    var p95: Double? {
+        guard hasPercentiles, timedCalls > 0 else { return nil }
+        let rank = Int((Double(timedCalls) * 0.95).rounded(.up)) - 1
+        if histogram.isEmpty {
+            return durations.sorted()[max(0, min(rank, durations.count - 1))]
+        }
+        var seen = 0
+        for bucket in histogram.keys.sorted() {
+            seen += histogram[bucket] ?? 0
+            if seen > rank { return min(pow(1.01, Double(bucket + 1)), maxMs) }
+        }
+        return maxMs
+    }
+
+    func statistics() -> QueryStatistics {
+        QueryStatistics(fingerprint: key, query: query, kind: kind.rawValue, calls: calls, errors: errors,
+                        totalMs: totalMs, meanMs: calls > 0 ? totalMs / Double(calls) : 0, maxMs: maxMs, p95Ms: p95,
+                        sessions: sessions, firstSeen: firstSeen, lastSeen: lastSeen, example: exampleText,
+                        parameters: exampleParameters, plan: examplePlan)
+    }
+}
+
+extension StringProtocol {
+    var trimmingWhitespace: String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
+              let end = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        return String(String.UnicodeScalarView(scalars[start ... end]))
+    }
+}

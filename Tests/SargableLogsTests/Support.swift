@@ -1,0 +1,89 @@
+import Foundation
+import SargableLogs
+import SargableSyntax
+
+/// Paths the tests read: the repository's samples and the shared pgBadger fixtures beside it.
+enum TestPaths {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().path
+    static let samples = repository + "/samples/logs"
+    static let fixtures = repository + "/../shared/logs/pgbadger-fixtures"
+    static var fixturesPresent: Bool { FileManager.default.fileExists(atPath: fixtures) }
+
+    static func fixture(_ name: String) -> String { fixtures + "/" + name }
+
+    static func temporaryFile(_ name: String, contents: [UInt8]) throws -> String {
+        let directory = NSTemporaryDirectory() + "sargable-logs-tests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/" + name
+        try Data(contents).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Runs a command-line tool and waits for it.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+func analyze(_ paths: [String], settings: LogAnalysis.Settings = LogAnalysis.Settings())
+    -> (report: WorkloadReport, problems: [LogAnalysis.Problem]) {
+    LargeStack.run { LogAnalysis.run(paths: paths, settings: settings) }
+}
+
+func fingerprint(_ sql: String) throws -> String { try PgQuery.fingerprint(sql).hex }
+
+extension WorkloadReport {
+    func calls(of sql: String) throws -> Int? {
+        let key = try fingerprint(sql)
+        return queries.first { $0.fingerprint == key }?.calls
+    }
+    func query(_ sql: String) throws -> QueryStatistics? {
+        let key = try fingerprint(sql)
+        return queries.first { $0.fingerprint == key }
+    }
+}
+
+/// Runs the built `sargable` executable (it sits next to this test bundle) with a file as stdin.
+enum SargableExecutable {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let url: URL = {
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: directory.appendingPathComponent("sargable").path), directory.path != "/" {
+            directory = directory.deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("sargable")
+    }()
+
+    static func run(_ arguments: [String], stdinFile: String? = nil) throws -> Result {
+        let directory = NSTemporaryDirectory() + "sargable-run-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Files rather than pipes: the HTML report is larger than a pipe buffer.
+        let out = directory + "/out", err = directory + "/err"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        FileManager.default.createFile(atPath: err, contents: nil)
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        process.standardInput = try stdinFile.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                      stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+}
