@@ -65,6 +65,10 @@ public final class TemporaryPostgres: @unchecked Sendable {
         }
         self.binaries = binaries
         let runAs = Self.serverAccount()
+        if geteuid() == 0 && runAs == nil {
+            throw TemporaryPostgresError("running as root needs a 'postgres' user to run initdb and the server as "
+                + "(initdb refuses root); create one, or run as an ordinary user")
+        }
 
         var template = Array("/tmp/sargable-pg-XXXXXX".utf8CString)
         guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {

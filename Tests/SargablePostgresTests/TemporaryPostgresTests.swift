@@ -5,7 +5,10 @@ import Testing
 @Suite(.enabled(if: TemporaryPostgres.isAvailable, "needs PostgreSQL server programs (Debian: postgresql-15)"))
 struct TemporaryPostgresTests {
     @Test func startsOnAPrivateSocketAndDeletesEverythingOnStop() throws {
-        let server = try TemporaryPostgres.start(.init(settings: ["log_min_duration_statement": "0"]))
+        let server = try TemporaryPostgres.start(.init(settings: [
+            "log_min_duration_statement": "0",
+            "log_line_prefix": "%m [%p] it's \\ ",
+        ]))
         let root = server.rootDirectory
         #expect(FileManager.default.fileExists(atPath: server.dataDirectory + "/PG_VERSION"))
         let pidFile = try String(contentsOfFile: server.dataDirectory + "/postmaster.pid", encoding: .utf8)
@@ -14,10 +17,12 @@ struct TemporaryPostgresTests {
         let settings = try connection.query("""
             SELECT current_setting('listen_addresses') AS listen,
                    current_setting('log_min_duration_statement') AS logged,
+                   current_setting('log_line_prefix') AS prefix,
                    current_setting('data_directory') AS data
             """)
         #expect(settings.rows.first?["listen"] == "")
         #expect(settings.rows.first?["logged"] == "0")
+        #expect(settings.rows.first?["prefix"] == "%m [%p] it's \\ ")
         #expect(settings.rows.first?["data"] == server.dataDirectory)
         #expect(connection.serverVersion >= 150000)
         if server.hasHypoPG {
