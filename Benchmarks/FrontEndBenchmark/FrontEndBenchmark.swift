@@ -39,6 +39,13 @@ enum FrontEndBenchmark {
         let statements = files.flatMap { SQLDocument(file: $0).statements.map(\.text) }
         let statementBytes = statements.reduce(0) { $0 + $1.utf8.count }
         let cStrings = statements.map { Array($0.utf8CString) }
+        // The texts the parser must accept: psql variable references (`:name`) neutralised as psql
+        // would substitute them. Parsed raw, those statements stop at the `:` and cost C almost nothing.
+        let parsableCStrings = statements.map { text -> [CChar] in
+            guard (try? PgQuery.parse(text)) == nil, let substituted = PsqlVariables.substituted(text),
+                  (try? PgQuery.parse(substituted)) != nil else { return Array(text.utf8CString) }
+            return Array(substituted.utf8CString)
+        }
 
         @Sendable func seconds(_ body: () -> Void) -> Double {
             let start = DispatchTime.now().uptimeNanoseconds
@@ -52,9 +59,9 @@ enum FrontEndBenchmark {
         }
 
         var sink = 0
-        let results = LargeStack.run { () -> (c: Double, swift: Double, walked: Int) in
-            let cTime = best {
-                for text in cStrings {
+        func parseAll(_ texts: [[CChar]]) -> Double {
+            best {
+                for text in texts {
                     text.withUnsafeBufferPointer { pointer in
                         let result = pg_query_parse(pointer.baseAddress)
                         sink &+= result.error == nil ? 1 : 0
@@ -62,6 +69,10 @@ enum FrontEndBenchmark {
                     }
                 }
             }
+        }
+        let results = LargeStack.run { () -> (c: Double, cRaw: Double, swift: Double, walked: Int) in
+            let cRawTime = parseAll(cStrings)
+            let cTime = parseAll(parsableCStrings)
             var walked = 0
             let swiftTime = best {
                 walked = 0
@@ -75,7 +86,7 @@ enum FrontEndBenchmark {
                     }
                 }
             }
-            return (cTime, swiftTime, walked)
+            return (cTime, cRawTime, swiftTime, walked)
         }
 
         // The same front end on every core, files spread over large-stack workers (as the CLI runs it).
@@ -97,10 +108,11 @@ enum FrontEndBenchmark {
         func megabytes(_ bytes: Int, _ time: Double) -> String { String(format: "%.1f", Double(bytes) / time / 1e6) }
 
         print("corpus: \(files.count) files, \(totalBytes) bytes, \(statements.count) statements (\(statementBytes) bytes of statement text); best of \(repeats)")
-        print("libpg_query pg_query_parse (C):  \(String(format: "%.3f", results.c)) s  \(rate(statements.count, results.c)) statements/s  \(megabytes(statementBytes, results.c)) MB/s")
-        print("sargable front end (Swift):      \(String(format: "%.3f", results.swift)) s  \(rate(statements.count, results.swift)) statements/s  \(megabytes(totalBytes, results.swift)) MB/s  (\(results.walked) nodes walked)")
-        print("sargable front end, \(LargeStack.defaultThreadCount) threads: \(String(format: "%.3f", parallelTime)) s  \(rate(statements.count, parallelTime)) statements/s  \(megabytes(totalBytes, parallelTime)) MB/s")
-        print("ratio Swift/C throughput: \(String(format: "%.2f", results.c / results.swift)) (target >= 0.50)")
+        print("libpg_query pg_query_parse (C), statements as written:        \(String(format: "%.3f", results.cRaw)) s  \(rate(statements.count, results.cRaw)) statements/s  \(megabytes(statementBytes, results.cRaw)) MB/s")
+        print("libpg_query pg_query_parse (C), psql variables substituted:   \(String(format: "%.3f", results.c)) s  \(rate(statements.count, results.c)) statements/s  \(megabytes(statementBytes, results.c)) MB/s")
+        print("sargable front end (Swift), split+parse+decode+walk, 1 thread: \(String(format: "%.3f", results.swift)) s  \(rate(statements.count, results.swift)) statements/s  \(megabytes(totalBytes, results.swift)) MB/s  (\(results.walked) nodes walked)")
+        print("sargable front end (Swift), \(LargeStack.defaultThreadCount) threads:                       \(String(format: "%.3f", parallelTime)) s  \(rate(statements.count, parallelTime)) statements/s  \(megabytes(totalBytes, parallelTime)) MB/s")
+        print("ratio Swift (1 thread) / C throughput: \(String(format: "%.2f", results.c / results.swift)) against the substituted texts, \(String(format: "%.2f", results.cRaw / results.swift)) against the texts as written (target >= 0.50)")
         if sink == -1 { print(sink) }
     }
 }

@@ -65,8 +65,9 @@ struct FingerprintCommand: ParsableCommand {
         var errors = document.diagnostics.map { document.locate($0) }
         for statement in document.statements {
             do {
-                let fingerprint = try PgQuery.fingerprint(statement.text)
-                let normalized = try PgQuery.normalize(statement.text)
+                let (fingerprint, normalized) = try PsqlVariables.tolerating(statement.text) { (text) throws(SyntaxError) in
+                    (try PgQuery.fingerprint(text), try PgQuery.normalize(text))
+                }
                 let position = document.file.position(ofByte: statement.range.lowerBound)
                 records.append(Record(file: document.file.path, line: position.line, column: position.column,
                                       fingerprint: fingerprint.hex, normalized: normalized))

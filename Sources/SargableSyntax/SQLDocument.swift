@@ -71,7 +71,9 @@ public struct SQLDocument: Sendable {
                 return ParsedStatement(source: source, result: .success(root))
             }
             return ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> Node in
-                let tree = try PgQuery.parse(source.text, sourceOffset: source.range.lowerBound)
+                let tree = try PsqlVariables.tolerating(source.text) { (text) throws(SyntaxError) in
+                    try PgQuery.parse(text, sourceOffset: source.range.lowerBound)
+                }
                 guard let root = tree.firstStatement else {
                     throw SyntaxError(message: "no statement found", cursorPosition: 1)
                 }
@@ -134,7 +136,10 @@ public struct SQLDocument: Sendable {
 
     /// Parses a whole stretch at once; nil when it does not parse, and the split path takes over.
     private mutating func parseWindow(_ window: Range<Int>) -> Int? {
-        guard let tree = try? PgQuery.parse(chunk(window), sourceOffset: window.lowerBound) else { return nil }
+        let tree = try? PsqlVariables.tolerating(chunk(window)) { (text) throws(SyntaxError) in
+            try PgQuery.parse(text, sourceOffset: window.lowerBound)
+        }
+        guard let tree else { return nil }
         for raw in tree.root[.stmts]?.elements ?? [] {
             let location = window.lowerBound + (raw[.stmtLocation]?.int ?? 0)
             let length = raw[.stmtLen]?.int ?? 0  // 0: to the end of the text

@@ -259,3 +259,27 @@ struct DeepInputTests {
         #expect(throws: SyntaxError.self) { try PgQuery.parse(sql) }
     }
 }
+
+@Suite("psql variables")
+struct PsqlVariableTests {
+    @Test func referencesAreNeutralisedWithTheSameLength() throws {
+        let text = #"SELECT * FROM :"schema".users WHERE id = :id AND name = :'name' AND x::int = 1"#
+        let substituted = try #require(PsqlVariables.substituted(text))
+        #expect(substituted == #"SELECT * FROM  "schema".users WHERE id =  id AND name =  'name' AND x::int = 1"#)
+        #expect(substituted.utf8.count == text.utf8.count)
+        #expect(PsqlVariables.substituted("SELECT x::int, '10:30' FROM t") == nil)
+    }
+
+    @Test func statementsWithVariablesParseAndKeepTheirLocations() throws {
+        let document = SQLDocument(path: "m.sql", text: "\\set id 42\nSELECT email FROM users WHERE id = :id;\nSELECT a[1:2] FROM t;\nSELEC :x;")
+        let parsed = document.parse()
+        #expect(parsed.count == 3)
+        let predicate = try #require(parsed[0].root?[.whereClause])
+        #expect(predicate[.rexpr]?.kind == .columnRef)
+        #expect(document.span(of: try #require(predicate[.lexpr]))?.start == SourcePosition(line: 2, column: 31))
+        // A valid slice is parsed as written, not rewritten.
+        #expect(parsed[1].root?.descendants(ofKind: .aIndices).first?[.isSlice]?.bool == true)
+        // A real syntax error is reported as written.
+        #expect(parsed[2].error?.message == #"syntax error at or near "SELEC""#)
+    }
+}
