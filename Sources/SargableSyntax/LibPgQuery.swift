@@ -22,17 +22,17 @@ public enum PgQuery {
     /// Parses one or more statements into a tree. `sourceOffset` is where `sql` starts in its file.
     public static func parse(_ sql: String, sourceOffset: Int = 0) throws(SyntaxError) -> ParseTree {
         try withGuardedCString(sql) { (text) throws(SyntaxError) -> ParseTree in
+            // On success the tree takes the result over (no copy of the JSON) and frees it in deinit.
             let result = pg_query_parse(text)
-            defer { pg_query_free_parse_result(result) }
+            var owned = false
+            defer { if !owned { pg_query_free_parse_result(result) } }
             try check(result.error)
-            guard let tree = result.parse_tree else {
+            guard result.parse_tree != nil else {
                 throw SyntaxError(message: "libpg_query returned no parse tree", cursorPosition: 0)
             }
-            let length = strlen(tree)
-            return try tree.withMemoryRebound(to: UInt8.self, capacity: length) { (bytes) throws(SyntaxError) in
-                try ParseTree(json: UnsafeBufferPointer(start: bytes, count: length), source: sql,
-                              sourceOffset: sourceOffset)
-            }
+            let tree = try ParseTree(result: result, source: sql, sourceOffset: sourceOffset)
+            owned = true
+            return tree
         }
     }
 

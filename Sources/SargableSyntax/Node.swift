@@ -5,19 +5,23 @@ import Darwin
 #endif
 
 /// A field name of libpg_query's JSON tree. Generated constants cover the whole grammar
-/// (`Field.targetList`).
-public struct Field: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
-    public let name: String
-    @usableFromInline let utf8: [UInt8]
+/// (`Field.targetList`). Names are static strings: reading a field copies no reference-counted
+/// storage, which matters because rules read fields millions of times.
+public struct Field: @unchecked Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    // Points into a static string's storage, which lives (immutable) for the whole process.
+    @usableFromInline let utf8: UnsafeBufferPointer<UInt8>
 
-    public init(_ name: String) {
-        self.name = name
-        self.utf8 = Array(name.utf8)
+    public init(_ name: StaticString) {
+        utf8 = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
     }
 
-    public init(stringLiteral value: String) { self.init(value) }
+    public init(stringLiteral value: StaticString) { self.init(value) }
 
+    public var name: String { String(decoding: utf8, as: UTF8.self) }
     public var description: String { name }
+
+    public static func == (lhs: Field, rhs: Field) -> Bool { lhs.utf8.elementsEqual(rhs.utf8) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(bytes: UnsafeRawBufferPointer(utf8)) }
 }
 
 extension NodeKind {
@@ -51,7 +55,14 @@ extension NodeKind {
         }
     }
 
-    static let byIndex: [NodeKind] = Array(allCases)
+    /// The case at `index` in declaration order (= `allCases` order). A payload-free enum is stored
+    /// as its case index, so this is a plain conversion, without the static array lookup that every
+    /// `kind` read would otherwise pay; a test checks it against `allCases`.
+    @inline(__always)
+    static func at(_ index: UInt16) -> NodeKind {
+        assert(MemoryLayout<NodeKind>.size == 1 && Int(index) < allCases.count)  // indexes come from `index(of:)`
+        return unsafeBitCast(UInt8(truncatingIfNeeded: index), to: NodeKind.self)
+    }
 }
 
 /// A position in a `ParseTree`: a typed node (`kind != nil`), a plain object, a list or a scalar.
@@ -73,7 +84,7 @@ public struct Node: Sendable, CustomStringConvertible {
     public var kind: NodeKind? {
         let entry = self.entry
         guard entry.kind == .node, entry.kindIndex != .max else { return nil }
-        return NodeKind.byIndex[Int(entry.kindIndex)]
+        return NodeKind.at(entry.kindIndex)
     }
 
     /// The type name as libpg_query wrote it, also for kinds unknown to this build.
@@ -249,11 +260,8 @@ public struct Node: Sendable, CustomStringConvertible {
     // MARK: - Byte helpers
 
     @usableFromInline
-    func keyEquals(_ entry: TapeEntry, _ key: [UInt8]) -> Bool {
-        let start = Int(entry.keyStart)
-        return key.withUnsafeBufferPointer { key in
-            memcmp(tree.json.baseAddress! + start, key.baseAddress!, key.count) == 0
-        }
+    func keyEquals(_ entry: TapeEntry, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        memcmp(tree.json.baseAddress! + Int(entry.keyStart), key.baseAddress!, key.count) == 0
     }
 
     private func text(start: UInt32, length: UInt32) -> String {

@@ -1,3 +1,4 @@
+import CPgQuery
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -13,7 +14,9 @@ import Darwin
 public final class ParseTree: @unchecked Sendable {
     // Immutable after init, hence safe to share across threads. Raw buffers owned by the tree (freed in
     // deinit) rather than arrays: rules read them millions of times, and an array read retains its storage.
-    @usableFromInline let json: UnsafeMutableBufferPointer<UInt8>
+    /// libpg_query's result, whose JSON text the tape points into; freed in deinit.
+    private let result: PgQueryParseResult
+    @usableFromInline let json: UnsafeBufferPointer<UInt8>
     @usableFromInline let tape: UnsafeMutableBufferPointer<TapeEntry>
     /// The statement text this tree was parsed from.
     public let source: String
@@ -22,14 +25,16 @@ public final class ParseTree: @unchecked Sendable {
     /// Deepest nesting of the JSON tree; recursive walkers can refuse pathological input with it.
     public let depth: Int
 
-    init(json: UnsafeBufferPointer<UInt8>, source: String, sourceOffset: Int) throws(SyntaxError) {
+    /// Takes over a successful `pg_query_parse` result (the caller must not free it once this returns).
+    init(result: PgQueryParseResult, source: String, sourceOffset: Int) throws(SyntaxError) {
+        let text = UnsafeRawPointer(result.parse_tree!)
+        let json = UnsafeBufferPointer(start: text.assumingMemoryBound(to: UInt8.self), count: strlen(result.parse_tree!))
         var builder = TapeBuilder(capacity: json.count / 12)
         guard builder.build(json) else {
             throw SyntaxError(message: "unreadable parse tree from libpg_query", cursorPosition: 0)
         }
-        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(1, json.count))
-        _ = bytes.initialize(from: json)
-        self.json = bytes
+        self.result = result
+        self.json = json
         let entries = UnsafeMutableBufferPointer<TapeEntry>.allocate(capacity: max(1, builder.tape.count))
         _ = entries.initialize(from: builder.tape)
         self.tape = UnsafeMutableBufferPointer(rebasing: entries[0 ..< builder.tape.count])
@@ -39,7 +44,7 @@ public final class ParseTree: @unchecked Sendable {
     }
 
     deinit {
-        json.deallocate()
+        pg_query_free_parse_result(result)
         tape.deallocate()
     }
 
@@ -59,7 +64,7 @@ public final class ParseTree: @unchecked Sendable {
     public var root: Node { Node(tree: self, index: 0) }
 
     /// The JSON text as libpg_query produced it, for `sargable parse`.
-    public var jsonText: String { String(decoding: UnsafeBufferPointer(json), as: UTF8.self) }
+    public var jsonText: String { String(decoding: json, as: UTF8.self) }
 }
 
 @usableFromInline

@@ -33,7 +33,9 @@ public struct TextDiagnostic: Sendable {
 /// meta-commands (`\set`, `\gset`, `\d`, …) end the statement before them and are skipped with a
 /// note, as are the data lines after `COPY … FROM stdin` up to `\.`. Only pieces that contain a
 /// backslash or a leading comment are scanned token by token, so the common case lexes once.
-public struct SQLDocument: Sendable {
+public final class SQLDocument: @unchecked Sendable {
+    // A class so that rules and reporters share one document per file; its state is only written
+    // during init, hence safe to share across threads afterwards.
     public let file: SourceFile
     public private(set) var statements: [StatementSource] = []
     public private(set) var notes: [DocumentNote] = []
@@ -60,7 +62,7 @@ public struct SQLDocument: Sendable {
         }
     }
 
-    public init(path: String, text: String, parsing: Bool = true) {
+    public convenience init(path: String, text: String, parsing: Bool = true) {
         self.init(file: SourceFile(path: path, text: text), parsing: parsing)
     }
 
@@ -109,7 +111,7 @@ public struct SQLDocument: Sendable {
     /// Splits from `start` up to the next line that starts with a backslash (a likely psql
     /// meta-command, where the scanner's view may go wrong), so a file with many meta-commands is
     /// still lexed about once. Returns where to continue.
-    private mutating func splitRemainder(from start: Int) -> Int {
+    private func splitRemainder(from start: Int) -> Int {
         let fileEnd = file.bytes.count
         var end = nextBackslashLine(after: start) ?? fileEnd
         if parsing, let resume = parseWindow(start ..< end) { return resume }
@@ -135,7 +137,7 @@ public struct SQLDocument: Sendable {
     }
 
     /// Parses a whole stretch at once; nil when it does not parse, and the split path takes over.
-    private mutating func parseWindow(_ window: Range<Int>) -> Int? {
+    private func parseWindow(_ window: Range<Int>) -> Int? {
         let tree = try? PsqlVariables.tolerating(chunk(window)) { (text) throws(SyntaxError) in
             try PgQuery.parse(text, sourceOffset: window.lowerBound)
         }
@@ -166,7 +168,7 @@ public struct SQLDocument: Sendable {
     }
 
     /// Text the splitter returned no range for: normally just the `;` after the previous statement.
-    private mutating func handleGap(_ gap: Range<Int>) -> Resume {
+    private func handleGap(_ gap: Range<Int>) -> Resume {
         guard file.bytes[gap].contains(where: { !Self.isSpace($0) && $0 != UInt8(ascii: ";") }) else { return .next }
         guard let tokens = tokens(in: gap) else { return handlePiece(gap) }
         // Cut at `;` tokens outside parentheses, as libpg_query's splitter does.
@@ -186,7 +188,7 @@ public struct SQLDocument: Sendable {
     }
 
     /// One statement's text as the splitter saw it, which may still hold psql meta-commands.
-    private mutating func handlePiece(_ piece: Range<Int>) -> Resume {
+    private func handlePiece(_ piece: Range<Int>) -> Resume {
         var start = piece.lowerBound
         while start < piece.upperBound {
             let rest = start ..< piece.upperBound
@@ -220,7 +222,7 @@ public struct SQLDocument: Sendable {
         return .next
     }
 
-    private mutating func noteMetaCommand(_ range: Range<Int>) {
+    private func noteMetaCommand(_ range: Range<Int>) {
         let command = file.text(of: range).trimmingTrailingNewline()
         notes.append(DocumentNote(kind: .psqlMetaCommand, range: range, message: "psql meta-command \(command) skipped"))
     }
@@ -232,7 +234,7 @@ public struct SQLDocument: Sendable {
     }
 
     /// Records a statement (trimmed of leading comments and surrounding space) unless it is empty.
-    private mutating func addStatement(_ piece: Range<Int>) -> Resume {
+    private func addStatement(_ piece: Range<Int>) -> Resume {
         let bytes = file.bytes
         var lower = piece.lowerBound
         var upper = piece.upperBound
@@ -254,7 +256,7 @@ public struct SQLDocument: Sendable {
         return appendStatement(lower ..< upper, piece: piece)
     }
 
-    private mutating func appendStatement(_ range: Range<Int>, piece: Range<Int>) -> Resume {
+    private func appendStatement(_ range: Range<Int>, piece: Range<Int>) -> Resume {
         let statement = StatementSource(ordinal: statements.count, range: range, fullRange: piece, text: chunk(range))
         statements.append(statement)
         if let dataStart = copyFromStdinDataStart(statement) {
@@ -277,7 +279,7 @@ public struct SQLDocument: Sendable {
     }
 
     /// Skips COPY data up to and including the `\.` line; returns the offset after it.
-    private mutating func skipCopyData(from start: Int) -> Int {
+    private func skipCopyData(from start: Int) -> Int {
         let bytes = file.bytes
         var lineStart = start
         while lineStart < bytes.count {
@@ -294,7 +296,7 @@ public struct SQLDocument: Sendable {
 
     /// The splitter failed (an unterminated quote or comment). Report it at its place and continue
     /// after the next line that starts a psql meta-command, where psql itself would resynchronise.
-    private mutating func recover(from error: SyntaxError, at start: Int) -> Int {
+    private func recover(from error: SyntaxError, at start: Int) -> Int {
         let errorOffset = file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: start)
         // What precedes the line of the error is still split and parsed.
         let lineOfError = file.bytes[start ..< min(errorOffset, file.bytes.count)].lastIndex(of: 0x0A).map { $0 + 1 } ?? start

@@ -283,3 +283,9 @@ struct PsqlVariableTests {
         #expect(parsed[2].error?.message == #"syntax error at or near "SELEC""#)
     }
 }
+
+@Test func nodeKindsConvertFromTheirIndexes() {
+    for (index, kind) in NodeKind.allCases.enumerated() {
+        #expect(NodeKind.at(UInt16(index)) == kind)
+    }
+}
