@@ -43,7 +43,11 @@ struct FingerprintCommand: ParsableCommand {
         case .text:
             var output = ""
             for record in records {
-                output += "\(record.file):\(record.line):\(record.column)\t\(record.fingerprint)\t\(record.normalized)\n"
+                // One record per line: a multi-line statement's line breaks (and the indentation after
+                // them) are shown as single spaces; JSON keeps the text exactly.
+                let oneLine = record.normalized.split(whereSeparator: \.isNewline)
+                    .map { $0.drop { $0 == " " || $0 == "\t" } }.joined(separator: " ")
+                output += "\(record.file):\(record.line):\(record.column)\t\(record.fingerprint)\t\(oneLine)\n"
             }
             print(output, terminator: "")
         case .json:

@@ -122,16 +122,7 @@ public struct Node: Sendable, CustomStringConvertible {
 
     /// A list's elements; an absent list is empty, and a single node reads as a one-element list.
     public var elements: [Node] {
-        let entry = self.entry
-        guard entry.kind == .array else { return [self] }
-        var result: [Node] = []
-        var child = index + 1
-        let end = Int(entry.next)
-        while child < end {
-            result.append(Node(tree: tree, index: child))
-            child = Int(tree.tape[child].next)
-        }
-        return result
+        entry.kind == .array ? children : [self]
     }
 
     /// The members of a node or object with their field names, in order.

@@ -43,6 +43,7 @@ public final class SQLDocument: @unchecked Sendable {
     /// Trees found while splitting, by statement ordinal (see `init(file:parsing:)`).
     private var trees: [Int: Node] = [:]
     private let parsing: Bool
+    private let backslashLines: [Int]
 
     /// Splits `file` into statements. With `parsing` (the default), each stretch of text between
     /// psql meta-commands is first parsed whole, so valid SQL is lexed once and its trees are kept
@@ -50,6 +51,7 @@ public final class SQLDocument: @unchecked Sendable {
     public init(file: SourceFile, parsing: Bool = true) {
         self.file = file
         self.parsing = parsing
+        self.backslashLines = Self.backslashLineStarts(in: file)
         if let offset = file.invalidUTF8Offset {
             diagnostics.append(TextDiagnostic(offset: offset, message: "invalid UTF-8; bytes replaced with U+FFFD"))
         }
@@ -108,40 +110,77 @@ public final class SQLDocument: @unchecked Sendable {
         case restart(at: Int)
     }
 
+    /// Bytes of SQL parsed at once before looking for a place to cut. Small enough that a syntax
+    /// error wastes little parsing, large enough that calls into the parser stay few.
+    static let windowBytes = 2048
+
     /// Splits from `start` up to the next line that starts with a backslash (a likely psql
     /// meta-command, where the scanner's view may go wrong), so a file with many meta-commands is
-    /// still lexed about once. Returns where to continue.
+    /// still lexed about once. With `parsing`, SQL is parsed a window at a time; a window with a
+    /// syntax error is split by the scanner only up to the statement that holds the error, and
+    /// parsing resumes after it. Returns where to continue.
     private func splitRemainder(from start: Int) -> Int {
         let fileEnd = file.bytes.count
-        var end = nextBackslashLine(after: start) ?? fileEnd
-        if parsing, let resume = parseWindow(start ..< end) { return resume }
+        let stretchEnd = nextBackslashLine(after: start) ?? fileEnd
+        var end = stretchEnd
+        var errorOffset: Int?
+        if parsing {
+            let window = start ..< (statementEndLine(after: start + Self.windowBytes, before: stretchEnd) ?? stretchEnd)
+            switch parseWindow(window) {
+            case .parsed(let resume): return resume
+            case .failed(let offset):
+                // Split no further than a little past the error: what follows gets windows of its own.
+                errorOffset = offset
+                end = statementEndLine(after: offset + Self.windowBytes, before: stretchEnd) ?? stretchEnd
+            }
+        }
         var ranges: [Range<Int>]
         while true {
             do {
-                ranges = try PgQuery.split(chunk(start ..< end))
-                break
+                ranges = try PgQuery.split(chunk(start ..< end)).map { $0.lowerBound + start ..< $0.upperBound + start }
             } catch {
-                // The window ends inside a quote or comment (a backslash line within a literal): widen it.
+                // The stretch ends inside a quote or comment (a backslash line within a literal): widen it.
                 guard end < fileEnd else { return recover(from: error, at: start) }
-                end = nextBackslashLine(after: end) ?? fileEnd
+                end = max(stretchEnd, nextBackslashLine(after: end) ?? fileEnd)
+                continue
             }
+            // The statement with the error must end before the split did, or it may have been cut short.
+            if let errorOffset, end < stretchEnd, !ranges.dropLast().contains(where: { $0.upperBound >= errorOffset }) {
+                end = stretchEnd
+                continue
+            }
+            break
         }
         var previousEnd = start
-        for range in ranges.map({ $0.lowerBound + start ..< $0.upperBound + start }) {
+        for range in ranges {
             if case .restart(let offset) = handleGap(previousEnd ..< range.lowerBound) { return offset }
             if case .restart(let offset) = handlePiece(range) { return offset }
             previousEnd = range.upperBound
+            // Past the statement with the error, parsing a window at a time resumes.
+            if let errorOffset, range.upperBound >= errorOffset, range != ranges.last, previousEnd > start {
+                return previousEnd
+            }
         }
         if case .restart(let offset) = handleGap(previousEnd ..< end) { return offset }
         return end
     }
 
-    /// Parses a whole stretch at once; nil when it does not parse, and the split path takes over.
-    private func parseWindow(_ window: Range<Int>) -> Int? {
-        let tree = try? PsqlVariables.tolerating(chunk(window)) { (text) throws(SyntaxError) in
-            try PgQuery.parse(text, sourceOffset: window.lowerBound)
+    private enum WindowResult {
+        case parsed(resume: Int)
+        /// Did not parse; the byte offset in the file where the parser stopped.
+        case failed(errorOffset: Int)
+    }
+
+    /// Parses a whole stretch at once.
+    private func parseWindow(_ window: Range<Int>) -> WindowResult {
+        let tree: ParseTree
+        do {
+            tree = try PsqlVariables.tolerating(chunk(window)) { (text) throws(SyntaxError) in
+                try PgQuery.parse(text, sourceOffset: window.lowerBound)
+            }
+        } catch {
+            return .failed(errorOffset: file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: window.lowerBound))
         }
-        guard let tree else { return nil }
         for raw in tree.root[.stmts]?.elements ?? [] {
             let location = window.lowerBound + (raw[.stmtLocation]?.int ?? 0)
             let length = raw[.stmtLen]?.int ?? 0  // 0: to the end of the text
@@ -149,22 +188,50 @@ public final class SQLDocument: @unchecked Sendable {
             let ordinal = statements.count
             let resume = addStatement(piece)
             if statements.count > ordinal, let root = raw[.stmt] { trees[ordinal] = root }
-            if case .restart(let offset) = resume { return offset }
+            if case .restart(let offset) = resume { return .parsed(resume: offset) }
         }
-        return window.upperBound
+        return .parsed(resume: window.upperBound)
+    }
+
+    /// The end of the first line at or after `offset` (and before `limit`) whose last non-blank
+    /// byte is `;`: a likely statement end. Only a place to try: a window that ends elsewhere than
+    /// between statements does not parse, and is then split instead.
+    private func statementEndLine(after offset: Int, before limit: Int) -> Int? {
+        let bytes = file.bytes
+        guard offset < limit else { return nil }
+        var lineStart = offset
+        while lineStart < limit {
+            let lineEnd = min(endOfLine(from: lineStart), limit)
+            var last = lineEnd - 1
+            while last >= lineStart, Self.isSpace(bytes[last]) { last -= 1 }
+            if last >= lineStart, bytes[last] == UInt8(ascii: ";"), lineEnd < limit { return lineEnd }
+            lineStart = lineEnd
+        }
+        return nil
     }
 
     /// The start of the next line after `offset` whose first non-blank byte is a backslash.
     private func nextBackslashLine(after offset: Int) -> Int? {
+        let after = endOfLine(from: offset)
+        // Binary search in the starts found once by `backslashLineStarts`.
+        var low = 0, high = backslashLines.count
+        while low < high {
+            let mid = (low + high) / 2
+            if backslashLines[mid] < after { low = mid + 1 } else { high = mid }
+        }
+        return low < backslashLines.count ? backslashLines[low] : nil
+    }
+
+    /// Starts of the lines whose first non-blank byte is a backslash, in order.
+    private static func backslashLineStarts(in file: SourceFile) -> [Int] {
         let bytes = file.bytes
-        var lineStart = endOfLine(from: offset)
-        while lineStart < bytes.count {
+        var result: [Int] = []
+        for lineStart in file.lineStarts {
             var index = lineStart
             while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 }
-            if index < bytes.count, bytes[index] == UInt8(ascii: "\\") { return lineStart }
-            lineStart = endOfLine(from: index)
+            if index < bytes.count, bytes[index] == UInt8(ascii: "\\") { result.append(lineStart) }
         }
-        return nil
+        return result
     }
 
     /// Text the splitter returned no range for: normally just the `;` after the previous statement.

@@ -77,3 +77,13 @@ struct CLITests {
         #expect(result.stdout.split(separator: "\n").count == 2)
     }
 }
+
+extension CLITests {
+    @Test func multiLineStatementsPrintOnOneLine() throws {
+        let result = try Sargable.run(["fingerprint", "-"], stdin: "SELECT id\n    FROM users\n  WHERE id = 3;\nSELECT 1;")
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasSuffix("\tSELECT id FROM users WHERE id = $1") == true)
+    }
+}
