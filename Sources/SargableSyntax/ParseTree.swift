@@ -31,13 +31,12 @@ public final class ParseTree: @unchecked Sendable {
         let json = UnsafeBufferPointer(start: text.assumingMemoryBound(to: UInt8.self), count: strlen(result.parse_tree!))
         var builder = TapeBuilder(capacity: json.count / 12)
         guard builder.build(json) else {
+            builder.tape.deallocate()
             throw SyntaxError(message: "unreadable parse tree from libpg_query", cursorPosition: 0)
         }
         self.result = result
         self.json = json
-        let entries = UnsafeMutableBufferPointer<TapeEntry>.allocate(capacity: max(1, builder.tape.count))
-        _ = entries.initialize(from: builder.tape)
-        self.tape = UnsafeMutableBufferPointer(rebasing: entries[0 ..< builder.tape.count])
+        self.tape = builder.tape
         self.source = source
         self.sourceOffset = sourceOffset
         self.depth = builder.maxDepth
@@ -98,13 +97,34 @@ func fieldHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
 }
 
 /// Iterative (explicit-stack) JSON reader: a deep tree cannot overflow the thread's stack here.
+/// Entries go straight into the buffer the tree keeps (`tape`, owned by the caller afterwards).
 struct TapeBuilder {
-    var tape: ContiguousArray<TapeEntry>
+    /// The entries written so far (`count` of them, in a buffer of `capacity`).
+    private(set) var storage: UnsafeMutablePointer<TapeEntry>
+    private var capacity: Int
+    private(set) var entryCount = 0
     var maxDepth = 0
 
     init(capacity: Int) {
-        tape = []
-        tape.reserveCapacity(max(16, capacity))
+        self.capacity = max(16, capacity)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    /// The finished tape; its memory belongs to whoever takes it.
+    var tape: UnsafeMutableBufferPointer<TapeEntry> { UnsafeMutableBufferPointer(start: storage, count: entryCount) }
+
+    @inline(__always)
+    private mutating func appendEntry(_ entry: TapeEntry) {
+        if entryCount == capacity {
+            // Entries are plain values: moving them to a larger buffer is a copy of bytes.
+            let larger = UnsafeMutablePointer<TapeEntry>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: storage, count: entryCount)
+            storage.deallocate()
+            storage = larger
+            capacity *= 2
+        }
+        (storage + entryCount).initialize(to: entry)
+        entryCount += 1
     }
 
     private struct Open {
@@ -152,10 +172,10 @@ struct TapeBuilder {
 
         @inline(__always) func append(_ kind: TapeKind, valueStart: Int = 0, valueLength: Int = 0,
                                       kindIndex: UInt16 = .max) {
-            tape.append(TapeEntry(keyStart: UInt32(truncatingIfNeeded: keyStart),
+            appendEntry(TapeEntry(keyStart: UInt32(truncatingIfNeeded: keyStart),
                                   valueStart: UInt32(truncatingIfNeeded: valueStart),
                                   valueLength: UInt32(truncatingIfNeeded: valueLength),
-                                  next: UInt32(truncatingIfNeeded: tape.count + 1),
+                                  next: UInt32(truncatingIfNeeded: entryCount + 1),
                                   keyLength: UInt16(truncatingIfNeeded: keyLength), kindIndex: kindIndex, kind: kind))
             keyStart = 0
             keyLength = 0
@@ -180,11 +200,11 @@ struct TapeBuilder {
                     keyStart = savedStart
                     keyLength = savedLength
                     append(.node, valueStart: typeStart, valueLength: typeLength, kindIndex: kind)
-                    stack.append(Open(index: tape.count - 1, isNode: true, isArray: false))
+                    stack.append(Open(index: entryCount - 1, isNode: true, isArray: false))
                     pos += 1
                 } else {
                     append(.object)
-                    stack.append(Open(index: tape.count - 1, isNode: false, isArray: false))
+                    stack.append(Open(index: entryCount - 1, isNode: false, isArray: false))
                 }
                 maxDepth = max(maxDepth, stack.count)
                 skipSpace()
@@ -197,7 +217,7 @@ struct TapeBuilder {
             case UInt8(ascii: "["):
                 pos += 1
                 append(.array)
-                stack.append(Open(index: tape.count - 1, isNode: false, isArray: true))
+                stack.append(Open(index: entryCount - 1, isNode: false, isArray: true))
                 maxDepth = max(maxDepth, stack.count)
                 skipSpace()
                 if pos < count, bytes[pos] != UInt8(ascii: "]") { continue }
@@ -263,7 +283,7 @@ struct TapeBuilder {
                         pos += 1
                     }
                 }
-                tape[top.index].next = UInt32(truncatingIfNeeded: tape.count)
+                storage[top.index].next = UInt32(truncatingIfNeeded: entryCount)
                 stack.removeLast()
                 if stack.isEmpty {
                     return true
