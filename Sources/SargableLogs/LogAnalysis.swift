@@ -103,7 +103,13 @@ public enum LogAnalysis {
 
     /// Never report zero queries silently: show a line and the prefix it would need.
     private static func nothingRead(_ reader: LogReader, path: String) -> Problem? {
-        guard let example = reader.exampleLine else { return nil }
+        guard let line = reader.exampleLine else { return nil }
+        // Shown on a terminal: control characters and undecodable bytes are escaped, long lines cut.
+        let shown = line.unicodeScalars.prefix(160).map { scalar -> String in
+            scalar.properties.generalCategory == .control || scalar == "\u{FFFD}"
+                ? scalar.escaped(asASCII: true) : String(scalar)
+        }.joined()
+        let example = shown + (line.unicodeScalars.count > 160 ? "…" : "")
         var message = "no \(reader.format.rawValue) entries could be read"
         if reader.format == .stderr || reader.format == .syslog {
             message += reader.prefix.map { " with log_line_prefix '\($0.text)'" } ?? " (no log_line_prefix fits its lines)"
