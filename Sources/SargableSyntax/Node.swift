@@ -25,33 +25,45 @@ public struct Field: @unchecked Sendable, Hashable, ExpressibleByStringLiteral, 
 }
 
 extension NodeKind {
-    private static let table: (slots: [UInt16], mask: Int) = {
-        var size = 1
-        while size < allCases.count * 4 { size <<= 1 }
-        var slots = [UInt16](repeating: .max, count: size)
-        for (index, kind) in allCases.enumerated() {
-            var slot = Int(Array(kind.rawValue.utf8).withUnsafeBufferPointer { fieldHash($0) }) & (size - 1)
-            while slots[slot] != .max { slot = (slot + 1) & (size - 1) }
-            slots[slot] = UInt16(index)
-        }
-        return (slots, size - 1)
-    }()
+    /// Open-addressing table from type name to case index, built once and never freed. Raw memory
+    /// rather than arrays: the decoder looks a name up for every node, and an array read retains.
+    private struct Lookup: @unchecked Sendable {
+        let slots: UnsafeMutableBufferPointer<UInt16>
+        let names: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
 
-    private static let names: [[UInt8]] = allCases.map { Array($0.rawValue.utf8) }
+        init() {
+            var size = 1
+            while size < NodeKind.allCases.count * 4 { size <<= 1 }
+            slots = .allocate(capacity: size)
+            slots.initialize(repeating: .max)
+            names = .allocate(capacity: NodeKind.allCases.count)
+            for (index, kind) in NodeKind.allCases.enumerated() {
+                let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: kind.rawValue.utf8.count)
+                _ = bytes.initialize(from: kind.rawValue.utf8)
+                let name = UnsafeBufferPointer(bytes)
+                names[index] = name
+                var slot = Int(fieldHash(name)) & (size - 1)
+                while slots[slot] != .max { slot = (slot + 1) & (size - 1) }
+                slots[slot] = UInt16(index)
+            }
+        }
+    }
+
+    private static let lookup = Lookup()
 
     /// Index into `allCases` for a type name, or `.max` for a type this build does not know.
     static func index(of name: UnsafeBufferPointer<UInt8>) -> UInt16 {
-        let table = Self.table
-        var slot = Int(fieldHash(name)) & table.mask
+        let lookup = Self.lookup
+        let mask = lookup.slots.count - 1
+        var slot = Int(fieldHash(name)) & mask
         while true {
-            let candidate = table.slots[slot]
+            let candidate = lookup.slots[slot]
             if candidate == .max { return .max }
-            let known = names[Int(candidate)]
-            if known.count == name.count,
-               known.withUnsafeBufferPointer({ memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
+            let known = lookup.names[Int(candidate)]
+            if known.count == name.count, memcmp(known.baseAddress!, name.baseAddress!, name.count) == 0 {
                 return candidate
             }
-            slot = (slot + 1) & table.mask
+            slot = (slot + 1) & mask
         }
     }
 
