@@ -87,3 +87,29 @@ extension CLITests {
         #expect(lines.first?.hasSuffix("\tSELECT id FROM users WHERE id = $1") == true)
     }
 }
+
+/// Bytes that are nothing like SQL or a log, from a fixed seed so a failure can be replayed.
+private func noise(seed: UInt64, count: Int) -> Data {
+    var state = seed
+    return Data((0 ..< count).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return UInt8(truncatingIfNeeded: state >> 56)
+    })
+}
+
+extension CLITests {
+    @Test("random bytes never crash a command", arguments: [
+        ["lint"], ["fingerprint"], ["analyze"], ["parse"],
+    ])
+    func randomBytesNeverCrash(command: [String]) throws {
+        let directory = try TemporaryDirectory()
+        for seed in 1 ... 3 {
+            let file = directory.url.appendingPathComponent("noise-\(seed).sql")
+            try noise(seed: UInt64(seed), count: 64 * 1024).write(to: file)
+            let result = try Sargable.run(command + [file.path])
+            // 0, 1 or 2 — never a signal, never a trap.
+            #expect((0 ... 2).contains(result.status), "\(command) on seed \(seed): \(result.stderr.prefix(300))")
+            #expect(!result.stderr.contains("Fatal error"))
+        }
+    }
+}
