@@ -109,38 +109,19 @@ enum YAMLSubset {
 
     /// The colon that ends a key (outside quotes, followed by a space or the end of the line).
     private static func keySeparator(_ text: String) -> String.Index? {
-        var quote: Character?
-        var index = text.startIndex
-        while index < text.endIndex {
-            let character = text[index]
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == ":" {
-                let next = text.index(after: index)
-                if next == text.endIndex || text[next] == " " { return index }
-            }
-            index = text.index(after: index)
+        firstUnquoted(in: text) { index in
+            guard text[index] == ":" else { return false }
+            let next = text.index(after: index)
+            return next == text.endIndex || text[next] == " "
         }
-        return nil
     }
 
+    /// The line without its comment: `#` outside quotes, at the start or after a space (YAML's rule).
     private static func stripComment(_ line: String) -> String {
-        var quote: Character?
-        var previous: Character = " "
-        for index in line.indices {
-            let character = line[index]
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == "#", previous == " " || previous == "\t" {
-                return String(line[..<index])
-            }
-            previous = character
+        let hash = firstUnquoted(in: line) { index in
+            line[index] == "#" && (index == line.startIndex || [" ", "\t"].contains(line[line.index(before: index)]))
         }
-        return line
+        return hash.map { String(line[..<$0]) } ?? line
     }
 }
 
@@ -182,19 +163,9 @@ enum TOMLSubset {
         return root.value
     }
 
+    /// The line without its comment: from the first `#` outside quotes.
     private static func stripComment(_ line: String) -> String {
-        var quote: Character?
-        for index in line.indices {
-            let character = line[index]
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "\"" || character == "'" {
-                quote = character
-            } else if character == "#" {
-                return String(line[..<index])
-            }
-        }
-        return line
+        firstUnquoted(in: line) { line[$0] == "#" }.map { String(line[..<$0]) } ?? line
     }
 
     private final class MutableTable {
@@ -272,6 +243,23 @@ enum FlowList {
         if !last.isEmpty { items.append(.scalar(unquote(last), line: line)) }
         return .list(items, line: line)
     }
+}
+
+/// The first position outside single- or double-quoted text where `matches` holds; the YAML and
+/// TOML readers find keys and comments with it.
+private func firstUnquoted(in text: String, where matches: (String.Index) -> Bool) -> String.Index? {
+    var quote: Character?
+    for index in text.indices {
+        let character = text[index]
+        if let open = quote {
+            if character == open { quote = nil }
+        } else if character == "\"" || character == "'" {
+            quote = character
+        } else if matches(index) {
+            return index
+        }
+    }
+    return nil
 }
 
 private func unquote(_ text: String) -> String {
