@@ -14,20 +14,33 @@ struct SQLInputOptions: ParsableArguments {
 
     /// Reads every input into a document; unreadable inputs are reported and counted, the rest go on.
     func documents(parsing: Bool = true) -> (documents: [SQLDocument], failures: Int) {
-        let (files, errors) = InputFiles.expand(paths, extensions: [".sql"])
+        let (files, failures) = Self.read(paths)
+        return (LargeStack.parallelMap(files) { SQLDocument(file: $0, parsing: parsing) }, failures)
+    }
+
+    /// Reads SQL files, directories (their *.sql files, sorted) and `-`, in parallel: decoding and
+    /// indexing lines is per file. Unreadable paths are reported and counted, the rest go on.
+    static func read(_ paths: [String]) -> (files: [SourceFile], failures: Int) {
+        let (names, errors) = InputFiles.expand(paths, extensions: [".sql"])
         for error in errors { Terminal.error(error.description) }
+        // Standard input is read once, here, not from a worker.
+        let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
+        let results = LargeStack.parallelMap(names) { path -> Result<SourceFile, InputError> in
+            let bytes: Result<[UInt8], InputError>
+            if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
+            return bytes.map { SourceFile(path: InputFiles.displayName(path), contents: $0) }
+        }
+        var files: [SourceFile] = []
         var failures = errors.count
-        var documents: [SQLDocument] = []
-        for path in files {
-            do {
-                let bytes = try InputFiles.read(path)
-                documents.append(SQLDocument(file: SourceFile(path: InputFiles.displayName(path), contents: bytes), parsing: parsing))
-            } catch {
+        for result in results {
+            switch result {
+            case .success(let file): files.append(file)
+            case .failure(let error):
                 Terminal.error(error.description)
                 failures += 1
             }
         }
-        return (documents, failures)
+        return (files, failures)
     }
 }
 

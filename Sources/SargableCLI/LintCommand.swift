@@ -52,8 +52,8 @@ struct LintCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try loadConfiguration()
-        let (files, readFailures) = Self.read(input.paths)
-        let (schemaFiles, schemaFailures) = Self.read(schema)
+        let (files, readFailures) = SQLInputOptions.read(input.paths)
+        let (schemaFiles, schemaFailures) = SQLInputOptions.read(schema)
 
         // --database: the live catalog is the schema the files are replayed onto, plus its own checks.
         let live = try connection.database.map { _ in try DatabaseInspection.inspect(connection, configuration: configuration) }
@@ -76,31 +76,6 @@ struct LintCommand: ParsableCommand {
         }
         if readFailures + schemaFailures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if report.fails(at: failOn) || !report.errors.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }
-    }
-
-    /// Reads the inputs (in parallel: decoding and indexing lines is per file); the linter splits
-    /// and parses them in parallel too. Unreadable paths are reported and counted, the rest go on.
-    private static func read(_ paths: [String]) -> (files: [SourceFile], failures: Int) {
-        let (names, errors) = InputFiles.expand(paths, extensions: [".sql"])
-        for error in errors { Terminal.error(error.description) }
-        // Standard input is read once, here, not from a worker.
-        let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
-        let results = LargeStack.parallelMap(names) { path -> Result<SourceFile, InputError> in
-            let bytes: Result<[UInt8], InputError>
-            if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
-            return bytes.map { SourceFile(path: InputFiles.displayName(path), contents: $0) }
-        }
-        var files: [SourceFile] = []
-        var failures = errors.count
-        for result in results {
-            switch result {
-            case .success(let file): files.append(file)
-            case .failure(let error):
-                Terminal.error(error.description)
-                failures += 1
-            }
-        }
-        return (files, failures)
     }
 
     private func loadConfiguration() throws -> Configuration {

@@ -161,17 +161,11 @@ public final class RuleContext {
         return (words, first.range.lowerBound + start ..< last.range.upperBound + start)
     }
 
-    /// Length of the token at a file offset (where libpg_query located a node). An identifier or
-    /// keyword is measured with PostgreSQL's own identifier character classes (`ident_start`,
-    /// `ident_cont` in scan.l), which saves a scan of the statement for most carets; any other token
-    /// comes from the scanner.
+    /// Length of the token at a file offset (where libpg_query located a node). Identifiers and
+    /// keywords are measured without the scanner, which saves a scan of the statement for most
+    /// carets; any other token comes from the statement's (cached) scan.
     func tokenLength(at offset: Int) -> Int {
-        let bytes = document.file.bytes
-        if offset < bytes.count, RuleContext.isIdentifierStart(bytes[offset]) {
-            var end = offset + 1
-            while end < bytes.count, RuleContext.isIdentifierContinuation(bytes[end]) { end += 1 }
-            return end - offset
-        }
+        if let length = document.identifierLength(at: offset) { return length }
         let tokens = statementTokens
         let relative = offset - statement.range.lowerBound
         var low = 0, high = tokens.count - 1
@@ -182,14 +176,6 @@ public final class RuleContext {
             if start < relative { low = middle + 1 } else { high = middle - 1 }
         }
         return document.tokenLength(at: offset)
-    }
-
-    private static func isIdentifierStart(_ byte: UInt8) -> Bool {
-        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
-    }
-
-    private static func isIdentifierContinuation(_ byte: UInt8) -> Bool {
-        isIdentifierStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x24
     }
 
     /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.

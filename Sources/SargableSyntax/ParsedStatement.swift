@@ -51,11 +51,30 @@ extension SQLDocument {
     /// Length in bytes of the token starting at `offset` (at least 1), for carets under a node.
     public func tokenLength(at offset: Int) -> Int {
         guard offset < file.bytes.count else { return 0 }
+        if let length = identifierLength(at: offset) { return length }
         if let statement = statements.last(where: { $0.range.lowerBound <= offset }),
            let tokens = try? PgQuery.scan(file.text(of: offset ..< statement.range.upperBound)),
            let first = tokens.first {
             return max(1, first.range.upperBound)
         }
         return 1
+    }
+
+    /// Length of the identifier or keyword at `offset`, measured with PostgreSQL's own identifier
+    /// character classes (`ident_start`, `ident_cont` in scan.l) without running the scanner; nil
+    /// when another kind of token starts there, including prefixed literals (`E'…'`, `U&'…'`).
+    public func identifierLength(at offset: Int) -> Int? {
+        let bytes = file.bytes
+        guard offset < bytes.count, Self.isIdentifierStart(bytes[offset]) else { return nil }
+        var end = offset + 1
+        while end < bytes.count, Self.isIdentifierStart(bytes[end]) || (bytes[end] >= 0x30 && bytes[end] <= 0x39) || bytes[end] == 0x24 {
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "'") || bytes[end] == UInt8(ascii: "&") { return nil }
+        return end - offset
+    }
+
+    private static func isIdentifierStart(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
     }
 }

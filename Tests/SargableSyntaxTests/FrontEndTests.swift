@@ -289,3 +289,10 @@ struct PsqlVariableTests {
         #expect(NodeKind.at(UInt16(index)) == kind)
     }
 }
+
+@Test func caretsCoverWholeTokens() throws {
+    let document = SQLDocument(path: "q.sql", text: "SELECT lower_1$x, E'a\\'b', \"Quoted id\" FROM t")
+    let targets = try #require(document.parse().first?.root?[.targetList]).elements.compactMap { $0[.val] }
+    #expect(targets.compactMap { document.span(of: $0).map { document.file.text(of: $0.byteRange) } }
+        == ["lower_1$x", "E'a\\'b'", "\"Quoted id\""])
+}
