@@ -42,6 +42,14 @@ public final class Connection: @unchecked Sendable {
                                 message: "could not connect to \(target): \(Self.oneLine(raw))"
                                     .redacting(usedPassword).redacting(options["password"]))
         }
+        // Swift strings are UTF-8. A client encoding such as SJIS or GBK (from PGCLIENTENCODING,
+        // PGOPTIONS or ALTER ROLE … SET) would let a multibyte character swallow a quote or a
+        // backslash, so the server would split text differently from libpg_query.
+        guard PQsetClientEncoding(connection, "UTF8") == 0 else {
+            let raw = String(cString: PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(kind: .connectionFailed, message: "could not set client_encoding UTF8 on \(target): \(Self.oneLine(raw))")
+        }
         handle = connection
         password = usedPassword
         noticeBox = NoticeBox()
@@ -178,5 +186,45 @@ extension Connection {
     /// Quotes a string literal for SQL.
     public static func quoteLiteral(_ value: String) -> String {
         "'" + value.replacing("'", with: "''") + "'"
+    }
+}
+
+// MARK: - Prepared statements (extended protocol)
+//
+// User statements go only through these and `query` (PQexecParams): the extended protocol carries
+// exactly one statement, so text the server lexes differently from libpg_query cannot smuggle in a
+// second one (a COMMIT, a DROP) the way a string spliced into `PREPARE … AS …` could.
+extension Connection {
+    /// Prepares `sql` as the named statement (`PQprepare`); the server infers the parameter types.
+    public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
+        _ = try consume(PQprepare(handle, name, sql, 0, nil))
+    }
+
+    /// Runs a prepared statement with text parameters (`PQexecPrepared`); nil is SQL NULL.
+    @discardableResult
+    public func execPrepared(_ name: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
+        let result: OpaquePointer? = Self.withOptionalCStrings(parameters) { pointers in
+            PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// The number of parameters the server inferred for a prepared statement (`PQdescribePrepared`).
+    public func describePrepared(_ name: String) throws(PostgresError) -> Int {
+        guard let result = PQdescribePrepared(handle, name) else {
+            throw connectionError(String(cString: PQerrorMessage(handle)))
+        }
+        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
+            _ = try consume(result)  // throws the server's error and frees the result
+            return 0
+        }
+        defer { PQclear(result) }
+        return Int(PQnparams(result))
+    }
+
+    /// Frees a prepared statement. Works outside a transaction and after one was rolled back
+    /// (prepared statements are not transactional).
+    public func deallocate(_ name: String) throws(PostgresError) {
+        try execute("DEALLOCATE " + Self.quoteIdentifier(name))
     }
 }

@@ -67,13 +67,17 @@ public struct ExplainOptions: Sendable {
     public var analyzeWrites: Bool
     public var statementTimeoutMilliseconds: Int
     public var lockTimeoutMilliseconds: Int
+    /// Which user-defined and extension functions may run (`--trust-functions`, `--allow-function`).
+    public var functions: FunctionPolicy
 
     public init(analyze: Bool = false, analyzeWrites: Bool = false,
-                statementTimeoutMilliseconds: Int = 30_000, lockTimeoutMilliseconds: Int = 2_000) {
+                statementTimeoutMilliseconds: Int = 30_000, lockTimeoutMilliseconds: Int = 2_000,
+                functions: FunctionPolicy = FunctionPolicy()) {
         self.analyze = analyze
         self.analyzeWrites = analyzeWrites
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
         self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        self.functions = functions
     }
 }
 
@@ -133,21 +137,56 @@ public struct ExplainCollector {
             let names = parameterCount == 1 ? "$1" : "$1…$\(parameterCount)"
             notes.append("generic plan: no values for \(names), so the plan the server uses for a prepared statement was explained (not executed)")
         }
-        let runs = analyze && handling != .genericPlan
-        if runs && statementClass == .write { notes.append(Self.sideEffectsNote) }
+        var runs = analyze && handling != .genericPlan
 
-        var explainOptions = runs ? ["ANALYZE", "BUFFERS", "SETTINGS", "FORMAT JSON"] : ["SETTINGS", "FORMAT JSON"]
-        if !runs { explainOptions.insert("COSTS", at: 0) }
-        let explain = "EXPLAIN (\(explainOptions.joined(separator: ", "))) "
         // Reads and plans that do not run get a read-only transaction: the server itself refuses
         // any write. Only --analyze-writes opens a read-write one, and it is always rolled back.
         let readOnly = !(runs && statementClass == .write)
         let prepared = "sargable_explain_\(UInt32.random(in: 0 ... .max))"
+        var isPrepared = false
+        var locksReleased = false
         do throws(PostgresError) {
+            defer {
+                // Prepared statements outlive a rollback, so DEALLOCATE comes after it.
+                if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+                if isPrepared { _ = try? connection.deallocate(prepared) }
+                if !locksReleased { _ = releaseSessionLocks() }
+            }
             try connection.execute("BEGIN" + (readOnly ? " READ ONLY" : ""))
-            defer { _ = try? connection.execute("ROLLBACK") }
+            // The server must split and read the text exactly as libpg_query did, or the checks
+            // below would judge a different statement: standard_conforming_strings off (settable
+            // per database, per role, in PGOPTIONS) turns backslashes into escapes.
             try connection.execute("SET LOCAL statement_timeout = \(options.statementTimeoutMilliseconds); "
-                + "SET LOCAL lock_timeout = \(options.lockTimeoutMilliseconds)")
+                + "SET LOCAL lock_timeout = \(options.lockTimeoutMilliseconds); "
+                + "SET LOCAL standard_conforming_strings = on"
+                + (handling == .genericPlan ? "; SET LOCAL plan_cache_mode = force_generic_plan" : ""))
+            let lexing = try connection.query("SELECT current_setting('standard_conforming_strings') AS strings, "
+                + "current_setting('client_encoding') AS encoding").rows.first
+            guard lexing?["strings"] == "on", lexing?["encoding"] == "UTF8" else {
+                throw PostgresError(kind: .server, message: "not explained: the server would not read the statement as Sargable parsed it "
+                    + "(standard_conforming_strings \(lexing?["strings"] ?? "unknown"), client_encoding \(lexing?["encoding"] ?? "unknown"); "
+                    + "both must be on and UTF8)")
+            }
+
+            let reached = try FunctionSafety.reachedFunctions(root, writes: statementClass == .write, on: connection)
+            let planRefusals = unique(reached.compactMap { FunctionSafety.reasonNotToPlan($0, options.functions) })
+            if !planRefusals.isEmpty {
+                throw PostgresError(kind: .server, message: "not explained: " + planRefusals.joined(separator: "; "))
+            }
+            if runs {
+                let runRefusals = unique(reached.compactMap { FunctionSafety.reasonNotToRun($0, options.functions) })
+                if !runRefusals.isEmpty {
+                    runs = false
+                    notes.append("not executed: " + runRefusals.joined(separator: "; ") + ": not run with --analyze")
+                }
+            }
+            if runs && statementClass == .write { notes.append(Self.sideEffectsNote) }
+
+            var explainOptions = runs ? ["ANALYZE", "BUFFERS", "SETTINGS", "FORMAT JSON"] : ["SETTINGS", "FORMAT JSON"]
+            if !runs { explainOptions.insert("COSTS", at: 0) }
+            let explain = "EXPLAIN (\(explainOptions.joined(separator: ", "))) "
+            // Every user statement goes over the extended protocol, which carries exactly one
+            // statement; the only text spliced into SQL is our own identifier and NULLs.
             let result: QueryResult
             switch handling {
             case .none:
@@ -155,11 +194,10 @@ public struct ExplainCollector {
             case .values:
                 result = try connection.query(explain + sql, Array(parameters?.prefix(parameterCount) ?? []))
             case .genericPlan:
-                try connection.execute("SET LOCAL plan_cache_mode = force_generic_plan")
-                try connection.execute("PREPARE \(prepared) AS \(sql)")
-                defer { _ = try? connection.execute("DEALLOCATE \(prepared)") }
-                let nulls = Array(repeating: "NULL", count: parameterCount).joined(separator: ", ")
-                result = try connection.query(explain + "EXECUTE \(prepared)(\(nulls))")
+                try connection.prepare(prepared, sql)
+                isPrepared = true
+                let nulls = Array(repeating: "NULL", count: try connection.describePrepared(prepared)).joined(separator: ", ")
+                result = try connection.query(explain + "EXECUTE \(Connection.quoteIdentifier(prepared))(\(nulls))")
             }
             guard let json = result.rows.first?.fields.first ?? nil else {
                 throw PostgresError(kind: .server, message: "EXPLAIN returned no plan")
@@ -170,10 +208,26 @@ public struct ExplainCollector {
             } catch {
                 throw PostgresError(kind: .server, message: "cannot read the plan: \(error)")
             }
-            return CollectedPlan(plan: plan, executed: runs, parameters: handling, notes: notes)
+            locksReleased = true
+            return CollectedPlan(plan: plan, executed: runs, parameters: handling, notes: notes + releaseSessionLocks())
         } catch {
             throw ExplainError(describe(error), underlying: error)
         }
+    }
+
+    /// Belt and braces: an advisory lock taken for the session outlives the rolled-back
+    /// transaction, so any the backend still holds is released (this connection is Sargable's own).
+    private func releaseSessionLocks() -> [String] {
+        if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
+        let held = (try? connection.query(
+            "SELECT count(*) AS n FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'advisory'"))?.rows.first?.int("n") ?? 0
+        guard held > 0, (try? connection.query("SELECT pg_advisory_unlock_all()")) != nil else { return [] }
+        return ["released \(held) advisory lock(s) the statement left held by the session"]
+    }
+
+    private func unique(_ reasons: [String]) -> [String] {
+        var seen = Set<String>()
+        return reasons.filter { seen.insert($0).inserted }
     }
 
     private func describe(_ error: PostgresError) -> String {
