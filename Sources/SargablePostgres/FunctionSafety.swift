@@ -300,11 +300,13 @@ struct StatementNames {
                 if let name = Self.qualifiedName(node[.operName]) { operators.append((name.schema, name.name, false)) }
             case .typeName:
                 if let name = Self.qualifiedName(node[.names]) { types.append(name) }
-            case .rangeVar:
-                if let name = node[.relname]?.string { relations.append((node[.schemaname]?.string ?? "", name)) }
             default:
                 break
             }
+            // libpg_query leaves the wrapper off a field of a fixed node type (`InsertStmt.relation`,
+            // `TypeCast.typeName`), so relations and types are found by their fields.
+            if node.kind != .typeName, let name = Self.qualifiedName(node[.typeName]?[.names]) { types.append(name) }
+            if let name = node[.relname]?.string { relations.append((node[.schemaname]?.string ?? "", name)) }
             return .visitChildren
         }
     }
