@@ -16,7 +16,10 @@ struct ExplainCommand: ParsableCommand {
         DELETE and MERGE are only planned unless --analyze-writes is given; then they run inside a \
         transaction that is always rolled back (sequences and side effects of functions are not). \
         DDL and utility statements are refused. Statements with $1 parameters use --param values, \
-        or else the generic plan (PREPARE + plan_cache_mode = force_generic_plan).
+        or else the generic plan (PREPARE + plan_cache_mode = force_generic_plan). Every function a \
+        statement reaches is looked up first: those acting outside the transaction (dblink, \
+        pg_terminate_backend, …) and untrusted user functions are not run; untrusted immutable, \
+        stable or SQL functions, which the planner may run, are not even planned.
 
         Examples:
           sargable explain --database postgresql://app@localhost/app --analyze queries.sql
@@ -32,6 +35,12 @@ struct ExplainCommand: ParsableCommand {
 
     @Flag(help: "With --analyze, also run INSERT/UPDATE/DELETE/MERGE inside a transaction that is rolled back.")
     var analyzeWrites = false
+
+    @Flag(help: "Let user-defined and extension functions run and be planned (not those that act outside the transaction, such as dblink).")
+    var trustFunctions = false
+
+    @Option(help: ArgumentHelp("Trust one function (NAME or SCHEMA.NAME); repeat the option.", valueName: "name"))
+    var allowFunction: [String] = []
 
     @Option(help: "Value for $1, $2, … in order (repeat the option); without values $n statements get the generic plan.")
     var param: [String] = []
@@ -65,7 +74,8 @@ struct ExplainCommand: ParsableCommand {
         let connection = try self.connection.connect()
         let collector = ExplainCollector(connection: connection, options: ExplainOptions(
             analyze: analyze, analyzeWrites: analyzeWrites,
-            statementTimeoutMilliseconds: statementTimeout.value, lockTimeoutMilliseconds: lockTimeout.value))
+            statementTimeoutMilliseconds: statementTimeout.value, lockTimeoutMilliseconds: lockTimeout.value,
+            functions: FunctionPolicy(trustFunctions: trustFunctions, allowedFunctions: Set(allowFunction))))
         if analyzeWrites { Terminal.note(ExplainCollector.sideEffectsNote) }
         var reports: [ExplainReport] = []
         for document in documents {
