@@ -183,9 +183,12 @@ extension Connection {
         "\"" + name.replacing("\"", with: "\"\"") + "\""
     }
 
-    /// Quotes a string literal for SQL.
+    /// Quotes a string literal for SQL. A value with a backslash becomes an `E''` literal with the
+    /// backslash doubled, which the server reads the same whatever standard_conforming_strings says.
     public static func quoteLiteral(_ value: String) -> String {
-        "'" + value.replacing("'", with: "''") + "'"
+        let quoted = value.replacing("'", with: "''")
+        guard value.contains("\\") else { return "'" + quoted + "'" }
+        return "E'" + quoted.replacing("\\", with: "\\\\") + "'"
     }
 }
 

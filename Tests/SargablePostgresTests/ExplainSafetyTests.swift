@@ -102,6 +102,14 @@ struct ExplainSafetyTests {
         #expect(try state() == before)
     }
 
+    @Test(arguments: Route.allCases)
+    func quotedLiteralsReadTheSameWhateverTheSetting(_ route: Route) throws {
+        let value = "a\\'; DROP TABLE victim; --\\"
+        for connection in [database.connection, try nonConformingConnection(route)] {
+            #expect(try connection.query("SELECT \(Connection.quoteLiteral(value)) AS v").rows.first?["v"] == value)
+        }
+    }
+
     /// SJIS reads the UTF-8 bytes of `ă` (C4 83) followed by a backslash as two characters, the
     /// second one swallowing the backslash, so the quote after it ends the string.
     static let encodingInjection = "SELECT E'\u{103}\\', pg_terminate_backend(pg_backend_pid()), '' --'"
