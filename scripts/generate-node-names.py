@@ -34,6 +34,12 @@ SKIPPED_MESSAGES = {"ParseResult", "ScanResult", "ScanToken", "Node", "RawStmt"}
 # Enums with a hand-written Swift twin.
 RENAMED_ENUMS = {"Token": "TokenCode"}
 SKIPPED_ENUMS = {"KeywordKind"}
+# The scanner's single-character tokens are `ASCII_<code>` in the proto; named by their character here.
+ASCII_TOKENS = {
+    37: "percent", 40: "leftParenthesis", 41: "rightParenthesis", 42: "asterisk", 43: "plus", 44: "comma",
+    45: "minus", 46: "period", 47: "slash", 58: "colon", 59: "semicolon", 60: "lessThan", 61: "equals",
+    62: "greaterThan", 63: "questionMark", 91: "leftBracket", 92: "backslash", 93: "rightBracket", 94: "caret",
+}
 INTEGER_TYPES = {"int32", "uint32", "int64", "uint64", "sint32", "sint64"}
 
 
@@ -152,16 +158,16 @@ def node_types(enums, messages, kinds):
             # Scanner token numbers: the scan result carries numbers, not names.
             out.append("/// libpg_query's scanner token numbers (`pg_query.proto`'s `enum Token`).")
             out.append(f"public enum {swift}: Int32, Sendable, CaseIterable {{")
-            out += [f"    case {case_name(v)} = {n}" for v, n in values]
+            out += [f"    case {ASCII_TOKENS.get(n) if v.startswith('ASCII_') else case_name(v)} = {n}" for v, n in values]
             out += ["}", ""]
             continue
         # The `_UNDEFINED = 0` value exists only in protobuf; the JSON tree never holds it.
         real = [v for v, n in values if not (n == 0 and v.endswith("_UNDEFINED"))]
         stripped = strip_common(real)
         out.append(f"/// `{name}` of libpg_query's parse tree, as its JSON spells it.")
-        out.append(f"public enum {swift}: String, Sendable, CaseIterable {{")
+        out.append(f"public enum {swift}: String, ProtoEnum {{")
         out += [f"    case {case_name(s)} = \"{v}\"" for v, s in zip(real, stripped)]
-        out += ["}", ""]
+        out += [f"    public static let protoEnumTable = ProtoEnumTable<{swift}>()", "}", ""]
 
     out += ["// MARK: - Typed views", ""]
     for name, fields in messages:
@@ -195,7 +201,7 @@ def node_types(enums, messages, kinds):
                 out.append(f"    public var {accessor}: Bool {{ {member}?.bool ?? false }}")
             elif proto_type in enum_names:
                 enum = enum_names[proto_type]
-                out.append(f"    public var {accessor}: {enum}? {{ {member}?.string.flatMap({enum}.init(rawValue:)) }}")
+                out.append(f"    public var {accessor}: {enum}? {{ {member}?.enumValue() }}")
             elif proto_type in message_names:
                 view = message_names[proto_type]
                 if repeated:

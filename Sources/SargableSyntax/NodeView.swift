@@ -17,3 +17,14 @@ extension Node {
         return View(unchecked: self)
     }
 }
+
+extension Node {
+    /// This scalar as a value of a proto enum (`comparison[.kind]?.enumValue() as AExprKind?`); nil
+    /// for a value this build does not know or a member that is not a string.
+    public func enumValue<Value: ProtoEnum>(_: Value.Type = Value.self) -> Value? {
+        let entry = self.entry
+        guard entry.kind == .string else { return nil }  // enum names never need JSON escapes
+        let start = Int(entry.valueStart)
+        return Value.protoEnumTable.value(named: UnsafeBufferPointer(rebasing: tree.json[start ..< start + Int(entry.valueLength)]))
+    }
+}

@@ -3,45 +3,50 @@
 // MARK: - Enums
 
 /// `OverridingKind` of libpg_query's parse tree, as its JSON spells it.
-public enum OverridingKind: String, Sendable, CaseIterable {
+public enum OverridingKind: String, ProtoEnum {
     case notSet = "OVERRIDING_NOT_SET"
     case userValue = "OVERRIDING_USER_VALUE"
     case systemValue = "OVERRIDING_SYSTEM_VALUE"
+    public static let protoEnumTable = ProtoEnumTable<OverridingKind>()
 }
 
 /// `QuerySource` of libpg_query's parse tree, as its JSON spells it.
-public enum QuerySource: String, Sendable, CaseIterable {
+public enum QuerySource: String, ProtoEnum {
     case original = "QSRC_ORIGINAL"
     case parser = "QSRC_PARSER"
     case insteadRule = "QSRC_INSTEAD_RULE"
     case qualInsteadRule = "QSRC_QUAL_INSTEAD_RULE"
     case nonInsteadRule = "QSRC_NON_INSTEAD_RULE"
+    public static let protoEnumTable = ProtoEnumTable<QuerySource>()
 }
 
 /// `SortByDir` of libpg_query's parse tree, as its JSON spells it.
-public enum SortByDir: String, Sendable, CaseIterable {
+public enum SortByDir: String, ProtoEnum {
     case `default` = "SORTBY_DEFAULT"
     case asc = "SORTBY_ASC"
     case desc = "SORTBY_DESC"
     case using = "SORTBY_USING"
+    public static let protoEnumTable = ProtoEnumTable<SortByDir>()
 }
 
 /// `SortByNulls` of libpg_query's parse tree, as its JSON spells it.
-public enum SortByNulls: String, Sendable, CaseIterable {
+public enum SortByNulls: String, ProtoEnum {
     case `default` = "SORTBY_NULLS_DEFAULT"
     case first = "SORTBY_NULLS_FIRST"
     case last = "SORTBY_NULLS_LAST"
+    public static let protoEnumTable = ProtoEnumTable<SortByNulls>()
 }
 
 /// `SetQuantifier` of libpg_query's parse tree, as its JSON spells it.
-public enum SetQuantifier: String, Sendable, CaseIterable {
+public enum SetQuantifier: String, ProtoEnum {
     case `default` = "SET_QUANTIFIER_DEFAULT"
     case all = "SET_QUANTIFIER_ALL"
     case distinct = "SET_QUANTIFIER_DISTINCT"
+    public static let protoEnumTable = ProtoEnumTable<SetQuantifier>()
 }
 
 /// `A_Expr_Kind` of libpg_query's parse tree, as its JSON spells it.
-public enum AExprKind: String, Sendable, CaseIterable {
+public enum AExprKind: String, ProtoEnum {
     case op = "AEXPR_OP"
     case opAny = "AEXPR_OP_ANY"
     case opAll = "AEXPR_OP_ALL"
@@ -56,19 +61,21 @@ public enum AExprKind: String, Sendable, CaseIterable {
     case notBetween = "AEXPR_NOT_BETWEEN"
     case betweenSym = "AEXPR_BETWEEN_SYM"
     case notBetweenSym = "AEXPR_NOT_BETWEEN_SYM"
+    public static let protoEnumTable = ProtoEnumTable<AExprKind>()
 }
 
 /// `RoleSpecType` of libpg_query's parse tree, as its JSON spells it.
-public enum RoleSpecType: String, Sendable, CaseIterable {
+public enum RoleSpecType: String, ProtoEnum {
     case cstring = "ROLESPEC_CSTRING"
     case currentRole = "ROLESPEC_CURRENT_ROLE"
     case currentUser = "ROLESPEC_CURRENT_USER"
     case sessionUser = "ROLESPEC_SESSION_USER"
     case `public` = "ROLESPEC_PUBLIC"
+    public static let protoEnumTable = ProtoEnumTable<RoleSpecType>()
 }
 
 /// `TableLikeOption` of libpg_query's parse tree, as its JSON spells it.
-public enum TableLikeOption: String, Sendable, CaseIterable {
+public enum TableLikeOption: String, ProtoEnum {
     case comments = "CREATE_TABLE_LIKE_COMMENTS"
     case compression = "CREATE_TABLE_LIKE_COMPRESSION"
     case constraints = "CREATE_TABLE_LIKE_CONSTRAINTS"
@@ -79,25 +86,28 @@ public enum TableLikeOption: String, Sendable, CaseIterable {
     case statistics = "CREATE_TABLE_LIKE_STATISTICS"
     case storage = "CREATE_TABLE_LIKE_STORAGE"
     case all = "CREATE_TABLE_LIKE_ALL"
+    public static let protoEnumTable = ProtoEnumTable<TableLikeOption>()
 }
 
 /// `DefElemAction` of libpg_query's parse tree, as its JSON spells it.
-public enum DefElemAction: String, Sendable, CaseIterable {
+public enum DefElemAction: String, ProtoEnum {
     case unspec = "DEFELEM_UNSPEC"
     case set = "DEFELEM_SET"
     case add = "DEFELEM_ADD"
     case drop = "DEFELEM_DROP"
+    public static let protoEnumTable = ProtoEnumTable<DefElemAction>()
 }
 
 /// `PartitionRangeDatumKind` of libpg_query's parse tree, as its JSON spells it.
-public enum PartitionRangeDatumKind: String, Sendable, CaseIterable {
+public enum PartitionRangeDatumKind: String, ProtoEnum {
     case minvalue = "PARTITION_RANGE_DATUM_MINVALUE"
     case value = "PARTITION_RANGE_DATUM_VALUE"
     case maxvalue = "PARTITION_RANGE_DATUM_MAXVALUE"
+    public static let protoEnumTable = ProtoEnumTable<PartitionRangeDatumKind>()
 }
 
 /// `RTEKind` of libpg_query's parse tree, as its JSON spells it.
-public enum RTEKind: String, Sendable, CaseIterable {
+public enum RTEKind: String, ProtoEnum {
     case relation = "RTE_RELATION"
     case subquery = "RTE_SUBQUERY"
     case join = "RTE_JOIN"
@@ -107,44 +117,49 @@ public enum RTEKind: String, Sendable, CaseIterable {
     case cte = "RTE_CTE"
     case namedtuplestore = "RTE_NAMEDTUPLESTORE"
     case result = "RTE_RESULT"
+    public static let protoEnumTable = ProtoEnumTable<RTEKind>()
 }
 
 /// `WCOKind` of libpg_query's parse tree, as its JSON spells it.
-public enum WCOKind: String, Sendable, CaseIterable {
+public enum WCOKind: String, ProtoEnum {
     case view = "WCO_VIEW_CHECK"
     case rlsInsert = "WCO_RLS_INSERT_CHECK"
     case rlsUpdate = "WCO_RLS_UPDATE_CHECK"
     case rlsConflict = "WCO_RLS_CONFLICT_CHECK"
     case rlsMergeUpdate = "WCO_RLS_MERGE_UPDATE_CHECK"
     case rlsMergeDelete = "WCO_RLS_MERGE_DELETE_CHECK"
+    public static let protoEnumTable = ProtoEnumTable<WCOKind>()
 }
 
 /// `GroupingSetKind` of libpg_query's parse tree, as its JSON spells it.
-public enum GroupingSetKind: String, Sendable, CaseIterable {
+public enum GroupingSetKind: String, ProtoEnum {
     case empty = "GROUPING_SET_EMPTY"
     case simple = "GROUPING_SET_SIMPLE"
     case rollup = "GROUPING_SET_ROLLUP"
     case cube = "GROUPING_SET_CUBE"
     case sets = "GROUPING_SET_SETS"
+    public static let protoEnumTable = ProtoEnumTable<GroupingSetKind>()
 }
 
 /// `CTEMaterialize` of libpg_query's parse tree, as its JSON spells it.
-public enum CTEMaterialize: String, Sendable, CaseIterable {
+public enum CTEMaterialize: String, ProtoEnum {
     case cTEMaterializeDefault = "CTEMaterializeDefault"
     case cTEMaterializeAlways = "CTEMaterializeAlways"
     case cTEMaterializeNever = "CTEMaterializeNever"
+    public static let protoEnumTable = ProtoEnumTable<CTEMaterialize>()
 }
 
 /// `SetOperation` of libpg_query's parse tree, as its JSON spells it.
-public enum SetOperation: String, Sendable, CaseIterable {
+public enum SetOperation: String, ProtoEnum {
     case none = "SETOP_NONE"
     case union = "SETOP_UNION"
     case intersect = "SETOP_INTERSECT"
     case except = "SETOP_EXCEPT"
+    public static let protoEnumTable = ProtoEnumTable<SetOperation>()
 }
 
 /// `ObjectType` of libpg_query's parse tree, as its JSON spells it.
-public enum ObjectType: String, Sendable, CaseIterable {
+public enum ObjectType: String, ProtoEnum {
     case accessMethod = "OBJECT_ACCESS_METHOD"
     case aggregate = "OBJECT_AGGREGATE"
     case amop = "OBJECT_AMOP"
@@ -197,16 +212,18 @@ public enum ObjectType: String, Sendable, CaseIterable {
     case type = "OBJECT_TYPE"
     case userMapping = "OBJECT_USER_MAPPING"
     case view = "OBJECT_VIEW"
+    public static let protoEnumTable = ProtoEnumTable<ObjectType>()
 }
 
 /// `DropBehavior` of libpg_query's parse tree, as its JSON spells it.
-public enum DropBehavior: String, Sendable, CaseIterable {
+public enum DropBehavior: String, ProtoEnum {
     case restrict = "DROP_RESTRICT"
     case cascade = "DROP_CASCADE"
+    public static let protoEnumTable = ProtoEnumTable<DropBehavior>()
 }
 
 /// `AlterTableType` of libpg_query's parse tree, as its JSON spells it.
-public enum AlterTableType: String, Sendable, CaseIterable {
+public enum AlterTableType: String, ProtoEnum {
     case addColumn = "AT_AddColumn"
     case addColumnRecurse = "AT_AddColumnRecurse"
     case addColumnToView = "AT_AddColumnToView"
@@ -278,27 +295,30 @@ public enum AlterTableType: String, Sendable, CaseIterable {
     case setIdentity = "AT_SetIdentity"
     case dropIdentity = "AT_DropIdentity"
     case reAddStatistics = "AT_ReAddStatistics"
+    public static let protoEnumTable = ProtoEnumTable<AlterTableType>()
 }
 
 /// `GrantTargetType` of libpg_query's parse tree, as its JSON spells it.
-public enum GrantTargetType: String, Sendable, CaseIterable {
+public enum GrantTargetType: String, ProtoEnum {
     case object = "ACL_TARGET_OBJECT"
     case allInSchema = "ACL_TARGET_ALL_IN_SCHEMA"
     case defaults = "ACL_TARGET_DEFAULTS"
+    public static let protoEnumTable = ProtoEnumTable<GrantTargetType>()
 }
 
 /// `VariableSetKind` of libpg_query's parse tree, as its JSON spells it.
-public enum VariableSetKind: String, Sendable, CaseIterable {
+public enum VariableSetKind: String, ProtoEnum {
     case setValue = "VAR_SET_VALUE"
     case setDefault = "VAR_SET_DEFAULT"
     case setCurrent = "VAR_SET_CURRENT"
     case setMulti = "VAR_SET_MULTI"
     case reset = "VAR_RESET"
     case resetAll = "VAR_RESET_ALL"
+    public static let protoEnumTable = ProtoEnumTable<VariableSetKind>()
 }
 
 /// `ConstrType` of libpg_query's parse tree, as its JSON spells it.
-public enum ConstrType: String, Sendable, CaseIterable {
+public enum ConstrType: String, ProtoEnum {
     case null = "CONSTR_NULL"
     case notnull = "CONSTR_NOTNULL"
     case `default` = "CONSTR_DEFAULT"
@@ -313,42 +333,47 @@ public enum ConstrType: String, Sendable, CaseIterable {
     case attrNotDeferrable = "CONSTR_ATTR_NOT_DEFERRABLE"
     case attrDeferred = "CONSTR_ATTR_DEFERRED"
     case attrImmediate = "CONSTR_ATTR_IMMEDIATE"
+    public static let protoEnumTable = ProtoEnumTable<ConstrType>()
 }
 
 /// `ImportForeignSchemaType` of libpg_query's parse tree, as its JSON spells it.
-public enum ImportForeignSchemaType: String, Sendable, CaseIterable {
+public enum ImportForeignSchemaType: String, ProtoEnum {
     case all = "FDW_IMPORT_SCHEMA_ALL"
     case limitTo = "FDW_IMPORT_SCHEMA_LIMIT_TO"
     case except = "FDW_IMPORT_SCHEMA_EXCEPT"
+    public static let protoEnumTable = ProtoEnumTable<ImportForeignSchemaType>()
 }
 
 /// `RoleStmtType` of libpg_query's parse tree, as its JSON spells it.
-public enum RoleStmtType: String, Sendable, CaseIterable {
+public enum RoleStmtType: String, ProtoEnum {
     case role = "ROLESTMT_ROLE"
     case user = "ROLESTMT_USER"
     case group = "ROLESTMT_GROUP"
+    public static let protoEnumTable = ProtoEnumTable<RoleStmtType>()
 }
 
 /// `FetchDirection` of libpg_query's parse tree, as its JSON spells it.
-public enum FetchDirection: String, Sendable, CaseIterable {
+public enum FetchDirection: String, ProtoEnum {
     case forward = "FETCH_FORWARD"
     case backward = "FETCH_BACKWARD"
     case absolute = "FETCH_ABSOLUTE"
     case relative = "FETCH_RELATIVE"
+    public static let protoEnumTable = ProtoEnumTable<FetchDirection>()
 }
 
 /// `FunctionParameterMode` of libpg_query's parse tree, as its JSON spells it.
-public enum FunctionParameterMode: String, Sendable, CaseIterable {
+public enum FunctionParameterMode: String, ProtoEnum {
     case `in` = "FUNC_PARAM_IN"
     case out = "FUNC_PARAM_OUT"
     case `inout` = "FUNC_PARAM_INOUT"
     case variadic = "FUNC_PARAM_VARIADIC"
     case table = "FUNC_PARAM_TABLE"
     case `default` = "FUNC_PARAM_DEFAULT"
+    public static let protoEnumTable = ProtoEnumTable<FunctionParameterMode>()
 }
 
 /// `TransactionStmtKind` of libpg_query's parse tree, as its JSON spells it.
-public enum TransactionStmtKind: String, Sendable, CaseIterable {
+public enum TransactionStmtKind: String, ProtoEnum {
     case begin = "TRANS_STMT_BEGIN"
     case start = "TRANS_STMT_START"
     case commit = "TRANS_STMT_COMMIT"
@@ -359,58 +384,65 @@ public enum TransactionStmtKind: String, Sendable, CaseIterable {
     case prepare = "TRANS_STMT_PREPARE"
     case commitPrepared = "TRANS_STMT_COMMIT_PREPARED"
     case rollbackPrepared = "TRANS_STMT_ROLLBACK_PREPARED"
+    public static let protoEnumTable = ProtoEnumTable<TransactionStmtKind>()
 }
 
 /// `ViewCheckOption` of libpg_query's parse tree, as its JSON spells it.
-public enum ViewCheckOption: String, Sendable, CaseIterable {
+public enum ViewCheckOption: String, ProtoEnum {
     case no = "NO_CHECK_OPTION"
     case local = "LOCAL_CHECK_OPTION"
     case cascaded = "CASCADED_CHECK_OPTION"
+    public static let protoEnumTable = ProtoEnumTable<ViewCheckOption>()
 }
 
 /// `DiscardMode` of libpg_query's parse tree, as its JSON spells it.
-public enum DiscardMode: String, Sendable, CaseIterable {
+public enum DiscardMode: String, ProtoEnum {
     case all = "DISCARD_ALL"
     case plans = "DISCARD_PLANS"
     case sequences = "DISCARD_SEQUENCES"
     case temp = "DISCARD_TEMP"
+    public static let protoEnumTable = ProtoEnumTable<DiscardMode>()
 }
 
 /// `ReindexObjectType` of libpg_query's parse tree, as its JSON spells it.
-public enum ReindexObjectType: String, Sendable, CaseIterable {
+public enum ReindexObjectType: String, ProtoEnum {
     case index = "REINDEX_OBJECT_INDEX"
     case table = "REINDEX_OBJECT_TABLE"
     case schema = "REINDEX_OBJECT_SCHEMA"
     case system = "REINDEX_OBJECT_SYSTEM"
     case database = "REINDEX_OBJECT_DATABASE"
+    public static let protoEnumTable = ProtoEnumTable<ReindexObjectType>()
 }
 
 /// `AlterTSConfigType` of libpg_query's parse tree, as its JSON spells it.
-public enum AlterTSConfigType: String, Sendable, CaseIterable {
+public enum AlterTSConfigType: String, ProtoEnum {
     case addMapping = "ALTER_TSCONFIG_ADD_MAPPING"
     case alterMappingForToken = "ALTER_TSCONFIG_ALTER_MAPPING_FOR_TOKEN"
     case replaceDict = "ALTER_TSCONFIG_REPLACE_DICT"
     case replaceDictForToken = "ALTER_TSCONFIG_REPLACE_DICT_FOR_TOKEN"
     case dropMapping = "ALTER_TSCONFIG_DROP_MAPPING"
+    public static let protoEnumTable = ProtoEnumTable<AlterTSConfigType>()
 }
 
 /// `PublicationObjSpecType` of libpg_query's parse tree, as its JSON spells it.
-public enum PublicationObjSpecType: String, Sendable, CaseIterable {
+public enum PublicationObjSpecType: String, ProtoEnum {
     case table = "PUBLICATIONOBJ_TABLE"
     case tablesInSchema = "PUBLICATIONOBJ_TABLES_IN_SCHEMA"
     case tablesInCurSchema = "PUBLICATIONOBJ_TABLES_IN_CUR_SCHEMA"
     case continuation = "PUBLICATIONOBJ_CONTINUATION"
+    public static let protoEnumTable = ProtoEnumTable<PublicationObjSpecType>()
 }
 
 /// `AlterPublicationAction` of libpg_query's parse tree, as its JSON spells it.
-public enum AlterPublicationAction: String, Sendable, CaseIterable {
+public enum AlterPublicationAction: String, ProtoEnum {
     case addObjects = "AP_AddObjects"
     case dropObjects = "AP_DropObjects"
     case setObjects = "AP_SetObjects"
+    public static let protoEnumTable = ProtoEnumTable<AlterPublicationAction>()
 }
 
 /// `AlterSubscriptionType` of libpg_query's parse tree, as its JSON spells it.
-public enum AlterSubscriptionType: String, Sendable, CaseIterable {
+public enum AlterSubscriptionType: String, ProtoEnum {
     case options = "ALTER_SUBSCRIPTION_OPTIONS"
     case connection = "ALTER_SUBSCRIPTION_CONNECTION"
     case setPublication = "ALTER_SUBSCRIPTION_SET_PUBLICATION"
@@ -419,49 +451,55 @@ public enum AlterSubscriptionType: String, Sendable, CaseIterable {
     case refresh = "ALTER_SUBSCRIPTION_REFRESH"
     case enabled = "ALTER_SUBSCRIPTION_ENABLED"
     case skip = "ALTER_SUBSCRIPTION_SKIP"
+    public static let protoEnumTable = ProtoEnumTable<AlterSubscriptionType>()
 }
 
 /// `OnCommitAction` of libpg_query's parse tree, as its JSON spells it.
-public enum OnCommitAction: String, Sendable, CaseIterable {
+public enum OnCommitAction: String, ProtoEnum {
     case noop = "ONCOMMIT_NOOP"
     case preserveRows = "ONCOMMIT_PRESERVE_ROWS"
     case deleteRows = "ONCOMMIT_DELETE_ROWS"
     case drop = "ONCOMMIT_DROP"
+    public static let protoEnumTable = ProtoEnumTable<OnCommitAction>()
 }
 
 /// `ParamKind` of libpg_query's parse tree, as its JSON spells it.
-public enum ParamKind: String, Sendable, CaseIterable {
+public enum ParamKind: String, ProtoEnum {
     case extern = "PARAM_EXTERN"
     case exec = "PARAM_EXEC"
     case sublink = "PARAM_SUBLINK"
     case multiexpr = "PARAM_MULTIEXPR"
+    public static let protoEnumTable = ProtoEnumTable<ParamKind>()
 }
 
 /// `CoercionContext` of libpg_query's parse tree, as its JSON spells it.
-public enum CoercionContext: String, Sendable, CaseIterable {
+public enum CoercionContext: String, ProtoEnum {
     case implicit = "COERCION_IMPLICIT"
     case assignment = "COERCION_ASSIGNMENT"
     case plpgsql = "COERCION_PLPGSQL"
     case explicit = "COERCION_EXPLICIT"
+    public static let protoEnumTable = ProtoEnumTable<CoercionContext>()
 }
 
 /// `CoercionForm` of libpg_query's parse tree, as its JSON spells it.
-public enum CoercionForm: String, Sendable, CaseIterable {
+public enum CoercionForm: String, ProtoEnum {
     case explicitCall = "COERCE_EXPLICIT_CALL"
     case explicitCast = "COERCE_EXPLICIT_CAST"
     case implicitCast = "COERCE_IMPLICIT_CAST"
     case sqlSyntax = "COERCE_SQL_SYNTAX"
+    public static let protoEnumTable = ProtoEnumTable<CoercionForm>()
 }
 
 /// `BoolExprType` of libpg_query's parse tree, as its JSON spells it.
-public enum BoolExprType: String, Sendable, CaseIterable {
+public enum BoolExprType: String, ProtoEnum {
     case and = "AND_EXPR"
     case or = "OR_EXPR"
     case not = "NOT_EXPR"
+    public static let protoEnumTable = ProtoEnumTable<BoolExprType>()
 }
 
 /// `SubLinkType` of libpg_query's parse tree, as its JSON spells it.
-public enum SubLinkType: String, Sendable, CaseIterable {
+public enum SubLinkType: String, ProtoEnum {
     case exists = "EXISTS_SUBLINK"
     case all = "ALL_SUBLINK"
     case `any` = "ANY_SUBLINK"
@@ -470,26 +508,29 @@ public enum SubLinkType: String, Sendable, CaseIterable {
     case multiexpr = "MULTIEXPR_SUBLINK"
     case array = "ARRAY_SUBLINK"
     case cte = "CTE_SUBLINK"
+    public static let protoEnumTable = ProtoEnumTable<SubLinkType>()
 }
 
 /// `RowCompareType` of libpg_query's parse tree, as its JSON spells it.
-public enum RowCompareType: String, Sendable, CaseIterable {
+public enum RowCompareType: String, ProtoEnum {
     case lt = "ROWCOMPARE_LT"
     case le = "ROWCOMPARE_LE"
     case eq = "ROWCOMPARE_EQ"
     case ge = "ROWCOMPARE_GE"
     case gt = "ROWCOMPARE_GT"
     case ne = "ROWCOMPARE_NE"
+    public static let protoEnumTable = ProtoEnumTable<RowCompareType>()
 }
 
 /// `MinMaxOp` of libpg_query's parse tree, as its JSON spells it.
-public enum MinMaxOp: String, Sendable, CaseIterable {
+public enum MinMaxOp: String, ProtoEnum {
     case greatest = "IS_GREATEST"
     case least = "IS_LEAST"
+    public static let protoEnumTable = ProtoEnumTable<MinMaxOp>()
 }
 
 /// `SQLValueFunctionOp` of libpg_query's parse tree, as its JSON spells it.
-public enum SQLValueFunctionOp: String, Sendable, CaseIterable {
+public enum SQLValueFunctionOp: String, ProtoEnum {
     case currentDate = "SVFOP_CURRENT_DATE"
     case currentTime = "SVFOP_CURRENT_TIME"
     case currentTimeN = "SVFOP_CURRENT_TIME_N"
@@ -505,10 +546,11 @@ public enum SQLValueFunctionOp: String, Sendable, CaseIterable {
     case sessionUser = "SVFOP_SESSION_USER"
     case currentCatalog = "SVFOP_CURRENT_CATALOG"
     case currentSchema = "SVFOP_CURRENT_SCHEMA"
+    public static let protoEnumTable = ProtoEnumTable<SQLValueFunctionOp>()
 }
 
 /// `XmlExprOp` of libpg_query's parse tree, as its JSON spells it.
-public enum XmlExprOp: String, Sendable, CaseIterable {
+public enum XmlExprOp: String, ProtoEnum {
     case xmlconcat = "IS_XMLCONCAT"
     case xmlelement = "IS_XMLELEMENT"
     case xmlforest = "IS_XMLFOREST"
@@ -517,32 +559,36 @@ public enum XmlExprOp: String, Sendable, CaseIterable {
     case xmlroot = "IS_XMLROOT"
     case xmlserialize = "IS_XMLSERIALIZE"
     case document = "IS_DOCUMENT"
+    public static let protoEnumTable = ProtoEnumTable<XmlExprOp>()
 }
 
 /// `XmlOptionType` of libpg_query's parse tree, as its JSON spells it.
-public enum XmlOptionType: String, Sendable, CaseIterable {
+public enum XmlOptionType: String, ProtoEnum {
     case document = "XMLOPTION_DOCUMENT"
     case content = "XMLOPTION_CONTENT"
+    public static let protoEnumTable = ProtoEnumTable<XmlOptionType>()
 }
 
 /// `NullTestType` of libpg_query's parse tree, as its JSON spells it.
-public enum NullTestType: String, Sendable, CaseIterable {
+public enum NullTestType: String, ProtoEnum {
     case null = "IS_NULL"
     case notNull = "IS_NOT_NULL"
+    public static let protoEnumTable = ProtoEnumTable<NullTestType>()
 }
 
 /// `BoolTestType` of libpg_query's parse tree, as its JSON spells it.
-public enum BoolTestType: String, Sendable, CaseIterable {
+public enum BoolTestType: String, ProtoEnum {
     case `true` = "IS_TRUE"
     case notTrue = "IS_NOT_TRUE"
     case `false` = "IS_FALSE"
     case notFalse = "IS_NOT_FALSE"
     case unknown = "IS_UNKNOWN"
     case notUnknown = "IS_NOT_UNKNOWN"
+    public static let protoEnumTable = ProtoEnumTable<BoolTestType>()
 }
 
 /// `CmdType` of libpg_query's parse tree, as its JSON spells it.
-public enum CmdType: String, Sendable, CaseIterable {
+public enum CmdType: String, ProtoEnum {
     case unknown = "CMD_UNKNOWN"
     case select = "CMD_SELECT"
     case update = "CMD_UPDATE"
@@ -551,10 +597,11 @@ public enum CmdType: String, Sendable, CaseIterable {
     case merge = "CMD_MERGE"
     case utility = "CMD_UTILITY"
     case nothing = "CMD_NOTHING"
+    public static let protoEnumTable = ProtoEnumTable<CmdType>()
 }
 
 /// `JoinType` of libpg_query's parse tree, as its JSON spells it.
-public enum JoinType: String, Sendable, CaseIterable {
+public enum JoinType: String, ProtoEnum {
     case inner = "JOIN_INNER"
     case left = "JOIN_LEFT"
     case full = "JOIN_FULL"
@@ -563,97 +610,107 @@ public enum JoinType: String, Sendable, CaseIterable {
     case anti = "JOIN_ANTI"
     case uniqueOuter = "JOIN_UNIQUE_OUTER"
     case uniqueInner = "JOIN_UNIQUE_INNER"
+    public static let protoEnumTable = ProtoEnumTable<JoinType>()
 }
 
 /// `AggStrategy` of libpg_query's parse tree, as its JSON spells it.
-public enum AggStrategy: String, Sendable, CaseIterable {
+public enum AggStrategy: String, ProtoEnum {
     case plain = "AGG_PLAIN"
     case sorted = "AGG_SORTED"
     case hashed = "AGG_HASHED"
     case mixed = "AGG_MIXED"
+    public static let protoEnumTable = ProtoEnumTable<AggStrategy>()
 }
 
 /// `AggSplit` of libpg_query's parse tree, as its JSON spells it.
-public enum AggSplit: String, Sendable, CaseIterable {
+public enum AggSplit: String, ProtoEnum {
     case simple = "AGGSPLIT_SIMPLE"
     case initialSerial = "AGGSPLIT_INITIAL_SERIAL"
     case finalDeserial = "AGGSPLIT_FINAL_DESERIAL"
+    public static let protoEnumTable = ProtoEnumTable<AggSplit>()
 }
 
 /// `SetOpCmd` of libpg_query's parse tree, as its JSON spells it.
-public enum SetOpCmd: String, Sendable, CaseIterable {
+public enum SetOpCmd: String, ProtoEnum {
     case intersect = "SETOPCMD_INTERSECT"
     case intersectAll = "SETOPCMD_INTERSECT_ALL"
     case except = "SETOPCMD_EXCEPT"
     case exceptAll = "SETOPCMD_EXCEPT_ALL"
+    public static let protoEnumTable = ProtoEnumTable<SetOpCmd>()
 }
 
 /// `SetOpStrategy` of libpg_query's parse tree, as its JSON spells it.
-public enum SetOpStrategy: String, Sendable, CaseIterable {
+public enum SetOpStrategy: String, ProtoEnum {
     case sorted = "SETOP_SORTED"
     case hashed = "SETOP_HASHED"
+    public static let protoEnumTable = ProtoEnumTable<SetOpStrategy>()
 }
 
 /// `OnConflictAction` of libpg_query's parse tree, as its JSON spells it.
-public enum OnConflictAction: String, Sendable, CaseIterable {
+public enum OnConflictAction: String, ProtoEnum {
     case none = "ONCONFLICT_NONE"
     case nothing = "ONCONFLICT_NOTHING"
     case update = "ONCONFLICT_UPDATE"
+    public static let protoEnumTable = ProtoEnumTable<OnConflictAction>()
 }
 
 /// `LimitOption` of libpg_query's parse tree, as its JSON spells it.
-public enum LimitOption: String, Sendable, CaseIterable {
+public enum LimitOption: String, ProtoEnum {
     case `default` = "LIMIT_OPTION_DEFAULT"
     case count = "LIMIT_OPTION_COUNT"
     case withTies = "LIMIT_OPTION_WITH_TIES"
+    public static let protoEnumTable = ProtoEnumTable<LimitOption>()
 }
 
 /// `LockClauseStrength` of libpg_query's parse tree, as its JSON spells it.
-public enum LockClauseStrength: String, Sendable, CaseIterable {
+public enum LockClauseStrength: String, ProtoEnum {
     case none = "LCS_NONE"
     case forkeyshare = "LCS_FORKEYSHARE"
     case forshare = "LCS_FORSHARE"
     case fornokeyupdate = "LCS_FORNOKEYUPDATE"
     case forupdate = "LCS_FORUPDATE"
+    public static let protoEnumTable = ProtoEnumTable<LockClauseStrength>()
 }
 
 /// `LockWaitPolicy` of libpg_query's parse tree, as its JSON spells it.
-public enum LockWaitPolicy: String, Sendable, CaseIterable {
+public enum LockWaitPolicy: String, ProtoEnum {
     case lockWaitBlock = "LockWaitBlock"
     case lockWaitSkip = "LockWaitSkip"
     case lockWaitError = "LockWaitError"
+    public static let protoEnumTable = ProtoEnumTable<LockWaitPolicy>()
 }
 
 /// `LockTupleMode` of libpg_query's parse tree, as its JSON spells it.
-public enum LockTupleMode: String, Sendable, CaseIterable {
+public enum LockTupleMode: String, ProtoEnum {
     case lockTupleKeyShare = "LockTupleKeyShare"
     case lockTupleShare = "LockTupleShare"
     case lockTupleNoKeyExclusive = "LockTupleNoKeyExclusive"
     case lockTupleExclusive = "LockTupleExclusive"
+    public static let protoEnumTable = ProtoEnumTable<LockTupleMode>()
 }
 
 /// libpg_query's scanner token numbers (`pg_query.proto`'s `enum Token`).
 public enum TokenCode: Int32, Sendable, CaseIterable {
     case nul = 0
-    case ascii37 = 37
-    case ascii40 = 40
-    case ascii41 = 41
-    case ascii42 = 42
-    case ascii43 = 43
-    case ascii44 = 44
-    case ascii45 = 45
-    case ascii46 = 46
-    case ascii47 = 47
-    case ascii58 = 58
-    case ascii59 = 59
-    case ascii60 = 60
-    case ascii61 = 61
-    case ascii62 = 62
-    case ascii63 = 63
-    case ascii91 = 91
-    case ascii92 = 92
-    case ascii93 = 93
-    case ascii94 = 94
+    case percent = 37
+    case leftParenthesis = 40
+    case rightParenthesis = 41
+    case asterisk = 42
+    case plus = 43
+    case comma = 44
+    case minus = 45
+    case period = 46
+    case slash = 47
+    case colon = 58
+    case semicolon = 59
+    case lessThan = 60
+    case equals = 61
+    case greaterThan = 62
+    case questionMark = 63
+    case leftBracket = 91
+    case backslash = 92
+    case rightBracket = 93
+    case caret = 94
     case ident = 258
     case uident = 259
     case fconst = 260
@@ -1290,7 +1347,7 @@ public struct Param: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
-    public var paramkind: ParamKind? { node[.paramkind]?.string.flatMap(ParamKind.init(rawValue:)) }
+    public var paramkind: ParamKind? { node[.paramkind]?.enumValue() }
     public var paramid: Int { node[.paramid]?.int ?? 0 }
     public var paramtype: Int { node[.paramtype]?.int ?? 0 }
     public var paramtypmod: Int { node[.paramtypmod]?.int ?? 0 }
@@ -1319,7 +1376,7 @@ public struct Aggref: NodeView {
     public var aggvariadic: Bool { node[.aggvariadic]?.bool ?? false }
     public var aggkind: String? { node[.aggkind]?.string }
     public var agglevelsup: Int { node[.agglevelsup]?.int ?? 0 }
-    public var aggsplit: AggSplit? { node[.aggsplit]?.string.flatMap(AggSplit.init(rawValue:)) }
+    public var aggsplit: AggSplit? { node[.aggsplit]?.enumValue() }
     public var aggno: Int { node[.aggno]?.int ?? 0 }
     public var aggtransno: Int { node[.aggtransno]?.int ?? 0 }
     public var location: Int { node[.location]?.int ?? 0 }
@@ -1383,7 +1440,7 @@ public struct FuncExpr: NodeView {
     public var funcresulttype: Int { node[.funcresulttype]?.int ?? 0 }
     public var funcretset: Bool { node[.funcretset]?.bool ?? false }
     public var funcvariadic: Bool { node[.funcvariadic]?.bool ?? false }
-    public var funcformat: CoercionForm? { node[.funcformat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var funcformat: CoercionForm? { node[.funcformat]?.enumValue() }
     public var funccollid: Int { node[.funccollid]?.int ?? 0 }
     public var inputcollid: Int { node[.inputcollid]?.int ?? 0 }
     public var args: [Node] { node[.args]?.elements ?? [] }
@@ -1472,7 +1529,7 @@ public struct BoolExpr: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
-    public var boolop: BoolExprType? { node[.boolop]?.string.flatMap(BoolExprType.init(rawValue:)) }
+    public var boolop: BoolExprType? { node[.boolop]?.enumValue() }
     public var args: [Node] { node[.args]?.elements ?? [] }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -1483,7 +1540,7 @@ public struct SubLink: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
-    public var subLinkType: SubLinkType? { node[.subLinkType]?.string.flatMap(SubLinkType.init(rawValue:)) }
+    public var subLinkType: SubLinkType? { node[.subLinkType]?.enumValue() }
     public var subLinkId: Int { node[.subLinkId]?.int ?? 0 }
     public var testexpr: Node? { node[.testexpr] }
     public var operName: [Node] { node[.operName]?.elements ?? [] }
@@ -1497,7 +1554,7 @@ public struct SubPlan: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
-    public var subLinkType: SubLinkType? { node[.subLinkType]?.string.flatMap(SubLinkType.init(rawValue:)) }
+    public var subLinkType: SubLinkType? { node[.subLinkType]?.enumValue() }
     public var testexpr: Node? { node[.testexpr] }
     public var paramIds: [Node] { node[.paramIds]?.elements ?? [] }
     public var planId: Int { node[.planId]?.int ?? 0 }
@@ -1559,7 +1616,7 @@ public struct RelabelType: NodeView {
     public var resulttype: Int { node[.resulttype]?.int ?? 0 }
     public var resulttypmod: Int { node[.resulttypmod]?.int ?? 0 }
     public var resultcollid: Int { node[.resultcollid]?.int ?? 0 }
-    public var relabelformat: CoercionForm? { node[.relabelformat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var relabelformat: CoercionForm? { node[.relabelformat]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -1572,7 +1629,7 @@ public struct CoerceViaIO: NodeView {
     public var arg: Node? { node[.arg] }
     public var resulttype: Int { node[.resulttype]?.int ?? 0 }
     public var resultcollid: Int { node[.resultcollid]?.int ?? 0 }
-    public var coerceformat: CoercionForm? { node[.coerceformat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var coerceformat: CoercionForm? { node[.coerceformat]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -1587,7 +1644,7 @@ public struct ArrayCoerceExpr: NodeView {
     public var resulttype: Int { node[.resulttype]?.int ?? 0 }
     public var resulttypmod: Int { node[.resulttypmod]?.int ?? 0 }
     public var resultcollid: Int { node[.resultcollid]?.int ?? 0 }
-    public var coerceformat: CoercionForm? { node[.coerceformat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var coerceformat: CoercionForm? { node[.coerceformat]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -1599,7 +1656,7 @@ public struct ConvertRowtypeExpr: NodeView {
     public var xpr: Node? { node[.xpr] }
     public var arg: Node? { node[.arg] }
     public var resulttype: Int { node[.resulttype]?.int ?? 0 }
-    public var convertformat: CoercionForm? { node[.convertformat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var convertformat: CoercionForm? { node[.convertformat]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -1672,7 +1729,7 @@ public struct RowExpr: NodeView {
     public var xpr: Node? { node[.xpr] }
     public var args: [Node] { node[.args]?.elements ?? [] }
     public var rowTypeid: Int { node[.rowTypeid]?.int ?? 0 }
-    public var rowFormat: CoercionForm? { node[.rowFormat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var rowFormat: CoercionForm? { node[.rowFormat]?.enumValue() }
     public var colnames: [Node] { node[.colnames]?.elements ?? [] }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -1683,7 +1740,7 @@ public struct RowCompareExpr: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
-    public var rctype: RowCompareType? { node[.rctype]?.string.flatMap(RowCompareType.init(rawValue:)) }
+    public var rctype: RowCompareType? { node[.rctype]?.enumValue() }
     public var opnos: [Node] { node[.opnos]?.elements ?? [] }
     public var opfamilies: [Node] { node[.opfamilies]?.elements ?? [] }
     public var inputcollids: [Node] { node[.inputcollids]?.elements ?? [] }
@@ -1712,7 +1769,7 @@ public struct MinMaxExpr: NodeView {
     public var minmaxtype: Int { node[.minmaxtype]?.int ?? 0 }
     public var minmaxcollid: Int { node[.minmaxcollid]?.int ?? 0 }
     public var inputcollid: Int { node[.inputcollid]?.int ?? 0 }
-    public var op: MinMaxOp? { node[.op]?.string.flatMap(MinMaxOp.init(rawValue:)) }
+    public var op: MinMaxOp? { node[.op]?.enumValue() }
     public var args: [Node] { node[.args]?.elements ?? [] }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -1723,7 +1780,7 @@ public struct SQLValueFunction: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
-    public var op: SQLValueFunctionOp? { node[.op]?.string.flatMap(SQLValueFunctionOp.init(rawValue:)) }
+    public var op: SQLValueFunctionOp? { node[.op]?.enumValue() }
     public var type: Int { node[.type]?.int ?? 0 }
     public var typmod: Int { node[.typmod]?.int ?? 0 }
     public var location: Int { node[.location]?.int ?? 0 }
@@ -1735,12 +1792,12 @@ public struct XmlExpr: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
-    public var op: XmlExprOp? { node[.op]?.string.flatMap(XmlExprOp.init(rawValue:)) }
+    public var op: XmlExprOp? { node[.op]?.enumValue() }
     public var name: String? { node[.name]?.string }
     public var namedArgs: [Node] { node[.namedArgs]?.elements ?? [] }
     public var argNames: [Node] { node[.argNames]?.elements ?? [] }
     public var args: [Node] { node[.args]?.elements ?? [] }
-    public var xmloption: XmlOptionType? { node[.xmloption]?.string.flatMap(XmlOptionType.init(rawValue:)) }
+    public var xmloption: XmlOptionType? { node[.xmloption]?.enumValue() }
     public var type: Int { node[.type]?.int ?? 0 }
     public var typmod: Int { node[.typmod]?.int ?? 0 }
     public var location: Int { node[.location]?.int ?? 0 }
@@ -1753,7 +1810,7 @@ public struct NullTest: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
     public var arg: Node? { node[.arg] }
-    public var nulltesttype: NullTestType? { node[.nulltesttype]?.string.flatMap(NullTestType.init(rawValue:)) }
+    public var nulltesttype: NullTestType? { node[.nulltesttype]?.enumValue() }
     public var argisrow: Bool { node[.argisrow]?.bool ?? false }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -1765,7 +1822,7 @@ public struct BooleanTest: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var xpr: Node? { node[.xpr] }
     public var arg: Node? { node[.arg] }
-    public var booltesttype: BoolTestType? { node[.booltesttype]?.string.flatMap(BoolTestType.init(rawValue:)) }
+    public var booltesttype: BoolTestType? { node[.booltesttype]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -1779,7 +1836,7 @@ public struct CoerceToDomain: NodeView {
     public var resulttype: Int { node[.resulttype]?.int ?? 0 }
     public var resulttypmod: Int { node[.resulttypmod]?.int ?? 0 }
     public var resultcollid: Int { node[.resultcollid]?.int ?? 0 }
-    public var coercionformat: CoercionForm? { node[.coercionformat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var coercionformat: CoercionForm? { node[.coercionformat]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -1867,7 +1924,7 @@ public struct JoinExpr: NodeView {
     public static let nodeKind: NodeKind? = .joinExpr
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var jointype: JoinType? { node[.jointype]?.string.flatMap(JoinType.init(rawValue:)) }
+    public var jointype: JoinType? { node[.jointype]?.enumValue() }
     public var isNatural: Bool { node[.isNatural]?.bool ?? false }
     public var larg: Node? { node[.larg] }
     public var rarg: Node? { node[.rarg] }
@@ -1892,7 +1949,7 @@ public struct OnConflictExpr: NodeView {
     public static let nodeKind: NodeKind? = .onConflictExpr
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var action: OnConflictAction? { node[.action]?.string.flatMap(OnConflictAction.init(rawValue:)) }
+    public var action: OnConflictAction? { node[.action]?.enumValue() }
     public var arbiterElems: [Node] { node[.arbiterElems]?.elements ?? [] }
     public var arbiterWhere: Node? { node[.arbiterWhere] }
     public var constraint: Int { node[.constraint]?.int ?? 0 }
@@ -1911,7 +1968,7 @@ public struct IntoClause: NodeView {
     public var colNames: [Node] { node[.colNames]?.elements ?? [] }
     public var accessMethod: String? { node[.accessMethod]?.string }
     public var options: [Node] { node[.options]?.elements ?? [] }
-    public var onCommit: OnCommitAction? { node[.onCommit]?.string.flatMap(OnCommitAction.init(rawValue:)) }
+    public var onCommit: OnCommitAction? { node[.onCommit]?.enumValue() }
     public var tableSpaceName: String? { node[.tableSpaceName]?.string }
     public var viewQuery: Node? { node[.viewQuery] }
     public var skipData: Bool { node[.skipData]?.bool ?? false }
@@ -1923,8 +1980,8 @@ public struct MergeAction: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var matched: Bool { node[.matched]?.bool ?? false }
-    public var commandType: CmdType? { node[.commandType]?.string.flatMap(CmdType.init(rawValue:)) }
-    public var override: OverridingKind? { node[.override]?.string.flatMap(OverridingKind.init(rawValue:)) }
+    public var commandType: CmdType? { node[.commandType]?.enumValue() }
+    public var override: OverridingKind? { node[.override]?.enumValue() }
     public var qual: Node? { node[.qual] }
     public var targetList: [Node] { node[.targetList]?.elements ?? [] }
     public var updateColnos: [Node] { node[.updateColnos]?.elements ?? [] }
@@ -1935,8 +1992,8 @@ public struct Query: NodeView {
     public static let nodeKind: NodeKind? = .query
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var commandType: CmdType? { node[.commandType]?.string.flatMap(CmdType.init(rawValue:)) }
-    public var querySource: QuerySource? { node[.querySource]?.string.flatMap(QuerySource.init(rawValue:)) }
+    public var commandType: CmdType? { node[.commandType]?.enumValue() }
+    public var querySource: QuerySource? { node[.querySource]?.enumValue() }
     public var canSetTag: Bool { node[.canSetTag]?.bool ?? false }
     public var utilityStmt: Node? { node[.utilityStmt] }
     public var resultRelation: Int { node[.resultRelation]?.int ?? 0 }
@@ -1956,7 +2013,7 @@ public struct Query: NodeView {
     public var mergeActionList: [Node] { node[.mergeActionList]?.elements ?? [] }
     public var mergeUseOuterJoin: Bool { node[.mergeUseOuterJoin]?.bool ?? false }
     public var targetList: [Node] { node[.targetList]?.elements ?? [] }
-    public var override: OverridingKind? { node[.override]?.string.flatMap(OverridingKind.init(rawValue:)) }
+    public var override: OverridingKind? { node[.override]?.enumValue() }
     public var onConflict: OnConflictExpr? { node[.onConflict].map(OnConflictExpr.init(unchecked:)) }
     public var returningList: [Node] { node[.returningList]?.elements ?? [] }
     public var groupClause: [Node] { node[.groupClause]?.elements ?? [] }
@@ -1968,7 +2025,7 @@ public struct Query: NodeView {
     public var sortClause: [Node] { node[.sortClause]?.elements ?? [] }
     public var limitOffset: Node? { node[.limitOffset] }
     public var limitCount: Node? { node[.limitCount] }
-    public var limitOption: LimitOption? { node[.limitOption]?.string.flatMap(LimitOption.init(rawValue:)) }
+    public var limitOption: LimitOption? { node[.limitOption]?.enumValue() }
     public var rowMarks: [Node] { node[.rowMarks]?.elements ?? [] }
     public var setOperations: Node? { node[.setOperations] }
     public var constraintDeps: [Node] { node[.constraintDeps]?.elements ?? [] }
@@ -1988,7 +2045,7 @@ public struct InsertStmt: NodeView {
     public var onConflictClause: OnConflictClause? { node[.onConflictClause].map(OnConflictClause.init(unchecked:)) }
     public var returningList: [Node] { node[.returningList]?.elements ?? [] }
     public var withClause: WithClause? { node[.withClause].map(WithClause.init(unchecked:)) }
-    public var override: OverridingKind? { node[.override]?.string.flatMap(OverridingKind.init(rawValue:)) }
+    public var override: OverridingKind? { node[.override]?.enumValue() }
 }
 
 /// A `DeleteStmt` of the parse tree: its fields with their proto types.
@@ -2046,10 +2103,10 @@ public struct SelectStmt: NodeView {
     public var sortClause: [Node] { node[.sortClause]?.elements ?? [] }
     public var limitOffset: Node? { node[.limitOffset] }
     public var limitCount: Node? { node[.limitCount] }
-    public var limitOption: LimitOption? { node[.limitOption]?.string.flatMap(LimitOption.init(rawValue:)) }
+    public var limitOption: LimitOption? { node[.limitOption]?.enumValue() }
     public var lockingClause: [Node] { node[.lockingClause]?.elements ?? [] }
     public var withClause: WithClause? { node[.withClause].map(WithClause.init(unchecked:)) }
-    public var op: SetOperation? { node[.op]?.string.flatMap(SetOperation.init(rawValue:)) }
+    public var op: SetOperation? { node[.op]?.enumValue() }
     public var all: Bool { node[.all]?.bool ?? false }
     public var larg: SelectStmt? { node[.larg].map(SelectStmt.init(unchecked:)) }
     public var rarg: SelectStmt? { node[.rarg].map(SelectStmt.init(unchecked:)) }
@@ -2082,7 +2139,7 @@ public struct AlterTableStmt: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var relation: RangeVar? { node[.relation].map(RangeVar.init(unchecked:)) }
     public var cmds: [Node] { node[.cmds]?.elements ?? [] }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var missingOk: Bool { node[.missingOk]?.bool ?? false }
 }
 
@@ -2091,12 +2148,12 @@ public struct AlterTableCmd: NodeView {
     public static let nodeKind: NodeKind? = .alterTableCmd
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var subtype: AlterTableType? { node[.subtype]?.string.flatMap(AlterTableType.init(rawValue:)) }
+    public var subtype: AlterTableType? { node[.subtype]?.enumValue() }
     public var name: String? { node[.name]?.string }
     public var num: Int { node[.num]?.int ?? 0 }
     public var newowner: RoleSpec? { node[.newowner].map(RoleSpec.init(unchecked:)) }
     public var def: Node? { node[.def] }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
     public var missingOk: Bool { node[.missingOk]?.bool ?? false }
     public var recurse: Bool { node[.recurse]?.bool ?? false }
 }
@@ -2110,7 +2167,7 @@ public struct AlterDomainStmt: NodeView {
     public var typeName: [Node] { node[.typeName]?.elements ?? [] }
     public var name: String? { node[.name]?.string }
     public var def: Node? { node[.def] }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
     public var missingOk: Bool { node[.missingOk]?.bool ?? false }
 }
 
@@ -2119,7 +2176,7 @@ public struct SetOperationStmt: NodeView {
     public static let nodeKind: NodeKind? = .setOperationStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var op: SetOperation? { node[.op]?.string.flatMap(SetOperation.init(rawValue:)) }
+    public var op: SetOperation? { node[.op]?.enumValue() }
     public var all: Bool { node[.all]?.bool ?? false }
     public var larg: Node? { node[.larg] }
     public var rarg: Node? { node[.rarg] }
@@ -2135,14 +2192,14 @@ public struct GrantStmt: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var isGrant: Bool { node[.isGrant]?.bool ?? false }
-    public var targtype: GrantTargetType? { node[.targtype]?.string.flatMap(GrantTargetType.init(rawValue:)) }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var targtype: GrantTargetType? { node[.targtype]?.enumValue() }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var objects: [Node] { node[.objects]?.elements ?? [] }
     public var privileges: [Node] { node[.privileges]?.elements ?? [] }
     public var grantees: [Node] { node[.grantees]?.elements ?? [] }
     public var grantOption: Bool { node[.grantOption]?.bool ?? false }
     public var grantor: RoleSpec? { node[.grantor].map(RoleSpec.init(unchecked:)) }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
 }
 
 /// A `GrantRoleStmt` of the parse tree: its fields with their proto types.
@@ -2155,7 +2212,7 @@ public struct GrantRoleStmt: NodeView {
     public var isGrant: Bool { node[.isGrant]?.bool ?? false }
     public var adminOpt: Bool { node[.adminOpt]?.bool ?? false }
     public var grantor: RoleSpec? { node[.grantor].map(RoleSpec.init(unchecked:)) }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
 }
 
 /// A `AlterDefaultPrivilegesStmt` of the parse tree: its fields with their proto types.
@@ -2213,7 +2270,7 @@ public struct CreateStmt: NodeView {
     public var ofTypename: TypeName? { node[.ofTypename].map(TypeName.init(unchecked:)) }
     public var constraints: [Node] { node[.constraints]?.elements ?? [] }
     public var options: [Node] { node[.options]?.elements ?? [] }
-    public var oncommit: OnCommitAction? { node[.oncommit]?.string.flatMap(OnCommitAction.init(rawValue:)) }
+    public var oncommit: OnCommitAction? { node[.oncommit]?.enumValue() }
     public var tablespacename: String? { node[.tablespacename]?.string }
     public var accessMethod: String? { node[.accessMethod]?.string }
     public var ifNotExists: Bool { node[.ifNotExists]?.bool ?? false }
@@ -2224,7 +2281,7 @@ public struct DefineStmt: NodeView {
     public static let nodeKind: NodeKind? = .defineStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: ObjectType? { node[.kind]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var kind: ObjectType? { node[.kind]?.enumValue() }
     public var oldstyle: Bool { node[.oldstyle]?.bool ?? false }
     public var defnames: [Node] { node[.defnames]?.elements ?? [] }
     public var args: [Node] { node[.args]?.elements ?? [] }
@@ -2239,8 +2296,8 @@ public struct DropStmt: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var objects: [Node] { node[.objects]?.elements ?? [] }
-    public var removeType: ObjectType? { node[.removeType]?.string.flatMap(ObjectType.init(rawValue:)) }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var removeType: ObjectType? { node[.removeType]?.enumValue() }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
     public var missingOk: Bool { node[.missingOk]?.bool ?? false }
     public var concurrent: Bool { node[.concurrent]?.bool ?? false }
 }
@@ -2252,7 +2309,7 @@ public struct TruncateStmt: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var relations: [Node] { node[.relations]?.elements ?? [] }
     public var restartSeqs: Bool { node[.restartSeqs]?.bool ?? false }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
 }
 
 /// A `CommentStmt` of the parse tree: its fields with their proto types.
@@ -2260,7 +2317,7 @@ public struct CommentStmt: NodeView {
     public static let nodeKind: NodeKind? = .commentStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var object: Node? { node[.object] }
     public var comment: String? { node[.comment]?.string }
 }
@@ -2270,7 +2327,7 @@ public struct FetchStmt: NodeView {
     public static let nodeKind: NodeKind? = .fetchStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var direction: FetchDirection? { node[.direction]?.string.flatMap(FetchDirection.init(rawValue:)) }
+    public var direction: FetchDirection? { node[.direction]?.enumValue() }
     public var howMany: Int { node[.howMany]?.int ?? 0 }
     public var portalname: String? { node[.portalname]?.string }
     public var ismove: Bool { node[.ismove]?.bool ?? false }
@@ -2326,7 +2383,7 @@ public struct AlterFunctionStmt: NodeView {
     public static let nodeKind: NodeKind? = .alterFunctionStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var `func`: ObjectWithArgs? { node[.`func`].map(ObjectWithArgs.init(unchecked:)) }
     public var actions: [Node] { node[.actions]?.elements ?? [] }
 }
@@ -2344,13 +2401,13 @@ public struct RenameStmt: NodeView {
     public static let nodeKind: NodeKind? = .renameStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var renameType: ObjectType? { node[.renameType]?.string.flatMap(ObjectType.init(rawValue:)) }
-    public var relationType: ObjectType? { node[.relationType]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var renameType: ObjectType? { node[.renameType]?.enumValue() }
+    public var relationType: ObjectType? { node[.relationType]?.enumValue() }
     public var relation: RangeVar? { node[.relation].map(RangeVar.init(unchecked:)) }
     public var object: Node? { node[.object] }
     public var subname: String? { node[.subname]?.string }
     public var newname: String? { node[.newname]?.string }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
     public var missingOk: Bool { node[.missingOk]?.bool ?? false }
 }
 
@@ -2362,7 +2419,7 @@ public struct RuleStmt: NodeView {
     public var relation: RangeVar? { node[.relation].map(RangeVar.init(unchecked:)) }
     public var rulename: String? { node[.rulename]?.string }
     public var whereClause: Node? { node[.whereClause] }
-    public var event: CmdType? { node[.event]?.string.flatMap(CmdType.init(rawValue:)) }
+    public var event: CmdType? { node[.event]?.enumValue() }
     public var instead: Bool { node[.instead]?.bool ?? false }
     public var actions: [Node] { node[.actions]?.elements ?? [] }
     public var replace: Bool { node[.replace]?.bool ?? false }
@@ -2398,7 +2455,7 @@ public struct TransactionStmt: NodeView {
     public static let nodeKind: NodeKind? = .transactionStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: TransactionStmtKind? { node[.kind]?.string.flatMap(TransactionStmtKind.init(rawValue:)) }
+    public var kind: TransactionStmtKind? { node[.kind]?.enumValue() }
     public var options: [Node] { node[.options]?.elements ?? [] }
     public var savepointName: String? { node[.savepointName]?.string }
     public var gid: String? { node[.gid]?.string }
@@ -2415,7 +2472,7 @@ public struct ViewStmt: NodeView {
     public var query: Node? { node[.query] }
     public var replace: Bool { node[.replace]?.bool ?? false }
     public var options: [Node] { node[.options]?.elements ?? [] }
-    public var withCheckOption: ViewCheckOption? { node[.withCheckOption]?.string.flatMap(ViewCheckOption.init(rawValue:)) }
+    public var withCheckOption: ViewCheckOption? { node[.withCheckOption]?.enumValue() }
 }
 
 /// A `LoadStmt` of the parse tree: its fields with their proto types.
@@ -2482,7 +2539,7 @@ public struct CreateTableAsStmt: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var query: Node? { node[.query] }
     public var into: IntoClause? { node[.into].map(IntoClause.init(unchecked:)) }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var isSelectInto: Bool { node[.isSelectInto]?.bool ?? false }
     public var ifNotExists: Bool { node[.ifNotExists]?.bool ?? false }
 }
@@ -2515,7 +2572,7 @@ public struct VariableSetStmt: NodeView {
     public static let nodeKind: NodeKind? = .variableSetStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: VariableSetKind? { node[.kind]?.string.flatMap(VariableSetKind.init(rawValue:)) }
+    public var kind: VariableSetKind? { node[.kind]?.enumValue() }
     public var name: String? { node[.name]?.string }
     public var args: [Node] { node[.args]?.elements ?? [] }
     public var isLocal: Bool { node[.isLocal]?.bool ?? false }
@@ -2534,7 +2591,7 @@ public struct DiscardStmt: NodeView {
     public static let nodeKind: NodeKind? = .discardStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var target: DiscardMode? { node[.target]?.string.flatMap(DiscardMode.init(rawValue:)) }
+    public var target: DiscardMode? { node[.target]?.enumValue() }
 }
 
 /// A `CreateTrigStmt` of the parse tree: its fields with their proto types.
@@ -2577,7 +2634,7 @@ public struct CreateRoleStmt: NodeView {
     public static let nodeKind: NodeKind? = .createRoleStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var stmtType: RoleStmtType? { node[.stmtType]?.string.flatMap(RoleStmtType.init(rawValue:)) }
+    public var stmtType: RoleStmtType? { node[.stmtType]?.enumValue() }
     public var role: String? { node[.role]?.string }
     public var options: [Node] { node[.options]?.elements ?? [] }
 }
@@ -2625,7 +2682,7 @@ public struct ReindexStmt: NodeView {
     public static let nodeKind: NodeKind? = .reindexStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: ReindexObjectType? { node[.kind]?.string.flatMap(ReindexObjectType.init(rawValue:)) }
+    public var kind: ReindexObjectType? { node[.kind]?.enumValue() }
     public var relation: RangeVar? { node[.relation].map(RangeVar.init(unchecked:)) }
     public var name: String? { node[.name]?.string }
     public var params: [Node] { node[.params]?.elements ?? [] }
@@ -2705,7 +2762,7 @@ public struct CreateCastStmt: NodeView {
     public var sourcetype: TypeName? { node[.sourcetype].map(TypeName.init(unchecked:)) }
     public var targettype: TypeName? { node[.targettype].map(TypeName.init(unchecked:)) }
     public var `func`: ObjectWithArgs? { node[.`func`].map(ObjectWithArgs.init(unchecked:)) }
-    public var context: CoercionContext? { node[.context]?.string.flatMap(CoercionContext.init(rawValue:)) }
+    public var context: CoercionContext? { node[.context]?.enumValue() }
     public var `inout`: Bool { node[.`inout`]?.bool ?? false }
 }
 
@@ -2804,7 +2861,7 @@ public struct AlterObjectDependsStmt: NodeView {
     public static let nodeKind: NodeKind? = .alterObjectDependsStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var objectType: ObjectType? { node[.objectType]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objectType: ObjectType? { node[.objectType]?.enumValue() }
     public var relation: RangeVar? { node[.relation].map(RangeVar.init(unchecked:)) }
     public var object: Node? { node[.object] }
     public var extname: StringNode? { node[.extname].map(StringNode.init(unchecked:)) }
@@ -2816,7 +2873,7 @@ public struct AlterObjectSchemaStmt: NodeView {
     public static let nodeKind: NodeKind? = .alterObjectSchemaStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var objectType: ObjectType? { node[.objectType]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objectType: ObjectType? { node[.objectType]?.enumValue() }
     public var relation: RangeVar? { node[.relation].map(RangeVar.init(unchecked:)) }
     public var object: Node? { node[.object] }
     public var newschema: String? { node[.newschema]?.string }
@@ -2828,7 +2885,7 @@ public struct AlterOwnerStmt: NodeView {
     public static let nodeKind: NodeKind? = .alterOwnerStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var objectType: ObjectType? { node[.objectType]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objectType: ObjectType? { node[.objectType]?.enumValue() }
     public var relation: RangeVar? { node[.relation].map(RangeVar.init(unchecked:)) }
     public var object: Node? { node[.object] }
     public var newowner: RoleSpec? { node[.newowner].map(RoleSpec.init(unchecked:)) }
@@ -2858,7 +2915,7 @@ public struct DropOwnedStmt: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var roles: [Node] { node[.roles]?.elements ?? [] }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
 }
 
 /// A `ReassignOwnedStmt` of the parse tree: its fields with their proto types.
@@ -2924,7 +2981,7 @@ public struct AlterTSConfigurationStmt: NodeView {
     public static let nodeKind: NodeKind? = .alterTSConfigurationStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: AlterTSConfigType? { node[.kind]?.string.flatMap(AlterTSConfigType.init(rawValue:)) }
+    public var kind: AlterTSConfigType? { node[.kind]?.enumValue() }
     public var cfgname: [Node] { node[.cfgname]?.elements ?? [] }
     public var tokentype: [Node] { node[.tokentype]?.elements ?? [] }
     public var dicts: [Node] { node[.dicts]?.elements ?? [] }
@@ -3024,7 +3081,7 @@ public struct AlterTableMoveAllStmt: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var origTablespacename: String? { node[.origTablespacename]?.string }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var roles: [Node] { node[.roles]?.elements ?? [] }
     public var newTablespacename: String? { node[.newTablespacename]?.string }
     public var nowait: Bool { node[.nowait]?.bool ?? false }
@@ -3035,7 +3092,7 @@ public struct SecLabelStmt: NodeView {
     public static let nodeKind: NodeKind? = .secLabelStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var object: Node? { node[.object] }
     public var provider: String? { node[.provider]?.string }
     public var label: String? { node[.label]?.string }
@@ -3059,7 +3116,7 @@ public struct ImportForeignSchemaStmt: NodeView {
     public var serverName: String? { node[.serverName]?.string }
     public var remoteSchema: String? { node[.remoteSchema]?.string }
     public var localSchema: String? { node[.localSchema]?.string }
-    public var listType: ImportForeignSchemaType? { node[.listType]?.string.flatMap(ImportForeignSchemaType.init(rawValue:)) }
+    public var listType: ImportForeignSchemaType? { node[.listType]?.enumValue() }
     public var tableList: [Node] { node[.tableList]?.elements ?? [] }
     public var options: [Node] { node[.options]?.elements ?? [] }
 }
@@ -3090,7 +3147,7 @@ public struct AlterExtensionContentsStmt: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var extname: String? { node[.extname]?.string }
     public var action: Int { node[.action]?.int ?? 0 }
-    public var objtype: ObjectType? { node[.objtype]?.string.flatMap(ObjectType.init(rawValue:)) }
+    public var objtype: ObjectType? { node[.objtype]?.enumValue() }
     public var object: Node? { node[.object] }
 }
 
@@ -3209,7 +3266,7 @@ public struct AlterPublicationStmt: NodeView {
     public var options: [Node] { node[.options]?.elements ?? [] }
     public var pubobjects: [Node] { node[.pubobjects]?.elements ?? [] }
     public var forAllTables: Bool { node[.forAllTables]?.bool ?? false }
-    public var action: AlterPublicationAction? { node[.action]?.string.flatMap(AlterPublicationAction.init(rawValue:)) }
+    public var action: AlterPublicationAction? { node[.action]?.enumValue() }
 }
 
 /// A `CreateSubscriptionStmt` of the parse tree: its fields with their proto types.
@@ -3228,7 +3285,7 @@ public struct AlterSubscriptionStmt: NodeView {
     public static let nodeKind: NodeKind? = .alterSubscriptionStmt
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: AlterSubscriptionType? { node[.kind]?.string.flatMap(AlterSubscriptionType.init(rawValue:)) }
+    public var kind: AlterSubscriptionType? { node[.kind]?.enumValue() }
     public var subname: String? { node[.subname]?.string }
     public var conninfo: String? { node[.conninfo]?.string }
     public var publication: [Node] { node[.publication]?.elements ?? [] }
@@ -3242,7 +3299,7 @@ public struct DropSubscriptionStmt: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var subname: String? { node[.subname]?.string }
     public var missingOk: Bool { node[.missingOk]?.bool ?? false }
-    public var behavior: DropBehavior? { node[.behavior]?.string.flatMap(DropBehavior.init(rawValue:)) }
+    public var behavior: DropBehavior? { node[.behavior]?.enumValue() }
 }
 
 /// A `CreateStatsStmt` of the parse tree: its fields with their proto types.
@@ -3292,7 +3349,7 @@ public struct AExpr: NodeView {
     public static let nodeKind: NodeKind? = .aExpr
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: AExprKind? { node[.kind]?.string.flatMap(AExprKind.init(rawValue:)) }
+    public var kind: AExprKind? { node[.kind]?.enumValue() }
     public var name: [Node] { node[.name]?.elements ?? [] }
     public var lexpr: Node? { node[.lexpr] }
     public var rexpr: Node? { node[.rexpr] }
@@ -3331,7 +3388,7 @@ public struct FuncCall: NodeView {
     public var aggStar: Bool { node[.aggStar]?.bool ?? false }
     public var aggDistinct: Bool { node[.aggDistinct]?.bool ?? false }
     public var funcVariadic: Bool { node[.funcVariadic]?.bool ?? false }
-    public var funcformat: CoercionForm? { node[.funcformat]?.string.flatMap(CoercionForm.init(rawValue:)) }
+    public var funcformat: CoercionForm? { node[.funcformat]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -3417,8 +3474,8 @@ public struct SortBy: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var nodeField: Node? { node[.node] }
-    public var sortbyDir: SortByDir? { node[.sortbyDir]?.string.flatMap(SortByDir.init(rawValue:)) }
-    public var sortbyNulls: SortByNulls? { node[.sortbyNulls]?.string.flatMap(SortByNulls.init(rawValue:)) }
+    public var sortbyDir: SortByDir? { node[.sortbyDir]?.enumValue() }
+    public var sortbyNulls: SortByNulls? { node[.sortbyNulls]?.enumValue() }
     public var useOp: [Node] { node[.useOp]?.elements ?? [] }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -3552,8 +3609,8 @@ public struct IndexElem: NodeView {
     public var collation: [Node] { node[.collation]?.elements ?? [] }
     public var opclass: [Node] { node[.opclass]?.elements ?? [] }
     public var opclassopts: [Node] { node[.opclassopts]?.elements ?? [] }
-    public var ordering: SortByDir? { node[.ordering]?.string.flatMap(SortByDir.init(rawValue:)) }
-    public var nullsOrdering: SortByNulls? { node[.nullsOrdering]?.string.flatMap(SortByNulls.init(rawValue:)) }
+    public var ordering: SortByDir? { node[.ordering]?.enumValue() }
+    public var nullsOrdering: SortByNulls? { node[.nullsOrdering]?.enumValue() }
 }
 
 /// A `StatsElem` of the parse tree: its fields with their proto types.
@@ -3570,7 +3627,7 @@ public struct Constraint: NodeView {
     public static let nodeKind: NodeKind? = .constraint
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var contype: ConstrType? { node[.contype]?.string.flatMap(ConstrType.init(rawValue:)) }
+    public var contype: ConstrType? { node[.contype]?.enumValue() }
     public var conname: String? { node[.conname]?.string }
     public var deferrable: Bool { node[.deferrable]?.bool ?? false }
     public var initdeferred: Bool { node[.initdeferred]?.bool ?? false }
@@ -3610,7 +3667,7 @@ public struct DefElem: NodeView {
     public var defnamespace: String? { node[.defnamespace]?.string }
     public var defname: String? { node[.defname]?.string }
     public var arg: Node? { node[.arg] }
-    public var defaction: DefElemAction? { node[.defaction]?.string.flatMap(DefElemAction.init(rawValue:)) }
+    public var defaction: DefElemAction? { node[.defaction]?.enumValue() }
     public var location: Int { node[.location]?.int ?? 0 }
 }
 
@@ -3619,14 +3676,14 @@ public struct RangeTblEntry: NodeView {
     public static let nodeKind: NodeKind? = .rangeTblEntry
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var rtekind: RTEKind? { node[.rtekind]?.string.flatMap(RTEKind.init(rawValue:)) }
+    public var rtekind: RTEKind? { node[.rtekind]?.enumValue() }
     public var relid: Int { node[.relid]?.int ?? 0 }
     public var relkind: String? { node[.relkind]?.string }
     public var rellockmode: Int { node[.rellockmode]?.int ?? 0 }
     public var tablesample: TableSampleClause? { node[.tablesample].map(TableSampleClause.init(unchecked:)) }
     public var subquery: Query? { node[.subquery].map(Query.init(unchecked:)) }
     public var securityBarrier: Bool { node[.securityBarrier]?.bool ?? false }
-    public var jointype: JoinType? { node[.jointype]?.string.flatMap(JoinType.init(rawValue:)) }
+    public var jointype: JoinType? { node[.jointype]?.enumValue() }
     public var joinmergedcols: Int { node[.joinmergedcols]?.int ?? 0 }
     public var joinaliasvars: [Node] { node[.joinaliasvars]?.elements ?? [] }
     public var joinleftcols: [Node] { node[.joinleftcols]?.elements ?? [] }
@@ -3687,7 +3744,7 @@ public struct WithCheckOption: NodeView {
     public static let nodeKind: NodeKind? = .withCheckOption
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: WCOKind? { node[.kind]?.string.flatMap(WCOKind.init(rawValue:)) }
+    public var kind: WCOKind? { node[.kind]?.enumValue() }
     public var relname: String? { node[.relname]?.string }
     public var polname: String? { node[.polname]?.string }
     public var qual: Node? { node[.qual] }
@@ -3711,7 +3768,7 @@ public struct GroupingSet: NodeView {
     public static let nodeKind: NodeKind? = .groupingSet
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: GroupingSetKind? { node[.kind]?.string.flatMap(GroupingSetKind.init(rawValue:)) }
+    public var kind: GroupingSetKind? { node[.kind]?.enumValue() }
     public var content: [Node] { node[.content]?.elements ?? [] }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -3788,7 +3845,7 @@ public struct FunctionParameter: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var name: String? { node[.name]?.string }
     public var argType: TypeName? { node[.argType].map(TypeName.init(unchecked:)) }
-    public var mode: FunctionParameterMode? { node[.mode]?.string.flatMap(FunctionParameterMode.init(rawValue:)) }
+    public var mode: FunctionParameterMode? { node[.mode]?.enumValue() }
     public var defexpr: Node? { node[.defexpr] }
 }
 
@@ -3798,8 +3855,8 @@ public struct LockingClause: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var lockedRels: [Node] { node[.lockedRels]?.elements ?? [] }
-    public var strength: LockClauseStrength? { node[.strength]?.string.flatMap(LockClauseStrength.init(rawValue:)) }
-    public var waitPolicy: LockWaitPolicy? { node[.waitPolicy]?.string.flatMap(LockWaitPolicy.init(rawValue:)) }
+    public var strength: LockClauseStrength? { node[.strength]?.enumValue() }
+    public var waitPolicy: LockWaitPolicy? { node[.waitPolicy]?.enumValue() }
 }
 
 /// A `RowMarkClause` of the parse tree: its fields with their proto types.
@@ -3808,8 +3865,8 @@ public struct RowMarkClause: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var rti: Int { node[.rti]?.int ?? 0 }
-    public var strength: LockClauseStrength? { node[.strength]?.string.flatMap(LockClauseStrength.init(rawValue:)) }
-    public var waitPolicy: LockWaitPolicy? { node[.waitPolicy]?.string.flatMap(LockWaitPolicy.init(rawValue:)) }
+    public var strength: LockClauseStrength? { node[.strength]?.enumValue() }
+    public var waitPolicy: LockWaitPolicy? { node[.waitPolicy]?.enumValue() }
     public var pushedDown: Bool { node[.pushedDown]?.bool ?? false }
 }
 
@@ -3818,7 +3875,7 @@ public struct XmlSerialize: NodeView {
     public static let nodeKind: NodeKind? = .xmlSerialize
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var xmloption: XmlOptionType? { node[.xmloption]?.string.flatMap(XmlOptionType.init(rawValue:)) }
+    public var xmloption: XmlOptionType? { node[.xmloption]?.enumValue() }
     public var expr: Node? { node[.expr] }
     public var typeName: TypeName? { node[.typeName].map(TypeName.init(unchecked:)) }
     public var location: Int { node[.location]?.int ?? 0 }
@@ -3850,7 +3907,7 @@ public struct OnConflictClause: NodeView {
     public static let nodeKind: NodeKind? = .onConflictClause
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var action: OnConflictAction? { node[.action]?.string.flatMap(OnConflictAction.init(rawValue:)) }
+    public var action: OnConflictAction? { node[.action]?.enumValue() }
     public var infer: InferClause? { node[.infer].map(InferClause.init(unchecked:)) }
     public var targetList: [Node] { node[.targetList]?.elements ?? [] }
     public var whereClause: Node? { node[.whereClause] }
@@ -3892,7 +3949,7 @@ public struct CommonTableExpr: NodeView {
     public init(unchecked node: Node) { self.node = node }
     public var ctename: String? { node[.ctename]?.string }
     public var aliascolnames: [Node] { node[.aliascolnames]?.elements ?? [] }
-    public var ctematerialized: CTEMaterialize? { node[.ctematerialized]?.string.flatMap(CTEMaterialize.init(rawValue:)) }
+    public var ctematerialized: CTEMaterialize? { node[.ctematerialized]?.enumValue() }
     public var ctequery: Node? { node[.ctequery] }
     public var searchClause: CTESearchClause? { node[.searchClause].map(CTESearchClause.init(unchecked:)) }
     public var cycleClause: CTECycleClause? { node[.cycleClause].map(CTECycleClause.init(unchecked:)) }
@@ -3911,8 +3968,8 @@ public struct MergeWhenClause: NodeView {
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
     public var matched: Bool { node[.matched]?.bool ?? false }
-    public var commandType: CmdType? { node[.commandType]?.string.flatMap(CmdType.init(rawValue:)) }
-    public var override: OverridingKind? { node[.override]?.string.flatMap(OverridingKind.init(rawValue:)) }
+    public var commandType: CmdType? { node[.commandType]?.enumValue() }
+    public var override: OverridingKind? { node[.override]?.enumValue() }
     public var condition: Node? { node[.condition] }
     public var targetList: [Node] { node[.targetList]?.elements ?? [] }
     public var values: [Node] { node[.values]?.elements ?? [] }
@@ -3923,7 +3980,7 @@ public struct RoleSpec: NodeView {
     public static let nodeKind: NodeKind? = .roleSpec
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var roletype: RoleSpecType? { node[.roletype]?.string.flatMap(RoleSpecType.init(rawValue:)) }
+    public var roletype: RoleSpecType? { node[.roletype]?.enumValue() }
     public var rolename: String? { node[.rolename]?.string }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -3980,7 +4037,7 @@ public struct PartitionRangeDatum: NodeView {
     public static let nodeKind: NodeKind? = .partitionRangeDatum
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var kind: PartitionRangeDatumKind? { node[.kind]?.string.flatMap(PartitionRangeDatumKind.init(rawValue:)) }
+    public var kind: PartitionRangeDatumKind? { node[.kind]?.enumValue() }
     public var value: Node? { node[.value] }
     public var location: Int { node[.location]?.int ?? 0 }
 }
@@ -4010,7 +4067,7 @@ public struct PublicationObjSpec: NodeView {
     public static let nodeKind: NodeKind? = .publicationObjSpec
     public let node: Node
     public init(unchecked node: Node) { self.node = node }
-    public var pubobjtype: PublicationObjSpecType? { node[.pubobjtype]?.string.flatMap(PublicationObjSpecType.init(rawValue:)) }
+    public var pubobjtype: PublicationObjSpecType? { node[.pubobjtype]?.enumValue() }
     public var name: String? { node[.name]?.string }
     public var pubtable: PublicationTable? { node[.pubtable].map(PublicationTable.init(unchecked:)) }
     public var location: Int { node[.location]?.int ?? 0 }
