@@ -1,10 +1,18 @@
 #!/usr/bin/env python3
-"""Generates Sources/SargableSyntax/Generated/NodeNames.swift from libpg_query's pg_query.proto.
+"""Generates SargableSyntax's typed vocabulary from libpg_query's pg_query.proto.
 
-The JSON parse tree names node types and fields exactly as the proto's json_name says; generating
-the Swift names from it keeps rules type-checked against the grammar Debian's libpg-query-dev ships.
-Usage: scripts/generate-node-names.py [/usr/include/pg_query/pg_query.proto] > out.swift
+Writes two files into Sources/SargableSyntax/Generated/:
+- NodeNames.swift: every node kind and every field name of the JSON parse tree;
+- NodeTypes.swift: every proto enum as a Swift enum (`AExprKind.op`, `ConstrType.primary`), the
+  scanner's token numbers (`TokenCode`), and a thin typed view per message (`AExpr`, `CreateStmt`)
+  whose accessors are the message's fields with their proto types.
+
+Generating from the proto keeps every rule type-checked against the grammar Debian's
+libpg-query-dev ships: a misspelt field, node kind or enum value fails to compile.
+Usage: scripts/generate-node-names.py [--stdout NAME] [path/to/pg_query.proto]
+(`--stdout NodeTypes.swift` prints one file instead of writing it; the staleness test uses it.)
 """
+import os
 import re
 import sys
 
@@ -14,31 +22,109 @@ SWIFT_KEYWORDS = {
     "private", "protocol", "public", "repeat", "return", "self", "static", "struct", "subscript",
     "super", "switch", "throw", "throws", "true", "try", "typealias", "var", "where", "while", "Type",
     "Any", "some", "any", "rethrows", "fileprivate", "open", "deinit", "guard", "break", "continue",
-    "fallthrough",
+    "fallthrough", "Self", "Protocol",
 }
+# Messages whose names would shadow a Swift type or an existing SargableSyntax type.
+RENAMED_MESSAGES = {
+    "String": "StringNode", "Float": "FloatNode", "Integer": "IntegerNode", "Boolean": "BooleanNode",
+    "List": "ListNode", "BitString": "BitStringNode",
+}
+# Messages of the result envelopes, not of the tree.
+SKIPPED_MESSAGES = {"ParseResult", "ScanResult", "ScanToken", "Node", "RawStmt"}
+# Enums with a hand-written Swift twin.
+RENAMED_ENUMS = {"Token": "TokenCode"}
+SKIPPED_ENUMS = {"KeywordKind"}
+# The scanner's single-character tokens are `ASCII_<code>` in the proto; named by their character here.
+ASCII_TOKENS = {
+    37: "percent", 40: "leftParenthesis", 41: "rightParenthesis", 42: "asterisk", 43: "plus", 44: "comma",
+    45: "minus", 46: "period", 47: "slash", 58: "colon", 59: "semicolon", 60: "lessThan", 61: "equals",
+    62: "greaterThan", 63: "questionMark", 91: "leftBracket", 92: "backslash", 93: "rightBracket", 94: "caret",
+}
+INTEGER_TYPES = {"int32", "uint32", "int64", "uint64", "sint32", "sint64"}
+
+
+def quoted(name):
+    return f"`{name}`" if name in SWIFT_KEYWORDS else name
 
 
 def ident(name):
+    """lowerCamelCase of a proto field or json name (`table_elts` -> `tableElts`)."""
     name = name[0].lower() + name[1:]
     if "_" in name:
         head, *rest = name.split("_")
         name = head + "".join(p[:1].upper() + p[1:] for p in rest if p)
-    return f"`{name}`" if name in SWIFT_KEYWORDS else name
+    return quoted(name)
 
 
-def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else "/usr/include/pg_query/pg_query.proto"
-    text = open(path, encoding="utf-8").read()
+def type_name(proto_name):
+    """`A_Expr_Kind` -> `AExprKind`."""
+    return "".join(part[:1].upper() + part[1:] for part in proto_name.split("_") if part)
+
+
+def case_name(value):
+    """`OP_ANY` -> `opAny`, `AddColumn` -> `addColumn`, `ASCII_37` -> `ascii37`."""
+    parts = [p for p in value.split("_") if p]
+    words = []
+    for index, part in enumerate(parts):
+        word = part.lower() if part.isupper() or part.isdigit() else part
+        words.append(word[:1].lower() + word[1:] if index == 0 else word[:1].upper() + word[1:])
+    name = "".join(words)
+    if name[:1].isdigit():
+        name = "v" + name
+    return quoted(name)
+
+
+def strip_common(values):
+    """Drops the `_`-separated prefix and suffix that every value shares (`AEXPR_`, `_SUBLINK`)."""
+    split = [v.split("_") for v in values]
+    if len(split) < 2:
+        return values
+    prefix = 0
+    while all(len(s) > prefix + 1 for s in split) and len({s[prefix] for s in split}) == 1:
+        prefix += 1
+    suffix = 0
+    while all(len(s) > prefix + suffix + 1 for s in split) and len({s[-1 - suffix] for s in split}) == 1:
+        suffix += 1
+    stripped = ["_".join(s[prefix:len(s) - suffix]) for s in split]
+    names = [case_name(v) for v in stripped]
+    if len(set(names)) != len(names) or any(not v or v[0].isdigit() for v in stripped):
+        return values
+    return stripped
+
+
+def parse_proto(text):
+    enums = []
+    for name, body in re.findall(r"^enum (\w+)\s*\{(.*?)^\}", text, re.S | re.M):
+        values = re.findall(r"^\s*(\w+)\s*=\s*(\d+)\s*;", body, re.M)
+        enums.append((name, [(v, int(n)) for v, n in values]))
+    messages = []
+    for name, body in re.findall(r"^message (\w+)\s*\{(.*?)^\}", text, re.S | re.M):
+        fields = []
+        for line in body.splitlines():
+            m = re.match(r"\s*(repeated\s+)?([\w.]+)\s+(\w+)\s*=\s*\d+\s*(?:\[json_name=\"(\w+)\"\])?;", line)
+            if m:
+                fields.append((bool(m.group(1)), m.group(2), m.group(3), m.group(4) or m.group(3)))
+        messages.append((name, fields))
     node_block = re.search(r"message Node \{\s*oneof node \{(.*?)\}", text, re.S).group(1)
     kinds = re.findall(r'json_name="([A-Za-z_]+)"', node_block)
+    return enums, messages, kinds
+
+
+def field_names(messages):
+    """Swift constant name per JSON field name; a field spelled two ways keeps the odd one raw."""
     fields = set()
-    for name, body in re.findall(r"^message (\w+)\s*\{(.*?)^\}", text, re.S | re.M):
+    for name, body in messages:
         if name == "Node":  # its oneof names node types, not fields
             continue
-        for line in body.splitlines():
-            m = re.match(r"\s*(?:repeated\s+)?[\w.]+\s+(\w+)\s*=\s*\d+\s*(?:\[json_name=\"(\w+)\"\])?;", line)
-            if m:
-                fields.add(m.group(2) or m.group(1))
+        fields.update(json for _, _, _, json in body)
+    names = {}
+    for f in sorted(fields):
+        names[f] = f if ident(f) in names.values() else ident(f)
+    return fields, names
+
+
+def node_names(messages, kinds):
+    fields, names = field_names(messages)
     out = [
         "// Generated by scripts/generate-node-names.py from libpg_query's pg_query.proto. Do not edit.",
         "",
@@ -47,13 +133,105 @@ def main():
     ]
     out += [f"    case {ident(k)} = \"{k}\"" for k in kinds]
     out += ["}", "", "/// Every field name that appears in libpg_query's JSON parse tree.", "extension Field {"]
-    names = {}
-    for f in sorted(fields):
-        # A field spelled both ways (type_name and typeName) keeps its raw spelling for the odd one.
-        names[f] = f if ident(f) in names.values() else ident(f)
     out += [f"    public static let {names[f]} = Field(\"{f}\")" for f in sorted(fields, key=lambda s: (names[s].lower(), s))]
     out += ["}", ""]
-    sys.stdout.write("\n".join(out))
+    return "\n".join(out)
+
+
+def node_types(enums, messages, kinds):
+    _, field_constant = field_names(messages)
+    enum_names = {name: RENAMED_ENUMS.get(name, type_name(name)) for name, _ in enums if name not in SKIPPED_ENUMS}
+    message_names = {name: RENAMED_MESSAGES.get(name, type_name(name))
+                     for name, _ in messages if name not in SKIPPED_MESSAGES}
+    kind_case = {k: ident(k) for k in kinds}
+    out = [
+        "// Generated by scripts/generate-node-names.py from libpg_query's pg_query.proto. Do not edit.",
+        "",
+        "// MARK: - Enums",
+        "",
+    ]
+    for name, values in enums:
+        if name in SKIPPED_ENUMS:
+            continue
+        swift = enum_names[name]
+        if name == "Token":
+            # Scanner token numbers: the scan result carries numbers, not names.
+            out.append("/// libpg_query's scanner token numbers (`pg_query.proto`'s `enum Token`).")
+            out.append(f"public enum {swift}: Int32, Sendable, CaseIterable {{")
+            out += [f"    case {ASCII_TOKENS.get(n) if v.startswith('ASCII_') else case_name(v)} = {n}" for v, n in values]
+            out += ["}", ""]
+            continue
+        # The `_UNDEFINED = 0` value exists only in protobuf; the JSON tree never holds it.
+        real = [v for v, n in values if not (n == 0 and v.endswith("_UNDEFINED"))]
+        stripped = strip_common(real)
+        out.append(f"/// `{name}` of libpg_query's parse tree, as its JSON spells it.")
+        out.append(f"public enum {swift}: String, ProtoEnum {{")
+        out += [f"    case {case_name(s)} = \"{v}\"" for v, s in zip(real, stripped)]
+        out += [f"    public static let protoEnumTable = ProtoEnumTable<{swift}>()", "}", ""]
+
+    out += ["// MARK: - Typed views", ""]
+    for name, fields in messages:
+        if name in SKIPPED_MESSAGES:
+            continue
+        swift = message_names[name]
+        kind = f".{kind_case[name]}" if name in kind_case else "nil"
+        out.append(f"/// A `{name}` of the parse tree: its fields with their proto types.")
+        out.append(f"public struct {swift}: NodeView {{")
+        out.append(f"    public static let nodeKind: NodeKind? = {kind}")
+        out.append("    public let node: Node")
+        out.append("    public init(unchecked node: Node) { self.node = node }")
+        seen = set()
+        for repeated, proto_type, proto_name, json in fields:
+            accessor = ident(proto_name)
+            if accessor in seen or accessor.strip("`") in ("node", "nodeKind"):
+                accessor = ident(proto_name) + "Field"
+            seen.add(accessor)
+            member = f"node[.{field_constant[json]}]"
+            if proto_type == "Node":
+                if repeated:
+                    out.append(f"    public var {accessor}: [Node] {{ {member}?.elements ?? [] }}")
+                else:
+                    out.append(f"    public var {accessor}: Node? {{ {member} }}")
+            elif proto_type == "string":
+                out.append(f"    public var {accessor}: String? {{ {member}?.string }}")
+            elif proto_type in INTEGER_TYPES:
+                # libpg_query omits zero values from its JSON.
+                out.append(f"    public var {accessor}: Int {{ {member}?.int ?? 0 }}")
+            elif proto_type == "bool":
+                out.append(f"    public var {accessor}: Bool {{ {member}?.bool ?? false }}")
+            elif proto_type in enum_names:
+                enum = enum_names[proto_type]
+                out.append(f"    public var {accessor}: {enum}? {{ {member}?.enumValue() }}")
+            elif proto_type in message_names:
+                view = message_names[proto_type]
+                if repeated:
+                    out.append(f"    public var {accessor}: [{view}] {{ ({member}?.elements ?? []).map({view}.init(unchecked:)) }}")
+                else:
+                    out.append(f"    public var {accessor}: {view}? {{ {member}.map({view}.init(unchecked:)) }}")
+            else:  # double and anything new: the raw member
+                out.append(f"    public var {accessor}: Node? {{ {member} }}")
+        out += ["}", ""]
+    return "\n".join(out)
+
+
+def main():
+    args = sys.argv[1:]
+    only = None
+    if args[:1] == ["--stdout"]:
+        only, args = args[1], args[2:]
+    path = args[0] if args else "/usr/include/pg_query/pg_query.proto"
+    enums, messages, kinds = parse_proto(open(path, encoding="utf-8").read())
+    files = {
+        "NodeNames.swift": node_names(messages, kinds),
+        "NodeTypes.swift": node_types(enums, messages, kinds),
+    }
+    if only:
+        sys.stdout.write(files[only])
+        return
+    directory = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Sources", "SargableSyntax", "Generated")
+    for name, contents in files.items():
+        with open(os.path.join(directory, name), "w", encoding="utf-8") as out:
+            out.write(contents)
 
 
 main()

@@ -1,3 +1,4 @@
+import SargableCore
 import SargablePlan
 import SargableSyntax
 
@@ -17,11 +18,11 @@ enum PlanConditions {
     /// `12.3 ms`, `0.04 ms`, `1.2 s`.
     static func duration(_ milliseconds: Double) -> String {
         if milliseconds >= 1000 { return "\(((milliseconds / 100).rounded()) / 10) s" }
-        if milliseconds >= 10 { return "\(Int(milliseconds.rounded())) ms" }
+        if milliseconds >= 10 { return "\(Int(saturating: milliseconds)) ms" }
         return "\(((milliseconds * 100).rounded()) / 100) ms"
     }
 
-    static func count(_ rows: Double) -> String { String(Int(rows.rounded())) }
+    static func count(_ rows: Double) -> String { String(Int(saturating: rows)) }
 }
 
 /// Every plan rule in the catalogue, in the order findings are reported.

@@ -24,7 +24,7 @@ public enum PlanHeapFetches: PlanRule {
 
     public static func check(_ plan: ExplainPlan) -> [PlanFinding] {
         plan.nodes.compactMap { node in
-            guard node.nodeType == "Index Only Scan", let fetches = node.heapFetches, fetches >= minimumFetches,
+            guard node.nodeType == .indexOnlyScan, let fetches = node.heapFetches, fetches >= minimumFetches,
                   let rows = node.totalActualRows, fetches > fetchShare * max(rows, 1) else { return nil }
             let table = node.relationName ?? "the table"
             return finding(node, "index-only scan using \(node.indexName ?? "an index") on \(table) fetched \(PlanConditions.count(fetches)) of \(PlanConditions.count(rows)) rows from the heap (visibility map out of date)",

@@ -29,7 +29,7 @@ public enum PlanHotspot: PlanRule {
         guard nodes.count > 1, let total = plan.totalTime, total >= minimumTotalMilliseconds else { return [] }
         return nodes.compactMap { node in
             guard let exclusive = node.exclusiveTime, exclusive / total > share else { return nil }
-            return finding(node, "\(node.summary) takes \(Int((exclusive / total * 100).rounded()))% of the execution time (\(PlanConditions.duration(exclusive)) of \(PlanConditions.duration(total)))",
+            return finding(node, "\(node.summary) takes \(Int(saturating: exclusive / total * 100))% of the execution time (\(PlanConditions.duration(exclusive)) of \(PlanConditions.duration(total)))",
                            help: "tune this node first")
         }
     }

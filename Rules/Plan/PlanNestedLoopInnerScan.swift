@@ -22,11 +22,11 @@ public enum PlanNestedLoopInnerScan: PlanRule {
 
     public static func check(_ plan: ExplainPlan) -> [PlanFinding] {
         plan.nodes.compactMap { node in
-            guard node.nodeType == "Nested Loop", node.children.count == 2 else { return nil }
+            guard node.nodeType == .nestedLoop, node.children.count == 2 else { return nil }
             var inner = node.children[1]
             // Materialize keeps the rows in memory, but the first scan is still of the whole table.
-            if inner.nodeType == "Materialize", let below = inner.children.first { inner = below }
-            guard inner.nodeType.hasSuffix("Seq Scan") else { return nil }
+            if inner.nodeType == .materialize, let below = inner.children.first { inner = below }
+            guard inner.nodeType == .seqScan else { return nil }
             let loops = node.isAnalyzed ? (node.children[1].actualLoops ?? 0) : node.children[0].planRows
             guard loops >= minimumLoops else { return nil }
             let table = inner.relationName ?? "the inner table"

@@ -33,10 +33,10 @@ public enum PlanRowMisestimate: PlanRule {
     }
 
     /// Nodes that pass rows through to the node above: what feeds them feeds their consumer.
-    static let passThrough: Set<String> = ["Hash", "Materialize", "Memoize"]
+    static let passThrough: Set<PlanNodeType> = [.hash, .materialize, .memoize]
 
     private static func isJoinOrSort(_ node: PlanNode) -> Bool {
-        node.nodeType.hasSuffix("Join") || node.nodeType == "Nested Loop" || node.nodeType.hasSuffix("Sort")
+        node.nodeType.isJoin || node.nodeType.isSort
     }
 
     /// `consumers` are the ancestors, nearest first. Below a Limit a node stops once enough rows
@@ -51,7 +51,7 @@ public enum PlanRowMisestimate: PlanRule {
                 let direction = actual > planned ? "under" : "over"
                 findings.append(finding(
                     node,
-                    "\(node.summary) returned \(PlanConditions.count(actual)) rows per loop but the planner expected \(PlanConditions.count(planned)) (\(direction)estimated \(Int(factor.rounded()))×), feeding a \(consumer.nodeType)",
+                    "\(node.summary) returned \(PlanConditions.count(actual)) rows per loop but the planner expected \(PlanConditions.count(planned)) (\(direction)estimated \(Int(saturating: factor))×), feeding a \(consumer.nodeType)",
                     help: node.relationName.map { "analyze \($0); if the estimate stays wrong, create statistics on the correlated columns" }
                         ?? "analyze the tables below this node; if the estimate stays wrong, create statistics on the correlated columns",
                     severity: factor >= warningFactor ? .warning : .info))
@@ -60,7 +60,7 @@ public enum PlanRowMisestimate: PlanRule {
         // Only a direct chain matters: the nearest consumers up to the first that is not pass-through.
         let chain = passThrough.contains(node.nodeType) ? [node] + consumers : [node]
         for child in node.children {
-            visit(child, consumers: chain, underLimit: underLimit || node.nodeType == "Limit", into: &findings)
+            visit(child, consumers: chain, underLimit: underLimit || node.nodeType == .limit, into: &findings)
         }
     }
 }

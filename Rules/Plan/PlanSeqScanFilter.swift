@@ -26,7 +26,7 @@ public enum PlanSeqScanFilter: PlanRule {
 
     public static func check(_ plan: ExplainPlan) -> [PlanFinding] {
         plan.nodes.compactMap { node in
-            guard node.nodeType.hasSuffix("Seq Scan"), let filter = node.filter,
+            guard node.nodeType == .seqScan, let filter = node.filter,
                   let kept = node.actualRows, let removed = node.rowsRemovedByFilter else { return nil }
             let read = kept + removed
             guard read >= minimumRowsRead, removed / read > removedShare else { return nil }

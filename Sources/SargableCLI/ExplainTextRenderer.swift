@@ -22,13 +22,13 @@ enum ExplainTextRenderer {
     private static func render(_ node: PlanNode, plan: ExplainPlan, prefix: String, childPrefix: String,
                                findings: [Int: [PlanFinding]], into lines: inout [String]) {
         var line = prefix + node.summary
-        line += "  (cost=\(number(node.startupCost))..\(number(node.totalCost)) rows=\(Int(node.planRows)))"
+        line += "  (cost=\(number(node.startupCost))..\(number(node.totalCost)) rows=\(Int(saturating: node.planRows)))"
         if node.neverExecuted {
             line += " (never executed)"
         } else if let total = node.actualTotalTime, let rows = node.actualRows {
-            line += " (actual \(milliseconds(total)) rows=\(Int(rows)) loops=\(Int(node.actualLoops ?? 1)))"
+            line += " (actual \(milliseconds(total)) rows=\(Int(saturating: rows)) loops=\(Int(saturating: node.actualLoops ?? 1)))"
             if let exclusive = node.exclusiveTime, let totalTime = plan.totalTime, totalTime > 0 {
-                line += "  \(Int((exclusive / totalTime * 100).rounded()))%"
+                line += "  \(Int(saturating: exclusive / totalTime * 100))%"
             }
         }
         lines.append(line)
@@ -38,11 +38,11 @@ enum ExplainTextRenderer {
             guard let value else { continue }
             lines.append(detailPrefix + "\(label): \(value)")
         }
-        if let removed = node.rowsRemovedByFilter { lines.append(detailPrefix + "Rows Removed by Filter: \(Int(removed))") }
+        if let removed = node.rowsRemovedByFilter { lines.append(detailPrefix + "Rows Removed by Filter: \(Int(saturating: removed))") }
         if let method = node.sortMethod {
             lines.append(detailPrefix + "Sort Method: \(method)\(node.sortSpaceUsed.map { " \(node.sortSpaceType ?? ""): \($0)kB" } ?? "")")
         }
-        if let fetches = node.heapFetches { lines.append(detailPrefix + "Heap Fetches: \(Int(fetches))") }
+        if let fetches = node.heapFetches { lines.append(detailPrefix + "Heap Fetches: \(Int(saturating: fetches))") }
         for planFinding in findings[node.id] ?? [] {
             let finding = planFinding.finding
             lines.append(detailPrefix + "\(finding.severity.rawValue)[\(finding.rule)]: \(finding.message)")
@@ -56,10 +56,10 @@ enum ExplainTextRenderer {
     }
 
     static func milliseconds(_ value: Double) -> String {
-        value >= 100 ? "\(Int(value.rounded())) ms" : "\((value * 1000).rounded() / 1000) ms"
+        value >= 100 ? "\(Int(saturating: value)) ms" : "\((value * 1000).rounded() / 1000) ms"
     }
 
     private static func number(_ value: Double) -> String {
-        value == value.rounded() ? "\(Int(value)).00" : "\((value * 100).rounded() / 100)"
+        value == value.rounded() ? "\(Int(saturating: value)).00" : "\((value * 100).rounded() / 100)"
     }
 }

@@ -10,7 +10,7 @@ public struct StatStatementsRow: Sendable {
 
     /// Maps a row by column name across versions 13–17 (`total_time` became `total_exec_time`).
     init?(line: Int, value: (String) -> String?) {
-        guard let query = value("query"), let calls = value("calls").flatMap({ Int($0) ?? Double($0).map(Int.init) }) else {
+        guard let query = value("query"), let calls = value("calls").flatMap({ Int($0) ?? Double($0).map { Int(saturating: $0) } }) else {
             return nil
         }
         self.line = line

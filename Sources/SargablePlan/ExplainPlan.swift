@@ -64,10 +64,15 @@ public struct ExplainPlan: Sendable, Hashable, Codable {
         guard let nodeType = object["Node Type"] as? String else {
             throw PlanDecodingError("plan node without \"Node Type\"")
         }
-        func double(_ key: String) -> Double? { (object[key] as? NSNumber)?.doubleValue }
-        func int(_ key: String) -> Int? { (object[key] as? NSNumber)?.intValue }
+        // A plan may come from a log anyone could write: a count or time that is not a finite,
+        // non-negative number reads as absent rather than poisoning every sum and ratio above it.
+        func double(_ key: String) -> Double? {
+            guard let value = (object[key] as? NSNumber)?.doubleValue, value.isFinite, value >= 0 else { return nil }
+            return value
+        }
+        func int(_ key: String) -> Int? { double(key).map(Int.init(saturating:)) }
         func string(_ key: String) -> String? { object[key] as? String }
-        var node = PlanNode(id: nextID, nodeType: nodeType, startupCost: double("Startup Cost") ?? 0,
+        var node = PlanNode(id: nextID, nodeType: PlanNodeType(nodeType), startupCost: double("Startup Cost") ?? 0,
                             totalCost: double("Total Cost") ?? 0, planRows: double("Plan Rows") ?? 0,
                             planWidth: int("Plan Width") ?? 0)
         nextID += 1
@@ -121,7 +126,7 @@ public struct ExplainPlan: Sendable, Hashable, Codable {
         node.workersLaunched = int("Workers Launched")
         node.processes = processes
         // Below a Gather the leader and its workers share the loops (the leader takes part by default).
-        let childProcesses = nodeType.hasPrefix("Gather")
+        let childProcesses = node.nodeType.isGather
             ? Double((node.workersLaunched ?? node.workersPlanned ?? 0) + 1) : processes
         for child in object["Plans"] as? [[String: Any]] ?? [] {
             node.children.append(try decodeNode(child, processes: childProcesses, nextID: &nextID))

@@ -19,7 +19,7 @@ public struct BufferCounts: Sendable, Hashable, Codable {
 public struct PlanNode: Sendable, Hashable, Codable {
     /// Pre-order position in the plan (root is 0): how findings point at a node.
     public var id: Int
-    public var nodeType: String
+    public var nodeType: PlanNodeType
     /// `Inner`, `Outer`, `SubPlan`, `InitPlan`, `Member` (the node's role under its parent).
     public var parentRelationship: String?
     public var subplanName: String?
@@ -68,7 +68,7 @@ public struct PlanNode: Sendable, Hashable, Codable {
     public var processes: Double = 1
     public var children: [PlanNode]
 
-    public init(id: Int = 0, nodeType: String, startupCost: Double = 0, totalCost: Double = 0, planRows: Double = 0,
+    public init(id: Int = 0, nodeType: PlanNodeType, startupCost: Double = 0, totalCost: Double = 0, planRows: Double = 0,
                 planWidth: Int = 0, children: [PlanNode] = []) {
         self.id = id
         self.nodeType = nodeType
@@ -114,9 +114,9 @@ public struct PlanNode: Sendable, Hashable, Codable {
 
     /// `Seq Scan on orders o`, `Index Scan using orders_pkey on orders`, `Hash Join`.
     public var summary: String {
-        var text = nodeType
-        if let joinType, joinType != "Inner", !nodeType.contains(joinType), nodeType.hasSuffix("Join") || nodeType == "Nested Loop" {
-            text = nodeType == "Nested Loop" ? "Nested Loop \(joinType)" : text.replacing("Join", with: "\(joinType) Join")
+        var text = nodeType.name
+        if let joinType, joinType != "Inner", nodeType.isJoin {
+            text = nodeType == .nestedLoop ? "Nested Loop \(joinType)" : text.replacing("Join", with: "\(joinType) Join")
         }
         if let indexName { text += " using \(indexName)" }
         if let relationName {

@@ -25,46 +25,11 @@ public struct Field: @unchecked Sendable, Hashable, ExpressibleByStringLiteral, 
 }
 
 extension NodeKind {
-    /// Open-addressing table from type name to case index, built once and never freed. Raw memory
-    /// rather than arrays: the decoder looks a name up for every node, and an array read retains.
-    private struct Lookup: @unchecked Sendable {
-        let slots: UnsafeMutableBufferPointer<UInt16>
-        let names: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>>
-
-        init() {
-            var size = 1
-            while size < NodeKind.allCases.count * 4 { size <<= 1 }
-            slots = .allocate(capacity: size)
-            slots.initialize(repeating: .max)
-            names = .allocate(capacity: NodeKind.allCases.count)
-            for (index, kind) in NodeKind.allCases.enumerated() {
-                let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: kind.rawValue.utf8.count)
-                _ = bytes.initialize(from: kind.rawValue.utf8)
-                let name = UnsafeBufferPointer(bytes)
-                names[index] = name
-                var slot = Int(fieldHash(name)) & (size - 1)
-                while slots[slot] != .max { slot = (slot + 1) & (size - 1) }
-                slots[slot] = UInt16(index)
-            }
-        }
-    }
-
-    private static let lookup = Lookup()
+    private static let names = NameTable(allCases.map(\.rawValue))
 
     /// Index into `allCases` for a type name, or `.max` for a type this build does not know.
     static func index(of name: UnsafeBufferPointer<UInt8>) -> UInt16 {
-        let lookup = Self.lookup
-        let mask = lookup.slots.count - 1
-        var slot = Int(fieldHash(name)) & mask
-        while true {
-            let candidate = lookup.slots[slot]
-            if candidate == .max { return .max }
-            let known = lookup.names[Int(candidate)]
-            if known.count == name.count, memcmp(known.baseAddress!, name.baseAddress!, name.count) == 0 {
-                return candidate
-            }
-            slot = (slot + 1) & mask
-        }
+        names.index(of: name)
     }
 
     /// The case at `index` in declaration order (= `allCases` order). A payload-free enum is stored

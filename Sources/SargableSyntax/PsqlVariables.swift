@@ -14,7 +14,7 @@ public enum PsqlVariables {
         guard text.utf8.contains(UInt8(ascii: ":")), let tokens = try? PgQuery.scan(text) else { return nil }
         var bytes: [UInt8]?
         for (token, next) in zip(tokens, tokens.dropFirst())
-        where token.code == 58 && next.range.lowerBound == token.range.upperBound && isName(next) {
+        where token.tokenCode == .colon && next.range.lowerBound == token.range.upperBound && isName(next) {
             if bytes == nil { bytes = Array(text.utf8) }
             bytes?[token.range.lowerBound] = UInt8(ascii: " ")
         }

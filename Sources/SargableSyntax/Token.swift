@@ -24,20 +24,24 @@ public struct Token: Sendable, Hashable {
         self.range = range
         self.code = code
         self.keywordKind = KeywordKind(rawValue: keywordKind) ?? .none
-        // Token numbers from pg_query.proto's `enum Token`.
-        switch code {
-        case 275: kind = .lineComment
-        case 276: kind = .blockComment
-        case 258, 259: kind = .identifier
-        case 261, 262, 263, 264: kind = .string
-        case 260, 266: kind = .number
-        case 267: kind = .parameter
-        case 265, 37, 42, 43, 45, 47, 60, 61, 62, 94, 268 ... 274: kind = .operator
-        case 59: kind = .semicolon
-        case 1 ... 127: kind = .punctuation
+        switch TokenCode(rawValue: code) {
+        case .sqlComment: kind = .lineComment
+        case .cComment: kind = .blockComment
+        case .ident, .uident: kind = .identifier
+        case .sconst, .usconst, .bconst, .xconst: kind = .string
+        case .fconst, .iconst: kind = .number
+        case .param: kind = .parameter
+        case .op, .percent, .asterisk, .plus, .minus, .slash, .lessThan, .equals, .greaterThan, .caret,
+             .typecast, .dotDot, .colonEquals, .equalsGreater, .lessEquals, .greaterEquals, .notEquals:
+            kind = .operator
+        case .semicolon: kind = .semicolon
+        case _ where 1 ... 127 ~= code: kind = .punctuation
         default: kind = self.keywordKind == .none ? .other(code) : .keyword
         }
     }
+
+    /// The scanner's token, named (`.semicolon`, `.sconst`, `.select`); nil for a number this build does not know.
+    public var tokenCode: TokenCode? { TokenCode(rawValue: code) }
 
     /// Decodes the `ScanResult` protobuf message (`repeated ScanToken tokens = 2`).
     static func decodeScanResult(_ bytes: UnsafeBufferPointer<UInt8>) -> [Token] {

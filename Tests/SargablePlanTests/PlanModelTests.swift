@@ -40,10 +40,10 @@ struct RuleBox: Sendable, CustomTestStringConvertible {
 struct PlanDecodingTests {
     @Test func decodesNodesFieldsAndTimes() throws {
         let plan = try ExplainPlan.decode(PlanSamples.sortSpill)
-        #expect(plan.root.nodeType == "Limit")
+        #expect(plan.root.nodeType == .limit)
         #expect(plan.executionTime != nil && plan.planningTime != nil)
         #expect(plan.settings["work_mem"] == "64kB")
-        let sort = try #require(plan.nodes.first { $0.nodeType == "Sort" })
+        let sort = try #require(plan.nodes.first { $0.nodeType == .sort })
         #expect(sort.id == 1)
         #expect(sort.sortMethod == "external merge")
         #expect(sort.sortSpaceType == "Disk")
@@ -61,7 +61,7 @@ struct PlanDecodingTests {
         let json = #"{"Query Text": "SELECT 1", "Plan": {"Node Type": "Result", "Startup Cost": 0.00, "Total Cost": 0.01, "Plan Rows": 1, "Plan Width": 4}}"#
         let plan = try ExplainPlan.decode(json)
         #expect(plan.queryText == "SELECT 1")
-        #expect(plan.root.nodeType == "Result")
+        #expect(plan.root.nodeType == .result)
         #expect(!plan.isAnalyzed)
     }
 
@@ -74,4 +74,36 @@ struct PlanDecodingTests {
 /// Captured plans reused from the catalogue's examples.
 enum PlanSamples {
     static let sortSpill = PlanSortSpill.metadata.bad[0].text
+}
+
+/// Plans can come from logs anyone writes (auto_explain): absurd numbers must not trap any rule.
+struct HostilePlanNumberTests {
+    @Test(arguments: ["1e308", "1.7976931348623157e308", "-5", "9223372036854775808", "0"])
+    func absurdCountsNeverTrap(value: String) throws {
+        let json = """
+            [{"Plan": {"Node Type": "Nested Loop", "Plan Rows": \(value), "Actual Rows": \(value), "Actual Loops": 1,
+              "Actual Total Time": \(value), "Total Cost": \(value), "Plan Width": \(value),
+              "Plans": [
+                {"Node Type": "Seq Scan", "Relation Name": "t", "Plan Rows": 1, "Actual Rows": \(value),
+                 "Actual Loops": \(value), "Actual Total Time": \(value), "Filter": "(a = 1)",
+                 "Rows Removed by Filter": \(value), "Sort Space Used": \(value)},
+                {"Node Type": "Index Only Scan", "Index Name": "i", "Relation Name": "u", "Plan Rows": 1,
+                 "Actual Rows": 1, "Actual Loops": 1, "Actual Total Time": 1, "Heap Fetches": \(value)}]}}]
+            """
+        let plan = try ExplainPlan.decode(json)
+        // Every rule runs over the numbers and formats them into messages.
+        for rule in PlanChecks.rules { _ = rule.check(plan).map(\.finding.message) }
+        let negative = value.hasPrefix("-")
+        #expect((plan.root.planRows < 0) == false)
+        #expect(negative ? plan.root.actualRows == nil : plan.root.actualRows != nil)
+    }
+
+    @Test func saturatingConversion() {
+        #expect(Int(saturating: 1e300) == .max)
+        #expect(Int(saturating: -1e300) == .min)
+        #expect(Int(saturating: .nan) == 0)
+        #expect(Int(saturating: .infinity) == .max)
+        #expect(Int(saturating: 2.5) == 3)
+        #expect(Int(saturating: -2.4) == -2)
+    }
 }

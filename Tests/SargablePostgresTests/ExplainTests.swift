@@ -70,7 +70,7 @@ struct ExplainCollectorTests {
         let before = try database.connection.query("SELECT count(*) AS n FROM orders").rows.first?.int("n")
         let planned = try explain("DELETE FROM orders WHERE status = 'cancelled'", ExplainOptions(analyze: true))
         #expect(!planned.executed)
-        #expect(planned.plan.root.nodeType == "ModifyTable")
+        #expect(planned.plan.root.nodeType == .modifyTable)
         #expect(planned.notes.contains("not executed: writes are only planned unless --analyze-writes is given"))
         let ran = try explain("DELETE FROM order_items WHERE quantity = 3", ExplainOptions(analyze: true, analyzeWrites: true))
         #expect(ran.executed)
@@ -186,7 +186,7 @@ struct ExplainCollectorTests {
         }
         let plan = try ExplainPlan.decode(String(log[start ... end]))
         #expect(plan.queryText?.contains(marker) == true)
-        #expect(plan.root.nodeType.contains("Aggregate"))
+        #expect(plan.root.nodeType.name.contains("Aggregate"))
         #expect(plan.isAnalyzed)
         #expect(plan.nodes.contains { $0.relationName == "orders" && $0.filter == "(status = 'open'::text)" })
     }
