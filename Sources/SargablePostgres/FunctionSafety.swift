@@ -290,8 +290,8 @@ struct StatementNames {
                 }
             case .aExpr:
                 let prefix = node[.lexpr] == nil
-                switch node[.kind]?.string {
-                case "AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_BETWEEN_SYM", "AEXPR_NOT_BETWEEN_SYM":
+                switch node.as(AExpr.self)?.kind {
+                case .between, .notBetween, .betweenSym, .notBetweenSym:
                     operators += [("", "<=", false), ("", ">=", false)]
                 default:
                     if let name = Self.qualifiedName(node[.name]) { operators.append((name.schema, name.name, prefix)) }

@@ -230,7 +230,7 @@ struct ExplainSafetyTests {
         #expect(try explain("SELECT add_one(1), volatile_note()", ExplainOptions(analyze: true, functions: allowed)).executed)
         // Built-in functions without side effects, and plain EXPLAIN of a volatile dblink call, are fine.
         #expect(try explain("SELECT count(*), lower(note) FROM victim GROUP BY 2", ExplainOptions(analyze: true)).executed)
-        #expect(try explain("SELECT dblink_exec(\(Connection.quoteLiteral(database.conninfo)), 'DELETE FROM victim')").plan.root.nodeType == "Result")
+        #expect(try explain("SELECT dblink_exec(\(Connection.quoteLiteral(database.conninfo)), 'DELETE FROM victim')").plan.root.nodeType == .result)
         #expect(try database.connection.query("SELECT count(*) AS n FROM victim").rows.first?.int("n") == 500)
     }
 
