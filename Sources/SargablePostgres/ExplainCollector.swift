@@ -67,6 +67,9 @@ public struct ExplainOptions: Sendable {
     public var analyzeWrites: Bool
     public var statementTimeoutMilliseconds: Int
     public var lockTimeoutMilliseconds: Int
+    public var limits: StatementLimits {
+        StatementLimits(statementTimeoutMilliseconds: statementTimeoutMilliseconds, lockTimeoutMilliseconds: lockTimeoutMilliseconds)
+    }
 
     public init(analyze: Bool = false, analyzeWrites: Bool = false,
                 statementTimeoutMilliseconds: Int = 30_000, lockTimeoutMilliseconds: Int = 2_000) {
@@ -124,7 +127,8 @@ public struct ExplainCollector {
         if parameterCount == 0 {
             handling = .none
         } else if let parameters {
-            guard parameters.count >= parameterCount else {
+            // Extra values are as likely a mistake as missing ones: neither is guessed at.
+            guard parameters.count == parameterCount else {
                 throw ExplainError("the statement uses $\(parameterCount) but \(parameters.count) parameter value(s) were given")
             }
             handling = .values
@@ -146,8 +150,8 @@ public struct ExplainCollector {
         do throws(PostgresError) {
             try connection.execute("BEGIN" + (readOnly ? " READ ONLY" : ""))
             defer { _ = try? connection.execute("ROLLBACK") }
-            try connection.execute("SET LOCAL statement_timeout = \(options.statementTimeoutMilliseconds); "
-                + "SET LOCAL lock_timeout = \(options.lockTimeoutMilliseconds)")
+            try connection.execute(options.limits.setLocalStatements)
+            connection.clientTimeout = options.limits.clientDeadline
             let result: QueryResult
             switch handling {
             case .none:
@@ -177,13 +181,6 @@ public struct ExplainCollector {
     }
 
     private func describe(_ error: PostgresError) -> String {
-        switch error.kind {
-        case .timeout where error.sqlState == .lockNotAvailable:
-            return "statement waited longer than lock_timeout (\(options.lockTimeoutMilliseconds) ms) for a lock and was cancelled"
-        case .timeout:
-            return "statement ran longer than statement_timeout (\(options.statementTimeoutMilliseconds) ms) and was cancelled"
-        default:
-            return error.description
-        }
+        options.limits.describe(error)
     }
 }
