@@ -134,6 +134,7 @@ public final class Connection: @unchecked Sendable {
         defer { cancelState.end() }
         var wait = Wait(deadline: clientTimeout.map { ContinuousClock.now + $0 })
         var pendingCopyInput = copyInput
+        var copyRefused = false
         var kept: OpaquePointer?
         defer { if let kept { PQclear(kept) } }
         while true {
@@ -142,6 +143,7 @@ public final class Connection: @unchecked Sendable {
             switch PQresultStatus(result) {
             case PGRES_COPY_IN:
                 PQclear(result)
+                if pendingCopyInput == nil { copyRefused = true }
                 try sendCopyInput(pendingCopyInput)
                 pendingCopyInput = nil
             case PGRES_COPY_OUT:
@@ -168,7 +170,14 @@ public final class Connection: @unchecked Sendable {
             throw PostgresError(kind: .clientTimeout, sqlState: .queryCanceled,
                                 message: "no result after \(Self.describe(clientTimeout)) (the client's deadline), so the client cancelled the statement")
         }
-        return try consume(final)
+        do {
+            return try consume(final)
+        } catch where copyRefused && error.kind == .cancelled {
+            // The server reports a COPY ended by the client as cancelled; it failed for want of data.
+            var refused = error
+            refused.kind = .server
+            throw refused
+        }
     }
 
     /// The state of one wait for a statement's results.
@@ -214,7 +223,8 @@ public final class Connection: @unchecked Sendable {
             guard errno == EINTR else { throw connectionError("poll() failed: \(String(cString: strerror(errno)))") }
             return true
         }
-        if ready > 0 && PQconsumeInput(handle) == 0 {
+        if ready == 0 { return false }
+        if PQconsumeInput(handle) == 0 {
             throw connectionError(String(cString: PQerrorMessage(handle)))
         }
         return true

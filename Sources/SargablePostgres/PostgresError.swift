@@ -106,7 +106,7 @@ enum ServerText {
     }
 
     /// After ESC: a CSI (`ESC [ … final`), a string (`ESC ] … BEL` or `ESC P/X/^/_ … ESC \\`),
-    /// or a two-character sequence.
+    /// or ESC, intermediates and a final character.
     private static func skipEscapeSequence(_ scalars: inout String.UnicodeScalarView.Iterator) {
         guard let next = scalars.next() else { return }
         switch next {
@@ -121,7 +121,9 @@ enum ServerText {
                 }
             }
         default:
-            return
+            // ESC, intermediates (0x20…0x2F), one final character (`ESC ( B`, `ESC 7`).
+            var current = next
+            while (0x20 ... 0x2F).contains(current.value), let following = scalars.next() { current = following }
         }
     }
 
