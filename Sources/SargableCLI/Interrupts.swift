@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import SargableCore
 import SargablePostgres
 #if canImport(Glibc)
 import Glibc
@@ -16,8 +17,7 @@ import Glibc
 final class Interrupts: @unchecked Sendable {
     static let shared = Interrupts()
 
-    /// 128 + SIGINT, what shells report for a command stopped by Ctrl-C.
-    static let exitStatus: Int32 = 130
+    static let exitStatus = SargableExitCode.interrupted.rawValue
 
     private let lock = NSLock()
     private let queue = DispatchQueue(label: "sargable.interrupts")

@@ -132,7 +132,8 @@ public final class Connection: @unchecked Sendable {
         guard send() == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
         cancelState.begin { sendCancelRequest() }
         defer { cancelState.end() }
-        var wait = Wait(deadline: clientTimeout.map { ContinuousClock.now + $0 })
+        // Capped at a year, so that no deadline overflows the clock.
+        var wait = Wait(deadline: clientTimeout.map { ContinuousClock.now + min($0, .seconds(31_536_000)) })
         var pendingCopyInput = copyInput
         var copyRefused = false
         var kept: OpaquePointer?
@@ -213,9 +214,9 @@ public final class Connection: @unchecked Sendable {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { return false }
             let (seconds, attoseconds) = left.components
-            // Rounded up, so the wait never ends just before the deadline and spins.
-            milliseconds = Int32(clamping: seconds.multipliedReportingOverflow(by: 1000).partialValue
-                + attoseconds / 1_000_000_000_000_000 + 1)
+            // Rounded up, so the wait never ends just before the deadline and spins; a wait of
+            // more than a day is done a day at a time.
+            milliseconds = Int32(min(seconds, 86_400) * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
         }
         var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptor, 1, milliseconds)
@@ -286,7 +287,9 @@ public final class Connection: @unchecked Sendable {
 
     static func describe(_ duration: Duration?) -> String {
         guard let duration else { return "no deadline" }
-        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        let (seconds, attoseconds) = duration.components
+        guard abs(seconds) < Int64.max / 1000 else { return "\(seconds) s" }
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
     }
 

@@ -120,4 +120,12 @@ struct ServerSessionTests {
         #expect(stderr.hasPrefix("sargable: error: cannot read '<stdin>': "), "\(stderr)")
         #expect(stderr.filter { $0 == "\n" }.count == 1)
     }
+
+    @Test(arguments: ["99999999999999999min", "3000000s", "-1s"])
+    func aTimeoutBeyondPostgreSQLsRangeIsAUsageError(_ value: String) throws {
+        let result = try Sargable.run(["lint", "--database", "", "--statement-timeout", value, "-"], stdin: "SELECT 1;\n")
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--statement-timeout"), "\(result.stderr)")
+        #expect(!result.stderr.contains("Fatal error"))
+    }
 }
