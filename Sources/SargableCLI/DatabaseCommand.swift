@@ -59,6 +59,8 @@ struct DatabaseRunCommand: ParsableCommand {
             let parts = setting.split(separator: "=", maxSplits: 1).map(String.init)
             serverSettings[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
+        // Every file is read and checked before a server is started or anything is loaded.
+        let documents = try loadableDocuments()
         let server: TemporaryPostgres
         do {
             server = try TemporaryPostgres.start(.init(settings: serverSettings))
@@ -66,7 +68,7 @@ struct DatabaseRunCommand: ParsableCommand {
             throw CommandFailure("cannot start a throwaway PostgreSQL: \(error)")
         }
         defer { server.stop() }
-        try loadFiles(into: server)
+        try load(documents, into: server)
         Terminal.note("throwaway PostgreSQL ready in \(Self.seconds(server.startupDuration)) at \(server.socketDirectory)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -81,26 +83,70 @@ struct DatabaseRunCommand: ParsableCommand {
         if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
     }
 
-    /// Loads every statement on its own (CREATE INDEX CONCURRENTLY cannot run in a transaction
-    /// block); the first failing statement stops the command with its location.
-    private func loadFiles(into server: TemporaryPostgres) throws {
-        guard !load.isEmpty else { return }
-        let connection = try Connection(server.connectionString())
+    /// The `--load` files, refused (exit 2, every problem with its location) when any has a text
+    /// diagnostic or a statement that does not parse: a half-loaded schema would make every
+    /// later result misleading.
+    private func loadableDocuments() throws -> [SQLDocument] {
+        guard !load.isEmpty else { return [] }
         let (files, errors) = InputFiles.expand(load, extensions: [".sql"])
         if let error = errors.first { throw CommandFailure(error.description) }
+        var documents: [SQLDocument] = []
+        var problems: [String] = []
         for path in files {
             let bytes: [UInt8]
             do { bytes = try InputFiles.read(path) } catch { throw CommandFailure(error.description) }
             let document = SQLDocument(file: SourceFile(path: InputFiles.displayName(path), contents: bytes))
-            for statement in document.statements {
+            problems += document.diagnostics.map { document.locate($0).description }
+            for statement in LargeStack.run({ document.parse() }) {
+                if let error = statement.error { problems.append(document.locate(error, in: statement.source).description) }
+            }
+            documents.append(document)
+        }
+        guard problems.isEmpty else {
+            problems.forEach(Terminal.error)
+            Terminal.error("nothing was loaded: fix the file(s) above first")
+            throw ExitCode(SargableExitCode.usageOrInputError.rawValue)
+        }
+        return documents
+    }
+
+    /// Loads every statement on its own (CREATE INDEX CONCURRENTLY cannot run in a transaction
+    /// block), with the data block that follows a `COPY … FROM stdin` as pg_dump writes it; the
+    /// first failing statement stops the command with its location. Ctrl-C cancels the running
+    /// statement.
+    private func load(_ documents: [SQLDocument], into server: TemporaryPostgres) throws {
+        guard !documents.isEmpty else { return }
+        let connection: Connection
+        do { connection = try Connection(server.connectionString()) } catch { throw CommandFailure(error.description) }
+        Interrupts.shared.watch(connection)
+        // The command after -- gets Ctrl-C itself, as it would without sargable around it.
+        defer { Interrupts.shared.restoreDefaultActions() }
+        for document in documents {
+            for (index, statement) in document.statements.enumerated() {
+                let next = document.statements.dropFirst(index + 1).first?.range.lowerBound ?? document.file.bytes.count
                 do {
-                    try connection.execute(statement.text)
+                    try connection.execute(statement.text, copyInput: Self.copyData(after: statement, before: next, in: document))
                 } catch {
+                    try Interrupts.shared.checkpoint()
                     let position = document.file.position(ofByte: statement.range.lowerBound)
                     throw CommandFailure("\(document.file.path):\(position): \(error.description)")
                 }
+                try Interrupts.shared.checkpoint()
             }
         }
+    }
+
+    /// The COPY data lines the splitter skipped after `statement` (a note between it and the next
+    /// statement), without the `\.` line that ends them; nil when there are none.
+    static func copyData(after statement: StatementSource, before next: Int, in document: SQLDocument) -> [UInt8]? {
+        guard let note = document.notes.first(where: {
+            $0.kind == .copyData && $0.range.lowerBound >= statement.range.upperBound && $0.range.lowerBound <= next
+        }) else { return nil }
+        var data = document.file.bytes[note.range]
+        // The last line is the terminator when there is one: `\.` alone on it.
+        let lastLineStart = data.dropLast().lastIndex(of: 0x0A).map { $0 + 1 } ?? data.startIndex
+        if data[lastLineStart...].starts(with: Array("\\.".utf8)) { data = data[..<lastLineStart] }
+        return Array(data)
     }
 
     static func seconds(_ duration: Duration) -> String {

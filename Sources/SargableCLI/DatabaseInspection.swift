@@ -11,10 +11,12 @@ enum DatabaseInspection {
         let connection = try options.connect()
         let schema: SchemaModel
         do {
-            schema = try Catalog.read(connection)
+            schema = try Catalog.read(connection, limits: options.limits)
         } catch {
-            throw CommandFailure("cannot read the catalog of \(connection.target): \(error.description)")
+            try Interrupts.shared.checkpoint()
+            throw CommandFailure("cannot read the catalog of \(connection.target): \(options.limits.describe(error))")
         }
+        try Interrupts.shared.checkpoint()
         let findings = DatabaseChecks.run(schema).compactMap { finding -> Finding? in
             guard configuration.isEnabled(finding.rule) else { return nil }
             var graded = finding

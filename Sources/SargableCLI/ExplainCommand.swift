@@ -45,12 +45,6 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Value for $1, $2, … in order (repeat the option); without values $n statements get the generic plan.")
     var param: [String] = []
 
-    @Option(help: "Cancel a statement that runs longer than this (e.g. 30s, 500ms).")
-    var statementTimeout = Milliseconds(30_000)
-
-    @Option(help: "Cancel a statement that waits longer than this for a lock.")
-    var lockTimeout = Milliseconds(2_000)
-
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -71,10 +65,13 @@ struct ExplainCommand: ParsableCommand {
     func run() throws {
         let (documents, inputFailures) = readDocuments()
         var failures = inputFailures
+        // Nothing readable to explain: the input errors are the whole story, no server needed.
+        if documents.isEmpty && failures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         let connection = try self.connection.connect()
         let collector = ExplainCollector(connection: connection, options: ExplainOptions(
             analyze: analyze, analyzeWrites: analyzeWrites,
-            statementTimeoutMilliseconds: statementTimeout.value, lockTimeoutMilliseconds: lockTimeout.value,
+            statementTimeoutMilliseconds: self.connection.limits.statementTimeoutMilliseconds,
+            lockTimeoutMilliseconds: self.connection.limits.lockTimeoutMilliseconds,
             functions: FunctionPolicy(trustFunctions: trustFunctions, allowedFunctions: Set(allowFunction))))
         if analyzeWrites { Terminal.note(ExplainCollector.sideEffectsNote) }
         var reports: [ExplainReport] = []
@@ -102,7 +99,9 @@ struct ExplainCommand: ParsableCommand {
                                                statement: statement.source.text, collected: collected, findings: findings)
                     reports.append(report)
                     if format == .text { print(ExplainTextRenderer.render(report)) }
-                } catch {
+                    try Interrupts.shared.checkpoint()
+                } catch let error as ExplainError {
+                    try Interrupts.shared.checkpoint()
                     Terminal.error("\(location): \(error.description)")
                     failures += 1
                     // A broken connection fails every statement after it: stop at the first.

@@ -14,6 +14,7 @@ public struct Sargable: ParsableCommand {
           0  success, nothing at or above the failing severity
           1  findings at or above the failing severity
           2  usage error, unreadable input or unreachable database
+          130  interrupted (Ctrl-C, SIGTERM) while talking to a server
         """,
         version: "0.1.0",
         subcommands: [

@@ -6,4 +6,6 @@ public enum SargableExitCode: Int32, Sendable {
     case findings = 1
     /// Bad usage, unreadable input or an unreachable database.
     case usageOrInputError = 2
+    /// Interrupted (Ctrl-C, SIGTERM) while talking to a server: 128 + SIGINT, as shells report it.
+    case interrupted = 130
 }

@@ -10,7 +10,15 @@ public enum Catalog {
         AND n.nspname !~ '^pg_(toast|temp)'
         """
 
-    public static func read(_ connection: Connection) throws(PostgresError) -> SchemaModel {
+    /// Reads in a read-only transaction under `limits`, so a table locked by a migration (ACCESS
+    /// EXCLUSIVE blocks even `pg_total_relation_size`) ends the read with a lock timeout instead
+    /// of blocking forever; `limits.describe` words that error.
+    public static func read(_ connection: Connection,
+                            limits: StatementLimits = StatementLimits()) throws(PostgresError) -> SchemaModel {
+        try connection.readOnlyTransaction(limits) { () throws(PostgresError) in try readModel(connection) }
+    }
+
+    private static func readModel(_ connection: Connection) throws(PostgresError) -> SchemaModel {
         var model = SchemaModel()
         model.serverVersion = connection.serverVersion / 10000
         var names: [String: RelationName] = [:]

@@ -11,6 +11,18 @@ public final class Connection: @unchecked Sendable {
     /// Where this connection points, without the password (for messages).
     public let target: String
     private let password: String?
+    /// For `PQcancel`, which may be called from another thread (unlike everything else here).
+    private let cancelHandle: OpaquePointer?
+    private let cancelState = CancelState()
+    /// Set when the client gave up waiting: the connection's protocol state is unknown.
+    private var abandonedReason: String?
+
+    /// How long to wait for one statement's result before cancelling it; after the cancel,
+    /// `cancelGrace` more, then the connection is given up with a `clientTimeout` error. Set it a
+    /// little above `statement_timeout`, so the client ends also what the server cannot interrupt.
+    /// Nil (the default) waits as long as the server takes.
+    public var clientTimeout: Duration?
+    public var cancelGrace: Duration = .seconds(2)
 
     /// Connects. An empty string means "everything from the environment", as with psql.
     /// `connect_timeout` defaults to 10 seconds unless the string or `PGCONNECT_TIMEOUT` says otherwise.
@@ -39,8 +51,8 @@ public final class Connection: @unchecked Sendable {
             let raw = String(cString: PQerrorMessage(connection))
             PQfinish(connection)
             throw PostgresError(kind: .connectionFailed,
-                                message: "could not connect to \(target): \(Self.oneLine(raw))"
-                                    .redacting(usedPassword).redacting(options["password"]))
+                                message: ConnectionString.redacting("could not connect to \(target): \(Self.oneLine(raw))",
+                                                                    for: connectionString).redacting(usedPassword))
         }
         // Swift strings are UTF-8. A client encoding such as SJIS or GBK (from PGCLIENTENCODING,
         // PGOPTIONS or ALTER ROLE … SET) would let a multibyte character swallow a quote or a
@@ -52,6 +64,7 @@ public final class Connection: @unchecked Sendable {
         }
         handle = connection
         password = usedPassword
+        cancelHandle = PQgetCancel(connection)
         noticeBox = NoticeBox()
         PQsetNoticeReceiver(connection, { context, result in
             guard let context, let result else { return }
@@ -65,7 +78,10 @@ public final class Connection: @unchecked Sendable {
         }, Unmanaged.passUnretained(noticeBox).toOpaque())
     }
 
-    deinit { PQfinish(handle) }
+    deinit {
+        if let cancelHandle { PQfreeCancel(cancelHandle) }
+        PQfinish(handle)
+    }
 
     /// The server's `server_version_num` (150004 for 15.4).
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
@@ -76,20 +92,23 @@ public final class Connection: @unchecked Sendable {
         return noticeBox.notices
     }
 
-    /// Runs one statement with `$1…` parameters sent separately (`PQexecParams`, text format; the
-    /// server infers their types). A nil parameter is SQL NULL.
+    /// Runs one statement with `$1…` parameters sent separately (`PQsendQueryParams`, text format;
+    /// the server infers their types). A nil parameter is SQL NULL.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        let result: OpaquePointer? = Self.withOptionalCStrings(parameters) { pointers in
-            PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
+        try sendAndWait {
+            Self.withOptionalCStrings(parameters) { pointers in
+                PQsendQueryParams(handle, sql, Int32(clamping: parameters.count), nil, pointers, nil, nil, 0)
+            }
         }
-        return try consume(result)
     }
 
     /// Runs a script of one or more statements without parameters (simple query protocol).
+    /// `copyInput` is the data for a `COPY … FROM STDIN` in it (text as pg_dump writes it, without
+    /// the `\.` line); without it, such a COPY fails with an error saying no data was given.
     @discardableResult
-    public func execute(_ sql: String) throws(PostgresError) -> QueryResult {
-        try consume(PQexec(handle, sql))
+    public func execute(_ sql: String, copyInput: [UInt8]? = nil) throws(PostgresError) -> QueryResult {
+        try sendAndWait(copyInput: copyInput) { PQsendQuery(handle, sql) }
     }
 
     /// True while a transaction block is open (or failed and not yet rolled back).
@@ -98,14 +117,191 @@ public final class Connection: @unchecked Sendable {
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
 
-    /// The connection broke (server restart, network) and cannot be used again.
-    public var isBroken: Bool { PQstatus(handle) != CONNECTION_OK }
+    /// The connection broke (server restart, network), or the client gave up waiting on it, and
+    /// cannot be used again.
+    public var isBroken: Bool { abandonedReason != nil || PQstatus(handle) != CONNECTION_OK }
 
-    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> QueryResult {
-        guard let result else {
+    /// Asks the server to cancel the running statement, or the next one sent when none is running
+    /// (so a request that races a statement's start is not lost). Safe from any thread. Returns
+    /// true when a statement was running.
+    @discardableResult
+    public func cancel() -> Bool {
+        cancelState.request { sendCancelRequest() }
+    }
+
+    // MARK: - Sending and waiting
+
+    /// The one path every statement takes: `send` queues it (a `PQsend…` call returning 1 on
+    /// success), then every result is read until libpq has none left, waiting on the socket with
+    /// `clientTimeout` as the deadline. The first error wins, else the last result is returned,
+    /// as `PQexec` does.
+    func sendAndWait(copyInput: [UInt8]? = nil, _ send: () -> Int32) throws(PostgresError) -> QueryResult {
+        if let abandonedReason { throw PostgresError(kind: .connectionLost, message: abandonedReason) }
+        guard send() == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+        cancelState.begin { sendCancelRequest() }
+        defer { cancelState.end() }
+        // Capped at a year, so that no deadline overflows the clock.
+        var wait = Wait(deadline: clientTimeout.map { ContinuousClock.now + min($0, .seconds(31_536_000)) })
+        var pendingCopyInput = copyInput
+        var copyRefused = false
+        var kept: OpaquePointer?
+        defer { if let kept { PQclear(kept) } }
+        while true {
+            while PQisBusy(handle) == 1 { try waitForSocket(&wait) }
+            guard let result = PQgetResult(handle) else { break }
+            switch PQresultStatus(result) {
+            case PGRES_COPY_IN:
+                PQclear(result)
+                if pendingCopyInput == nil { copyRefused = true }
+                try sendCopyInput(pendingCopyInput)
+                pendingCopyInput = nil
+            case PGRES_COPY_OUT:
+                PQclear(result)
+                try discardCopyOutput(&wait)
+            case PGRES_COPY_BOTH:
+                // Only replication connections get here; nothing of Sargable's opens one.
+                PQclear(result)
+                throw abandon("connection to \(target) entered COPY BOTH mode, which Sargable does not use")
+            default:
+                if let previous = kept {
+                    if Self.isError(previous) {
+                        PQclear(result)
+                        continue
+                    }
+                    PQclear(previous)
+                }
+                kept = result
+            }
+        }
+        guard let final = kept else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+        if wait.cancelledAtDeadline, Self.isError(final),
+           Self.field(final, "C").map(SQLState.init(rawValue:)) == .queryCanceled {
+            throw PostgresError(kind: .clientTimeout, sqlState: .queryCanceled,
+                                message: "no result after \(Self.describe(clientTimeout)) (the client's deadline), so the client cancelled the statement")
+        }
+        do {
+            return try consume(final)
+        } catch where copyRefused && error.kind == .cancelled {
+            // The server reports a COPY ended by the client as cancelled; it failed for want of data.
+            var refused = error
+            refused.kind = .server
+            throw refused
+        }
+    }
+
+    /// The state of one wait for a statement's results.
+    private struct Wait {
+        var deadline: ContinuousClock.Instant?
+        /// The client's deadline passed and a cancel request was sent.
+        var cancelledAtDeadline = false
+    }
+
+    /// Waits until something arrives on the socket. At the deadline it asks the server to cancel
+    /// and waits `cancelGrace` more (a backend stuck where it cannot be interrupted, such as dblink
+    /// waiting on a remote query, never answers); after that the connection is given up.
+    private func waitForSocket(_ wait: inout Wait) throws(PostgresError) {
+        while try !pollSocket(until: wait.deadline) {
+            guard !wait.cancelledAtDeadline else {
+                throw abandon("no result after \(Self.describe(clientTimeout)) (the client's deadline) and none within "
+                    + "\(Self.describe(cancelGrace)) of a cancel request; the client gave up on the connection to \(target)",
+                              kind: .clientTimeout)
+            }
+            sendCancelRequest()
+            wait.cancelledAtDeadline = true
+            wait.deadline = ContinuousClock.now + cancelGrace
+        }
+    }
+
+    /// Waits for the socket to be readable, then lets libpq read what arrived. Returns false when
+    /// the deadline passed first.
+    private func pollSocket(until deadline: ContinuousClock.Instant?) throws(PostgresError) -> Bool {
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+        var milliseconds: Int32 = -1
+        if let deadline {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { return false }
+            let (seconds, attoseconds) = left.components
+            // Rounded up, so the wait never ends just before the deadline and spins; a wait of
+            // more than a day is done a day at a time.
+            milliseconds = Int32(min(seconds, 86_400) * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+        }
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready < 0 {
+            guard errno == EINTR else { throw connectionError("poll() failed: \(String(cString: strerror(errno)))") }
+            return true
+        }
+        if ready == 0 { return false }
+        if PQconsumeInput(handle) == 0 {
             throw connectionError(String(cString: PQerrorMessage(handle)))
         }
-        defer { PQclear(result) }
+        return true
+    }
+
+    /// Answers the server's request for COPY data: `data`, or an end with an error message that
+    /// the server reports back, so the statement fails with a reason instead of hanging.
+    private func sendCopyInput(_ data: [UInt8]?) throws(PostgresError) {
+        guard let data else {
+            guard PQputCopyEnd(handle, "no COPY data was given with the statement") == 1 else {
+                throw connectionError(String(cString: PQerrorMessage(handle)))
+            }
+            return
+        }
+        let chunkSize = 1 << 16
+        var start = 0
+        while start < data.count {
+            let end = min(start + chunkSize, data.count)
+            let sent = data[start ..< end].withUnsafeBytes { buffer in
+                PQputCopyData(handle, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count))
+            }
+            guard sent == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+            start = end
+        }
+        guard PQputCopyEnd(handle, nil) == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+    }
+
+    /// Reads and drops `COPY … TO STDOUT` data, so the connection is ready for the next statement.
+    private func discardCopyOutput(_ wait: inout Wait) throws(PostgresError) {
+        while true {
+            var buffer: UnsafeMutablePointer<CChar>?
+            let count = PQgetCopyData(handle, &buffer, 1)
+            if let buffer { PQfreemem(buffer) }
+            if count > 0 { continue }
+            if count == -1 { return }
+            if count == -2 { throw connectionError(String(cString: PQerrorMessage(handle))) }
+            // Nothing buffered yet: wait for more, under the same deadline.
+            try waitForSocket(&wait)
+        }
+    }
+
+    private func sendCancelRequest() {
+        guard let cancelHandle else { return }
+        var errorBuffer = [CChar](repeating: 0, count: 256)
+        _ = PQcancel(cancelHandle, &errorBuffer, Int32(errorBuffer.count))
+    }
+
+    /// Marks the connection unusable (its state is unknown) and returns the error to throw.
+    private func abandon(_ message: String, kind: PostgresError.Kind = .connectionLost) -> PostgresError {
+        let redacted = message.redacting(password)
+        abandonedReason = "connection to \(target) was given up earlier: \(redacted)".redacting(password)
+        return PostgresError(kind: kind, message: redacted)
+    }
+
+    private static func isError(_ result: OpaquePointer) -> Bool {
+        let status = PQresultStatus(result)
+        return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY
+    }
+
+    static func describe(_ duration: Duration?) -> String {
+        guard let duration else { return "no deadline" }
+        let (seconds, attoseconds) = duration.components
+        guard abs(seconds) < Int64.max / 1000 else { return "\(seconds) s" }
+        let milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+
+    private func consume(_ result: OpaquePointer) throws(PostgresError) -> QueryResult {
         switch PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             break
@@ -117,8 +313,15 @@ public final class Connection: @unchecked Sendable {
             if PQstatus(handle) != CONNECTION_OK || state?.isConnectionException == true || state == .adminShutdown {
                 throw connectionError(message)
             }
-            let isTimeout = state == .queryCanceled && message.contains("timeout") || state == .lockNotAvailable
-            throw PostgresError(kind: isTimeout ? .timeout : .server, sqlState: state,
+            let kind: PostgresError.Kind
+            if state == .lockNotAvailable || state == .queryCanceled && message.contains("timeout") {
+                kind = .timeout
+            } else if state == .queryCanceled {
+                kind = .cancelled
+            } else {
+                kind = .server
+            }
+            throw PostgresError(kind: kind, sqlState: state,
                                 message: message.redacting(password),
                                 detail: Self.field(result, "D")?.redacting(password),
                                 hint: Self.field(result, "H"),
@@ -140,7 +343,8 @@ public final class Connection: @unchecked Sendable {
         }
         let tag = String(cString: PQcmdStatus(result))
         let affected = String(cString: PQcmdTuples(result))
-        return QueryResult(columns: columns, rows: rows, affectedRows: Int(affected), commandTag: tag)
+        return QueryResult(columns: columns, rows: rows, affectedRows: Int(affected), commandTag: tag,
+                           parameterCount: Int(PQnparams(result)))
     }
 
     private func connectionError(_ raw: String) -> PostgresError {
@@ -148,15 +352,16 @@ public final class Connection: @unchecked Sendable {
                       message: "connection to \(target) lost: \(Self.oneLine(raw))".redacting(password))
     }
 
+    /// A field of an error or notice, as text safe to print (see `ServerText`).
     static func field(_ result: OpaquePointer, _ code: Character) -> String? {
         guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
-        return String(cString: value)
+        return ServerText.printable(String(cString: value))
     }
 
-    /// libpq messages end with newlines and sometimes span lines; messages here are one line.
+    /// libpq messages end with newlines and sometimes span lines; messages here are one line, and
+    /// safe to print.
     static func oneLine(_ raw: String) -> String {
-        raw.split(whereSeparator: \.isNewline).map { String($0).trimmed(of: " \t") }
-            .filter { !$0.isEmpty }.joined(separator: " ")
+        ServerText.printable(raw)
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
@@ -175,6 +380,39 @@ public final class Connection: @unchecked Sendable {
 /// Storage the C notice receiver appends to.
 private final class NoticeBox {
     var notices: [PostgresNotice] = []
+}
+
+/// Whether a statement is running and whether a cancel was asked for, shared between the thread
+/// that waits for results and one that cancels (a signal handler's queue).
+private final class CancelState: @unchecked Sendable {
+    private let lock = NSLock()
+    private var isRunning = false
+    private var isRequested = false
+
+    /// A statement was sent: `cancel` runs when a request came before it did.
+    func begin(_ cancel: () -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        isRunning = true
+        if isRequested { cancel() }
+    }
+
+    /// The statement's results are all read; a request made during it is used up.
+    func end() {
+        lock.lock()
+        defer { lock.unlock() }
+        isRunning = false
+        isRequested = false
+    }
+
+    /// Records a request and runs `cancel` when a statement is running; returns whether one is.
+    func request(_ cancel: () -> Void) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        isRequested = true
+        if isRunning { cancel() }
+        return isRunning
+    }
 }
 
 extension Connection {
@@ -200,29 +438,22 @@ extension Connection {
 extension Connection {
     /// Prepares `sql` as the named statement (`PQprepare`); the server infers the parameter types.
     public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
-        _ = try consume(PQprepare(handle, name, sql, 0, nil))
+        _ = try sendAndWait { PQsendPrepare(handle, name, sql, 0, nil) }
     }
 
     /// Runs a prepared statement with text parameters (`PQexecPrepared`); nil is SQL NULL.
     @discardableResult
     public func execPrepared(_ name: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        let result: OpaquePointer? = Self.withOptionalCStrings(parameters) { pointers in
-            PQexecPrepared(handle, name, Int32(parameters.count), pointers, nil, nil, 0)
+        try sendAndWait {
+            Self.withOptionalCStrings(parameters) { pointers in
+                PQsendQueryPrepared(handle, name, Int32(clamping: parameters.count), pointers, nil, nil, 0)
+            }
         }
-        return try consume(result)
     }
 
     /// The number of parameters the server inferred for a prepared statement (`PQdescribePrepared`).
     public func describePrepared(_ name: String) throws(PostgresError) -> Int {
-        guard let result = PQdescribePrepared(handle, name) else {
-            throw connectionError(String(cString: PQerrorMessage(handle)))
-        }
-        guard PQresultStatus(result) == PGRES_COMMAND_OK else {
-            _ = try consume(result)  // throws the server's error and frees the result
-            return 0
-        }
-        defer { PQclear(result) }
-        return Int(PQnparams(result))
+        try sendAndWait { PQsendDescribePrepared(handle, name) }.parameterCount
     }
 
     /// Frees a prepared statement. Works outside a transaction and after one was rolled back

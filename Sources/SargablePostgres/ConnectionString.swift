@@ -23,13 +23,39 @@ public enum ConnectionString {
         return result
     }
 
+    /// A `dbname` that is itself a conninfo string or URI (libpq's rule: it contains `=` or starts
+    /// with a URI prefix). libpq expands only the outermost one; a nested one is taken as a database
+    /// name, and then quoted in the server's "database … does not exist", password and all.
+    static func isConnectionString(_ dbname: String) -> Bool {
+        dbname.contains("=") || dbname.hasPrefix("postgresql://") || dbname.hasPrefix("postgres://")
+    }
+
     /// A description of where a connection string points, for messages: `host=/tmp port=5432
-    /// dbname=app user=alice`. The password is never included, whatever form it was given in.
+    /// dbname=app user=alice`. The password is never included, whatever form it was given in,
+    /// also inside a connection string given as `dbname` (shown as its own description in
+    /// parentheses).
     public static func redacted(_ text: String) -> String {
         guard let options = try? parse(text) else { return "(unparsable connection string)" }
         let shown = ["host", "hostaddr", "port", "dbname", "user", "service", "sslmode"]
-        let parts = shown.compactMap { key in options[key].map { "\(key)=\($0)" } }
+        let parts = shown.compactMap { key in options[key].map { "\(key)=\(key == "dbname" ? shownDatabaseName($0) : $0)" } }
         return parts.isEmpty ? "(defaults from the environment)" : parts.joined(separator: " ")
+    }
+
+    /// `message` (a libpq or server message about a connection made with `text`) without any
+    /// password `text` holds: a nested connection string in `dbname` is replaced whole by its
+    /// description, and passwords given as such by `***`.
+    public static func redacting(_ message: String, for text: String) -> String {
+        guard let options = try? parse(text) else { return message }
+        var result = message
+        if let dbname = options["dbname"], isConnectionString(dbname) {
+            result = result.replacing(dbname, with: shownDatabaseName(dbname))
+            result = result.redacting((try? parse(dbname))?["password"])
+        }
+        return result.redacting(options["password"])
+    }
+
+    private static func shownDatabaseName(_ dbname: String) -> String {
+        isConnectionString(dbname) ? "(\(redacted(dbname)))" : dbname
     }
 
     /// libpq quotes parts of the input in its parse errors (`missing "=" after "…"`); a quoted part

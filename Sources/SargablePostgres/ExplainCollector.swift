@@ -69,6 +69,9 @@ public struct ExplainOptions: Sendable {
     public var lockTimeoutMilliseconds: Int
     /// Which user-defined and extension functions may run (`--trust-functions`, `--allow-function`).
     public var functions: FunctionPolicy
+    public var limits: StatementLimits {
+        StatementLimits(statementTimeoutMilliseconds: statementTimeoutMilliseconds, lockTimeoutMilliseconds: lockTimeoutMilliseconds)
+    }
 
     public init(analyze: Bool = false, analyzeWrites: Bool = false,
                 statementTimeoutMilliseconds: Int = 30_000, lockTimeoutMilliseconds: Int = 2_000,
@@ -128,7 +131,8 @@ public struct ExplainCollector {
         if parameterCount == 0 {
             handling = .none
         } else if let parameters {
-            guard parameters.count >= parameterCount else {
+            // Extra values are as likely a mistake as missing ones: neither is guessed at.
+            guard parameters.count == parameterCount else {
                 throw ExplainError("the statement uses $\(parameterCount) but \(parameters.count) parameter value(s) were given")
             }
             handling = .values
@@ -156,10 +160,10 @@ public struct ExplainCollector {
             // The server must split and read the text exactly as libpg_query did, or the checks
             // below would judge a different statement: standard_conforming_strings off (settable
             // per database, per role, in PGOPTIONS) turns backslashes into escapes.
-            try connection.execute("SET LOCAL statement_timeout = \(options.statementTimeoutMilliseconds); "
-                + "SET LOCAL lock_timeout = \(options.lockTimeoutMilliseconds); "
-                + "SET LOCAL standard_conforming_strings = on"
+            try connection.execute(options.limits.setLocalStatements
+                + "; SET LOCAL standard_conforming_strings = on"
                 + (handling == .genericPlan ? "; SET LOCAL plan_cache_mode = force_generic_plan" : ""))
+            connection.clientTimeout = options.limits.clientDeadline
             let lexing = try connection.query("SELECT current_setting('standard_conforming_strings') AS strings, "
                 + "current_setting('client_encoding') AS encoding").rows.first
             guard lexing?["strings"] == "on", lexing?["encoding"] == "UTF8" else {
@@ -231,13 +235,6 @@ public struct ExplainCollector {
     }
 
     private func describe(_ error: PostgresError) -> String {
-        switch error.kind {
-        case .timeout where error.sqlState == .lockNotAvailable:
-            return "statement waited longer than lock_timeout (\(options.lockTimeoutMilliseconds) ms) for a lock and was cancelled"
-        case .timeout:
-            return "statement ran longer than statement_timeout (\(options.statementTimeoutMilliseconds) ms) and was cancelled"
-        default:
-            return error.description
-        }
+        options.limits.describe(error)
     }
 }

@@ -56,6 +56,8 @@ public struct QueryResult: Sendable {
     public let affectedRows: Int?
     /// The command tag: `SELECT 3`, `BEGIN`, …
     public let commandTag: String
+    /// For a described prepared statement, the number of parameters the server inferred.
+    public let parameterCount: Int
 }
 
 enum PostgresArray {

@@ -142,4 +142,22 @@ struct CatalogTests {
         let rules = Set(DatabaseChecks.run(try schema).map(\.rule))
         #expect(rules == ["unindexed-foreign-key", "duplicate-index", "unused-index", "invalid-index", "missing-primary-key"])
     }
+
+    @Test func aLockedTableEndsTheReadWithALockTimeout() throws {
+        let (conninfo, holder) = try TestServer.freshDatabase("catalog_lock")
+        try holder.execute("CREATE TABLE migrating (id int)")
+        try holder.execute("BEGIN; LOCK TABLE migrating IN ACCESS EXCLUSIVE MODE")
+        defer { _ = try? holder.execute("ROLLBACK") }
+        let reader = try Connection(conninfo)
+        let limits = StatementLimits(statementTimeoutMilliseconds: 20_000, lockTimeoutMilliseconds: 200)
+        let error = #expect(throws: PostgresError.self) { try Catalog.read(reader, limits: limits) }
+        #expect(error?.kind == .timeout)
+        #expect(error?.sqlState == .lockNotAvailable)
+        #expect(error.map(limits.describe) == "statement waited longer than lock_timeout (200 ms) for a lock and was cancelled")
+        // The read's transaction is gone and the limits with it.
+        #expect(!reader.isInTransaction)
+        #expect(try reader.query("SHOW lock_timeout").rows.first?.fields.first == "0")
+        try holder.execute("ROLLBACK")
+        #expect(try Catalog.read(reader, limits: limits).table(RelationName(name: "migrating")) != nil)
+    }
 }

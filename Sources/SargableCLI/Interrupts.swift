@@ -1,0 +1,91 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SargableCore
+import SargablePostgres
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ctrl-C and SIGTERM for commands that talk to a server. Left to the default action the process
+/// dies at once while its statement keeps running on the server, holding its locks, until
+/// statement_timeout. Here the first signal cancels the running statement of every watched
+/// connection; the waiting thread sees the cancel, rolls back as it does for any error, and the
+/// command ends with 130 at its next `checkpoint()`. With no statement running there is nothing to
+/// wait for, and the process exits at once (the server rolls back an open transaction when the
+/// connection closes). A second signal always exits at once.
+final class Interrupts: @unchecked Sendable {
+    static let shared = Interrupts()
+
+    static let exitStatus = SargableExitCode.interrupted.rawValue
+
+    private let lock = NSLock()
+    private let queue = DispatchQueue(label: "sargable.interrupts")
+    private var sources: [any DispatchSourceSignal] = []
+    private var connections: [Connection] = []
+    private var interrupted = false
+
+    private init() {}
+
+    /// Takes SIGINT and SIGTERM over (once) and cancels `connection`'s statements on them.
+    func watch(_ connection: Connection) {
+        lock.lock()
+        defer { lock.unlock() }
+        connections.append(connection)
+        guard sources.isEmpty else { return }
+        for number in [SIGINT, SIGTERM] {
+            // The source only sees signals whose default action (ending the process) is off.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [unowned self] in self.handleSignal() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Gives SIGINT and SIGTERM their default actions back, before running a child process: an
+    /// ignored signal stays ignored across exec, so the child could not be stopped with Ctrl-C.
+    func restoreDefaultActions() {
+        lock.lock()
+        defer { lock.unlock() }
+        sources.forEach { $0.cancel() }
+        sources.removeAll()
+        connections.removeAll()
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+
+    var wasInterrupted: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupted
+    }
+
+    /// Ends the command with 130 and one line when a signal came. Called after each statement, and
+    /// before an error is reported (an error caused by the cancel is not news to the user).
+    func checkpoint() throws {
+        guard wasInterrupted else { return }
+        lock.lock()
+        let cleanlyRolledBack = connections.allSatisfy { !$0.isBroken && !$0.isInTransaction }
+        lock.unlock()
+        Terminal.error(cleanlyRolledBack
+            ? "interrupted; the running statement was cancelled and rolled back"
+            : "interrupted; the running statement was cancelled, and the server rolls back its transaction as the connection closes")
+        throw ExitCode(Self.exitStatus)
+    }
+
+    private func handleSignal() {
+        lock.lock()
+        let again = interrupted
+        interrupted = true
+        // Every connection is asked, not only the first that has a statement running.
+        let running = connections.map { $0.cancel() }.contains(true)
+        lock.unlock()
+        if again || !running {
+            Terminal.error("interrupted")
+            fflush(nil)  // all streams: what was printed before the signal is kept
+            // Not exit(): the main thread is still running, and atexit handlers must not race it.
+            _exit(Self.exitStatus)
+        }
+    }
+}
