@@ -55,6 +55,9 @@ struct AnalyzeCommand: ParsableCommand {
         guard !paths.isEmpty else { throw ValidationError("give at least one log file, or - to read standard input") }
         guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
         guard minimumRun >= 2 else { throw ValidationError("--minimum-run must be at least 2") }
+        guard maximumGap.isFinite, maximumGap >= 0 else {
+            throw ValidationError("--maximum-gap must be a finite number of seconds, 0 or more (got \(maximumGap))")
+        }
     }
 
     func run() throws {
@@ -68,7 +71,13 @@ struct AnalyzeCommand: ParsableCommand {
             LogAnalysis.run(paths: files, settings: settings, progress: progress.update)
         }
         progress.clear()
-        for problem in problems { Terminal.error(problem.description) }
+        for problem in problems {
+            if problem.kind == .warning {
+                Terminal.standardError("sargable: warning: \(problem.description)")
+            } else {
+                Terminal.error(problem.description)
+            }
+        }
         if report.summary.unreadableLines > 0 {
             for file in report.summary.files where file.unreadableLines > 0 {
                 let lines = file.unreadableLineNumbers.map(String.init).joined(separator: ", ")
@@ -83,7 +92,7 @@ struct AnalyzeCommand: ParsableCommand {
             print(JSONText.encode(trimmed))
         case .html: print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
         }
-        if !problems.isEmpty || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+        if problems.contains(where: { $0.kind == .error }) || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if let threshold = failOn.severity, report.findings.contains(where: { $0.finding.severity >= threshold }) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }

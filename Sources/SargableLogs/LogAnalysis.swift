@@ -5,9 +5,13 @@ import SargableCore
 public enum LogAnalysis {
     /// A problem with one input, worded for `sargable: error: …`.
     public struct Problem: Sendable, CustomStringConvertible {
+        /// An error means an input (or part of it) could not be read at all; a warning, that a
+        /// value was refused and the rest of its line was still used.
+        public enum Kind: String, Sendable { case error, warning }
         public var path: String
         public var line: Int?
         public var message: String
+        public var kind: Kind = .error
         public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
     }
 
@@ -65,8 +69,10 @@ public enum LogAnalysis {
         }
         for path in paths {
             let name = InputFiles.displayName(path)
+            var opened: LogReader?
             do {
                 let reader = try LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix)
+                opened = reader
                 assembler.beginFile(name, emit: emit)
                 let entriesBefore = assembler.entries
                 var nextProgress = 8 << 20
@@ -89,16 +95,31 @@ public enum LogAnalysis {
                     path: name, format: reader.format.rawValue, compression: reader.input.compression.rawValue,
                     logLinePrefix: reader.prefix?.text, entries: entries, unreadableLines: reader.unreadable.count,
                     unreadableLineNumbers: reader.unreadable.firstLines))
+                problems += refusedValues(reader.warnings, assembler.takeWarnings(), path: name)
                 if entries == 0, let problem = nothingRead(reader, path: name) { problems.append(problem) }
             } catch {
                 assembler.finish(emit: emit)
                 send()
+                problems += refusedValues(opened?.warnings ?? InputWarnings(), assembler.takeWarnings(), path: name)
                 problems.append(Problem(path: name, line: nil, message: error.reason))
             }
         }
         summary.sessions = assembler.sessionCount
         queue.close()
         return (summary, problems)
+    }
+
+    /// One warning per refused value, in line order, and a count of those not shown.
+    private static func refusedValues(_ lists: InputWarnings..., path: String) -> [Problem] {
+        var all = InputWarnings()
+        for list in lists { all.append(list) }
+        var problems = all.first.sorted { $0.line < $1.line }.map {
+            Problem(path: path, line: $0.line, message: $0.message, kind: .warning)
+        }
+        if all.count > all.first.count {
+            problems.append(Problem(path: path, line: nil, message: "\(all.count - all.first.count) more values refused", kind: .warning))
+        }
+        return problems
     }
 
     /// Never report zero queries silently: show a line and the prefix it would need.

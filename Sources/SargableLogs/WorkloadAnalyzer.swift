@@ -56,11 +56,12 @@ public final class WorkloadAnalyzer {
         let results = LargeStack.parallelMap(rows, threads: options.threads) { row in Self.identify(row.query) }
         for (row, identity) in zip(rows, results) {
             let index = group(for: identity, text: row.query)
-            groups[index].calls += row.calls
-            groups[index].totalMs += row.totalMs
+            // Rows are checked when read, but many of them can still add up past Int.max.
+            groups[index].calls = groups[index].calls.addingSaturated(row.calls)
+            groups[index].totalMs = groups[index].totalMs.addingSaturated(row.totalMs)
             groups[index].maxMs = max(groups[index].maxMs, row.maxMs ?? 0)
             groups[index].hasPercentiles = false
-            executions += row.calls
+            executions = executions.addingSaturated(row.calls)
         }
     }
 
@@ -183,7 +184,9 @@ public final class WorkloadAnalyzer {
     }
 
     private func countInTimeline(_ time: Double) {
-        timeline[Int((time / Double(timelineBucket)).rounded(.down)), default: 0] += 1
+        // Readers bound their times to years 0–9999; `exactly` keeps a library caller's inf from trapping.
+        guard let bucket = Int(exactly: (time / Double(timelineBucket)).rounded(.down)) else { return }
+        timeline[bucket, default: 0] += 1
         guard timeline.count > Self.timelineLimit else { return }
         let widths = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400, 604_800]
         let wider = widths.first { $0 > timelineBucket } ?? timelineBucket * 2
@@ -274,7 +277,7 @@ public final class WorkloadAnalyzer {
         run.count += 1
         run.lastTime = execution.time ?? run.lastTime
         run.lastLine = execution.line
-        run.totalMs += execution.durationMs ?? 0
+        run.totalMs = run.totalMs.addingSaturated(execution.durationMs ?? 0)
         if run.parameterSets.count < 64 { run.parameterSets.insert(parameters) }
         state.runs[index] = run
 
@@ -284,7 +287,7 @@ public final class WorkloadAnalyzer {
             identical.count += 1
             identical.lastLine = execution.line
             identical.lastTime = execution.time ?? identical.lastTime
-            identical.totalMs += execution.durationMs ?? 0
+            identical.totalMs = identical.totalMs.addingSaturated(execution.durationMs ?? 0)
             state.identical[key] = identical
             if state.identical.count > 20_000 {
                 // A long session with ever-new parameters: forget the ones seen once.
@@ -350,7 +353,7 @@ public final class WorkloadAnalyzer {
         mutating func add(count: Int, totalMs: Double, lastLine: Int, lastTime: Double?, distinct: Int, parent: Int?) {
             self.count += count
             runs += 1
-            self.totalMs += totalMs
+            self.totalMs = self.totalMs.addingSaturated(totalMs)
             self.lastLine = max(self.lastLine, lastLine)
             self.lastTime = lastTime ?? self.lastTime
             self.distinct = max(self.distinct, distinct)
@@ -362,7 +365,8 @@ public final class WorkloadAnalyzer {
 
         func finding(key: FindingKey, groups: [Group]) -> WorkloadFinding {
             let group = groups[key.group]
-            let span = firstTime.flatMap { first in lastTime.map { $0 - first } }
+            // Clocks can step back between two lines; a span is never negative.
+            let span = firstTime.flatMap { first in lastTime.map { max(0, $0 - first) } }
             let parentInfo = parent.map { WorkloadFinding.Parent(fingerprint: groups[$0].key, query: groups[$0].query) }
             let base = WorkloadRules.describe(rule: key.rule, count: count, runs: runs, span: span, totalMs: totalMs,
                                               group: group)
@@ -435,7 +439,7 @@ struct Group {
         }
         guard let duration = execution.durationMs else { return }
         timedCalls += 1
-        totalMs += duration
+        totalMs = totalMs.addingSaturated(duration)
         maxMs = max(maxMs, duration)
         if durations.count < 2048 && histogram.isEmpty {
             durations.append(duration)
