@@ -26,10 +26,13 @@ enum LogNumber {
         }
     }
 
-    /// A time in milliseconds: finite and not negative.
+    /// A time in milliseconds: not negative, and at most 1e16 ms (300,000 years, more than a
+    /// thousand connections busy since 1970), past which a value is a corrupt field, not a time.
     static func milliseconds(_ text: String) -> Result<Double, Refusal> {
-        decimal(text).flatMap { $0 >= 0 && $0.isFinite ? .success($0) : .failure(.outOfRange) }
+        decimal(text).flatMap { $0 >= 0 && $0 <= maximumMilliseconds ? .success($0) : .failure(.outOfRange) }
     }
+
+    static let maximumMilliseconds = 1e16
 
     /// A process id: PostgreSQL's are positive 32-bit numbers.
     static func processID(_ text: String) -> Result<Int, Refusal> {
@@ -75,8 +78,6 @@ extension Int {
 extension Double {
     /// Sums of valid times stay finite: two huge but finite totals must not add up to infinity.
     func addingSaturated(_ other: Double) -> Double { Swift.min(self + other, .greatestFiniteMagnitude) }
-
-    func multipliedSaturated(by other: Double) -> Double { Swift.min(self * other, .greatestFiniteMagnitude) }
 }
 
 /// Values refused while reading one input, each with its line. Only the first few are kept for

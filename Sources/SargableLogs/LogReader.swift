@@ -218,7 +218,6 @@ public final class LogReader {
 
     /// A csvlog or jsonlog pid: refused with a warning when it cannot be one; the entry still counts.
     private func processID(_ text: String, line: Int) -> Int? {
-        guard !text.isEmpty else { return nil }
         switch LogNumber.processID(text) {
         case .success(let pid): return pid
         case .failure(let refusal):
@@ -259,18 +258,20 @@ public final class LogReader {
         // between its own operator messages, which are not PostgreSQL's and are skipped.
         if object["record"] == nil, object["error_severity"] == nil, object["msg"] != nil { return }
         let record = object["record"] as? [String: Any] ?? object
-        func string(_ keys: String...) -> String? {
+        /// The first of `keys` present, even when empty: numbers and times are checked by their reader.
+        func value(_ keys: [String]) -> String? {
             for key in keys {
-                if let value = record[key] as? String, !value.isEmpty { return value }
+                if let value = record[key] as? String { return value }
                 if let value = record[key] as? NSNumber { return value.stringValue }
             }
             return nil
         }
+        func string(_ keys: String...) -> String? { value(keys).flatMap { $0.isEmpty ? nil : $0 } }
         guard let severityText = string("error_severity"), let severity = LogSeverity.parse(severityText.utf8),
               let message = string("message")
         else { return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
-        body(LogEntry(line: line, time: string("timestamp", "log_time").flatMap { time($0, field: "timestamp", line: line) },
-                      pid: string("pid", "process_id").flatMap { processID($0, line: line) }, sessionID: string("session_id"),
+        body(LogEntry(line: line, time: value(["timestamp", "log_time"]).flatMap { time($0, field: "timestamp", line: line) },
+                      pid: value(["pid", "process_id"]).flatMap { processID($0, line: line) }, sessionID: string("session_id"),
                       user: string("user", "user_name"), database: string("dbname", "database_name"),
                       application: string("application_name"), severity: severity, message: message,
                       detail: string("detail"), statement: string("statement", "query")))

@@ -37,7 +37,8 @@ public struct StatStatementsRow: Sendable {
         }
         let total = milliseconds("total_exec_time", "total_time")
         let mean = milliseconds("mean_exec_time", "mean_time")
-        totalMs = total ?? mean.map { $0.multipliedSaturated(by: Double(calls)) } ?? 0
+        // Both factors are bounded (1e16 ms, Int.max calls): the product stays finite.
+        totalMs = total ?? mean.map { $0 * Double(calls) } ?? 0
         maxMs = milliseconds("max_exec_time", "max_time")
     }
 }
