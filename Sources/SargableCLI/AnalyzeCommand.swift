@@ -45,6 +45,13 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Largest gap, in seconds, between the executions of a run.")
     var maximumGap = 1.0
 
+    @Flag(help: ArgumentHelp("""
+        Replace every constant in the reported statements with $n, and leave out bind parameter \
+        values and auto_explain plans: for reports shared outside the team. Passwords are hidden \
+        in every report either way.
+        """))
+    var redactParameters = false
+
     @Option(help: "Exit with 1 when a finding has at least this severity.")
     var failOn: FailOn = .never
 
@@ -66,6 +73,7 @@ struct AnalyzeCommand: ParsableCommand {
         var settings = LogAnalysis.Settings(format: inputFormat, prefix: logLinePrefix.map(LogLinePrefix.init))
         settings.options.minimumRun = minimumRun
         settings.options.maximumGapSeconds = maximumGap
+        settings.options.redactParameters = redactParameters
         let progress = AnalyzeProgress(enabled: Terminal.standardErrorIsTerminal)
         let (report, problems) = LargeStack.run {
             LogAnalysis.run(paths: files, settings: settings, progress: progress.update)

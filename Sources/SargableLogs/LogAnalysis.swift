@@ -1,5 +1,6 @@
 import Foundation
 import SargableCore
+import SargableSyntax
 
 /// Reads log files into a workload report: the whole of `sargable analyze` below the command line.
 public enum LogAnalysis {
@@ -96,7 +97,9 @@ public enum LogAnalysis {
                     logLinePrefix: reader.prefix?.text, entries: entries, unreadableLines: reader.unreadable.count,
                     unreadableLineNumbers: reader.unreadable.firstLines))
                 problems += refusedValues(reader.warnings, assembler.takeWarnings(), path: name)
-                if entries == 0, let problem = nothingRead(reader, path: name) { problems.append(problem) }
+                if entries == 0, let problem = nothingRead(reader, path: name, hidingLiterals: settings.options.redactParameters) {
+                    problems.append(problem)
+                }
             } catch {
                 assembler.finish(emit: emit)
                 send()
@@ -123,18 +126,22 @@ public enum LogAnalysis {
     }
 
     /// Never report zero queries silently: show a line and the prefix it would need.
-    private static func nothingRead(_ reader: LogReader, path: String) -> Problem? {
+    private static func nothingRead(_ reader: LogReader, path: String, hidingLiterals: Bool) -> Problem? {
         guard let line = reader.exampleLine else { return nil }
         // Shown on a terminal: control characters and undecodable bytes are escaped, long lines cut.
-        let shown = line.unicodeScalars.prefix(160).map { scalar -> String in
-            scalar.properties.generalCategory == .control || scalar == "\u{FFFD}"
-                ? scalar.escaped(asASCII: true) : String(scalar)
-        }.joined()
-        let example = shown + (line.unicodeScalars.count > 160 ? "…" : "")
+        func shown(_ text: String) -> String {
+            text.unicodeScalars.prefix(160).map { scalar -> String in
+                scalar.properties.generalCategory == .control || scalar == "\u{FFFD}"
+                    ? scalar.escaped(asASCII: true) : String(scalar)
+            }.joined() + (text.unicodeScalars.count > 160 ? "…" : "")
+        }
+        // The line may be a statement with a password (or, for shared reports, any constant);
+        // the prefix suggestion is worked out from the line as it is.
+        let example = shown(hidingLiterals ? Redaction.hidingLiterals(in: line) : Redaction.hidingPasswords(in: line))
         var message = "no \(reader.format.rawValue) entries could be read"
         if reader.format == .stderr || reader.format == .syslog {
             message += reader.prefix.map { " with log_line_prefix '\($0.text)'" } ?? " (no log_line_prefix fits its lines)"
-            var bytes = Array(example.utf8)
+            var bytes = Array(shown(line).utf8)
             if let start = bytes.withUnsafeBufferPointer({ LogLinePrefix.severityStart(in: $0) }) {
                 bytes = Array(bytes[..<start])
                 let suggestion = bytes.withUnsafeBufferPointer { LogLinePrefix.describe($0) }
