@@ -159,3 +159,22 @@ struct NumericInputTests {
         #expect(result.stdout.isEmpty)
     }
 }
+
+/// Statistics are guarded where they are computed, so no report can show a negative or
+/// non-finite figure.
+struct ReportedStatisticsTests {
+    @Test func aClockSteppingBackGivesASpanOfZeroNotANegativeOne() throws {
+        // The same session's loop, logged across a clock step of two seconds backwards.
+        let log = (0 ..< 4).map { index in
+            let second = ["10", "10", "08", "08"][index]
+            return "2024-05-01 12:00:\(second).00\(index) UTC [42] LOG:  duration: 1.000 ms  statement: SELECT * FROM orders WHERE user_id = \(index)"
+        }.joined(separator: "\n") + "\n"
+        let path = try TestPaths.temporaryFile("clock.log", contents: Array(log.utf8))
+        let (report, problems) = analyze([path])
+        #expect(problems.isEmpty)
+        let finding = try #require(report.findings.first { $0.rule == "n-plus-one" })
+        #expect(finding.spanSeconds == 0)
+        let text = try SargableExecutable.run(["analyze", path])
+        #expect(text.stdout.contains("(4.000 ms total over 0 ms)"))
+    }
+}
