@@ -68,7 +68,7 @@ public final class StatementAssembler {
         return ended
     }
 
-    /// Values refused since the last call (durations that are not finite, non-negative numbers).
+    /// Values refused since the last call: durations that cannot be times (`1e400`, `nan`, `-5`).
     public func takeWarnings() -> InputWarnings {
         defer { warnings = InputWarnings() }
         return warnings

@@ -151,6 +151,24 @@ struct NumericInputTests {
         #expect(result.stdout.contains("\"totalMs\":2"))
     }
 
+    /// `%n` is digits and a dot, but as many as the line has: 400 nines were infinity, and the
+    /// timeline's bucket of infinity trapped.
+    @Test func anEpochTimeOutOfRangeIsAWarningAndTheEntryCounts() throws {
+        let nines = String(repeating: "9", count: 400)
+        let log = """
+            1714564800.123 [42] LOG:  duration: 1.000 ms  statement: SELECT 1
+            \(nines) [42] LOG:  duration: 1.000 ms  statement: SELECT 1
+
+            """
+        let path = try TestPaths.temporaryFile("epoch.log", contents: Array(log.utf8))
+        var settings = LogAnalysis.Settings()
+        settings.prefix = LogLinePrefix("%n [%p] ")
+        let (report, problems) = analyze([path], settings: settings)
+        #expect(problems.map(\.description) == ["\(path):2: time '\(nines.prefix(40))…' out of range"])
+        #expect(report.summary.executions == 2)
+        #expect(report.summary.firstSeen == 1714564800.123 && report.summary.lastSeen == 1714564800.123)
+    }
+
     @Test(arguments: ["nan", "inf", "-1", "-inf"])
     func maximumGapMustBeAFiniteNumberOfSeconds(value: String) throws {
         let result = try SargableExecutable.run(["analyze", "--maximum-gap=\(value)", TestPaths.samples + "/app.log"])
