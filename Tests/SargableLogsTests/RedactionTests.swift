@@ -76,7 +76,12 @@ struct RealServerRedactionTests {
             "log_line_prefix": "%m [%p] %q%u@%d ",
         ], createHypoPG: false))
         defer { server.stop() }
-        let connection = try Connection(server.connectionString())
+        // psql and pgbench as separate processes, like RealServerTests: clients as users run them.
+        let environment = ProcessInfo.processInfo.environment.merging(server.environment()) { $1 }
+        func psql(_ sql: String, mustSucceed: Bool = true) throws {
+            let command = "psql -X -q -v ON_ERROR_STOP=1 -c \"$1\" > /dev/null 2>&1" + (mustSucceed ? "" : " || true")
+            try RealServerTests.shell(["/bin/sh", "-c", command, "sh", sql], environment: environment)
+        }
         for sql in [
             "CREATE ROLE app LOGIN",
             "ALTER ROLE app PASSWORD 'rolesecret-4711'",
@@ -85,14 +90,18 @@ struct RealServerRedactionTests {
             "CREATE USER MAPPING FOR app SERVER remote OPTIONS (user 'app', password 'mappingsecret-4712')",
             "CREATE TABLE notes (id int, body text)",
         ] {
-            try connection.execute(sql)
+            try psql(sql)
         }
         // Rejected by the parser: logged as ERROR with its STATEMENT.
-        _ = try? connection.execute("ALTER ROLE app PASSWORD 'brokensecret-4713' ,,")
-        for _ in 0 ..< 3 {
-            try connection.query("SELECT id FROM notes WHERE body = $1 OR body = 'literal-4715' OR id = 4716081542", ["bindsecret-4714"])
-        }
-        try connection.execute("SELECT 'workload done'")
+        try psql("ALTER ROLE app PASSWORD 'brokensecret-4713' ,,", mustSucceed: false)
+        // pgbench's extended protocol sends :secret as a bind value, logged as `DETAIL:  parameters:`.
+        let script = NSTemporaryDirectory() + "sargable-bind-\(UUID().uuidString).sql"
+        try "SELECT id FROM notes WHERE body = :secret OR body = 'literal-4715' OR id = 4716081542;\n"
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: script) }
+        try RealServerTests.shell(["/bin/sh", "-c", "pgbench -n -M extended -c 1 -t 3 -D secret=bindsecret-4714 -f \"$1\" > /dev/null",
+                                   "sh", script], environment: environment)
+        try psql("SELECT 'workload done'")
         let sources = ["postgresql", "postgresql.csv", "postgresql.json"].map { server.dataDirectory + "/log/" + $0 }
         for _ in 0 ..< 300 {
             let complete = sources.allSatisfy { path in
