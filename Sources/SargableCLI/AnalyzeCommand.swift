@@ -45,6 +45,13 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: "Largest gap, in seconds, between the executions of a run.")
     var maximumGap = 1.0
 
+    @Flag(help: ArgumentHelp("""
+        Replace every constant in the reported statements with $n, and leave out bind parameter \
+        values and auto_explain plans: for reports shared outside the team. Passwords are hidden \
+        in every report either way.
+        """))
+    var redactParameters = false
+
     @Option(help: "Exit with 1 when a finding has at least this severity.")
     var failOn: FailOn = .never
 
@@ -55,6 +62,9 @@ struct AnalyzeCommand: ParsableCommand {
         guard !paths.isEmpty else { throw ValidationError("give at least one log file, or - to read standard input") }
         guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
         guard minimumRun >= 2 else { throw ValidationError("--minimum-run must be at least 2") }
+        guard maximumGap.isFinite, maximumGap >= 0 else {
+            throw ValidationError("--maximum-gap must be a finite number of seconds, 0 or more (got \(maximumGap))")
+        }
     }
 
     func run() throws {
@@ -63,12 +73,19 @@ struct AnalyzeCommand: ParsableCommand {
         var settings = LogAnalysis.Settings(format: inputFormat, prefix: logLinePrefix.map(LogLinePrefix.init))
         settings.options.minimumRun = minimumRun
         settings.options.maximumGapSeconds = maximumGap
+        settings.options.redactParameters = redactParameters
         let progress = AnalyzeProgress(enabled: Terminal.standardErrorIsTerminal)
         let (report, problems) = LargeStack.run {
             LogAnalysis.run(paths: files, settings: settings, progress: progress.update)
         }
         progress.clear()
-        for problem in problems { Terminal.error(problem.description) }
+        for problem in problems {
+            if problem.kind == .warning {
+                Terminal.standardError("sargable: warning: \(problem.description)")
+            } else {
+                Terminal.error(problem.description)
+            }
+        }
         if report.summary.unreadableLines > 0 {
             for file in report.summary.files where file.unreadableLines > 0 {
                 let lines = file.unreadableLineNumbers.map(String.init).joined(separator: ", ")
@@ -83,7 +100,7 @@ struct AnalyzeCommand: ParsableCommand {
             print(JSONText.encode(trimmed))
         case .html: print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
         }
-        if !problems.isEmpty || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+        if problems.contains(where: { $0.kind == .error }) || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if let threshold = failOn.severity, report.findings.contains(where: { $0.finding.severity >= threshold }) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }

@@ -74,7 +74,7 @@ struct AnalyzeTextReport {
     private func count(_ value: Int) -> String { AnalyzeFormatting.grouped(value) }
     private func counted(_ value: Int, _ noun: String) -> String { "\(count(value)) \(noun)\(value == 1 ? "" : "s")" }
     private func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text + " " : String(repeating: " ", count: width - text.count) + text
+        text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
     }
     private func bold(_ text: String) -> String { colour ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
     private func colourise(_ text: String, severity: Severity) -> String {

@@ -1,13 +1,18 @@
 import Foundation
 import SargableCore
+import SargableSyntax
 
 /// Reads log files into a workload report: the whole of `sargable analyze` below the command line.
 public enum LogAnalysis {
     /// A problem with one input, worded for `sargable: error: …`.
     public struct Problem: Sendable, CustomStringConvertible {
+        /// An error means an input (or part of it) could not be read at all; a warning, that a
+        /// value was refused and the rest of its line was still used.
+        public enum Kind: String, Sendable { case error, warning }
         public var path: String
         public var line: Int?
         public var message: String
+        public var kind: Kind = .error
         public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
     }
 
@@ -65,8 +70,10 @@ public enum LogAnalysis {
         }
         for path in paths {
             let name = InputFiles.displayName(path)
+            var opened: LogReader?
             do {
                 let reader = try LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix)
+                opened = reader
                 assembler.beginFile(name, emit: emit)
                 let entriesBefore = assembler.entries
                 var nextProgress = 8 << 20
@@ -89,10 +96,14 @@ public enum LogAnalysis {
                     path: name, format: reader.format.rawValue, compression: reader.input.compression.rawValue,
                     logLinePrefix: reader.prefix?.text, entries: entries, unreadableLines: reader.unreadable.count,
                     unreadableLineNumbers: reader.unreadable.firstLines))
-                if entries == 0, let problem = nothingRead(reader, path: name) { problems.append(problem) }
+                problems += refusedValues(reader.warnings, assembler.takeWarnings(), path: name)
+                if entries == 0, let problem = nothingRead(reader, path: name, hidingLiterals: settings.options.redactParameters) {
+                    problems.append(problem)
+                }
             } catch {
                 assembler.finish(emit: emit)
                 send()
+                problems += refusedValues(opened?.warnings ?? InputWarnings(), assembler.takeWarnings(), path: name)
                 problems.append(Problem(path: name, line: nil, message: error.reason))
             }
         }
@@ -101,19 +112,36 @@ public enum LogAnalysis {
         return (summary, problems)
     }
 
+    /// One warning per refused value, in line order, and a count of those not shown.
+    private static func refusedValues(_ lists: InputWarnings..., path: String) -> [Problem] {
+        var all = InputWarnings()
+        for list in lists { all.append(list) }
+        var problems = all.first.sorted { $0.line < $1.line }.map {
+            Problem(path: path, line: $0.line, message: $0.message, kind: .warning)
+        }
+        if all.count > all.first.count {
+            problems.append(Problem(path: path, line: nil, message: "\(all.count - all.first.count) more values refused", kind: .warning))
+        }
+        return problems
+    }
+
     /// Never report zero queries silently: show a line and the prefix it would need.
-    private static func nothingRead(_ reader: LogReader, path: String) -> Problem? {
+    private static func nothingRead(_ reader: LogReader, path: String, hidingLiterals: Bool) -> Problem? {
         guard let line = reader.exampleLine else { return nil }
         // Shown on a terminal: control characters and undecodable bytes are escaped, long lines cut.
-        let shown = line.unicodeScalars.prefix(160).map { scalar -> String in
-            scalar.properties.generalCategory == .control || scalar == "\u{FFFD}"
-                ? scalar.escaped(asASCII: true) : String(scalar)
-        }.joined()
-        let example = shown + (line.unicodeScalars.count > 160 ? "…" : "")
+        func shown(_ text: String) -> String {
+            text.unicodeScalars.prefix(160).map { scalar -> String in
+                scalar.properties.generalCategory == .control || scalar == "\u{FFFD}"
+                    ? scalar.escaped(asASCII: true) : String(scalar)
+            }.joined() + (text.unicodeScalars.count > 160 ? "…" : "")
+        }
+        // The line may be a statement with a password (or, for shared reports, any constant);
+        // the prefix suggestion is worked out from the line as it is.
+        let example = shown(hidingLiterals ? Redaction.hidingLiterals(in: line) : Redaction.hidingPasswords(in: line))
         var message = "no \(reader.format.rawValue) entries could be read"
         if reader.format == .stderr || reader.format == .syslog {
             message += reader.prefix.map { " with log_line_prefix '\($0.text)'" } ?? " (no log_line_prefix fits its lines)"
-            var bytes = Array(example.utf8)
+            var bytes = Array(shown(line).utf8)
             if let start = bytes.withUnsafeBufferPointer({ LogLinePrefix.severityStart(in: $0) }) {
                 bytes = Array(bytes[..<start])
                 let suggestion = bytes.withUnsafeBufferPointer { LogLinePrefix.describe($0) }

@@ -49,6 +49,8 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         var application: Range<Int>?
         var severity: LogSeverity
         var messageStart: Int
+        /// A field whose value was refused (left nil above), for the reader's warning.
+        var refused: (field: String, text: String, refusal: LogNumber.Refusal)?
     }
 
     /// Matches the prefix at the start of `bytes` followed by a severity word.
@@ -83,16 +85,22 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
                         position += 1
                     }
                     guard position > start else { return nil }
-                    result.time = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self))
-                case UInt8(ascii: "p"), UInt8(ascii: "l"):
-                    var value = 0
-                    let start = position
-                    while position < bytes.count, Self.isDigit(bytes[position]) {
-                        value = value &* 10 &+ Int(bytes[position] - 48)
-                        position += 1
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
+                    switch LogNumber.epochSeconds(text) {
+                    case .success(let seconds): result.time = seconds
+                    case .failure(let refusal): result.refused = ("time", text, refusal)
                     }
+                case UInt8(ascii: "p"), UInt8(ascii: "l"):
+                    let start = position
+                    while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
                     guard position > start else { return nil }
-                    if escape == UInt8(ascii: "p") { result.pid = value }
+                    if escape == UInt8(ascii: "p") {
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
+                        switch LogNumber.processID(text) {
+                        case .success(let pid): result.pid = pid
+                        case .failure(let refusal): result.refused = ("pid", text, refusal)
+                        }
+                    }
                 default:
                     let start = position
                     position = valueEnd(bytes, from: position, next: index + 1 < parts.count ? parts[index + 1] : nil)

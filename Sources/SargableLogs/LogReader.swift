@@ -30,6 +30,8 @@ public final class LogReader {
     public private(set) var format: LogFormat
     public private(set) var prefix: LogLinePrefix?
     public private(set) var unreadable = UnreadableLines()
+    /// Values refused on lines that were otherwise read (a pid or time out of range).
+    public internal(set) var warnings = InputWarnings()
     /// Rows of a pg_stat_statements export (other formats give entries).
     public private(set) var statStatements: [StatStatementsRow] = []
     // From the input, not `lines`: this is read while `lines` is busy handing over a line.
@@ -141,6 +143,7 @@ public final class LogReader {
             return
         }
         if let entry = pending { body(entry) }
+        if let (field, value, refusal) = match.refused { warnings.record(line: line, LogNumber.describe(field, value, refusal)) }
         func text(_ range: Range<Int>?) -> String? {
             guard let range, !range.isEmpty else { return nil }
             let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
@@ -207,9 +210,27 @@ public final class LogReader {
             return unreadable.record(line: csv.recordLine, text: String(decoding: bytes, as: UTF8.self))
         }
         func field(_ index: Int) -> String? { fields[index].isEmpty ? nil : fields[index] }
-        body(LogEntry(line: csv.recordLine, time: LogTimestamp.parse(fields[0]), pid: Int(fields[3]),
+        body(LogEntry(line: csv.recordLine, time: time(fields[0], field: "log_time", line: csv.recordLine),
+                      pid: processID(fields[3], line: csv.recordLine),
                       sessionID: field(5), user: field(1), database: field(2), application: field(22),
                       severity: severity, message: fields[13], detail: field(14), statement: field(19)))
+    }
+
+    /// A csvlog or jsonlog pid: refused with a warning when it cannot be one; the entry still counts.
+    private func processID(_ text: String, line: Int) -> Int? {
+        switch LogNumber.processID(text) {
+        case .success(let pid): return pid
+        case .failure(let refusal):
+            warnings.record(line: line, LogNumber.describe("pid", text, refusal))
+            return nil
+        }
+    }
+
+    /// A csvlog or jsonlog timestamp; one that does not read as a time is left out with a warning.
+    private func time(_ text: String, field: String, line: Int) -> Double? {
+        if let seconds = LogTimestamp.parse(text) { return seconds }
+        warnings.record(line: line, LogNumber.describe(field, text, .notATimestamp))
+        return nil
     }
 
     // MARK: jsonlog
@@ -225,7 +246,7 @@ public final class LogReader {
             return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self))
         }
         if let payload = object["textPayload"] as? String {
-            let time = (object["timestamp"] as? String).flatMap(LogTimestamp.parse)
+            let time = (object["timestamp"] as? String).flatMap { self.time($0, field: "timestamp", line: line) }
             for (offset, text) in payload.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 var copy = String(text)
                 copy.withUTF8 { stderrLine(line: line, bytes: $0, time: time, body) }
@@ -237,18 +258,20 @@ public final class LogReader {
         // between its own operator messages, which are not PostgreSQL's and are skipped.
         if object["record"] == nil, object["error_severity"] == nil, object["msg"] != nil { return }
         let record = object["record"] as? [String: Any] ?? object
-        func string(_ keys: String...) -> String? {
+        /// The first of `keys` present, even when empty: numbers and times are checked by their reader.
+        func value(_ keys: [String]) -> String? {
             for key in keys {
-                if let value = record[key] as? String, !value.isEmpty { return value }
+                if let value = record[key] as? String { return value }
                 if let value = record[key] as? NSNumber { return value.stringValue }
             }
             return nil
         }
+        func string(_ keys: String...) -> String? { value(keys).flatMap { $0.isEmpty ? nil : $0 } }
         guard let severityText = string("error_severity"), let severity = LogSeverity.parse(severityText.utf8),
               let message = string("message")
         else { return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
-        body(LogEntry(line: line, time: string("timestamp", "log_time").flatMap(LogTimestamp.parse),
-                      pid: string("pid", "process_id").flatMap { Int($0) }, sessionID: string("session_id"),
+        body(LogEntry(line: line, time: value(["timestamp", "log_time"]).flatMap { time($0, field: "timestamp", line: line) },
+                      pid: value(["pid", "process_id"]).flatMap { processID($0, line: line) }, sessionID: string("session_id"),
                       user: string("user", "user_name"), database: string("dbname", "database_name"),
                       application: string("application_name"), severity: severity, message: message,
                       detail: string("detail"), statement: string("statement", "query")))

@@ -8,18 +8,38 @@ public struct StatStatementsRow: Sendable {
     public var totalMs: Double
     public var maxMs: Double?
 
+    enum Unreadable: Error {
+        case missingQueryOrCalls
+        /// A required value that cannot be used: the row is skipped with this warning.
+        case refused(String)
+    }
+
     /// Maps a row by column name across versions 13–17 (`total_time` became `total_exec_time`).
-    init?(line: Int, value: (String) -> String?) {
-        guard let query = value("query"), let calls = value("calls").flatMap({ Int($0) ?? Double($0).map { Int(saturating: $0) } }) else {
-            return nil
+    /// A time that is not a finite, non-negative number is left out with a warning (`warn`).
+    init(line: Int, value: (String) -> String?, warn: (String) -> Void) throws(Unreadable) {
+        guard let query = value("query"), let callsText = value("calls") else { throw .missingQueryOrCalls }
+        let calls: Int
+        switch LogNumber.count(callsText) {
+        case .success(let count): calls = count
+        case .failure(let refusal): throw .refused(LogNumber.describe("calls", callsText, refusal) + "; row skipped")
         }
+        self.calls = calls
         self.line = line
         self.query = query
-        self.calls = calls
-        let total = value("total_exec_time") ?? value("total_time")
-        let mean = value("mean_exec_time") ?? value("mean_time")
-        totalMs = total.flatMap(Double.init) ?? mean.flatMap(Double.init).map { $0 * Double(calls) } ?? 0
-        maxMs = (value("max_exec_time") ?? value("max_time")).flatMap(Double.init)
+        func milliseconds(_ names: String...) -> Double? {
+            guard let name = names.first(where: { value($0) != nil }), let text = value(name) else { return nil }
+            switch LogNumber.milliseconds(text) {
+            case .success(let milliseconds): return milliseconds
+            case .failure(let refusal):
+                warn(LogNumber.describe(name, text, refusal) + "; left out")
+                return nil
+            }
+        }
+        let total = milliseconds("total_exec_time", "total_time")
+        let mean = milliseconds("mean_exec_time", "mean_time")
+        // Both factors are bounded (1e16 ms, Int.max calls): the product stays finite.
+        totalMs = total ?? mean.map { $0 * Double(calls) } ?? 0
+        maxMs = milliseconds("max_exec_time", "max_time")
     }
 }
 
@@ -41,15 +61,21 @@ extension LogReader {
 
     private func readStatStatementsJSON(_ lines: [(line: Int, bytes: [UInt8])]) {
         var objects: [(Int, [String: Any])] = []
-        if lines.first(where: { !$0.bytes.isEmpty })?.bytes.first == UInt8(ascii: "[") {
-            let data = Data(lines.flatMap { $0.bytes + [10] })
-            guard let array = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
-                return recordUnreadable(line: lines.first?.line ?? 1, text: "not a JSON array of objects")
-            }
+        let data = Data(lines.flatMap { $0.bytes + [10] })
+        if lines.first(where: { !$0.bytes.isEmpty })?.bytes.first == UInt8(ascii: "["),
+           let array = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] {
             objects = array.enumerated().map { ($0.offset + 1, $0.element) }
         } else {
-            for (line, bytes) in lines where !bytes.isEmpty {
-                guard let object = Self.jsonObject(bytes) else {
+            // JSON lines, or an array one bad value (`1e400`) made unreadable as a whole: psql's
+            // `json_agg` puts each element on its own line, so the other rows are still read.
+            for (line, bytes) in lines {
+                var element = bytes[...]
+                while let first = element.first, first == UInt8(ascii: "[") || first == 32 || first == 9 { element.removeFirst() }
+                while let last = element.last, last == UInt8(ascii: ",") || last == UInt8(ascii: "]") || last == 32 || last == 9 {
+                    element.removeLast()
+                }
+                guard !element.isEmpty else { continue }
+                guard let object = Self.jsonObject(Array(element)) else {
                     recordUnreadable(line: line, text: String(decoding: bytes, as: UTF8.self))
                     continue
                 }
@@ -57,12 +83,11 @@ extension LogReader {
             }
         }
         for (line, object) in objects {
-            let row = StatStatementsRow(line: line) { key in
+            readStatStatementsRow(line: line, text: "row without query and calls") { key in
                 if let text = object[key] as? String { return text }
                 if let number = object[key] as? NSNumber { return number.stringValue }
                 return nil
             }
-            if let row { appendStatStatements(row) } else { recordUnreadable(line: line, text: "row without query and calls") }
         }
     }
 
@@ -75,12 +100,20 @@ extension LogReader {
                 header = Dictionary(fields.enumerated().map { ($0.element.lowercased(), $0.offset) }, uniquingKeysWith: { a, _ in a })
                 continue
             }
-            let row = StatStatementsRow(line: parser.recordLine) { key in
+            readStatStatementsRow(line: parser.recordLine, text: String(decoding: bytes, as: UTF8.self)) { key in
                 guard let index = columns[key], index < fields.count else { return nil }
                 return fields[index]
             }
-            if let row { appendStatStatements(row) } else {
-                recordUnreadable(line: parser.recordLine, text: String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    private func readStatStatementsRow(line: Int, text: @autoclosure () -> String, value: (String) -> String?) {
+        do throws(StatStatementsRow.Unreadable) {
+            appendStatStatements(try StatStatementsRow(line: line, value: value) { warnings.record(line: line, $0) })
+        } catch {
+            switch error {
+            case .missingQueryOrCalls: recordUnreadable(line: line, text: text())
+            case .refused(let reason): warnings.record(line: line, reason)
             }
         }
     }

@@ -40,6 +40,8 @@ public final class StatementAssembler {
     private var plans: [Int: String] = [:]
     private var file = ""
     private var ended: [(Int, SessionInfo)] = []
+    /// Durations refused since the last `takeWarnings()`.
+    private var warnings = InputWarnings()
 
     private struct Pending {
         enum Kind { case execution, error, plan, other }
@@ -64,6 +66,12 @@ public final class StatementAssembler {
     public func takeEndedSessions() -> [(session: Int, info: SessionInfo)] {
         defer { ended.removeAll(keepingCapacity: true) }
         return ended
+    }
+
+    /// Values refused since the last call: durations that cannot be times (`1e400`, `nan`, `-5`).
+    public func takeWarnings() -> InputWarnings {
+        defer { warnings = InputWarnings() }
+        return warnings
     }
 
     public func add(_ entry: LogEntry, emit: (Execution) -> Void) {
@@ -179,11 +187,16 @@ public final class StatementAssembler {
             func rest() -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[position...]), as: UTF8.self) }
             if skip("duration: ") {
                 let start = position
-                while position < bytes.count, (bytes[position] >= 48 && bytes[position] <= 57) || bytes[position] == 46 {
-                    position += 1
+                while position < bytes.count, bytes[position] != 32 { position += 1 }
+                guard bytes[position...].starts(with: " ms".utf8) else { return }
+                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
+                switch LogNumber.milliseconds(text) {
+                case .success(let milliseconds): result.durationMs = milliseconds
+                case .failure(let refusal):
+                    // The statement still ran and still counts, without a time.
+                    warnings.record(line: entry.line, LogNumber.describe("duration", text, refusal) + "; counted without a duration")
                 }
-                result.durationMs = Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self))
-                guard skip(" ms") else { return }
+                position += 3
                 while position < bytes.count, bytes[position] == 32 { position += 1 }
             }
             if skip("statement: ") {

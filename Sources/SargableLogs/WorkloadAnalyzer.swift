@@ -12,6 +12,9 @@ public final class WorkloadAnalyzer {
         public var minimumRun = 3
         /// Largest gap between consecutive executions of a run.
         public var maximumGapSeconds = 1.0
+        /// Replace every constant and drop bind values and plans, for reports shared outside the
+        /// team. Password literals are hidden either way.
+        public var redactParameters = false
         public var threads = LargeStack.defaultThreadCount
         public init() {}
     }
@@ -56,11 +59,12 @@ public final class WorkloadAnalyzer {
         let results = LargeStack.parallelMap(rows, threads: options.threads) { row in Self.identify(row.query) }
         for (row, identity) in zip(rows, results) {
             let index = group(for: identity, text: row.query)
-            groups[index].calls += row.calls
-            groups[index].totalMs += row.totalMs
+            // Rows are checked when read, but many of them can still add up past Int.max.
+            groups[index].calls = groups[index].calls.addingSaturated(row.calls)
+            groups[index].totalMs = groups[index].totalMs.addingSaturated(row.totalMs)
             groups[index].maxMs = max(groups[index].maxMs, row.maxMs ?? 0)
             groups[index].hasPercentiles = false
-            executions += row.calls
+            executions = executions.addingSaturated(row.calls)
         }
     }
 
@@ -72,10 +76,11 @@ public final class WorkloadAnalyzer {
         summary.fingerprints = groups.count
         summary.firstSeen = firstSeen
         summary.lastSeen = lastSeen
-        let queries = groups.map { $0.statistics() }.sorted {
+        let statistics = groups.map { $0.statistics(hidingLiterals: options.redactParameters) }
+        let queries = statistics.sorted {
             ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint)
         }
-        let reported = findings.map { key, value in value.finding(key: key, groups: groups) }
+        let reported = findings.map { key, value in value.finding(key: key, groups: groups, statistics: statistics) }
             .sorted { ($0.finding.severity, $0.totalMs, $1.firstLine) > ($1.finding.severity, $1.totalMs, $0.firstLine) }
         summary.timelineBucketSeconds = timelineBucket
         let points = timeline.keys.sorted().map {
@@ -139,14 +144,16 @@ public final class WorkloadAnalyzer {
         case .fingerprint(let value):
             if let index = groupByFingerprint[value] { return index }
             let index = groups.count
-            groups.append(Group(key: Fingerprint(value: value).hex, text: text, parsed: true))
+            groups.append(Group(key: Fingerprint(value: value).hex, text: text, parsed: true,
+                                hidingLiterals: options.redactParameters))
             groupByFingerprint[value] = index
             return index
         case .unparsed:
             let key = text.trimmingWhitespace
             if let index = groupByUnparsedText[key] { return index }
             let index = groups.count
-            groups.append(Group(key: "unparsed-\(index)", text: text, parsed: false))
+            groups.append(Group(key: "unparsed-\(index)", text: text, parsed: false,
+                                hidingLiterals: options.redactParameters))
             groupByUnparsedText[key] = index
             return index
         }
@@ -183,7 +190,9 @@ public final class WorkloadAnalyzer {
     }
 
     private func countInTimeline(_ time: Double) {
-        timeline[Int((time / Double(timelineBucket)).rounded(.down)), default: 0] += 1
+        // Readers bound their times to years 0–9999; `exactly` keeps a library caller's inf from trapping.
+        guard let bucket = Int(exactly: (time / Double(timelineBucket)).rounded(.down)) else { return }
+        timeline[bucket, default: 0] += 1
         guard timeline.count > Self.timelineLimit else { return }
         let widths = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400, 604_800]
         let wider = widths.first { $0 > timelineBucket } ?? timelineBucket * 2
@@ -274,7 +283,7 @@ public final class WorkloadAnalyzer {
         run.count += 1
         run.lastTime = execution.time ?? run.lastTime
         run.lastLine = execution.line
-        run.totalMs += execution.durationMs ?? 0
+        run.totalMs = run.totalMs.addingSaturated(execution.durationMs ?? 0)
         if run.parameterSets.count < 64 { run.parameterSets.insert(parameters) }
         state.runs[index] = run
 
@@ -284,7 +293,7 @@ public final class WorkloadAnalyzer {
             identical.count += 1
             identical.lastLine = execution.line
             identical.lastTime = execution.time ?? identical.lastTime
-            identical.totalMs += execution.durationMs ?? 0
+            identical.totalMs = identical.totalMs.addingSaturated(execution.durationMs ?? 0)
             state.identical[key] = identical
             if state.identical.count > 20_000 {
                 // A long session with ever-new parameters: forget the ones seen once.
@@ -350,7 +359,7 @@ public final class WorkloadAnalyzer {
         mutating func add(count: Int, totalMs: Double, lastLine: Int, lastTime: Double?, distinct: Int, parent: Int?) {
             self.count += count
             runs += 1
-            self.totalMs += totalMs
+            self.totalMs = self.totalMs.addingSaturated(totalMs)
             self.lastLine = max(self.lastLine, lastLine)
             self.lastTime = lastTime ?? self.lastTime
             self.distinct = max(self.distinct, distinct)
@@ -360,10 +369,13 @@ public final class WorkloadAnalyzer {
             }
         }
 
-        func finding(key: FindingKey, groups: [Group]) -> WorkloadFinding {
+        /// `statistics` are the groups as reported (redacted): the finding quotes the same texts.
+        func finding(key: FindingKey, groups: [Group], statistics: [QueryStatistics]) -> WorkloadFinding {
             let group = groups[key.group]
-            let span = firstTime.flatMap { first in lastTime.map { $0 - first } }
-            let parentInfo = parent.map { WorkloadFinding.Parent(fingerprint: groups[$0].key, query: groups[$0].query) }
+            let shown = statistics[key.group]
+            // Clocks can step back between two lines; a span is never negative.
+            let span = firstTime.flatMap { first in lastTime.map { max(0, $0 - first) } }
+            let parentInfo = parent.map { WorkloadFinding.Parent(fingerprint: statistics[$0].fingerprint, query: statistics[$0].query) }
             let base = WorkloadRules.describe(rule: key.rule, count: count, runs: runs, span: span, totalMs: totalMs,
                                               group: group)
             return WorkloadFinding(
@@ -371,7 +383,7 @@ public final class WorkloadAnalyzer {
                                  help: base.help, file: session?.file),
                 pid: session?.pid, session: session?.id ?? session?.pid.map { String($0) } ?? "#\(key.session)",
                 user: session?.user, database: session?.database, application: session?.application,
-                fingerprint: group.key, query: group.query, example: group.exampleText, count: count, runs: runs,
+                fingerprint: shown.fingerprint, query: shown.query, example: shown.example, count: count, runs: runs,
                 distinctParameters: distinct, totalMs: totalMs, spanSeconds: span, firstLine: firstLine,
                 lastLine: lastLine, parent: parentInfo)
         }
@@ -400,16 +412,21 @@ struct Group {
     var exampleParameters: String?
     var examplePlan: String?
 
-    init(key: String, text: String, parsed: Bool) {
+    /// `query` is what reports show: normalized (constants as `$n`) when the text parses, and
+    /// with its passwords hidden, or every constant when `hidingLiterals`, before it is shortened.
+    init(key: String, text: String, parsed: Bool, hidingLiterals: Bool) {
         self.key = key
         exampleText = text
         guard parsed, let tree = try? PgQuery.parse(text), let root = tree.statements.first else {
-            query = String(text.trimmingWhitespace.prefix(4000))
+            let shown = hidingLiterals ? Redaction.hidingLiterals(in: text) : Redaction.hidingPasswords(in: text)
+            query = String(shown.trimmingWhitespace.prefix(4000))
             kind = .other
             relation = nil
             return
         }
-        query = (try? PgQuery.normalize(text)).map { String($0.trimmingWhitespace.prefix(4000)) } ?? text
+        let normalized = hidingLiterals ? Redaction.hidingLiterals(in: text)
+            : Redaction.hidingPasswords(in: (try? PgQuery.normalize(text)) ?? text)
+        query = String(normalized.trimmingWhitespace.prefix(4000))
         switch root.kind {
         case .selectStmt where tree.statements.count == 1: kind = .select
         case .insertStmt where tree.statements.count == 1: kind = .insert
@@ -435,7 +452,7 @@ struct Group {
         }
         guard let duration = execution.durationMs else { return }
         timedCalls += 1
-        totalMs += duration
+        totalMs = totalMs.addingSaturated(duration)
         maxMs = max(maxMs, duration)
         if durations.count < 2048 && histogram.isEmpty {
             durations.append(duration)
@@ -463,11 +480,15 @@ struct Group {
         return maxMs
     }
 
-    func statistics() -> QueryStatistics {
+    /// The group as reported. Examples keep their constants but never a password; with
+    /// `hidingLiterals` they lose every constant, and bind values and plans (whose text quotes
+    /// the constants) are left out.
+    func statistics(hidingLiterals: Bool) -> QueryStatistics {
         QueryStatistics(fingerprint: key, query: query, kind: kind.rawValue, calls: calls, errors: errors,
                         totalMs: totalMs, meanMs: calls > 0 ? totalMs / Double(calls) : 0, maxMs: maxMs, p95Ms: p95,
-                        sessions: sessions, firstSeen: firstSeen, lastSeen: lastSeen, example: exampleText,
-                        parameters: exampleParameters, plan: examplePlan)
+                        sessions: sessions, firstSeen: firstSeen, lastSeen: lastSeen,
+                        example: hidingLiterals ? Redaction.hidingLiterals(in: exampleText) : Redaction.hidingPasswords(in: exampleText),
+                        parameters: hidingLiterals ? nil : exampleParameters, plan: hidingLiterals ? nil : examplePlan)
     }
 }
 
