@@ -67,14 +67,8 @@ extension SQLDocument {
         let bytes = file.bytes
         guard offset < bytes.count, Self.isIdentifierStart(bytes[offset]) else { return nil }
         var end = offset + 1
-        while end < bytes.count, Self.isIdentifierStart(bytes[end]) || (bytes[end] >= 0x30 && bytes[end] <= 0x39) || bytes[end] == 0x24 {
-            end += 1
-        }
+        while end < bytes.count, Self.isIdentifierContinue(bytes[end]) { end += 1 }
         if end < bytes.count, bytes[end] == UInt8(ascii: "'") || bytes[end] == UInt8(ascii: "&") { return nil }
         return end - offset
-    }
-
-    private static func isIdentifierStart(_ byte: UInt8) -> Bool {
-        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
     }
 }

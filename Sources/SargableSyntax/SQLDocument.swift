@@ -139,8 +139,15 @@ public final class SQLDocument: @unchecked Sendable {
             do {
                 ranges = try PgQuery.split(chunk(start ..< end)).map { $0.lowerBound + start ..< $0.upperBound + start }
             } catch {
+                let failure = file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: start)
+                let bounds = statementBounds(around: failure, in: start ..< end)
+                if let statementEnd = bounds.end {
+                    // A scanner error is local (`2H`, `0x`, `""`): the statement holding it is kept
+                    // (`parse()` reports its error) and splitting resumes after it.
+                    return splitAroundBadStatement(bounds.start ..< statementEnd, stretch: start ..< end)
+                }
                 // The stretch ends inside a quote or comment (a backslash line within a literal): widen it.
-                guard end < fileEnd else { return recover(from: error, at: start) }
+                guard end < fileEnd else { return recover(from: error, at: failure, statementStart: bounds.start, stretchStart: start) }
                 end = max(stretchEnd, nextBackslashLine(after: end) ?? fileEnd)
                 continue
             }
@@ -361,21 +368,34 @@ public final class SQLDocument: @unchecked Sendable {
         return bytes.count
     }
 
-    /// The splitter failed (an unterminated quote or comment). Report it at its place and continue
-    /// after the next line that starts a psql meta-command, where psql itself would resynchronise.
-    private func recover(from error: SyntaxError, at start: Int) -> Int {
-        let errorOffset = file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: start)
-        // What precedes the line of the error is still split and parsed.
-        let lineOfError = file.bytes[start ..< min(errorOffset, file.bytes.count)].lastIndex(of: 0x0A).map { $0 + 1 } ?? start
-        if lineOfError > start, let ranges = try? PgQuery.split(chunk(start ..< lineOfError)) {
-            var previousEnd = start
-            for range in ranges.map({ $0.lowerBound + start ..< $0.upperBound + start }) {
-                if case .restart(let offset) = handleGap(previousEnd ..< range.lowerBound) { return offset }
-                if case .restart(let offset) = handlePiece(range) { return offset }
-                previousEnd = range.upperBound
-            }
-            if case .restart(let offset) = handleGap(previousEnd ..< lineOfError) { return offset }
+    /// Splits a stretch the scanner can read (it ends before the statement with a scanner error)
+    /// and handles every piece of it.
+    private func handleStretch(_ stretch: Range<Int>) -> Resume {
+        guard !stretch.isEmpty else { return .next }
+        guard let ranges = try? PgQuery.split(chunk(stretch)) else { return handlePiece(stretch) }
+        var previousEnd = stretch.lowerBound
+        for range in ranges.map({ $0.lowerBound + stretch.lowerBound ..< $0.upperBound + stretch.lowerBound }) {
+            if case .restart(let offset) = handleGap(previousEnd ..< range.lowerBound) { return .restart(at: offset) }
+            if case .restart(let offset) = handlePiece(range) { return .restart(at: offset) }
+            previousEnd = range.upperBound
         }
+        return handleGap(previousEnd ..< stretch.upperBound)
+    }
+
+    /// The scanner failed inside `statement` but the statement ends (at a `;` or the stretch's end):
+    /// what precedes it is split as usual, it becomes a statement of its own, and splitting resumes
+    /// after its `;`. Returns where to continue.
+    private func splitAroundBadStatement(_ statement: Range<Int>, stretch: Range<Int>) -> Int {
+        if case .restart(let offset) = handleStretch(stretch.lowerBound ..< statement.lowerBound) { return offset }
+        if case .restart(let offset) = handlePiece(statement) { return offset }
+        return statement.upperBound < stretch.upperBound ? statement.upperBound + 1 : stretch.upperBound
+    }
+
+    /// The splitter failed on a quote or comment that nothing closes. Report it at its place and
+    /// continue after the next line that starts a psql meta-command, where psql itself would
+    /// resynchronise; the statements before the one that holds it are still split and parsed.
+    private func recover(from error: SyntaxError, at errorOffset: Int, statementStart: Int, stretchStart: Int) -> Int {
+        if case .restart(let offset) = handleStretch(stretchStart ..< statementStart) { return offset }
         diagnostics.append(TextDiagnostic(offset: errorOffset, message: error.message))
         var lineStart = endOfLine(from: errorOffset)
         while lineStart < file.bytes.count {
@@ -383,6 +403,123 @@ public final class SQLDocument: @unchecked Sendable {
             lineStart = endOfLine(from: lineStart)
         }
         return file.bytes.count
+    }
+
+    /// Where the statement that holds `offset` starts (after the previous top-level `;`) and ends
+    /// (at the next one, or at the end of `range`); `end` is nil when `range` ends inside a quote
+    /// or comment. Not a parser: it skips only what can hide a `;` (quoted strings with `''` and,
+    /// in `E'…'`, backslash escapes; quoted identifiers; `--` and nested `/* */` comments; dollar
+    /// quotes), which is all that resuming after a scanner error needs. `range` must start outside
+    /// any literal.
+    func statementBounds(around offset: Int, in range: Range<Int>) -> (start: Int, end: Int?) {
+        let bytes = file.bytes
+        let limit = range.upperBound
+        var start = range.lowerBound
+        var index = range.lowerBound
+        /// The offset after the quote that closes the literal opened just before `from`, or nil.
+        func closingQuote(_ quote: UInt8, from: Int, backslashEscapes: Bool) -> Int? {
+            var index = from
+            while index < limit {
+                let byte = bytes[index]
+                if backslashEscapes, byte == UInt8(ascii: "\\") {
+                    index += 2
+                } else if byte == quote {
+                    // A doubled quote stands for one and keeps the literal open.
+                    if index + 1 < limit, bytes[index + 1] == quote { index += 2 } else { return index + 1 }
+                } else {
+                    index += 1
+                }
+            }
+            return nil
+        }
+        while index < limit {
+            let byte = bytes[index]
+            let next: UInt8 = index + 1 < limit ? bytes[index + 1] : 0
+            switch byte {
+            case UInt8(ascii: ";"):
+                if index >= offset { return (start, index) }
+                start = index + 1
+                index += 1
+            case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                guard let after = closingQuote(byte, from: index + 1, backslashEscapes: false) else { return (start, nil) }
+                index = after
+            case UInt8(ascii: "-") where next == UInt8(ascii: "-"):
+                index = min(endOfLine(from: index), limit)
+            case UInt8(ascii: "/") where next == UInt8(ascii: "*"):
+                var depth = 1
+                index += 2
+                while depth > 0 {
+                    guard index < limit else { return (start, nil) }
+                    if bytes[index] == UInt8(ascii: "/"), index + 1 < limit, bytes[index + 1] == UInt8(ascii: "*") {
+                        depth += 1
+                        index += 2
+                    } else if bytes[index] == UInt8(ascii: "*"), index + 1 < limit, bytes[index + 1] == UInt8(ascii: "/") {
+                        depth -= 1
+                        index += 2
+                    } else {
+                        index += 1
+                    }
+                }
+            case UInt8(ascii: "$"):
+                // `$tag$` (tag optional) opens a dollar quote; `$1` is a parameter.
+                var tagEnd = index + 1
+                if tagEnd < limit, Self.isIdentifierStart(bytes[tagEnd]) {
+                    while tagEnd < limit, Self.isIdentifierContinue(bytes[tagEnd]), bytes[tagEnd] != UInt8(ascii: "$") { tagEnd += 1 }
+                }
+                guard tagEnd < limit, bytes[tagEnd] == UInt8(ascii: "$") else {
+                    index = tagEnd
+                    continue
+                }
+                let delimiter = bytes[index ... tagEnd]
+                var search = tagEnd + 1
+                while true {
+                    guard let dollar = bytes[search ..< limit].firstIndex(of: UInt8(ascii: "$")) else { return (start, nil) }
+                    if limit - dollar >= delimiter.count, bytes[dollar ..< dollar + delimiter.count].elementsEqual(delimiter) {
+                        index = dollar + delimiter.count
+                        break
+                    }
+                    search = dollar + 1
+                }
+            case _ where Self.isIdentifierContinue(byte):
+                // A word (identifier, keyword, number): `$` inside it opens no quote. `E'` opens a
+                // string with backslash escapes, and so does a continuation of it on a later line.
+                var end = index + 1
+                while end < limit, Self.isIdentifierContinue(bytes[end]) { end += 1 }
+                guard end - index == 1, byte | 0x20 == UInt8(ascii: "e"), end < limit, bytes[end] == UInt8(ascii: "'") else {
+                    index = end
+                    continue
+                }
+                var quote = end
+                while true {
+                    guard let after = closingQuote(UInt8(ascii: "'"), from: quote + 1, backslashEscapes: true) else { return (start, nil) }
+                    index = after
+                    guard let continued = quoteContinuation(after: after, before: limit) else { break }
+                    quote = continued
+                }
+            default:
+                index += 1
+            }
+        }
+        return (start, limit)
+    }
+
+    /// The quote that continues a string literal closed just before `offset`: PostgreSQL joins
+    /// `'a'` and `'b'` separated by whitespace that holds a newline.
+    private func quoteContinuation(after offset: Int, before limit: Int) -> Int? {
+        var index = offset
+        var sawNewline = false
+        while index < limit {
+            let byte = file.bytes[index]
+            if byte == 0x0A {
+                sawNewline = true
+            } else if byte == UInt8(ascii: "'") {
+                return sawNewline ? index : nil
+            } else if !Self.isSpace(byte) {
+                return nil
+            }
+            index += 1
+        }
+        return nil
     }
 
     // MARK: - Helpers
@@ -408,6 +545,16 @@ public final class SQLDocument: @unchecked Sendable {
         let bytes = file.bytes
         guard offset < bytes.count else { return bytes.count }
         return bytes[offset...].firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.count
+    }
+
+    /// PostgreSQL's `ident_start` (scan.l): letters, `_` and every byte of a multi-byte character.
+    static func isIdentifierStart(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
+    }
+
+    /// PostgreSQL's `ident_cont`: `ident_start`, digits and `$`.
+    static func isIdentifierContinue(_ byte: UInt8) -> Bool {
+        isIdentifierStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x24
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

@@ -149,3 +149,15 @@ private func linter(base: SchemaModel = SchemaModel()) -> Linter {
     // Without a schema the columns are unknown: no replacement is offered.
     #expect(linter().lint([query]).findings.filter { $0.rule == "select-star" }.allSatisfy { $0.replacement == nil })
 }
+
+@Test("a scanner error hides no later statement from the rules", arguments: [
+    "SELECT 2H", "SELECT $1abc", "SELECT 0x", "SELECT 1e", #"SELECT """#,
+])
+func scannerErrorsHideNoLaterFinding(bad: String) throws {
+    let text = "SELECT 1;\n\(bad);\nALTER TABLE t ADD COLUMN c int NOT NULL;\n"
+    let report = linter().lint([SQLDocument(path: "m.sql", text: text)])
+    #expect(report.statements == 3)
+    #expect(report.errors.map { "\($0.file):\($0.line):\($0.column)" } == ["m.sql:2:8"])
+    let finding = try #require(report.findings.first { $0.rule == "adding-required-column" })
+    #expect(finding.span?.start.line == 3)
+}
