@@ -42,7 +42,13 @@ public final class SQLDocument: @unchecked Sendable {
     public private(set) var diagnostics: [TextDiagnostic] = []
     /// Trees found while splitting, by statement ordinal (see `init(file:parsing:)`).
     private var trees: [Int: Node] = [:]
+    /// Without kept trees: the stretches parsed whole while splitting and the statements each
+    /// gave, so `forEachParsed` parses them whole again rather than one statement at a time.
+    private var windows: [(text: Range<Int>, ordinals: Range<Int>)] = []
     private let parsing: Bool
+    private let keepsTrees: Bool
+    /// Receives each statement as it is split (`init(file:streaming:)` only).
+    private var visitor: ((ParsedStatement) -> Void)?
     private let backslashLines: [Int]
 
     /// Splits `file` into statements. With `parsing` (the default), each stretch of text between
@@ -51,7 +57,27 @@ public final class SQLDocument: @unchecked Sendable {
     public init(file: SourceFile, parsing: Bool = true) {
         self.file = file
         self.parsing = parsing
+        self.keepsTrees = true
         self.backslashLines = Self.backslashLineStarts(in: file)
+        split()
+    }
+
+    /// Splits `file` as `init(file:)` does and hands every statement with its tree (or syntax
+    /// error) to `visit`, in file order, as it is found. The trees are not kept: memory stays in
+    /// proportion to the statements, not to their trees, and `forEachParsed` parses them again.
+    public init(file: SourceFile, streaming visit: (ParsedStatement) -> Void) {
+        self.file = file
+        self.parsing = true
+        self.keepsTrees = false
+        self.backslashLines = Self.backslashLineStarts(in: file)
+        withoutActuallyEscaping(visit) { visit in
+            visitor = visit
+            split()
+            visitor = nil
+        }
+    }
+
+    private func split() {
         if let offset = file.invalidUTF8Offset {
             diagnostics.append(TextDiagnostic(offset: offset, message: "invalid UTF-8; bytes replaced with U+FFFD"))
         }
@@ -70,20 +96,58 @@ public final class SQLDocument: @unchecked Sendable {
 
     /// Every statement with its tree or its syntax error; one syntax error never hides the others.
     public func parse() -> [ParsedStatement] {
-        statements.map { source in
-            if let root = trees[source.ordinal] {
-                return ParsedStatement(source: source, result: .success(root))
+        var result: [ParsedStatement] = []
+        result.reserveCapacity(statements.count)
+        forEachParsed { result.append($0) }
+        return result
+    }
+
+    /// Hands every statement with its tree or its syntax error to `body`, in file order. Trees not
+    /// kept from the split are parsed again a window at a time and live only while `body` runs
+    /// (unless it keeps them), so a large file never holds all of its trees at once.
+    public func forEachParsed(_ body: (ParsedStatement) -> Void) {
+        var ordinal = 0
+        var windowIndex = 0
+        while ordinal < statements.count {
+            while windowIndex < windows.count, windows[windowIndex].ordinals.upperBound <= ordinal { windowIndex += 1 }
+            if windowIndex < windows.count, windows[windowIndex].ordinals.lowerBound == ordinal,
+               let roots = reparse(windows[windowIndex]) {
+                for (position, root) in zip(windows[windowIndex].ordinals, roots) {
+                    body(root.map { ParsedStatement(source: statements[position], result: .success($0)) }
+                        ?? Self.parseAlone(statements[position]))
+                }
+                ordinal = windows[windowIndex].ordinals.upperBound
+                continue
             }
-            return ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> Node in
-                let tree = try PsqlVariables.tolerating(source.text) { (text) throws(SyntaxError) in
-                    try PgQuery.parse(text, sourceOffset: source.range.lowerBound)
-                }
-                guard let root = tree.firstStatement else {
-                    throw SyntaxError(message: "no statement found", cursorPosition: 1)
-                }
-                return root
-            })
+            let source = statements[ordinal]
+            body(trees[ordinal].map { ParsedStatement(source: source, result: .success($0)) } ?? Self.parseAlone(source))
+            ordinal += 1
         }
+    }
+
+    /// The roots of a window's statements, parsed whole again, matched to them by where each starts.
+    private func reparse(_ window: (text: Range<Int>, ordinals: Range<Int>)) -> [Node?]? {
+        guard let tree = try? PsqlVariables.tolerating(chunk(window.text), { (text) throws(SyntaxError) in
+            try PgQuery.parse(text, sourceOffset: window.text.lowerBound)
+        }) else { return nil }
+        var rootsByStart: [Int: Node] = [:]
+        for raw in tree.root[.stmts]?.elements ?? [] {
+            rootsByStart[window.text.lowerBound + (raw[.stmtLocation]?.int ?? 0)] = raw[.stmt]
+        }
+        return window.ordinals.map { rootsByStart[statements[$0].fullRange.lowerBound] }
+    }
+
+    /// A statement parsed on its own (one the split found without a tree).
+    private static func parseAlone(_ source: StatementSource) -> ParsedStatement {
+        ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> Node in
+            let tree = try PsqlVariables.tolerating(source.text) { (text) throws(SyntaxError) in
+                try PgQuery.parse(text, sourceOffset: source.range.lowerBound)
+            }
+            guard let root = tree.firstStatement else {
+                throw SyntaxError(message: "no statement found", cursorPosition: 1)
+            }
+            return root
+        })
     }
 
     /// Every comment in the file (file byte ranges), for suppression comments. Scans on demand:
@@ -188,16 +252,22 @@ public final class SQLDocument: @unchecked Sendable {
         } catch {
             return .failed(errorOffset: file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: window.lowerBound))
         }
+        let firstOrdinal = statements.count
         for raw in tree.root[.stmts]?.elements ?? [] {
             let location = window.lowerBound + (raw[.stmtLocation]?.int ?? 0)
             let length = raw[.stmtLen]?.int ?? 0  // 0: to the end of the text
             let piece = location ..< (length == 0 ? window.upperBound : min(location + length, window.upperBound))
-            let ordinal = statements.count
-            let resume = addStatement(piece)
-            if statements.count > ordinal, let root = raw[.stmt] { trees[ordinal] = root }
-            if case .restart(let offset) = resume { return .parsed(resume: offset) }
+            if case .restart(let offset) = addStatement(piece, tree: raw[.stmt]) {
+                recordWindow(window, from: firstOrdinal)
+                return .parsed(resume: offset)
+            }
         }
+        recordWindow(window, from: firstOrdinal)
         return .parsed(resume: window.upperBound)
+    }
+
+    private func recordWindow(_ window: Range<Int>, from firstOrdinal: Int) {
+        if !keepsTrees, statements.count > firstOrdinal { windows.append((window, firstOrdinal ..< statements.count)) }
     }
 
     /// The end of the first line at or after `offset` (and before `limit`) whose last non-blank
@@ -308,7 +378,7 @@ public final class SQLDocument: @unchecked Sendable {
     }
 
     /// Records a statement (trimmed of leading comments and surrounding space) unless it is empty.
-    private func addStatement(_ piece: Range<Int>) -> Resume {
+    private func addStatement(_ piece: Range<Int>, tree: Node? = nil) -> Resume {
         let bytes = file.bytes
         var lower = piece.lowerBound
         var upper = piece.upperBound
@@ -323,16 +393,20 @@ public final class SQLDocument: @unchecked Sendable {
         }
         guard lower < upper else { return .next }  // only comments
         if upper - lower >= 2, bytes[lower] == UInt8(ascii: "/"), bytes[lower + 1] == UInt8(ascii: "*") {
-            guard let tokens = tokens(in: lower ..< upper) else { return appendStatement(lower ..< upper, piece: piece) }
+            guard let tokens = tokens(in: lower ..< upper) else { return appendStatement(lower ..< upper, piece: piece, tree: tree) }
             guard let first = tokens.first(where: { !$0.isComment }) else { return .next }
             lower = first.range.lowerBound
         }
-        return appendStatement(lower ..< upper, piece: piece)
+        return appendStatement(lower ..< upper, piece: piece, tree: tree)
     }
 
-    private func appendStatement(_ range: Range<Int>, piece: Range<Int>) -> Resume {
+    private func appendStatement(_ range: Range<Int>, piece: Range<Int>, tree: Node?) -> Resume {
         let statement = StatementSource(ordinal: statements.count, range: range, fullRange: piece, text: chunk(range))
         statements.append(statement)
+        if let tree, keepsTrees { trees[statement.ordinal] = tree }
+        if let visitor {
+            visitor(tree.map { ParsedStatement(source: statement, result: .success($0)) } ?? Self.parseAlone(statement))
+        }
         if let dataStart = copyFromStdinDataStart(statement) {
             return .restart(at: skipCopyData(from: dataStart))
         }
