@@ -10,8 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
-sizes=${SIZES:-20 200}
-index_counts=${INDEXES:-8000 27000}
+sizes=${SIZES-20 200}
+index_counts=${INDEXES-8000 27000}
 [ -x /usr/bin/time ] || { echo "bench-lint-scale: /usr/bin/time not found (apt-get install time)" >&2; exit 2; }
 
 if [ -z "${SARGABLE:-}" ]; then

@@ -344,3 +344,31 @@ struct PsqlVariableTests {
     #expect(targets.compactMap { document.span(of: $0).map { document.file.text(of: $0.byteRange) } }
         == ["lower_1$x", "E'a\\'b'", "\"Quoted id\""])
 }
+
+@Suite("Streaming parse")
+struct StreamingParseTests {
+    /// Several parse windows, a syntax error, a scanner error, psql meta-commands and COPY data.
+    static let text: String = {
+        var text = "\\set ON_ERROR_STOP 1\n"
+        for number in 0 ..< 300 { text += "SELECT \(number) FROM t WHERE a = 'x;y';\n" }
+        text += "SELEC broken;\nSELECT 2H;\nCOPY t (a) FROM stdin;\n1\n\\.\n"
+        for number in 0 ..< 100 { text += "CREATE INDEX i\(number) ON t (a);\n" }
+        return text
+    }()
+
+    static func summary(_ statements: [ParsedStatement]) -> [String] {
+        statements.map { "\($0.source.ordinal) \($0.source.text) \($0.root?.kindName ?? "error: \($0.error?.message ?? "")")" }
+    }
+
+    @Test func streamingGivesWhatParseGives() {
+        let file = SourceFile(path: "q.sql", text: Self.text)
+        let kept = SQLDocument(file: file)
+        var visited: [ParsedStatement] = []
+        let streamed = SQLDocument(file: file, streaming: { visited.append($0) })
+        let expected = Self.summary(kept.parse())
+        #expect(expected.count == 403)
+        #expect(Self.summary(visited) == expected)
+        #expect(Self.summary(streamed.parse()) == expected)
+        #expect(streamed.notes.map(\.kind) == kept.notes.map(\.kind))
+    }
+}
