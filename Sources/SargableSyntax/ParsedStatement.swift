@@ -52,7 +52,13 @@ extension SQLDocument {
     public func tokenLength(at offset: Int) -> Int {
         guard offset < file.bytes.count else { return 0 }
         if let length = identifierLength(at: offset) { return length }
-        if let statement = statements.last(where: { $0.range.lowerBound <= offset }),
+        // Statements are in file order: binary search, since a scan per caret is quadratic in a large file.
+        var low = 0, high = statements.count
+        while low < high {
+            let mid = (low + high) / 2
+            if statements[mid].range.lowerBound <= offset { low = mid + 1 } else { high = mid }
+        }
+        if low > 0, case let statement = statements[low - 1],
            let tokens = try? PgQuery.scan(file.text(of: offset ..< statement.range.upperBound)),
            let first = tokens.first {
             return max(1, first.range.upperBound)
