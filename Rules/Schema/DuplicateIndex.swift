@@ -35,10 +35,8 @@ public enum DuplicateIndex: SQLRule {
         let method = root[.accessMethod]?.string ?? "btree"
         let predicate = root[.whereClause].map(ExpressionText.of)
         let name = root[.idxname]?.string
-        guard let existing = table.indexes.first(where: { index in
-            index.keys == keys && index.method == method && index.predicate == predicate
-                && (index.operatorClasses.isEmpty ? operatorClasses.allSatisfy { $0 == nil } : index.operatorClasses == operatorClasses)
-        }) else { return }
+        guard let existing = context.existingIndex(on: table, method: method, keys: keys, operatorClasses: operatorClasses,
+                                                   predicate: predicate) else { return }
         // CREATE INDEX IF NOT EXISTS with the existing index's name does nothing.
         if root[.ifNotExists]?.bool == true, existing.name == name { return }
         context.reportAtStatement(FindingText(

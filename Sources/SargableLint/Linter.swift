@@ -99,7 +99,7 @@ public struct Linter: Sendable {
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = []) -> LintReport {
         let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
-        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted) { ParsedFile(SQLDocument(file: $0)) },
+        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted) { ParsedFile(file: $0) },
                     schemaCount: schemaFiles.count)
     }
 
@@ -167,34 +167,59 @@ public struct Linter: Sendable {
         }
     }
 
-    /// A document with its statements parsed once, their roots, and the ones the replay applies.
+    /// What the replay and the lint job need from a file's first pass. Only the DDL roots are kept:
+    /// the lint job parses the other statements again, one window at a time, so a large file never
+    /// holds every tree at once.
     private struct ParsedFile: Sendable {
         let document: SQLDocument
-        let statements: [ParsedStatement]
-        let roots: [Node?]
-        let indexes: [StatementIndex?]
+        let statementCount: Int
+        let syntaxErrors: [(error: SyntaxError, source: StatementSource)]
         let schemaChanges: [Node]
         /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
         /// the schema its rules and its own replay can see.
         let relationNames: Set<RelationName>
         let indexNames: Set<RelationName>
 
-        init(_ document: SQLDocument) {
-            self.document = document
-            statements = document.parse()
-            roots = statements.map(\.root)
-            schemaChanges = roots.compactMap { $0 }.filter(SchemaReplay.changesSchema)
-            indexes = roots.map { $0.map(StatementIndex.init) }
+        private struct Collector {
+            var statementCount = 0
+            var syntaxErrors: [(error: SyntaxError, source: StatementSource)] = []
+            var schemaChanges: [Node] = []
             var relations = Set<RelationName>()
             var indexNames = Set<RelationName>()
-            for (root, index) in zip(roots, indexes) {
-                guard let root, let index else { continue }
-                relations.formUnion(index.relations)
+
+            mutating func add(_ statement: ParsedStatement) {
+                statementCount += 1
+                guard let root = statement.root else {
+                    if let error = statement.error { syntaxErrors.append((error, statement.source)) }
+                    return
+                }
+                if SchemaReplay.changesSchema(root) { schemaChanges.append(root) }
+                relations.formUnion(StatementIndex.relations(in: root))
                 indexNames.formUnion(SchemaReplay.indexesNamed(by: root))
                 if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
             }
-            relationNames = relations
-            self.indexNames = indexNames
+        }
+
+        init(_ document: SQLDocument) {
+            var collector = Collector()
+            document.forEachParsed { collector.add($0) }
+            self.init(document: document, collector)
+        }
+
+        /// Splits and parses `file` in one pass, keeping no trees but the DDL's.
+        init(file: SourceFile) {
+            var collector = Collector()
+            let document = SQLDocument(file: file, streaming: { collector.add($0) })
+            self.init(document: document, collector)
+        }
+
+        private init(document: SQLDocument, _ collector: Collector) {
+            self.document = document
+            statementCount = collector.statementCount
+            syntaxErrors = collector.syntaxErrors
+            schemaChanges = collector.schemaChanges
+            relationNames = collector.relations
+            indexNames = collector.indexNames
         }
     }
 
@@ -202,8 +227,8 @@ public struct Linter: Sendable {
         var parsed = input
         let linted = parsed.dropFirst(schemaCount).map(\.document)
 
-        let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statements.count }
-        let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0.document, parsed: $0.statements) }
+        let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statementCount }
+        let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0) }
         let replayInputs = parsed.map { ReplayInput(schemaChanges: $0.schemaChanges, relations: $0.relationNames, indexes: $0.indexNames) }
         let files = (0 ..< linted.count).map { HandOver(parsed[schemaCount + $0]) }
         parsed.removeAll()
@@ -268,11 +293,11 @@ public struct Linter: Sendable {
     private func lintFile(_ file: ParsedFile, schema: SchemaModel) -> FileResult {
         let document = file.document
         var result = FileResult()
-        result.errors = errors(in: document, parsed: file.statements)
+        result.errors = errors(in: file)
         var replay = SchemaReplay(base: schema)
-        for (position, statement) in file.statements.enumerated() {
-            guard let root = file.roots[position], let index = file.indexes[position] else { continue }
-            check(root, index, statement.source, document: document, replay: replay, into: &result)
+        document.forEachParsed { statement in
+            guard let root = statement.root else { return }
+            check(root, StatementIndex(root), statement.source, document: document, replay: replay, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
         }
@@ -285,7 +310,7 @@ public struct Linter: Sendable {
     private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
                        replay: SchemaReplay, into result: inout FileResult) {
         let context = RuleContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
-                                  newTables: replay.newTables, postgresVersion: postgresVersion)
+                                  newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion)
         for enabled in enabledRules {
             context.ruleID = enabled.id
             context.optionValues = enabled.options
@@ -297,11 +322,10 @@ public struct Linter: Sendable {
         result.deferred.append(contentsOf: context.deferred)
     }
 
-    private func errors(in document: SQLDocument, parsed: [ParsedStatement]) -> [LintError] {
+    private func errors(in file: ParsedFile) -> [LintError] {
+        let document = file.document
         var located = document.diagnostics.map { document.locate($0) }
-        for statement in parsed {
-            if let error = statement.error { located.append(document.locate(error, in: statement.source)) }
-        }
+        for (error, source) in file.syntaxErrors { located.append(document.locate(error, in: source)) }
         return located.sorted { $0.byteOffset < $1.byteOffset }.map {
             LintError(file: $0.path, line: $0.position.line, column: $0.position.column, message: $0.message)
         }

@@ -81,10 +81,12 @@ public final class RuleContext {
     private(set) var deferred: [DeferredFinding] = []
     private let index: StatementIndex
     private var tokens: [Token]?
+    private let indexLookup: IndexLookup
 
     init(root: Node, index: StatementIndex, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
-         newTables: Set<RelationName>, postgresVersion: Int) {
+         newTables: Set<RelationName>, indexLookup: IndexLookup, postgresVersion: Int) {
         self.root = root
+        self.indexLookup = indexLookup
         self.index = index
         self.statement = statement
         self.document = document
@@ -102,6 +104,14 @@ public final class RuleContext {
     /// Predicate clauses several rules read, computed once per statement (see `QueryShape`).
     var cachedClauses: [QueryShape.Clause]?
     var cachedPredicateExpressions: [(expression: Node, clause: QueryShape.Clause)]?
+
+    /// The first index of `table` with this method, keys, operator classes (nil: the default) and
+    /// predicate, found without scanning the table's indexes.
+    public func existingIndex(on table: Table, method: String, keys: [IndexKey], operatorClasses: [String?],
+                              predicate: String?) -> Index? {
+        indexLookup.first(on: table, matching: IndexSignature(method: method, keys: keys, operatorClasses: operatorClasses,
+                                                               predicate: predicate))
+    }
 
     /// True when the table was created earlier in this file (so it is new and empty).
     public func isNewTable(_ name: RelationName) -> Bool { newTables.contains(name) }
@@ -227,6 +237,17 @@ struct StatementIndex: Sendable {
 
     init(_ root: Node) {
         var slots = Array(repeating: [Node](), count: 8)
+        relations = Self.walk(root) { kind, node in
+            if let slot = Self.slot(of: kind) { slots[slot].append(node) }
+        }
+        nodesBySlot = slots
+    }
+
+    /// The relations a statement names, without filing its nodes.
+    static func relations(in root: Node) -> [RelationName] { walk(root) { _, _ in } }
+
+    /// Walks every node, handing typed ones to `visit`; returns the relations named on the way.
+    private static func walk(_ root: Node, visiting visit: (NodeKind, Node) -> Void) -> [RelationName] {
         var relations: [RelationName] = []
         root.walk { node in
             guard let kind = node.kind else {
@@ -235,11 +256,10 @@ struct StatementIndex: Sendable {
                 return .visitChildren
             }
             if kind == .rangeVar, let name = node.relationName { relations.append(name) }
-            if let slot = Self.slot(of: kind) { slots[slot].append(node) }
+            visit(kind, node)
             return .visitChildren
         }
-        nodesBySlot = slots
-        self.relations = relations
+        return relations
     }
 }
 

@@ -7,6 +7,8 @@ public struct SchemaReplay: Sendable {
     public private(set) var schema: SchemaModel
     /// Tables created in the current file.
     public private(set) var newTables: Set<RelationName> = []
+    /// Indexes by what they index, for the tables asked about; kept up to date as indexes are created.
+    let indexLookup = IndexLookup()
 
     public init(base: SchemaModel = SchemaModel()) {
         schema = base
@@ -25,6 +27,8 @@ public struct SchemaReplay: Sendable {
 
     /// Applies one statement; statements that do not change the schema are ignored.
     public mutating func apply(_ root: Node) {
+        // Only CREATE INDEX keeps the lookup current; anything else may change a table's indexes.
+        if root.kind != .indexStmt { indexLookup.forgetAll() }
         switch root.kind {
         case .createStmt: createTable(root)
         case .createTableAsStmt:
@@ -144,6 +148,7 @@ public struct SchemaReplay: Sendable {
                           operatorClasses: elements.map { $0[.opclass]?.stringValues.last },
                           predicate: statement[.whereClause].map(ExpressionText.of))
         schema.updateTable(tableName) { $0.indexes.append(index) }
+        indexLookup.add(index)
     }
 
     // MARK: - ALTER TABLE
@@ -268,6 +273,53 @@ public struct SchemaReplay: Sendable {
             }
         default: break
         }
+    }
+}
+
+/// What makes two indexes interchangeable: method, keys, operator classes and predicate.
+struct IndexSignature: Hashable {
+    let method: String
+    let keys: [IndexKey]
+    /// One per key; nil for the key type's default class.
+    let operatorClasses: [String?]
+    let predicate: String?
+
+    init(method: String, keys: [IndexKey], operatorClasses: [String?], predicate: String?) {
+        self.method = method
+        self.keys = keys
+        self.operatorClasses = operatorClasses.isEmpty ? Array(repeating: nil, count: keys.count) : operatorClasses
+        self.predicate = predicate
+    }
+
+    init(_ index: Index) {
+        self.init(method: index.method, keys: index.keys, operatorClasses: index.operatorClasses, predicate: index.predicate)
+    }
+}
+
+/// The first index of a table with a given signature, found by hashing: a scan of the table's
+/// indexes for every CREATE INDEX is quadratic in a long migration history. Built per table on
+/// first use, from the schema the replay has at that moment.
+final class IndexLookup: @unchecked Sendable {
+    // One per SchemaReplay, used by the thread that owns the replay only.
+    private var tables: [RelationName: [IndexSignature: Index]] = [:]
+
+    func first(on table: Table, matching signature: IndexSignature) -> Index? {
+        if tables[table.name] == nil {
+            var byShape: [IndexSignature: Index] = [:]
+            for index in table.indexes where byShape[IndexSignature(index)] == nil { byShape[IndexSignature(index)] = index }
+            tables[table.name] = byShape
+        }
+        return tables[table.name]?[signature]
+    }
+
+    /// Records an index just appended to its table (an earlier one with the same signature stays first).
+    func add(_ index: Index) {
+        guard tables[index.table] != nil, tables[index.table]?[IndexSignature(index)] == nil else { return }
+        tables[index.table]?[IndexSignature(index)] = index
+    }
+
+    func forgetAll() {
+        if !tables.isEmpty { tables = [:] }
     }
 }
 

@@ -177,9 +177,9 @@ public struct SchemaModel: Sendable, Codable {
 
     /// Edits a table in place; does nothing when the table is unknown.
     public mutating func updateTable(_ name: RelationName, _ change: (inout Table) -> Void) {
-        guard var table = tables[name] else { return }
-        change(&table)
-        tables[name] = table
+        guard tables[name] != nil else { return }
+        // In place: a copy taken out of the dictionary would copy the table's arrays on every change.
+        change(&tables[name]!)
     }
 
     /// Every index of every table, for lookups by index name.

@@ -52,7 +52,13 @@ extension SQLDocument {
     public func tokenLength(at offset: Int) -> Int {
         guard offset < file.bytes.count else { return 0 }
         if let length = identifierLength(at: offset) { return length }
-        if let statement = statements.last(where: { $0.range.lowerBound <= offset }),
+        // Statements are in file order: binary search, since a scan per caret is quadratic in a large file.
+        var low = 0, high = statements.count
+        while low < high {
+            let mid = (low + high) / 2
+            if statements[mid].range.lowerBound <= offset { low = mid + 1 } else { high = mid }
+        }
+        if low > 0, case let statement = statements[low - 1],
            let tokens = try? PgQuery.scan(file.text(of: offset ..< statement.range.upperBound)),
            let first = tokens.first {
             return max(1, first.range.upperBound)
@@ -67,14 +73,8 @@ extension SQLDocument {
         let bytes = file.bytes
         guard offset < bytes.count, Self.isIdentifierStart(bytes[offset]) else { return nil }
         var end = offset + 1
-        while end < bytes.count, Self.isIdentifierStart(bytes[end]) || (bytes[end] >= 0x30 && bytes[end] <= 0x39) || bytes[end] == 0x24 {
-            end += 1
-        }
+        while end < bytes.count, Self.isIdentifierContinue(bytes[end]) { end += 1 }
         if end < bytes.count, bytes[end] == UInt8(ascii: "'") || bytes[end] == UInt8(ascii: "&") { return nil }
         return end - offset
-    }
-
-    private static func isIdentifierStart(_ byte: UInt8) -> Bool {
-        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
     }
 }

@@ -42,7 +42,13 @@ public final class SQLDocument: @unchecked Sendable {
     public private(set) var diagnostics: [TextDiagnostic] = []
     /// Trees found while splitting, by statement ordinal (see `init(file:parsing:)`).
     private var trees: [Int: Node] = [:]
+    /// Without kept trees: the stretches parsed whole while splitting and the statements each
+    /// gave, so `forEachParsed` parses them whole again rather than one statement at a time.
+    private var windows: [(text: Range<Int>, ordinals: Range<Int>)] = []
     private let parsing: Bool
+    private let keepsTrees: Bool
+    /// Receives each statement as it is split (`init(file:streaming:)` only).
+    private var visitor: ((ParsedStatement) -> Void)?
     private let backslashLines: [Int]
 
     /// Splits `file` into statements. With `parsing` (the default), each stretch of text between
@@ -51,7 +57,27 @@ public final class SQLDocument: @unchecked Sendable {
     public init(file: SourceFile, parsing: Bool = true) {
         self.file = file
         self.parsing = parsing
+        self.keepsTrees = true
         self.backslashLines = Self.backslashLineStarts(in: file)
+        split()
+    }
+
+    /// Splits `file` as `init(file:)` does and hands every statement with its tree (or syntax
+    /// error) to `visit`, in file order, as it is found. The trees are not kept: memory stays in
+    /// proportion to the statements, not to their trees, and `forEachParsed` parses them again.
+    public init(file: SourceFile, streaming visit: (ParsedStatement) -> Void) {
+        self.file = file
+        self.parsing = true
+        self.keepsTrees = false
+        self.backslashLines = Self.backslashLineStarts(in: file)
+        withoutActuallyEscaping(visit) { visit in
+            visitor = visit
+            split()
+            visitor = nil
+        }
+    }
+
+    private func split() {
         if let offset = file.invalidUTF8Offset {
             diagnostics.append(TextDiagnostic(offset: offset, message: "invalid UTF-8; bytes replaced with U+FFFD"))
         }
@@ -70,20 +96,58 @@ public final class SQLDocument: @unchecked Sendable {
 
     /// Every statement with its tree or its syntax error; one syntax error never hides the others.
     public func parse() -> [ParsedStatement] {
-        statements.map { source in
-            if let root = trees[source.ordinal] {
-                return ParsedStatement(source: source, result: .success(root))
+        var result: [ParsedStatement] = []
+        result.reserveCapacity(statements.count)
+        forEachParsed { result.append($0) }
+        return result
+    }
+
+    /// Hands every statement with its tree or its syntax error to `body`, in file order. Trees not
+    /// kept from the split are parsed again a window at a time and live only while `body` runs
+    /// (unless it keeps them), so a large file never holds all of its trees at once.
+    public func forEachParsed(_ body: (ParsedStatement) -> Void) {
+        var ordinal = 0
+        var windowIndex = 0
+        while ordinal < statements.count {
+            while windowIndex < windows.count, windows[windowIndex].ordinals.upperBound <= ordinal { windowIndex += 1 }
+            if windowIndex < windows.count, windows[windowIndex].ordinals.lowerBound == ordinal,
+               let roots = reparse(windows[windowIndex]) {
+                for (position, root) in zip(windows[windowIndex].ordinals, roots) {
+                    body(root.map { ParsedStatement(source: statements[position], result: .success($0)) }
+                        ?? Self.parseAlone(statements[position]))
+                }
+                ordinal = windows[windowIndex].ordinals.upperBound
+                continue
             }
-            return ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> Node in
-                let tree = try PsqlVariables.tolerating(source.text) { (text) throws(SyntaxError) in
-                    try PgQuery.parse(text, sourceOffset: source.range.lowerBound)
-                }
-                guard let root = tree.firstStatement else {
-                    throw SyntaxError(message: "no statement found", cursorPosition: 1)
-                }
-                return root
-            })
+            let source = statements[ordinal]
+            body(trees[ordinal].map { ParsedStatement(source: source, result: .success($0)) } ?? Self.parseAlone(source))
+            ordinal += 1
         }
+    }
+
+    /// The roots of a window's statements, parsed whole again, matched to them by where each starts.
+    private func reparse(_ window: (text: Range<Int>, ordinals: Range<Int>)) -> [Node?]? {
+        guard let tree = try? PsqlVariables.tolerating(chunk(window.text), { (text) throws(SyntaxError) in
+            try PgQuery.parse(text, sourceOffset: window.text.lowerBound)
+        }) else { return nil }
+        var rootsByStart: [Int: Node] = [:]
+        for raw in tree.root[.stmts]?.elements ?? [] {
+            rootsByStart[window.text.lowerBound + (raw[.stmtLocation]?.int ?? 0)] = raw[.stmt]
+        }
+        return window.ordinals.map { rootsByStart[statements[$0].fullRange.lowerBound] }
+    }
+
+    /// A statement parsed on its own (one the split found without a tree).
+    private static func parseAlone(_ source: StatementSource) -> ParsedStatement {
+        ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> Node in
+            let tree = try PsqlVariables.tolerating(source.text) { (text) throws(SyntaxError) in
+                try PgQuery.parse(text, sourceOffset: source.range.lowerBound)
+            }
+            guard let root = tree.firstStatement else {
+                throw SyntaxError(message: "no statement found", cursorPosition: 1)
+            }
+            return root
+        })
     }
 
     /// Every comment in the file (file byte ranges), for suppression comments. Scans on demand:
@@ -139,8 +203,15 @@ public final class SQLDocument: @unchecked Sendable {
             do {
                 ranges = try PgQuery.split(chunk(start ..< end)).map { $0.lowerBound + start ..< $0.upperBound + start }
             } catch {
+                let failure = file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: start)
+                let bounds = statementBounds(around: failure, in: start ..< end)
+                if let statementEnd = bounds.end {
+                    // A scanner error is local (`2H`, `0x`, `""`): the statement holding it is kept
+                    // (`parse()` reports its error) and splitting resumes after it.
+                    return splitAroundBadStatement(bounds.start ..< statementEnd, stretch: start ..< end)
+                }
                 // The stretch ends inside a quote or comment (a backslash line within a literal): widen it.
-                guard end < fileEnd else { return recover(from: error, at: start) }
+                guard end < fileEnd else { return recover(from: error, at: failure, statementStart: bounds.start, stretchStart: start) }
                 end = max(stretchEnd, nextBackslashLine(after: end) ?? fileEnd)
                 continue
             }
@@ -181,16 +252,22 @@ public final class SQLDocument: @unchecked Sendable {
         } catch {
             return .failed(errorOffset: file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: window.lowerBound))
         }
+        let firstOrdinal = statements.count
         for raw in tree.root[.stmts]?.elements ?? [] {
             let location = window.lowerBound + (raw[.stmtLocation]?.int ?? 0)
             let length = raw[.stmtLen]?.int ?? 0  // 0: to the end of the text
             let piece = location ..< (length == 0 ? window.upperBound : min(location + length, window.upperBound))
-            let ordinal = statements.count
-            let resume = addStatement(piece)
-            if statements.count > ordinal, let root = raw[.stmt] { trees[ordinal] = root }
-            if case .restart(let offset) = resume { return .parsed(resume: offset) }
+            if case .restart(let offset) = addStatement(piece, tree: raw[.stmt]) {
+                recordWindow(window, from: firstOrdinal)
+                return .parsed(resume: offset)
+            }
         }
+        recordWindow(window, from: firstOrdinal)
         return .parsed(resume: window.upperBound)
+    }
+
+    private func recordWindow(_ window: Range<Int>, from firstOrdinal: Int) {
+        if !keepsTrees, statements.count > firstOrdinal { windows.append((window, firstOrdinal ..< statements.count)) }
     }
 
     /// The end of the first line at or after `offset` (and before `limit`) whose last non-blank
@@ -301,7 +378,7 @@ public final class SQLDocument: @unchecked Sendable {
     }
 
     /// Records a statement (trimmed of leading comments and surrounding space) unless it is empty.
-    private func addStatement(_ piece: Range<Int>) -> Resume {
+    private func addStatement(_ piece: Range<Int>, tree: Node? = nil) -> Resume {
         let bytes = file.bytes
         var lower = piece.lowerBound
         var upper = piece.upperBound
@@ -316,16 +393,20 @@ public final class SQLDocument: @unchecked Sendable {
         }
         guard lower < upper else { return .next }  // only comments
         if upper - lower >= 2, bytes[lower] == UInt8(ascii: "/"), bytes[lower + 1] == UInt8(ascii: "*") {
-            guard let tokens = tokens(in: lower ..< upper) else { return appendStatement(lower ..< upper, piece: piece) }
+            guard let tokens = tokens(in: lower ..< upper) else { return appendStatement(lower ..< upper, piece: piece, tree: tree) }
             guard let first = tokens.first(where: { !$0.isComment }) else { return .next }
             lower = first.range.lowerBound
         }
-        return appendStatement(lower ..< upper, piece: piece)
+        return appendStatement(lower ..< upper, piece: piece, tree: tree)
     }
 
-    private func appendStatement(_ range: Range<Int>, piece: Range<Int>) -> Resume {
+    private func appendStatement(_ range: Range<Int>, piece: Range<Int>, tree: Node?) -> Resume {
         let statement = StatementSource(ordinal: statements.count, range: range, fullRange: piece, text: chunk(range))
         statements.append(statement)
+        if let tree, keepsTrees { trees[statement.ordinal] = tree }
+        if let visitor {
+            visitor(tree.map { ParsedStatement(source: statement, result: .success($0)) } ?? Self.parseAlone(statement))
+        }
         if let dataStart = copyFromStdinDataStart(statement) {
             return .restart(at: skipCopyData(from: dataStart))
         }
@@ -361,21 +442,34 @@ public final class SQLDocument: @unchecked Sendable {
         return bytes.count
     }
 
-    /// The splitter failed (an unterminated quote or comment). Report it at its place and continue
-    /// after the next line that starts a psql meta-command, where psql itself would resynchronise.
-    private func recover(from error: SyntaxError, at start: Int) -> Int {
-        let errorOffset = file.byteOffset(ofCharacter: max(1, error.cursorPosition), from: start)
-        // What precedes the line of the error is still split and parsed.
-        let lineOfError = file.bytes[start ..< min(errorOffset, file.bytes.count)].lastIndex(of: 0x0A).map { $0 + 1 } ?? start
-        if lineOfError > start, let ranges = try? PgQuery.split(chunk(start ..< lineOfError)) {
-            var previousEnd = start
-            for range in ranges.map({ $0.lowerBound + start ..< $0.upperBound + start }) {
-                if case .restart(let offset) = handleGap(previousEnd ..< range.lowerBound) { return offset }
-                if case .restart(let offset) = handlePiece(range) { return offset }
-                previousEnd = range.upperBound
-            }
-            if case .restart(let offset) = handleGap(previousEnd ..< lineOfError) { return offset }
+    /// Splits a stretch the scanner can read (it ends before the statement with a scanner error)
+    /// and handles every piece of it.
+    private func handleStretch(_ stretch: Range<Int>) -> Resume {
+        guard !stretch.isEmpty else { return .next }
+        guard let ranges = try? PgQuery.split(chunk(stretch)) else { return handlePiece(stretch) }
+        var previousEnd = stretch.lowerBound
+        for range in ranges.map({ $0.lowerBound + stretch.lowerBound ..< $0.upperBound + stretch.lowerBound }) {
+            if case .restart(let offset) = handleGap(previousEnd ..< range.lowerBound) { return .restart(at: offset) }
+            if case .restart(let offset) = handlePiece(range) { return .restart(at: offset) }
+            previousEnd = range.upperBound
         }
+        return handleGap(previousEnd ..< stretch.upperBound)
+    }
+
+    /// The scanner failed inside `statement` but the statement ends (at a `;` or the stretch's end):
+    /// what precedes it is split as usual, it becomes a statement of its own, and splitting resumes
+    /// after its `;`. Returns where to continue.
+    private func splitAroundBadStatement(_ statement: Range<Int>, stretch: Range<Int>) -> Int {
+        if case .restart(let offset) = handleStretch(stretch.lowerBound ..< statement.lowerBound) { return offset }
+        if case .restart(let offset) = handlePiece(statement) { return offset }
+        return statement.upperBound < stretch.upperBound ? statement.upperBound + 1 : stretch.upperBound
+    }
+
+    /// The splitter failed on a quote or comment that nothing closes. Report it at its place and
+    /// continue after the next line that starts a psql meta-command, where psql itself would
+    /// resynchronise; the statements before the one that holds it are still split and parsed.
+    private func recover(from error: SyntaxError, at errorOffset: Int, statementStart: Int, stretchStart: Int) -> Int {
+        if case .restart(let offset) = handleStretch(stretchStart ..< statementStart) { return offset }
         diagnostics.append(TextDiagnostic(offset: errorOffset, message: error.message))
         var lineStart = endOfLine(from: errorOffset)
         while lineStart < file.bytes.count {
@@ -383,6 +477,123 @@ public final class SQLDocument: @unchecked Sendable {
             lineStart = endOfLine(from: lineStart)
         }
         return file.bytes.count
+    }
+
+    /// Where the statement that holds `offset` starts (after the previous top-level `;`) and ends
+    /// (at the next one, or at the end of `range`); `end` is nil when `range` ends inside a quote
+    /// or comment. Not a parser: it skips only what can hide a `;` (quoted strings with `''` and,
+    /// in `E'…'`, backslash escapes; quoted identifiers; `--` and nested `/* */` comments; dollar
+    /// quotes), which is all that resuming after a scanner error needs. `range` must start outside
+    /// any literal.
+    func statementBounds(around offset: Int, in range: Range<Int>) -> (start: Int, end: Int?) {
+        let bytes = file.bytes
+        let limit = range.upperBound
+        var start = range.lowerBound
+        var index = range.lowerBound
+        /// The offset after the quote that closes the literal opened just before `from`, or nil.
+        func closingQuote(_ quote: UInt8, from: Int, backslashEscapes: Bool) -> Int? {
+            var index = from
+            while index < limit {
+                let byte = bytes[index]
+                if backslashEscapes, byte == UInt8(ascii: "\\") {
+                    index += 2
+                } else if byte == quote {
+                    // A doubled quote stands for one and keeps the literal open.
+                    if index + 1 < limit, bytes[index + 1] == quote { index += 2 } else { return index + 1 }
+                } else {
+                    index += 1
+                }
+            }
+            return nil
+        }
+        while index < limit {
+            let byte = bytes[index]
+            let next: UInt8 = index + 1 < limit ? bytes[index + 1] : 0
+            switch byte {
+            case UInt8(ascii: ";"):
+                if index >= offset { return (start, index) }
+                start = index + 1
+                index += 1
+            case UInt8(ascii: "'"), UInt8(ascii: "\""):
+                guard let after = closingQuote(byte, from: index + 1, backslashEscapes: false) else { return (start, nil) }
+                index = after
+            case UInt8(ascii: "-") where next == UInt8(ascii: "-"):
+                index = min(endOfLine(from: index), limit)
+            case UInt8(ascii: "/") where next == UInt8(ascii: "*"):
+                var depth = 1
+                index += 2
+                while depth > 0 {
+                    guard index < limit else { return (start, nil) }
+                    if bytes[index] == UInt8(ascii: "/"), index + 1 < limit, bytes[index + 1] == UInt8(ascii: "*") {
+                        depth += 1
+                        index += 2
+                    } else if bytes[index] == UInt8(ascii: "*"), index + 1 < limit, bytes[index + 1] == UInt8(ascii: "/") {
+                        depth -= 1
+                        index += 2
+                    } else {
+                        index += 1
+                    }
+                }
+            case UInt8(ascii: "$"):
+                // `$tag$` (tag optional) opens a dollar quote; `$1` is a parameter.
+                var tagEnd = index + 1
+                if tagEnd < limit, Self.isIdentifierStart(bytes[tagEnd]) {
+                    while tagEnd < limit, Self.isIdentifierContinue(bytes[tagEnd]), bytes[tagEnd] != UInt8(ascii: "$") { tagEnd += 1 }
+                }
+                guard tagEnd < limit, bytes[tagEnd] == UInt8(ascii: "$") else {
+                    index = tagEnd
+                    continue
+                }
+                let delimiter = bytes[index ... tagEnd]
+                var search = tagEnd + 1
+                while true {
+                    guard let dollar = bytes[search ..< limit].firstIndex(of: UInt8(ascii: "$")) else { return (start, nil) }
+                    if limit - dollar >= delimiter.count, bytes[dollar ..< dollar + delimiter.count].elementsEqual(delimiter) {
+                        index = dollar + delimiter.count
+                        break
+                    }
+                    search = dollar + 1
+                }
+            case _ where Self.isIdentifierContinue(byte):
+                // A word (identifier, keyword, number): `$` inside it opens no quote. `E'` opens a
+                // string with backslash escapes, and so does a continuation of it on a later line.
+                var end = index + 1
+                while end < limit, Self.isIdentifierContinue(bytes[end]) { end += 1 }
+                guard end - index == 1, byte | 0x20 == UInt8(ascii: "e"), end < limit, bytes[end] == UInt8(ascii: "'") else {
+                    index = end
+                    continue
+                }
+                var quote = end
+                while true {
+                    guard let after = closingQuote(UInt8(ascii: "'"), from: quote + 1, backslashEscapes: true) else { return (start, nil) }
+                    index = after
+                    guard let continued = quoteContinuation(after: after, before: limit) else { break }
+                    quote = continued
+                }
+            default:
+                index += 1
+            }
+        }
+        return (start, limit)
+    }
+
+    /// The quote that continues a string literal closed just before `offset`: PostgreSQL joins
+    /// `'a'` and `'b'` separated by whitespace that holds a newline.
+    private func quoteContinuation(after offset: Int, before limit: Int) -> Int? {
+        var index = offset
+        var sawNewline = false
+        while index < limit {
+            let byte = file.bytes[index]
+            if byte == 0x0A {
+                sawNewline = true
+            } else if byte == UInt8(ascii: "'") {
+                return sawNewline ? index : nil
+            } else if !Self.isSpace(byte) {
+                return nil
+            }
+            index += 1
+        }
+        return nil
     }
 
     // MARK: - Helpers
@@ -408,6 +619,16 @@ public final class SQLDocument: @unchecked Sendable {
         let bytes = file.bytes
         guard offset < bytes.count else { return bytes.count }
         return bytes[offset...].firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.count
+    }
+
+    /// PostgreSQL's `ident_start` (scan.l): letters, `_` and every byte of a multi-byte character.
+    static func isIdentifierStart(_ byte: UInt8) -> Bool {
+        (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F || byte >= 0x80
+    }
+
+    /// PostgreSQL's `ident_cont`: `ident_start`, digits and `$`.
+    static func isIdentifierContinue(_ byte: UInt8) -> Bool {
+        isIdentifierStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x24
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

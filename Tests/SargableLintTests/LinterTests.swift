@@ -149,3 +149,32 @@ private func linter(base: SchemaModel = SchemaModel()) -> Linter {
     // Without a schema the columns are unknown: no replacement is offered.
     #expect(linter().lint([query]).findings.filter { $0.rule == "select-star" }.allSatisfy { $0.replacement == nil })
 }
+
+@Test("a scanner error hides no later statement from the rules", arguments: [
+    "SELECT 2H", "SELECT $1abc", "SELECT 0x", "SELECT 1e", #"SELECT """#,
+])
+func scannerErrorsHideNoLaterFinding(bad: String) throws {
+    let text = "SELECT 1;\n\(bad);\nALTER TABLE t ADD COLUMN c int NOT NULL;\n"
+    let report = linter().lint([SQLDocument(path: "m.sql", text: text)])
+    #expect(report.statements == 3)
+    #expect(report.errors.map { "\($0.file):\($0.line):\($0.column)" } == ["m.sql:2:8"])
+    let finding = try #require(report.findings.first { $0.rule == "adding-required-column" })
+    #expect(finding.span?.start.line == 3)
+}
+
+@Test func duplicateIndexLookupFollowsDroppedIndexes() {
+    let report = linter().lint([SQLDocument(path: "m.sql", text: """
+    CREATE TABLE t (a int, b int);
+    CREATE INDEX i1 ON t (a);
+    CREATE INDEX i2 ON t (b);
+    CREATE INDEX i3 ON t (a);
+    DROP INDEX i1;
+    DROP INDEX i3;
+    CREATE INDEX i4 ON t (a);
+    CREATE INDEX i5 ON t (b);
+    CREATE INDEX i6 ON t (a);
+    """)])
+    let duplicates = report.findings.filter { $0.rule == "duplicate-index" }
+    #expect(duplicates.map(\.message) == ["index on t (a) repeats i1", "index on t (b) repeats i2", "index on t (a) repeats i4"])
+    #expect(duplicates.compactMap(\.span?.start.line) == [4, 8, 9])
+}

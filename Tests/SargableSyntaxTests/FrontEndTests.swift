@@ -209,6 +209,54 @@ struct SplitRecoveryTests {
         #expect(diagnostic.message.contains("unterminated quoted string"))
     }
 
+    /// Scanner errors (not parser errors): libpg_query's splitter stops at them.
+    static let lexerErrors = [
+        ("SELECT 2H", "trailing junk after numeric literal"),
+        ("SELECT $1abc", "trailing junk after parameter"),
+        ("SELECT 0x", "trailing junk after numeric literal"),
+        ("SELECT 1e", "trailing junk after numeric literal"),
+        (#"SELECT """#, "zero-length delimited identifier"),
+    ]
+
+    @Test("a scanner error is local: later statements are still split and parsed",
+          arguments: lexerErrors, [true, false])
+    func scannerErrorsAreLocal(error: (statement: String, message: String), parsing: Bool) throws {
+        // The bad statement hides `;` in every kind of literal and comment the boundary search skips.
+        let bad = error.statement + #", 'it''s;', E'\';', e'a'"# + "\n" + #"  '\';', $q$;$q$, $$;$$, "a;""b" /* ; /* ; */ ; */ -- ;"#
+            + "\n  FROM t"
+        let text = "SELECT 1;\n\(bad);\nSELECT 3;\nALTER TABLE t ADD COLUMN c int NOT NULL;\nSELECT 4"
+        let document = SQLDocument(path: "q.sql", text: text, parsing: parsing)
+        let parsed = document.parse()
+        #expect(parsed.map(\.source.text) == ["SELECT 1", bad, "SELECT 3", "ALTER TABLE t ADD COLUMN c int NOT NULL", "SELECT 4"])
+        #expect(parsed.map { $0.error == nil } == [true, false, true, true, true])
+        #expect(document.diagnostics.isEmpty)
+        let located = document.locate(try #require(parsed[1].error), in: parsed[1].source)
+        #expect(located.position == SourcePosition(line: 2, column: 8))
+        #expect(located.message.hasPrefix(error.message))
+    }
+
+    @Test("statements around several scanner errors are all kept", arguments: [true, false])
+    func consecutiveScannerErrors(parsing: Bool) {
+        let document = SQLDocument(path: "q.sql", text: "select 0x; select 1;select 2H;;select \"\" -- no semicolon", parsing: parsing)
+        #expect(document.statements.map(\.text) == ["select 0x", "select 1", "select 2H", #"select "" -- no semicolon"#])
+        #expect(document.parse().map { $0.error == nil } == [false, true, false, false])
+    }
+
+    @Test func unterminatedQuoteAfterAScannerErrorIsStillReported() throws {
+        let document = SQLDocument(path: "q.sql", text: "SELECT 1;\nSELECT 2H;\nSELECT 3;\nSELECT 4, 'oops;\nSELECT 5;\n")
+        #expect(document.statements.map(\.text) == ["SELECT 1", "SELECT 2H", "SELECT 3"])
+        let diagnostic = try #require(document.diagnostics.first)
+        #expect(document.diagnostics.count == 1)
+        #expect(document.locate(diagnostic).position == SourcePosition(line: 4, column: 11))
+        #expect(diagnostic.message.contains("unterminated quoted string"))
+    }
+
+    @Test func dollarSignsInsideWordsOpenNoQuote() {
+        // `a$b$` is one identifier (PostgreSQL's ident_cont includes `$`); `$1` is a parameter.
+        let document = SQLDocument(path: "q.sql", text: "SELECT a$b$, $1, 0x; SELECT 2;", parsing: false)
+        #expect(document.statements.map(\.text) == ["SELECT a$b$, $1, 0x", "SELECT 2"])
+    }
+
     @Test func leadingCommentsAreNotPartOfTheStatement() {
         let document = SQLDocument(path: "q.sql", text: "-- one\n  -- two\n/* three /* nested */ */ SELECT 1; -- trailing\n")
         #expect(document.statements.map(\.text) == ["SELECT 1"])
@@ -295,4 +343,32 @@ struct PsqlVariableTests {
     let targets = try #require(document.parse().first?.root?[.targetList]).elements.compactMap { $0[.val] }
     #expect(targets.compactMap { document.span(of: $0).map { document.file.text(of: $0.byteRange) } }
         == ["lower_1$x", "E'a\\'b'", "\"Quoted id\""])
+}
+
+@Suite("Streaming parse")
+struct StreamingParseTests {
+    /// Several parse windows, a syntax error, a scanner error, psql meta-commands and COPY data.
+    static let text: String = {
+        var text = "\\set ON_ERROR_STOP 1\n"
+        for number in 0 ..< 300 { text += "SELECT \(number) FROM t WHERE a = 'x;y';\n" }
+        text += "SELEC broken;\nSELECT 2H;\nCOPY t (a) FROM stdin;\n1\n\\.\n"
+        for number in 0 ..< 100 { text += "CREATE INDEX i\(number) ON t (a);\n" }
+        return text
+    }()
+
+    static func summary(_ statements: [ParsedStatement]) -> [String] {
+        statements.map { "\($0.source.ordinal) \($0.source.text) \($0.root?.kindName ?? "error: \($0.error?.message ?? "")")" }
+    }
+
+    @Test func streamingGivesWhatParseGives() {
+        let file = SourceFile(path: "q.sql", text: Self.text)
+        let kept = SQLDocument(file: file)
+        var visited: [ParsedStatement] = []
+        let streamed = SQLDocument(file: file, streaming: { visited.append($0) })
+        let expected = Self.summary(kept.parse())
+        #expect(expected.count == 403)
+        #expect(Self.summary(visited) == expected)
+        #expect(Self.summary(streamed.parse()) == expected)
+        #expect(streamed.notes.map(\.kind) == kept.notes.map(\.kind))
+    }
 }
