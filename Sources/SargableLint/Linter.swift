@@ -124,7 +124,7 @@ public struct Linter: Sendable {
 
     /// What the replay needs from a parsed file.
     private struct ReplayInput: Sendable {
-        let schemaChanges: [Node]
+        let schemaChanges: [StatementSource]
         let relations: Set<RelationName>
         let indexes: Set<RelationName>
     }
@@ -167,14 +167,15 @@ public struct Linter: Sendable {
         }
     }
 
-    /// What the replay and the lint job need from a file's first pass. Only the DDL roots are kept:
-    /// the lint job parses the other statements again, one window at a time, so a large file never
-    /// holds every tree at once.
+    /// What the replay and the lint job need from a file's first pass. No tree is kept: the replay
+    /// parses each DDL statement again and the lint job each window, so a large file never holds
+    /// every tree at once (a tree's tape is tens of times its statement's text).
     private struct ParsedFile: Sendable {
         let document: SQLDocument
         let statementCount: Int
         let syntaxErrors: [(error: SyntaxError, source: StatementSource)]
-        let schemaChanges: [Node]
+        /// The statements that change the schema, parsed again by the replay.
+        let schemaChanges: [StatementSource]
         /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
         /// the schema its rules and its own replay can see.
         let relationNames: Set<RelationName>
@@ -183,7 +184,7 @@ public struct Linter: Sendable {
         private struct Collector {
             var statementCount = 0
             var syntaxErrors: [(error: SyntaxError, source: StatementSource)] = []
-            var schemaChanges: [Node] = []
+            var schemaChanges: [StatementSource] = []
             var relations = Set<RelationName>()
             var indexNames = Set<RelationName>()
 
@@ -193,7 +194,7 @@ public struct Linter: Sendable {
                     if let error = statement.error { syntaxErrors.append((error, statement.source)) }
                     return
                 }
-                if SchemaReplay.changesSchema(root) { schemaChanges.append(root) }
+                if SchemaReplay.changesSchema(root) { schemaChanges.append(statement.source) }
                 relations.formUnion(StatementIndex.relations(in: root))
                 indexNames.formUnion(SchemaReplay.indexesNamed(by: root))
                 if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
@@ -206,7 +207,7 @@ public struct Linter: Sendable {
             self.init(document: document, collector)
         }
 
-        /// Splits and parses `file` in one pass, keeping no trees but the DDL's.
+        /// Splits and parses `file` in one pass, keeping no trees.
         init(file: SourceFile) {
             var collector = Collector()
             let document = SQLDocument(file: file, streaming: { collector.add($0) })
@@ -248,7 +249,9 @@ public struct Linter: Sendable {
                         pipeline.publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
                     }
                     replay.beginFile()
-                    for root in input.schemaChanges { replay.apply(root) }
+                    for source in input.schemaChanges {
+                        if let root = SQLDocument.parseAlone(source).root { replay.apply(root) }
+                    }
                 }
                 return (nil, replay.schema)
             case .lint(let index):
