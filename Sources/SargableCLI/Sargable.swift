@@ -33,8 +33,9 @@ public struct Sargable: ParsableCommand {
     /// ArgumentParser's 64) so every command shares one documented set of codes.
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
         // A reader that stops early (`| head`) shows up as EPIPE from write(2), handled by Terminal,
-        // instead of a signal that kills the process mid-report.
-        signal(SIGPIPE, SIG_IGN)
+        // instead of a signal that kills the process mid-report. A handler, not SIG_IGN: exec resets
+        // handlers, so the commands `database run` starts still get the default SIGPIPE.
+        signal(SIGPIPE) { _ in }
         return Terminal.exitStatus(afterCommandExited: runCommand(arguments))
     }
 
