@@ -58,6 +58,12 @@ let package = Package(
         .executableTarget(name: "sargable-pg-bench", dependencies: ["SargablePostgres"],
                           path: "Benchmarks/TemporaryPostgresBenchmark"),
 
+        // Every reader (SQL, each log format, pg_stat_statements, configuration) under libFuzzer;
+        // scripts/fuzz builds it with -sanitize=fuzzer, the ordinary build replays saved inputs.
+        .executableTarget(name: "sargable-fuzz",
+                          dependencies: ["SargableCore", "SargableSyntax", "SargableLint", "SargableRules", "SargableLogs"],
+                          path: "Fuzz/ReaderFuzz"),
+
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable", "SargablePostgres"]),
