@@ -52,21 +52,27 @@ let package = Package(
         .executableTarget(name: "sargable", dependencies: ["SargableCLI"]),
 
         .executableTarget(name: "sargable-bench",
-                          dependencies: ["CPgQuery", "SargableSyntax"],
+                          dependencies: ["CPgQuery", "SargableCore", "SargableSyntax"],
                           path: "Benchmarks/FrontEndBenchmark"),
 
         .executableTarget(name: "sargable-pg-bench", dependencies: ["SargablePostgres"],
                           path: "Benchmarks/TemporaryPostgresBenchmark"),
 
-        .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableSyntax"]),
+        // Every reader (SQL, each log format, pg_stat_statements, configuration) under libFuzzer;
+        // scripts/fuzz builds it with -sanitize=fuzzer, the ordinary build replays saved inputs.
+        .executableTarget(name: "sargable-fuzz",
+                          dependencies: ["SargableCore", "SargableSyntax", "SargableLint", "SargableRules", "SargableLogs"],
+                          path: "Fuzz/ReaderFuzz"),
+
+        .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableCore", "SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
-        .testTarget(name: "SargableCLITests", dependencies: ["SargableCLI", "sargable", "SargablePostgres"]),
+        .testTarget(name: "SargableCLITests", dependencies: ["SargableCore", "SargableCLI", "sargable", "SargablePostgres"]),
         .testTarget(name: "SargablePostgresTests",
-                    dependencies: ["SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableRules"]),
-        .testTarget(name: "SargablePlanTests", dependencies: ["SargablePlan", "SargableRules"]),
+                    dependencies: ["SargableCore", "SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableRules"]),
+        .testTarget(name: "SargablePlanTests", dependencies: ["SargableCore", "SargablePlan", "SargableRules"]),
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),
-        .testTarget(name: "SargableLogsTests", dependencies: ["SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
+        .testTarget(name: "SargableLogsTests", dependencies: ["SargableCore", "SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

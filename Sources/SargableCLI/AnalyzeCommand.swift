@@ -68,7 +68,8 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (files, expandErrors) = InputFiles.expand(paths, extensions: [".log", ".csv", ".json", ".gz", ".bz2"])
+        let (files, expandErrors) = InputFiles.expand(paths, extensions: [".log", ".csv", ".json", ".gz", ".bz2"],
+                                                     skipped: { Terminal.note($0.description) })
         for error in expandErrors { Terminal.error(error.description) }
         var settings = LogAnalysis.Settings(format: inputFormat, prefix: logLinePrefix.map(LogLinePrefix.init))
         settings.options.minimumRun = minimumRun
@@ -93,12 +94,12 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
         switch format {
-        case .text: print(AnalyzeTextReport(report: report, top: top, colour: Terminal.standardOutputIsTerminal).render(), terminator: "")
+        case .text: Terminal.print(AnalyzeTextReport(report: report, top: top, colour: Terminal.standardOutputIsTerminal).render(), terminator: "")
         case .json:
             var trimmed = report
             if top > 0 { trimmed.queries = Array(trimmed.queries.prefix(top)) }
-            print(JSONText.encode(trimmed))
-        case .html: print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
+            Terminal.print(JSONText.encode(trimmed))
+        case .html: Terminal.print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
         }
         if problems.contains(where: { $0.kind == .error }) || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if let threshold = failOn.severity, report.findings.contains(where: { $0.finding.severity >= threshold }) {
@@ -144,5 +145,5 @@ final class AnalyzeProgress: @unchecked Sendable {
 }
 
 private func writeStandardError(_ text: String) {
-    _ = text.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
+    Terminal.writeStandardError(text)
 }

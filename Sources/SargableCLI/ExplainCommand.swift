@@ -98,7 +98,7 @@ struct ExplainCommand: ParsableCommand {
                     let report = ExplainReport(file: document.file.path, line: position.line, column: position.column,
                                                statement: statement.source.text, collected: collected, findings: findings)
                     reports.append(report)
-                    if format == .text { print(ExplainTextRenderer.render(report)) }
+                    if format == .text { Terminal.print(ExplainTextRenderer.render(report)) }
                     try Interrupts.shared.checkpoint()
                 } catch let error as ExplainError {
                     try Interrupts.shared.checkpoint()
@@ -109,7 +109,7 @@ struct ExplainCommand: ParsableCommand {
                 }
             }
         }
-        if format == .json { print(JSONText.encode(reports)) }
+        if format == .json { Terminal.print(JSONText.encode(reports)) }
         if failures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if let threshold = Severity(rawValue: failOn),
            reports.contains(where: { $0.findings.contains { $0.finding.severity >= threshold } }) {

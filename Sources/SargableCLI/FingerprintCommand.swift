@@ -49,9 +49,9 @@ struct FingerprintCommand: ParsableCommand {
                     .map { $0.drop { $0 == " " || $0 == "\t" } }.joined(separator: " ")
                 output += "\(record.file):\(record.line):\(record.column)\t\(record.fingerprint)\t\(oneLine)\n"
             }
-            print(output, terminator: "")
+            Terminal.print(output, terminator: "")
         case .json:
-            print(JSONText.encode(records))
+            Terminal.print(JSONText.encode(records))
         }
         if errorCount > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
     }

@@ -21,7 +21,7 @@ struct SQLInputOptions: ParsableArguments {
     /// Reads SQL files, directories (their *.sql files, sorted) and `-`, in parallel: decoding and
     /// indexing lines is per file. Unreadable paths are reported and counted, the rest go on.
     static func read(_ paths: [String]) -> (files: [SourceFile], failures: Int) {
-        let (names, errors) = InputFiles.expand(paths, extensions: [".sql"])
+        let (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
         for error in errors { Terminal.error(error.description) }
         // Standard input is read once, here, not from a worker.
         let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil

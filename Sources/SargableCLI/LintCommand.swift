@@ -64,15 +64,15 @@ struct LintCommand: ParsableCommand {
         for error in report.errors { Terminal.error("\(error.file):\(error.line):\(error.column): \(error.message)") }
         switch format {
         case .text:
-            print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: Terminal.colourOnStandardOutput),
+            Terminal.print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: Terminal.colourOnStandardOutput),
                   terminator: "")
         case .json:
-            print(LintReporter.json(report))
+            Terminal.print(LintReporter.json(report))
         case .sarif:
-            print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
+            Terminal.print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
                                                      version: Sargable.configuration.version)))
         case .github:
-            print(LintReporter.github(report), terminator: "")
+            Terminal.print(LintReporter.github(report), terminator: "")
         }
         if readFailures + schemaFailures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if report.fails(at: failOn) || !report.errors.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }

@@ -34,8 +34,8 @@ struct ParseCommand: ParsableCommand {
             case .success:
                 // Parsed again alone so the output is this statement's tree only.
                 let position = document.file.position(ofByte: statement.source.range.lowerBound)
-                print("-- \(document.file.path):\(position)")
-                if let tree = try? PgQuery.parse(statement.source.text) { print(tree.jsonText) }
+                Terminal.print("-- \(document.file.path):\(position)")
+                if let tree = try? PgQuery.parse(statement.source.text) { Terminal.print(tree.jsonText) }
             case .failure(let error):
                 Terminal.error(document.locate(error, in: statement.source).description)
                 failed = true

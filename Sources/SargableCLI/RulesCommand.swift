@@ -25,7 +25,7 @@ struct RulesCommand: ParsableCommand {
     func run() throws {
         let rules = RuleRegistry.allMetadata
         if markdown {
-            print(RuleCatalogue.markdown(rules, options: RuleRegistry.options), terminator: "")
+            Terminal.print(RuleCatalogue.markdown(rules, options: RuleRegistry.options), terminator: "")
             return
         }
         let idWidth = rules.map(\.id.count).max() ?? 0
@@ -35,7 +35,7 @@ struct RulesCommand: ParsableCommand {
             out += pad(rule.id, idWidth) + "  " + pad(rule.severity.rawValue, 7) + "  "
                 + pad(rule.category.rawValue, categoryWidth) + "  " + rule.title + "\n"
         }
-        print(out, terminator: "")
+        Terminal.print(out, terminator: "")
     }
 
     private func pad(_ text: String, _ width: Int) -> String {
@@ -60,6 +60,6 @@ struct ExplainRuleCommand: ParsableCommand {
         guard let rule = RuleRegistry.allMetadata.first(where: { $0.id == id }) else {
             throw CommandFailure("unknown rule '\(id)'; `sargable rules` lists them")
         }
-        print(RuleCatalogue.explain(rule, options: RuleRegistry.options[id] ?? []), terminator: "")
+        Terminal.print(RuleCatalogue.explain(rule, options: RuleRegistry.options[id] ?? []), terminator: "")
     }
 }

@@ -33,6 +33,14 @@ public struct Sargable: ParsableCommand {
     /// Runs the command line and returns the process exit status. Usage errors exit 2 (not
     /// ArgumentParser's 64) so every command shares one documented set of codes.
     public static func run(arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Int32 {
+        // A reader that stops early (`| head`) shows up as EPIPE from write(2), handled by Terminal,
+        // instead of a signal that kills the process mid-report. A handler, not SIG_IGN: exec resets
+        // handlers, so the commands `database run` starts still get the default SIGPIPE.
+        signal(SIGPIPE) { _ in }
+        return Terminal.exitStatus(afterCommandExited: runCommand(arguments))
+    }
+
+    private static func runCommand(_ arguments: [String]) -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
             try command.run()
@@ -45,7 +53,7 @@ public struct Sargable: ParsableCommand {
         } catch {
             let code = exitCode(for: error)
             if code == .success {
-                print(fullMessage(for: error))
+                Terminal.print(fullMessage(for: error))
                 return 0
             }
             Terminal.standardError(fullMessage(for: error))
@@ -59,26 +67,4 @@ public struct CommandFailure: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-/// Writing to the terminal: errors in one line with the program's name, colour only on a TTY.
-public enum Terminal {
-    public static func standardError(_ text: String) {
-        var line = text
-        if !line.hasSuffix("\n") { line += "\n" }
-        _ = line.utf8CString.withUnsafeBufferPointer { write(STDERR_FILENO, $0.baseAddress, $0.count - 1) }
-    }
-
-    /// `sargable: error: …`
-    public static func error(_ message: String) {
-        standardError("sargable: error: \(message)")
-    }
-
-    /// `sargable: note: …`
-    public static func note(_ message: String) {
-        standardError("sargable: note: \(message)")
-    }
-
-    public static var standardOutputIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
-    public static var standardErrorIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }

@@ -235,6 +235,7 @@ public struct LogLineReader {
                 buffer.removeSubrange(0 ..< position)
                 position = 0
             }
+            if buffer.count - position > InputFiles.maximumLineBytes { throw InputFiles.lineTooLong(input.path, line: lineNumber + 1) }
             if try !input.read(into: &buffer) { finished = true }
         }
     }
