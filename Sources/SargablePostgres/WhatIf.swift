@@ -1,0 +1,92 @@
+import SargablePlan
+import SargableSyntax
+
+/// A hypothetical index HypoPG holds for this session.
+public struct HypotheticalIndex: Sendable, Hashable {
+    public let oid: Int
+    /// HypoPG's name for it (`<16412>btree_orders_user_id`): plans name the index so.
+    public let name: String
+    /// The CREATE INDEX statement it was made from.
+    public let definition: String
+    /// HypoPG's estimate of the index's size on disk (`hypopg_relation_size`).
+    public let estimatedSizeBytes: Int
+}
+
+/// What-if costing with HypoPG: how the planner would run a statement if some indexes existed,
+/// without building them. HypoPG keeps its indexes in this backend's memory only, so nothing is
+/// written to the database; `reset` (and closing the connection) removes them all. HypoPG changes
+/// plain EXPLAIN only, never EXPLAIN ANALYZE, so every plan here is planned, not run, through the
+/// same safety checks as `sargable explain`.
+public final class WhatIfSession {
+    public let connection: Connection
+    private let collector: ExplainCollector
+    /// Plans asked for so far: the cost every advisor pays, reported with its results.
+    public private(set) var whatIfCalls = 0
+    public private(set) var indexes: [HypotheticalIndex] = []
+
+    /// Fails when the database has no hypopg: installing an extension on the user's database is the
+    /// user's decision, never a side effect of asking for advice.
+    public init(connection: Connection, limits: StatementLimits = StatementLimits(),
+                functions: FunctionPolicy = FunctionPolicy()) throws(PostgresError) {
+        self.connection = connection
+        collector = ExplainCollector(connection: connection, options: ExplainOptions(
+            statementTimeoutMilliseconds: limits.statementTimeoutMilliseconds,
+            lockTimeoutMilliseconds: limits.lockTimeoutMilliseconds, functions: functions))
+        let installed = try connection.query("SELECT extversion FROM pg_extension WHERE extname = 'hypopg'").rows.first
+        guard installed != nil else {
+            throw PostgresError(kind: .server, message: "the hypopg extension is not installed in this database: "
+                + "CREATE EXTENSION hypopg (Debian: postgresql-15-hypopg) there, or advise on a throwaway copy "
+                + "with `sargable database run --load schema.sql -- sargable advise …`")
+        }
+        try reset()
+    }
+
+    /// Replaces the session's hypothetical indexes with `definitions` (CREATE INDEX statements).
+    @discardableResult
+    public func use(_ definitions: [String]) throws(PostgresError) -> [HypotheticalIndex] {
+        try reset()
+        for definition in definitions { indexes.append(try create(definition)) }
+        return indexes
+    }
+
+    /// The estimated size of the index `definition` would build, without keeping it.
+    public func estimatedSize(of definition: String) throws(PostgresError) -> Int {
+        let index = try create(definition)
+        try connection.query("SELECT hypopg_drop_index($1::oid)", [String(index.oid)])
+        return index.estimatedSizeBytes
+    }
+
+    /// Removes every hypothetical index of the session.
+    public func reset() throws(PostgresError) {
+        try connection.query("SELECT hypopg_reset()")
+        indexes = []
+    }
+
+    /// The plan of `sql` with the session's hypothetical indexes in place.
+    public func plan(_ sql: String, root: Node) throws(ExplainError) -> ExplainPlan {
+        whatIfCalls += 1
+        return try collector.explain(sql, root: root).plan
+    }
+
+    /// The session's hypothetical indexes that `plan` uses.
+    public func used(by plan: ExplainPlan) -> [HypotheticalIndex] {
+        let names = Set(plan.nodes.compactMap(\.indexName))
+        return indexes.filter { names.contains($0.name) }
+    }
+
+    // The definition travels as a parameter, never spliced into SQL text, and must be exactly one
+    // CREATE INDEX: hypopg_create_index reads every statement of its text and skips the others.
+    private func create(_ definition: String) throws(PostgresError) -> HypotheticalIndex {
+        let statements = (try? PgQuery.parse(definition))?.statements ?? []
+        guard statements.count == 1, statements[0].kind == .indexStmt else {
+            throw PostgresError(kind: .server, message: "not a single CREATE INDEX statement: \(definition)")
+        }
+        let row = try connection.query(
+            "SELECT indexrelid, indexname, hypopg_relation_size(indexrelid) AS size FROM hypopg_create_index($1)",
+            [definition]).rows.first
+        guard let row, let oid = row.int("indexrelid"), let name = row["indexname"] else {
+            throw PostgresError(kind: .server, message: "hypopg did not create an index for: \(definition)")
+        }
+        return HypotheticalIndex(oid: oid, name: name, definition: definition, estimatedSizeBytes: row.int("size") ?? 0)
+    }
+}
