@@ -64,6 +64,7 @@ let package = Package(
                           dependencies: ["SargableCore", "SargableSyntax", "SargableLint", "SargableRules", "SargableLogs"],
                           path: "Fuzz/ReaderFuzz"),
 
+        .testTarget(name: "SargableCoreTests", dependencies: ["SargableCore"]),
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableCore", "SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCore", "SargableCLI", "sargable", "SargablePostgres"]),
