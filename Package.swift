@@ -2,9 +2,9 @@
 import PackageDescription
 
 // The module list is the architecture: each target owns one responsibility.
+// Linux only (Glibc, /proc, Debian's C libraries), so no other platform is declared.
 let package = Package(
     name: "Sargable",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sargable", targets: ["sargable"]),
         .library(name: "SargableSyntax", targets: ["SargableSyntax"]),
