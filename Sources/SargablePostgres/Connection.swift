@@ -53,7 +53,7 @@ public final class Connection {
             let raw = String(cString: PQerrorMessage(connection))
             PQfinish(connection)
             throw PostgresError(kind: .connectionFailed,
-                                message: ConnectionString.redacting("could not connect to \(target): \(Self.oneLine(raw))",
+                                message: ConnectionString.redacting("could not connect to \(target): \(ServerText.printable(raw))",
                                                                     for: connectionString).redacting(usedPassword))
         }
         // Swift strings are UTF-8. A client encoding such as SJIS or GBK (from PGCLIENTENCODING,
@@ -62,7 +62,7 @@ public final class Connection {
         guard PQsetClientEncoding(connection, "UTF8") == 0 else {
             let raw = String(cString: PQerrorMessage(connection))
             PQfinish(connection)
-            throw PostgresError(kind: .connectionFailed, message: "could not set client_encoding UTF8 on \(target): \(Self.oneLine(raw))")
+            throw PostgresError(kind: .connectionFailed, message: "could not set client_encoding UTF8 on \(target): \(ServerText.printable(raw))")
         }
         handle = connection
         password = usedPassword
@@ -339,19 +339,13 @@ public final class Connection {
 
     private func connectionError(_ raw: String) -> PostgresError {
         PostgresError(kind: .connectionLost,
-                      message: "connection to \(target) lost: \(Self.oneLine(raw))".redacting(password))
+                      message: "connection to \(target) lost: \(ServerText.printable(raw))".redacting(password))
     }
 
     /// A field of an error or notice, as text safe to print (see `ServerText`).
     static func field(_ result: OpaquePointer, _ code: Character) -> String? {
         guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
         return ServerText.printable(String(cString: value))
-    }
-
-    /// libpq messages end with newlines and sometimes span lines; messages here are one line, and
-    /// safe to print.
-    static func oneLine(_ raw: String) -> String {
-        ServerText.printable(raw)
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
@@ -446,16 +440,6 @@ extension Connection {
     /// Prepares `sql` as the named statement (`PQprepare`); the server infers the parameter types.
     public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
         _ = try sendAndWait { PQsendPrepare(handle, name, sql, 0, nil) }
-    }
-
-    /// Runs a prepared statement with text parameters (`PQexecPrepared`); nil is SQL NULL.
-    @discardableResult
-    public func execPrepared(_ name: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        try sendAndWait {
-            Self.withOptionalCStrings(parameters) { pointers in
-                PQsendQueryPrepared(handle, name, Int32(clamping: parameters.count), pointers, nil, nil, 0)
-            }
-        }
     }
 
     /// The number of parameters the server inferred for a prepared statement (`PQdescribePrepared`).
