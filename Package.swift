@@ -2,9 +2,9 @@
 import PackageDescription
 
 // The module list is the architecture: each target owns one responsibility.
+// Linux only (Glibc, /proc, Debian's C libraries), so no other platform is declared.
 let package = Package(
     name: "Sargable",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "sargable", targets: ["sargable"]),
         .library(name: "SargableSyntax", targets: ["SargableSyntax"]),
@@ -64,6 +64,7 @@ let package = Package(
                           dependencies: ["SargableCore", "SargableSyntax", "SargableLint", "SargableRules", "SargableLogs"],
                           path: "Fuzz/ReaderFuzz"),
 
+        .testTarget(name: "SargableCoreTests", dependencies: ["SargableCore"]),
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableCore", "SargableSyntax"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCore", "SargableCLI", "sargable", "SargablePostgres"]),

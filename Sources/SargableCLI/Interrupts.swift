@@ -22,7 +22,10 @@ final class Interrupts: @unchecked Sendable {
     private let lock = NSLock()
     private let queue = DispatchQueue(label: "sargable.interrupts")
     private var sources: [any DispatchSourceSignal] = []
+    /// Touched only by `checkpoint`, which runs on the thread using the connections; the signal
+    /// queue uses their cancellers alone.
     private var connections: [Connection] = []
+    private var cancellers: [Connection.Canceller] = []
     private var interrupted = false
 
     private init() {}
@@ -32,6 +35,7 @@ final class Interrupts: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         connections.append(connection)
+        cancellers.append(connection.canceller)
         guard sources.isEmpty else { return }
         for number in [SIGINT, SIGTERM] {
             // The source only sees signals whose default action (ending the process) is off.
@@ -51,6 +55,7 @@ final class Interrupts: @unchecked Sendable {
         sources.forEach { $0.cancel() }
         sources.removeAll()
         connections.removeAll()
+        cancellers.removeAll()
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
     }
@@ -79,7 +84,7 @@ final class Interrupts: @unchecked Sendable {
         let again = interrupted
         interrupted = true
         // Every connection is asked, not only the first that has a statement running.
-        let running = connections.map { $0.cancel() }.contains(true)
+        let running = cancellers.map { $0.cancel() }.contains(true)
         lock.unlock()
         if again || !running {
             Terminal.error("interrupted")

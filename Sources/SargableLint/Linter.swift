@@ -1,11 +1,6 @@
 import SargableCore
 import SargableSchema
 import SargableSyntax
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A statement that could not be read: a syntax error or a problem with the file's text.
 public struct LintError: Sendable, Hashable, Codable {
@@ -53,6 +48,8 @@ public struct Linter: Sendable {
     public let configuration: Configuration
     /// The schema the replay starts from: empty, or read from a live database.
     public let baseSchema: SchemaModel
+    /// Worker threads for parsing and linting.
+    public var threads = LargeStack.defaultThreadCount
 
     /// A rule the configuration leaves on, with what the hot loop needs read out of its metadata once.
     private struct EnabledRule: Sendable {
@@ -93,33 +90,14 @@ public struct Linter: Sendable {
     /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = []) -> LintReport {
         let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
-        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted) { ParsedFile($0) }, schemaCount: schemaDocuments.count)
+        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted, threads: threads) { ParsedFile($0) }, schemaCount: schemaDocuments.count)
     }
 
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = []) -> LintReport {
         let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
-        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted) { ParsedFile(file: $0) },
+        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted, threads: threads) { ParsedFile(file: $0) },
                     schemaCount: schemaFiles.count)
-    }
-
-    /// Hands a file's parse to the worker that lints it, which then holds the only reference, so
-    /// what the worker no longer needs is freed there, in parallel.
-    private final class HandOver<Value>: @unchecked Sendable {
-        // Each instance is read by exactly one worker, once.
-        private var value: Value?
-
-        init(_ value: Value) { self.value = value }
-
-        func take() -> Value? {
-            defer { value = nil }
-            return value
-        }
-    }
-
-    private enum Job: Sendable {
-        case replay
-        case lint(Int)
     }
 
     /// What the replay needs from a parsed file.
@@ -127,44 +105,6 @@ public struct Linter: Sendable {
         let schemaChanges: [StatementSource]
         let relations: Set<RelationName>
         let indexes: Set<RelationName>
-    }
-
-    /// The schema before each linted file, published in path order by the replay job and taken,
-    /// once, by the job that lints the file (which then holds the only reference).
-    private final class SchemaPipeline: @unchecked Sendable {
-        // Guarded by `mutex`.
-        private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        private let published = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-        private var schemas: [SchemaModel?] = []
-
-        init() {
-            pthread_mutex_init(mutex, nil)
-            pthread_cond_init(published, nil)
-        }
-
-        deinit {
-            pthread_cond_destroy(published)
-            pthread_mutex_destroy(mutex)
-            published.deallocate()
-            mutex.deallocate()
-        }
-
-        func publish(_ schema: SchemaModel) {
-            pthread_mutex_lock(mutex)
-            schemas.append(schema)
-            pthread_cond_broadcast(published)
-            pthread_mutex_unlock(mutex)
-        }
-
-        /// Waits until the `index`-th schema is published and takes it.
-        func take(_ index: Int) -> SchemaModel {
-            pthread_mutex_lock(mutex)
-            while schemas.count <= index { pthread_cond_wait(published, mutex) }
-            let schema = schemas[index] ?? SchemaModel()
-            schemas[index] = nil
-            pthread_mutex_unlock(mutex)
-            return schema
-        }
     }
 
     /// What the replay and the lint job need from a file's first pass. No tree is kept: the replay
@@ -231,37 +171,36 @@ public struct Linter: Sendable {
         let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statementCount }
         let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0) }
         let replayInputs = parsed.map { ReplayInput(schemaChanges: $0.schemaChanges, relations: $0.relationNames, indexes: $0.indexNames) }
-        let files = (0 ..< linted.count).map { HandOver(parsed[schemaCount + $0]) }
+        // Each file's parse goes to the worker that lints it, which then holds the only reference,
+        // so what the worker no longer needs is freed there, in parallel.
+        let files = (0 ..< linted.count).map { HandOff(parsed[schemaCount + $0]) }
         parsed.removeAll()
 
-        // One job replays the DDL of every file in path order and publishes the schema before each
-        // linted file; the other jobs lint one file each as soon as its schema is published.
-        let pipeline = SchemaPipeline()
-        let jobs = [Job.replay] + (0 ..< linted.count).map(Job.lint)
-        let outputs = LargeStack.parallelMap(jobs) { job -> (result: FileResult?, schema: SchemaModel?) in
-            switch job {
-            case .replay:
-                var replay = SchemaReplay(base: baseSchema)
-                for (position, input) in replayInputs.enumerated() {
-                    if position >= schemaCount {
-                        // Only the tables the file names: a copy of the whole model per file would
-                        // cost more than linting it.
-                        pipeline.publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
-                    }
-                    replay.beginFile()
-                    for source in input.schemaChanges {
-                        if let root = SQLDocument.parseAlone(source).root { replay.apply(root) }
-                    }
+        // The replay runs over every file's DDL in path order and publishes the schema before each
+        // linted file; each lint job takes its file's schema as soon as it is out. The first job to
+        // ask runs the replay, so no job waits on a replay that is not running.
+        let baseSchema = baseSchema
+        let schemas = OrderedHandOver<SchemaModel, SchemaModel> { publish in
+            var replay = SchemaReplay(base: baseSchema)
+            for (position, input) in replayInputs.enumerated() {
+                if position >= schemaCount {
+                    // Only the tables the file names: a copy of the whole model per file would
+                    // cost more than linting it.
+                    publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
                 }
-                return (nil, replay.schema)
-            case .lint(let index):
-                let schema = pipeline.take(index)
-                guard let file = files[index].take() else { return (FileResult(), nil) }
-                return (lintFile(file, schema: schema), nil)
+                replay.beginFile()
+                for source in input.schemaChanges {
+                    if let root = SQLDocument.parseAlone(source).root { replay.apply(root) }
+                }
             }
+            return replay.schema
         }
-        let finalSchema = outputs.first?.schema ?? baseSchema
-        let results = outputs.dropFirst().map { $0.result ?? FileResult() }
+        let results = LargeStack.parallelMap(Array(0 ..< linted.count), threads: threads) { index -> FileResult in
+            let schema = schemas.take(index) ?? SchemaModel()
+            guard let file = files[index].take() else { return FileResult() }
+            return lintFile(file, schema: schema)
+        }
+        let finalSchema = schemas.finish()
 
         var report = LintReport()
         report.files = linted.count

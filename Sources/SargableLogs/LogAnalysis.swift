@@ -34,8 +34,8 @@ public enum LogAnalysis {
         let analyzer = WorkloadAnalyzer(options: settings.options)
         // Reading and assembling run on their own thread while this one fingerprints and
         // aggregates; the queue between them holds a few batches, so memory stays flat.
-        let queue = BatchQueue(capacity: 4)
-        let reading = ReadingThread {
+        let queue = BoundedQueue<LogBatch>(capacity: 4)
+        let reading = WorkerThreads.start(stackBytes: 16 << 20) {
             read(paths: paths, settings: settings, progress: progress, into: queue)
         }
         while let message = queue.pop() {
@@ -51,7 +51,7 @@ public enum LogAnalysis {
     }
 
     private static func read(paths: [String], settings: Settings, progress: Progress?,
-                             into queue: BatchQueue) -> (WorkloadReport.Summary, [Problem]) {
+                             into queue: BoundedQueue<LogBatch>) -> (WorkloadReport.Summary, [Problem]) {
         let assembler = StatementAssembler()
         var summary = WorkloadReport.Summary()
         var problems: [Problem] = []
@@ -156,70 +156,8 @@ public enum LogAnalysis {
     }
 }
 
-/// Batches handed from the reading thread to the aggregating one; `push` waits when full.
-final class BatchQueue: @unchecked Sendable {
-    enum Message {
-        case executions([Execution], ended: [(session: Int, info: SessionInfo)])
-        case statStatements([StatStatementsRow])
-    }
-
-    private let capacity: Int
-    private var messages: [Message] = []
-    private var closed = false
-    private let condition = NSCondition()
-
-    init(capacity: Int) { self.capacity = capacity }
-
-    func push(_ message: Message) {
-        condition.lock()
-        while messages.count >= capacity { condition.wait() }
-        messages.append(message)
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
-
-    /// The next message, or nil once the queue is closed and empty.
-    func pop() -> Message? {
-        condition.lock()
-        defer { condition.unlock() }
-        while messages.isEmpty, !closed { condition.wait() }
-        guard !messages.isEmpty else { return nil }
-        let message = messages.removeFirst()
-        condition.broadcast()
-        return message
-    }
-}
-
-/// A thread that computes a value, joined for its result.
-final class ReadingThread<T>: @unchecked Sendable {
-    private var result: T?
-    private let done = NSCondition()
-    private var finished = false
-
-    init(_ body: @escaping @Sendable () -> T) {
-        let thread = Thread { [self] in
-            let value = body()
-            done.lock()
-            result = value
-            finished = true
-            done.broadcast()
-            done.unlock()
-        }
-        thread.stackSize = 16 << 20
-        thread.start()
-    }
-
-    func join() -> T {
-        done.lock()
-        defer { done.unlock() }
-        while !finished { done.wait() }
-        return result!
-    }
+/// What the reading thread hands the aggregating one.
+enum LogBatch {
+    case executions([Execution], ended: [(session: Int, info: SessionInfo)])
+    case statStatements([StatStatementsRow])
 }

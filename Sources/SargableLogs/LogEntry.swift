@@ -88,8 +88,8 @@ public struct LogEntry: Sendable {
     }
 }
 
-/// Timestamps as PostgreSQL writes them: `2024-05-01 12:00:00.123 UTC`, ISO 8601 with `T`, or
-/// syslog's `May  1 12:00:00` (no year).
+/// Timestamps as PostgreSQL writes them: `2024-05-01 12:00:00.123 UTC`, or ISO 8601 with `T`.
+/// Syslog's own `May  1 12:00:00` is not read: it has no year.
 enum LogTimestamp {
     /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fff]` at `start`; returns the seconds and where it ended.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (seconds: Double, end: Int)? {

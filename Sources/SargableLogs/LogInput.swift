@@ -118,38 +118,43 @@ private final class GzipDecoder: Decoder {
     /// A valid pointer for calls with no input bytes.
     nonisolated(unsafe) static let empty = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
     private(set) var isInsideStream = false
-    private var stream = z_stream()
+    /// On the heap: zlib keeps the stream's address and checks it on every call.
+    private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
     private var out = [UInt8](repeating: 0, count: 1 << 18)
     private var ready = false
 
     init() {
+        stream.initialize(to: z_stream())
         // 15 + 32: zlib or gzip header, detected automatically.
-        ready = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        ready = inflateInit2_(stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
     }
-    deinit { if ready { inflateEnd(&stream) } }
+    deinit {
+        if ready { inflateEnd(stream) }
+        stream.deallocate()
+    }
 
     func decode(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws(DecodeError) -> Int {
         guard ready else { throw DecodeError(reason: "zlib could not start") }
         // With no input left, zlib may still hold output that did not fit last time.
         guard !input.isEmpty || isInsideStream else { return 0 }
-        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress ?? UnsafePointer(Self.empty))
-        stream.avail_in = UInt32(input.count)
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress ?? UnsafePointer(Self.empty))
+        stream.pointee.avail_in = UInt32(input.count)
         let status = out.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            stream.next_out = buffer.baseAddress
-            stream.avail_out = UInt32(buffer.count)
-            return inflate(&stream, Z_NO_FLUSH)
+            stream.pointee.next_out = buffer.baseAddress
+            stream.pointee.avail_out = UInt32(buffer.count)
+            return inflate(stream, Z_NO_FLUSH)
         }
-        let produced = out.count - Int(stream.avail_out)
+        let produced = out.count - Int(stream.pointee.avail_out)
         output.append(contentsOf: out[0 ..< produced])
-        let consumed = input.count - Int(stream.avail_in)
+        let consumed = input.count - Int(stream.pointee.avail_in)
         if consumed > 0 { isInsideStream = true }
         switch status {
         case Z_OK, Z_BUF_ERROR: break
         case Z_STREAM_END:
-            inflateReset(&stream) // gzip files may hold several members
+            inflateReset(stream) // gzip files may hold several members
             isInsideStream = false
         default:
-            let message = stream.msg.map { String(cString: $0) } ?? "code \(status)"
+            let message = stream.pointee.msg.map { String(cString: $0) } ?? "code \(status)"
             throw DecodeError(reason: message)
         }
         return consumed
@@ -158,37 +163,44 @@ private final class GzipDecoder: Decoder {
 
 private final class Bzip2Decoder: Decoder {
     private(set) var isInsideStream = false
-    private var stream = bz_stream()
+    /// On the heap: libbz2 keeps the stream's address and checks it on every call.
+    private let stream = UnsafeMutablePointer<bz_stream>.allocate(capacity: 1)
     private var out = [CChar](repeating: 0, count: 1 << 18)
     private var ready = false
 
-    init() { ready = BZ2_bzDecompressInit(&stream, 0, 0) == BZ_OK }
-    deinit { if ready { BZ2_bzDecompressEnd(&stream) } }
+    init() {
+        stream.initialize(to: bz_stream())
+        ready = BZ2_bzDecompressInit(stream, 0, 0) == BZ_OK
+    }
+    deinit {
+        if ready { BZ2_bzDecompressEnd(stream) }
+        stream.deallocate()
+    }
 
     func decode(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) throws(DecodeError) -> Int {
         guard ready else { throw DecodeError(reason: "libbz2 could not start") }
         // With no input left, libbz2 may still hold output that did not fit last time.
         guard !input.isEmpty || isInsideStream else { return 0 }
         let base = input.baseAddress ?? UnsafePointer(GzipDecoder.empty)
-        stream.next_in = UnsafeMutableRawPointer(mutating: base).assumingMemoryBound(to: CChar.self)
-        stream.avail_in = UInt32(input.count)
+        stream.pointee.next_in = UnsafeMutableRawPointer(mutating: base).assumingMemoryBound(to: CChar.self)
+        stream.pointee.avail_in = UInt32(input.count)
         let status = out.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            stream.next_out = buffer.baseAddress
-            stream.avail_out = UInt32(buffer.count)
-            return BZ2_bzDecompress(&stream)
+            stream.pointee.next_out = buffer.baseAddress
+            stream.pointee.avail_out = UInt32(buffer.count)
+            return BZ2_bzDecompress(stream)
         }
-        let produced = out.count - Int(stream.avail_out)
+        let produced = out.count - Int(stream.pointee.avail_out)
         out.withUnsafeBytes { output.append(contentsOf: $0.prefix(produced)) }
-        let consumed = input.count - Int(stream.avail_in)
+        let consumed = input.count - Int(stream.pointee.avail_in)
         if consumed > 0 { isInsideStream = true }
         switch status {
         case BZ_OK: break
         case BZ_STREAM_END:
             isInsideStream = false
             // Concatenated streams (pbzip2, `cat a.bz2 b.bz2`): start the next one.
-            BZ2_bzDecompressEnd(&stream)
-            stream = bz_stream()
-            ready = BZ2_bzDecompressInit(&stream, 0, 0) == BZ_OK
+            BZ2_bzDecompressEnd(stream)
+            stream.pointee = bz_stream()
+            ready = BZ2_bzDecompressInit(stream, 0, 0) == BZ_OK
         default: throw DecodeError(reason: "libbz2 error \(status)")
         }
         return consumed

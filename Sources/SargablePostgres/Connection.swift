@@ -1,19 +1,21 @@
 import CLibPQ
 import Foundation
+import SargableCore
 
 /// A connection to PostgreSQL through libpq, so it accepts exactly what psql accepts: conninfo
 /// strings, `postgresql://` URIs, `PG*` environment variables, `.pgpass`, service files, SSL modes.
 ///
-/// Use one connection from one thread at a time (libpq's rule).
-public final class Connection: @unchecked Sendable {
+/// Not `Sendable`: libpq allows one thread at a time on a connection, and the compiler holds
+/// every user to it. A connection may move to another thread (`sending`); only its `canceller`
+/// is shared.
+public final class Connection {
     private let handle: OpaquePointer
     private let noticeBox: NoticeBox
     /// Where this connection points, without the password (for messages).
     public let target: String
     private let password: String?
-    /// For `PQcancel`, which may be called from another thread (unlike everything else here).
-    private let cancelHandle: OpaquePointer?
-    private let cancelState = CancelState()
+    /// Cancels this connection's statements from any thread (a signal handler's queue).
+    public let canceller: Canceller
     /// Set when the client gave up waiting: the connection's protocol state is unknown.
     private var abandonedReason: String?
 
@@ -51,7 +53,7 @@ public final class Connection: @unchecked Sendable {
             let raw = String(cString: PQerrorMessage(connection))
             PQfinish(connection)
             throw PostgresError(kind: .connectionFailed,
-                                message: ConnectionString.redacting("could not connect to \(target): \(Self.oneLine(raw))",
+                                message: ConnectionString.redacting("could not connect to \(target): \(ServerText.printable(raw))",
                                                                     for: connectionString).redacting(usedPassword))
         }
         // Swift strings are UTF-8. A client encoding such as SJIS or GBK (from PGCLIENTENCODING,
@@ -60,11 +62,11 @@ public final class Connection: @unchecked Sendable {
         guard PQsetClientEncoding(connection, "UTF8") == 0 else {
             let raw = String(cString: PQerrorMessage(connection))
             PQfinish(connection)
-            throw PostgresError(kind: .connectionFailed, message: "could not set client_encoding UTF8 on \(target): \(Self.oneLine(raw))")
+            throw PostgresError(kind: .connectionFailed, message: "could not set client_encoding UTF8 on \(target): \(ServerText.printable(raw))")
         }
         handle = connection
         password = usedPassword
-        cancelHandle = PQgetCancel(connection)
+        canceller = Canceller(PQgetCancel(connection))
         noticeBox = NoticeBox()
         PQsetNoticeReceiver(connection, { context, result in
             guard let context, let result else { return }
@@ -78,10 +80,7 @@ public final class Connection: @unchecked Sendable {
         }, Unmanaged.passUnretained(noticeBox).toOpaque())
     }
 
-    deinit {
-        if let cancelHandle { PQfreeCancel(cancelHandle) }
-        PQfinish(handle)
-    }
+    deinit { PQfinish(handle) }
 
     /// The server's `server_version_num` (150004 for 15.4).
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
@@ -121,13 +120,10 @@ public final class Connection: @unchecked Sendable {
     /// cannot be used again.
     public var isBroken: Bool { abandonedReason != nil || PQstatus(handle) != CONNECTION_OK }
 
-    /// Asks the server to cancel the running statement, or the next one sent when none is running
-    /// (so a request that races a statement's start is not lost). Safe from any thread. Returns
-    /// true when a statement was running.
+    /// Asks the server to cancel the running statement, or the next one sent when none is running.
+    /// From another thread, use `canceller.cancel()`.
     @discardableResult
-    public func cancel() -> Bool {
-        cancelState.request { sendCancelRequest() }
-    }
+    public func cancel() -> Bool { canceller.cancel() }
 
     // MARK: - Sending and waiting
 
@@ -138,8 +134,8 @@ public final class Connection: @unchecked Sendable {
     func sendAndWait(copyInput: [UInt8]? = nil, _ send: () -> Int32) throws(PostgresError) -> QueryResult {
         if let abandonedReason { throw PostgresError(kind: .connectionLost, message: abandonedReason) }
         guard send() == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
-        cancelState.begin { sendCancelRequest() }
-        defer { cancelState.end() }
+        canceller.begin()
+        defer { canceller.end() }
         // Capped at a year, so that no deadline overflows the clock.
         var wait = Wait(deadline: clientTimeout.map { ContinuousClock.now + min($0, .seconds(31_536_000)) })
         var pendingCopyInput = copyInput
@@ -206,7 +202,7 @@ public final class Connection: @unchecked Sendable {
                     + "\(Self.describe(cancelGrace)) of a cancel request; the client gave up on the connection to \(target)",
                               kind: .clientTimeout)
             }
-            sendCancelRequest()
+            canceller.sendCancelRequest()
             wait.cancelledAtDeadline = true
             wait.deadline = ContinuousClock.now + cancelGrace
         }
@@ -273,12 +269,6 @@ public final class Connection: @unchecked Sendable {
             // Nothing buffered yet: wait for more, under the same deadline.
             try waitForSocket(&wait)
         }
-    }
-
-    private func sendCancelRequest() {
-        guard let cancelHandle else { return }
-        var errorBuffer = [CChar](repeating: 0, count: 256)
-        _ = PQcancel(cancelHandle, &errorBuffer, Int32(errorBuffer.count))
     }
 
     /// Marks the connection unusable (its state is unknown) and returns the error to throw.
@@ -349,19 +339,13 @@ public final class Connection: @unchecked Sendable {
 
     private func connectionError(_ raw: String) -> PostgresError {
         PostgresError(kind: .connectionLost,
-                      message: "connection to \(target) lost: \(Self.oneLine(raw))".redacting(password))
+                      message: "connection to \(target) lost: \(ServerText.printable(raw))".redacting(password))
     }
 
     /// A field of an error or notice, as text safe to print (see `ServerText`).
     static func field(_ result: OpaquePointer, _ code: Character) -> String? {
         guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
         return ServerText.printable(String(cString: value))
-    }
-
-    /// libpq messages end with newlines and sometimes span lines; messages here are one line, and
-    /// safe to print.
-    static func oneLine(_ raw: String) -> String {
-        ServerText.printable(raw)
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
@@ -382,36 +366,53 @@ private final class NoticeBox {
     var notices: [PostgresNotice] = []
 }
 
-/// Whether a statement is running and whether a cancel was asked for, shared between the thread
-/// that waits for results and one that cancels (a signal handler's queue).
-private final class CancelState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var isRunning = false
-    private var isRequested = false
+extension Connection {
+    /// The part of a connection other threads may use: `PQcancel` (libpq allows it from any
+    /// thread) and whether a statement is running and a cancel was asked for.
+    public final class Canceller: @unchecked Sendable {
+        private let cancelHandle: OpaquePointer?
+        // Guarded by `lock`.
+        private let lock = Lock()
+        private var isRunning = false
+        private var isRequested = false
 
-    /// A statement was sent: `cancel` runs when a request came before it did.
-    func begin(_ cancel: () -> Void) {
-        lock.lock()
-        defer { lock.unlock() }
-        isRunning = true
-        if isRequested { cancel() }
-    }
+        fileprivate init(_ cancelHandle: OpaquePointer?) { self.cancelHandle = cancelHandle }
 
-    /// The statement's results are all read; a request made during it is used up.
-    func end() {
-        lock.lock()
-        defer { lock.unlock() }
-        isRunning = false
-        isRequested = false
-    }
+        deinit { if let cancelHandle { PQfreeCancel(cancelHandle) } }
 
-    /// Records a request and runs `cancel` when a statement is running; returns whether one is.
-    func request(_ cancel: () -> Void) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        isRequested = true
-        if isRunning { cancel() }
-        return isRunning
+        /// Asks the server to cancel the running statement, or the next one sent when none is
+        /// running (so a request that races a statement's start is not lost). Returns true when
+        /// a statement was running.
+        @discardableResult
+        public func cancel() -> Bool {
+            lock.withLock {
+                isRequested = true
+                if isRunning { sendCancelRequest() }
+                return isRunning
+            }
+        }
+
+        /// A statement was sent: a request that came before it cancels it now.
+        fileprivate func begin() {
+            lock.withLock {
+                isRunning = true
+                if isRequested { sendCancelRequest() }
+            }
+        }
+
+        /// The statement's results are all read; a request made during it is used up.
+        fileprivate func end() {
+            lock.withLock {
+                isRunning = false
+                isRequested = false
+            }
+        }
+
+        fileprivate func sendCancelRequest() {
+            guard let cancelHandle else { return }
+            var errorBuffer = [CChar](repeating: 0, count: 256)
+            _ = PQcancel(cancelHandle, &errorBuffer, Int32(errorBuffer.count))
+        }
     }
 }
 
@@ -439,16 +440,6 @@ extension Connection {
     /// Prepares `sql` as the named statement (`PQprepare`); the server infers the parameter types.
     public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
         _ = try sendAndWait { PQsendPrepare(handle, name, sql, 0, nil) }
-    }
-
-    /// Runs a prepared statement with text parameters (`PQexecPrepared`); nil is SQL NULL.
-    @discardableResult
-    public func execPrepared(_ name: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
-        try sendAndWait {
-            Self.withOptionalCStrings(parameters) { pointers in
-                PQsendQueryPrepared(handle, name, Int32(clamping: parameters.count), pointers, nil, nil, 0)
-            }
-        }
     }
 
     /// The number of parameters the server inferred for a prepared statement (`PQdescribePrepared`).

@@ -7,7 +7,16 @@ import Glibc
 public struct ServerBinaries: Sendable {
     public let directory: String
 
+    public init(directory: String) { self.directory = directory }
+
     public func path(_ program: String) -> String { directory + "/" + program }
+
+    /// The major version of these programs, from `pg_ctl --version` ("pg_ctl (PostgreSQL) 15.18 …").
+    public var majorVersion: Int? {
+        guard let output = try? ProcessRunner.run(path("pg_ctl"), ["--version"]), output.status == 0,
+              let product = output.text.range(of: "(PostgreSQL) ") else { return nil }
+        return Int(output.text[product.upperBound...].prefix { $0.isNumber })
+    }
 
     /// Looks in `pg_config --bindir`, then `/usr/lib/postgresql/<newest>/bin` (Debian keeps the server
     /// programs off PATH), then every PATH entry. Nil when no directory has both initdb and pg_ctl.
@@ -42,10 +51,10 @@ enum ProcessRunner {
     }
 
     /// Runs `executable` to completion with its output captured in a temporary file.
-    static func run(_ executable: String, _ arguments: [String]) throws -> Output {
+    static func run(_ executable: String, _ arguments: [String]) throws(TemporaryPostgresError) -> Output {
         var template = Array("/tmp/sargable-output-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw TemporaryPostgresError("cannot create a temporary file: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw TemporaryPostgresError(.system, "cannot create a temporary file: \(String(cString: strerror(errno)))") }
         let outputPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         close(fd)
         defer { unlink(outputPath) }
@@ -60,7 +69,8 @@ enum ProcessRunner {
     /// Starts `executable` with `standardInput` (or /dev/null) and its output appended to
     /// `outputPath` (or /dev/null). Every other descriptor is closed in the child, so no pipe of
     /// another thread stays open in it (its reader would never see end-of-file).
-    static func spawn(_ executable: String, _ arguments: [String], standardInput: Int32?, outputPath: String?) throws -> pid_t {
+    static func spawn(_ executable: String, _ arguments: [String], standardInput: Int32?,
+                      outputPath: String?) throws(TemporaryPostgresError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -77,7 +87,7 @@ enum ProcessRunner {
         var pid = pid_t()
         let status = posix_spawn(&pid, executable, &actions, nil, cArguments, environ)
         guard status == 0 else {
-            throw TemporaryPostgresError("cannot run \(executable): \(String(cString: strerror(status)))")
+            throw TemporaryPostgresError(.system, "cannot run \(executable): \(String(cString: strerror(status)))")
         }
         return pid
     }

@@ -47,32 +47,36 @@ public final class TemporaryPostgres: @unchecked Sendable {
     private let watchdogWriteEnd: Int32
     private let lock = NSLock()
     private var stopped = false
-    private let binaries: ServerBinaries
+    /// The server programs this server runs.
+    public let binaries: ServerBinaries
 
     /// True when server programs were found (tests that need a server use this to skip).
     public static var isAvailable: Bool { ServerBinaries.locate() != nil }
 
-    public static func start(_ configuration: Configuration = Configuration()) throws -> TemporaryPostgres {
+    public static func start(_ configuration: Configuration = Configuration()) throws(TemporaryPostgresError) -> TemporaryPostgres {
         try TemporaryPostgres(configuration)
     }
 
-    private init(_ configuration: Configuration) throws {
+    private init(_ configuration: Configuration) throws(TemporaryPostgresError) {
         let clock = ContinuousClock()
         let began = clock.now
         guard let binaries = configuration.binaries ?? ServerBinaries.locate() else {
-            throw TemporaryPostgresError("no PostgreSQL server programs found (looked in pg_config --bindir, "
+            throw TemporaryPostgresError(.serverProgramsMissing, "no PostgreSQL server programs found (looked in pg_config --bindir, "
                 + "/usr/lib/postgresql/*/bin and PATH); install postgresql (Debian: postgresql-15)")
+        }
+        guard ServerBinaries.isExecutable(binaries.path("initdb")), ServerBinaries.isExecutable(binaries.path("pg_ctl")) else {
+            throw TemporaryPostgresError(.serverProgramsMissing, "\(binaries.directory) has no initdb and pg_ctl")
         }
         self.binaries = binaries
         let runAs = Self.serverAccount()
         if geteuid() == 0 && runAs == nil {
-            throw TemporaryPostgresError("running as root needs a 'postgres' user to run initdb and the server as "
+            throw TemporaryPostgresError(.rootWithoutPostgresUser, "running as root needs a 'postgres' user to run initdb and the server as "
                 + "(initdb refuses root); create one, or run as an ordinary user")
         }
 
         var template = Array("/tmp/sargable-pg-XXXXXX".utf8CString)
         guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw TemporaryPostgresError("cannot create a temporary directory: \(String(cString: strerror(errno)))")
+            throw TemporaryPostgresError(.system, "cannot create a temporary directory: \(String(cString: strerror(errno)))")
         }
         rootDirectory = String(cString: created)
         dataDirectory = rootDirectory + "/data"
@@ -82,14 +86,14 @@ public final class TemporaryPostgres: @unchecked Sendable {
         user = "postgres"
         // From here on the watchdog owns cleanup, whatever happens to this process.
         watchdogWriteEnd = try Self.startWatchdog(root: rootDirectory, data: dataDirectory)
-        do {
+        do throws(TemporaryPostgresError) {
             if let runAs, chown(rootDirectory, runAs.uid, runAs.gid) != 0 {
-                throw TemporaryPostgresError("cannot give \(rootDirectory) to the postgres user: \(String(cString: strerror(errno)))")
+                throw TemporaryPostgresError(.system, "cannot give \(rootDirectory) to the postgres user: \(String(cString: strerror(errno)))")
             }
             try Self.runServerProgram(binaries.path("initdb"), [
                 "--pgdata", dataDirectory, "--username", user, "--auth", "trust", "--encoding", "UTF8",
                 "--locale", "C", "--no-sync", "--no-instructions",
-            ], as: runAs)
+            ], as: runAs, failure: .initdbFailed)
             var settings = [
                 "listen_addresses": "",
                 "unix_socket_directories": rootDirectory,
@@ -100,23 +104,28 @@ public final class TemporaryPostgres: @unchecked Sendable {
             ]
             settings.merge(configuration.settings) { _, caller in caller }
             let lines = settings.sorted { $0.key < $1.key }.map { "\($0.key) = \(Self.quoteSetting($0.value))" }
-            let conf = FileHandle(forWritingAtPath: dataDirectory + "/postgresql.conf")
-            conf?.seekToEndOfFile()
-            conf?.write(Data(("\n# sargable TemporaryPostgres\n" + lines.joined(separator: "\n") + "\n").utf8))
-            try conf?.close()
-            try Self.runServerProgram(binaries.path("pg_ctl"), [
-                "--pgdata", dataDirectory, "--log", serverLogFile, "--wait", "--silent", "start",
-            ], as: runAs)
-            var hypopg = false
-            if configuration.createHypoPG {
-                let connection = try Connection("host=\(ConnectionString.quote(rootDirectory)) port=\(port) user=\(user) dbname=postgres")
-                let available = try connection.query("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'")
-                if !available.rows.isEmpty {
-                    try connection.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
-                    hypopg = true
-                }
+            guard let conf = FileHandle(forWritingAtPath: dataDirectory + "/postgresql.conf") else {
+                throw TemporaryPostgresError(.initdbFailed, "initdb wrote no \(dataDirectory)/postgresql.conf")
             }
-            hasHypoPG = hypopg
+            conf.seekToEndOfFile()
+            conf.write(Data(("\n# sargable TemporaryPostgres\n" + lines.joined(separator: "\n") + "\n").utf8))
+            try? conf.close()
+            do throws(TemporaryPostgresError) {
+                try Self.runServerProgram(binaries.path("pg_ctl"), [
+                    "--pgdata", dataDirectory, "--log", serverLogFile, "--wait", "--silent", "start",
+                ], as: runAs, failure: .startFailed)
+            } catch {
+                // pg_ctl only says to look at the log, which says why.
+                let log = Self.lastLines(of: (try? String(contentsOfFile: serverLogFile, encoding: .utf8)) ?? "")
+                let reason = log.isEmpty ? error.message : Self.withoutLogPrefixes(log.suffix(2)).joined(separator: "; ")
+                throw TemporaryPostgresError(.startFailed, "the server did not start: \(reason)", output: error.output + log)
+            }
+            do throws(PostgresError) {
+                hasHypoPG = try configuration.createHypoPG ? Self.createHypoPG(
+                    "host=\(ConnectionString.quote(rootDirectory)) port=\(port) user=\(user) dbname=postgres") : false
+            } catch {
+                throw TemporaryPostgresError(.setupFailed, "the server started but \(error.description)")
+            }
         } catch {
             Self.shutDown(data: dataDirectory, root: rootDirectory)
             close(watchdogWriteEnd)
@@ -126,6 +135,14 @@ public final class TemporaryPostgres: @unchecked Sendable {
     }
 
     deinit { stop() }
+
+    /// Creates `hypopg` when the server has it; returns whether it did.
+    private static func createHypoPG(_ conninfo: String) throws(PostgresError) -> Bool {
+        let connection = try Connection(conninfo)
+        guard try !connection.query("SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'").rows.isEmpty else { return false }
+        try connection.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        return true
+    }
 
     /// A libpq conninfo string for a database of this server (`postgres` unless named).
     public func connectionString(database: String = "postgres") -> String {
@@ -182,9 +199,9 @@ public final class TemporaryPostgres: @unchecked Sendable {
     /// (close-on-exec, so no child inherits it). When this process ends for any reason the kernel
     /// closes it and the shell stops the server and deletes the directory. It ignores the
     /// terminal's SIGINT, which reaches the whole foreground process group on Ctrl-C.
-    private static func startWatchdog(root: String, data: String) throws -> Int32 {
+    private static func startWatchdog(root: String, data: String) throws(TemporaryPostgresError) -> Int32 {
         var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw TemporaryPostgresError("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&ends) == 0 else { throw TemporaryPostgresError(.system, "cannot create a pipe: \(String(cString: strerror(errno)))") }
         _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
         let script = """
@@ -224,7 +241,8 @@ public final class TemporaryPostgres: @unchecked Sendable {
         return Account(uid: entry.pointee.pw_uid, gid: entry.pointee.pw_gid)
     }
 
-    private static func runServerProgram(_ program: String, _ arguments: [String], as account: Account?) throws {
+    private static func runServerProgram(_ program: String, _ arguments: [String], as account: Account?,
+                                         failure: TemporaryPostgresError.Kind) throws(TemporaryPostgresError) {
         let output: ProcessRunner.Output
         if account != nil {
             if ServerBinaries.isExecutable("/usr/sbin/runuser") || ServerBinaries.isExecutable("/sbin/runuser") {
@@ -239,9 +257,27 @@ public final class TemporaryPostgres: @unchecked Sendable {
         }
         guard output.status == 0 else {
             let name = (program as NSString).lastPathComponent
-            let reason = output.text.split(whereSeparator: \.isNewline).first ?? "exit status \(output.status)"
-            throw TemporaryPostgresError("\(name) failed: \(reason)")
+            let lines = lastLines(of: output.text)
+            throw TemporaryPostgresError(failure, "\(name) failed: \(reason(in: lines) ?? "exit status \(output.status)")", output: lines)
         }
+    }
+
+    /// Log lines from their severity word on (the prefix's time and pid say nothing here).
+    private static func withoutLogPrefixes(_ lines: some Sequence<String>) -> [String] {
+        lines.map { line in
+            let severity = ["PANIC:", "FATAL:", "ERROR:", "WARNING:", "LOG:"].compactMap { line.range(of: $0)?.lowerBound }.min()
+            return severity.map { String(line[$0...]) } ?? line
+        }
+    }
+
+    /// The line that says why a program failed: the last error or FATAL line, else the last line.
+    private static func reason(in lines: [String]) -> String? {
+        lines.last { $0.contains("error") || $0.contains("FATAL") } ?? lines.last
+    }
+
+    /// The end of a program's output or a log, where the reason for a failure is.
+    private static func lastLines(of text: String, count: Int = 10) -> [String] {
+        text.split(whereSeparator: \.isNewline).suffix(count).map(String.init)
     }
 
     private static func shellQuote(_ text: String) -> String {
@@ -253,7 +289,31 @@ public final class TemporaryPostgres: @unchecked Sendable {
     }
 }
 
+/// Why a throwaway server could not be started. `description` is one line; `output` holds the
+/// last lines the failing program (or the server's log) printed.
 public struct TemporaryPostgresError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ description: String) { self.description = description }
+    public enum Kind: String, Sendable {
+        /// No directory with initdb and pg_ctl was found, or the one given lacks them.
+        case serverProgramsMissing
+        /// Running as root, and there is no `postgres` account to run initdb and the server as.
+        case rootWithoutPostgresUser
+        case initdbFailed
+        /// `pg_ctl start` failed or timed out: the server did not accept connections.
+        case startFailed
+        /// The server started, but connecting to it or creating `hypopg` failed.
+        case setupFailed
+        /// The system refused a temporary directory, a pipe, a file or a process.
+        case system
+    }
+
+    public var kind: Kind
+    public var message: String
+    public var output: [String]
+    public var description: String { message }
+
+    init(_ kind: Kind, _ message: String, output: [String] = []) {
+        self.kind = kind
+        self.message = message
+        self.output = output
+    }
 }

@@ -68,3 +68,13 @@ public struct ProtoEnumTable<Value: ProtoEnum>: @unchecked Sendable {
         return index == .max ? nil : cases[Int(index)]
     }
 }
+
+/// FNV-1a over a name's bytes: `NameTable`'s slot for it.
+@inlinable
+func fieldHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+    var hash: UInt32 = 2_166_136_261
+    for byte in bytes {
+        hash = (hash ^ UInt32(byte)) &* 16_777_619
+    }
+    return hash
+}

@@ -168,17 +168,6 @@ public struct Node: Sendable, CustomStringConvertible {
     /// Byte offset of this node in the file (`location` plus the statement's offset).
     public var fileOffset: Int? { location.map { $0 + tree.sourceOffset } }
 
-    /// The nearest location at or below this node, for nodes the grammar records none for.
-    public var firstLocation: Int? {
-        if let location { return location }
-        var best: Int?
-        walk { node in
-            if let location = node.location, best.map({ location < $0 }) ?? true { best = location }
-            return .visitChildren
-        }
-        return best
-    }
-
     public enum WalkAction { case visitChildren, skipChildren, stop }
 
     /// Pre-order walk over every node, object and list below (and including) this one. The tape is

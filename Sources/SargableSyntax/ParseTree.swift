@@ -86,16 +86,6 @@ struct TapeEntry {
     @usableFromInline var kind: TapeKind
 }
 
-/// FNV-1a over a key's bytes, shared by the builder and `Field` so lookups compare hashes first.
-@inlinable
-func fieldHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-    var hash: UInt32 = 2_166_136_261
-    for byte in bytes {
-        hash = (hash ^ UInt32(byte)) &* 16_777_619
-    }
-    return hash
-}
-
 /// Iterative (explicit-stack) JSON reader: a deep tree cannot overflow the thread's stack here.
 /// Entries go straight into the buffer the tree keeps (`tape`, owned by the caller afterwards).
 struct TapeBuilder {

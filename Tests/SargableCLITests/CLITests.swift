@@ -112,4 +112,17 @@ extension CLITests {
             #expect(!result.stderr.contains("Fatal error"))
         }
     }
+
+    @Test func megabytesPassThroughStandardInputAndOutput() throws {
+        let count = 60_000
+        let sql = (1 ... count).map { "SELECT column_\($0) FROM table_\($0) WHERE id = \($0);\n" }.joined()
+        let result = try Sargable.run(["fingerprint", "-"], stdin: sql)
+        #expect(sql.utf8.count > 2_000_000)
+        #expect(result.stdout.utf8.count > 4_000_000)
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == count)
+        #expect(lines.last?.hasPrefix("<stdin>:\(count):1\t") == true, "\(lines.last ?? "")")
+        #expect(lines.last?.hasSuffix("\tSELECT column_\(count) FROM table_\(count) WHERE id = $1") == true)
+    }
 }

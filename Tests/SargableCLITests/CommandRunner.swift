@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 
 /// What one run of the `sargable` executable produced.
 struct CommandResult {
@@ -30,23 +31,24 @@ enum Sargable {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = input
+        _ = ignoreBrokenPipes
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        // Both outputs drain while stdin is written: a child that prints before it has read all
+        // its input would otherwise block on a full pipe while this side blocks writing to it.
+        let stdout = WorkerThreads.start(stackBytes: 1 << 20) { output.fileHandleForReading.readDataToEndOfFile() }
+        let stderr = WorkerThreads.start(stackBytes: 1 << 20) { errors.fileHandleForReading.readDataToEndOfFile() }
+        // A child that exits without reading its input ends the write early; its status says why.
+        if let stdin { try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
-        // Read both pipes before waiting so a large output cannot block the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        group.enter()
-        DispatchQueue.global().async {
-            errorData = errors.fileHandleForReading.readDataToEndOfFile()
-            group.leave()
-        }
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
+        let outputData = stdout.join(), errorData = stderr.join()
         process.waitUntilExit()
         return CommandResult(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
                              stderr: String(decoding: errorData, as: UTF8.self))
     }
+
+    /// Writing to a child that has exited raises SIGPIPE, which would end the test process;
+    /// ignored, the write fails with EPIPE instead.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 }
 
 /// A temporary directory for files a test writes; removed when the test is done with it.

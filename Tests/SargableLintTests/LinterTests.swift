@@ -48,6 +48,23 @@ private func linter(base: SchemaModel = SchemaModel()) -> Linter {
     #expect(findings.compactMap(\.file) == ["m/002.sql"])
 }
 
+@Test(arguments: [1, 2, 8])
+func everyFileSeesTheSchemaSoFarOnAnyNumberOfThreads(threads: Int) {
+    // More files than workers: each lint job waits for its file's schema, whatever runs first.
+    let documents = (1 ... 12).map { number in
+        SQLDocument(path: String(format: "m/%03d.sql", number), text: number == 1
+            ? "CREATE TABLE events (id bigint PRIMARY KEY, kind text);"
+            : "CREATE INDEX events_\(number) ON events (kind);")
+    }
+    var parallel = linter()
+    parallel.threads = threads
+    let report = parallel.lint(documents)
+    #expect(report.findings.filter { $0.rule == "index-not-concurrent" }.compactMap(\.file)
+        == (2 ... 12).map { String(format: "m/%03d.sql", $0) })
+    // The primary key's index and one from each later file.
+    #expect(report.schema.table(RelationName(name: "events"))?.indexes.count == 12)
+}
+
 @Test func filesAreReplayedInPathOrder() {
     // Given out of order: 002 must still see the table 001 creates as existing.
     let documents = [

@@ -59,7 +59,9 @@ struct CatalogTests {
     @Test func readsTablesColumnsAndKeys() throws {
         let schema = try schema
         #expect(schema.sortedTables.map(\.name.description) == ["billing.invoices", "customers", "events", "payments"])
-        #expect(schema.serverVersion == 15)
+        // The server programs' version, so another PostgreSQL passes too.
+        let programsVersion = try #require(TestServer.server().binaries.majorVersion)
+        #expect(schema.serverVersion == programsVersion)
         let customers = try #require(schema.table(RelationName(name: "customers")))
         #expect(customers.columns.map(\.name) == ["id", "email", "region", "tags"])
         #expect(customers.column(named: "tags")?.type == "text[]")

@@ -146,16 +146,20 @@ struct ConnectionTests {
 
     @Test func cancelFromAnotherThreadEndsTheRunningStatement() throws {
         let connection = database.connection
-        let observer = try Connection(database.conninfo)
         let pid = try #require(connection.query("SELECT pg_backend_pid() AS pid").rows.first?.int("pid"))
+        // The other thread gets only what may be shared: the canceller, and a connection of its own.
+        let canceller = connection.canceller
+        let conninfo = database.conninfo
         let cancelled = DispatchSemaphore(value: 0)
         DispatchQueue.global().async {
+            let observer = try? Connection(conninfo)
             // Waits until the statement is running, so the cancel is the one that ends it.
-            while (try? observer.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
-                                       [String(pid)]).rows.isEmpty) ?? false {
+            while (try? observer?.query("SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active'",
+                                        [String(pid)]).rows.isEmpty) ?? false {
                 usleep(20_000)
             }
-            #expect(connection.cancel())
+            #expect(observer != nil)
+            #expect(canceller.cancel())
             cancelled.signal()
         }
         let error = #expect(throws: PostgresError.self) { try connection.query("SELECT pg_sleep(60)") }

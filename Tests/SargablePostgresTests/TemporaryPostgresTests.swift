@@ -37,12 +37,13 @@ struct TemporaryPostgresTests {
         server.stop()  // a second stop is harmless
     }
 
-    @Test func psqlReachesItThroughTheEnvironment() throws {
+    static let psql = ["/usr/bin/psql", "/usr/lib/postgresql/15/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    @Test(.enabled(if: psql != nil, "needs psql (Debian: postgresql-client)"))
+    func psqlReachesItThroughTheEnvironment() throws {
         let server = try TestServer.server()
-        let psql = ["/usr/bin/psql", "/usr/lib/postgresql/15/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let psql else { return }  // psql is not installed: nothing to check
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: psql)
+        process.executableURL = URL(fileURLWithPath: try #require(Self.psql))
         process.arguments = ["-XAtc", "SELECT 40 + 2"]
         process.environment = server.environment()
         let output = Pipe()
@@ -51,5 +52,49 @@ struct TemporaryPostgresTests {
         process.waitUntilExit()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "42")
+    }
+
+    /// A directory the `postgres` account can read (initdb runs as it under root).
+    private func scratchDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "/sargable-bin-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false,
+                                                attributes: [.posixPermissions: 0o755])
+        return path
+    }
+
+    @Test func aDirectoryWithoutServerProgramsSaysSo() throws {
+        let empty = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let error = #expect(throws: TemporaryPostgresError.self) {
+            try TemporaryPostgres.start(.init(binaries: ServerBinaries(directory: empty)))
+        }
+        #expect(error?.kind == .serverProgramsMissing)
+        #expect(error?.description == "\(empty) has no initdb and pg_ctl")
+    }
+
+    @Test func initdbFailureCarriesItsReason() throws {
+        // The real initdb, alone in a directory: it fails because it needs the postgres program next to it.
+        let real = try #require(ServerBinaries.locate())
+        let lonely = try scratchDirectory()
+        defer { try? FileManager.default.removeItem(atPath: lonely) }
+        for program in ["initdb", "pg_ctl"] {
+            try FileManager.default.copyItem(atPath: real.path(program), toPath: lonely + "/" + program)
+        }
+        let error = #expect(throws: TemporaryPostgresError.self) {
+            try TemporaryPostgres.start(.init(createHypoPG: false, binaries: ServerBinaries(directory: lonely)))
+        }
+        #expect(error?.kind == .initdbFailed)
+        #expect(error?.description.hasPrefix("initdb failed: ") == true)
+        #expect(error?.description.contains("\"postgres\"") == true, "\(error?.description ?? "")")
+        #expect(error?.output.isEmpty == false)
+    }
+
+    @Test func serverThatCannotStartShowsTheLogsReason() {
+        let error = #expect(throws: TemporaryPostgresError.self) {
+            try TemporaryPostgres.start(.init(settings: ["shared_buffers": "a lot"], createHypoPG: false))
+        }
+        #expect(error?.kind == .startFailed)
+        #expect(error?.description.contains("shared_buffers") == true, "\(error?.description ?? "")")
+        #expect(error?.output.contains { $0.contains("invalid value for parameter \"shared_buffers\"") } == true)
     }
 }

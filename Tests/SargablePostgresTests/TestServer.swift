@@ -33,15 +33,17 @@ enum TestServer {
     private static let sampleTemplate: Result<String, Error> = Result {
         let name = "sample_template"
         try server().createDatabase(name)
-        // A block so the connection is closed before the database is used as a template.
-        do {
-            let connection = try Connection(server().connectionString(database: name))
-            let migrations = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/samples/migrations")
-                .filter { $0.hasSuffix(".sql") }.sorted()
-            for file in migrations { try runScript(repositoryRoot + "/samples/migrations/" + file, on: connection) }
-            try runScript(repositoryRoot + "/samples/database/seed.sql", on: connection)
-        }
+        try loadSampleDomain(into: server().connectionString(database: name))
         return name
+    }
+
+    /// Its connection closes on return, before the database is used as a template.
+    private static func loadSampleDomain(into conninfo: String) throws {
+        let connection = try Connection(conninfo)
+        let migrations = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot + "/samples/migrations")
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        for file in migrations { try runScript(repositoryRoot + "/samples/migrations/" + file, on: connection) }
+        try runScript(repositoryRoot + "/samples/database/seed.sql", on: connection)
     }
 
     /// Runs a SQL file one statement at a time (CREATE INDEX CONCURRENTLY cannot share a transaction).

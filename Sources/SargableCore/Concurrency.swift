@@ -1,0 +1,300 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The one concurrency toolkit: threads with an explicit stack, a lock with a condition, and the
+// hand-overs built on them. pthread objects live on the heap: C code may keep their address, and
+// a Swift stored property has none that is guaranteed to stay put.
+
+/// A mutex with a condition variable, both heap-allocated.
+public final class Lock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    public init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    public func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+
+    /// Inside `withLock`: waits until `isReady` holds, releasing the lock while asleep.
+    public func wait(until isReady: () -> Bool) {
+        while !isReady() { pthread_cond_wait(condition, mutex) }
+    }
+
+    /// Inside `withLock`: wakes every waiter, which then checks its own condition.
+    public func broadcast() { pthread_cond_broadcast(condition) }
+}
+
+/// Threads with a stack of a given size. Secondary threads get 512 KiB to 8 MiB by default, while
+/// libpg_query and recursive tree walks need stack in proportion to the input's nesting. Stacks
+/// are reserved address space: pages are only touched when used.
+public enum WorkerThreads {
+    /// Cores available to this process.
+    public static var defaultThreadCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
+    /// Runs `body` on a new thread with `stackBytes` of stack and waits for it.
+    public static func run<T>(stackBytes: Int, _ body: () -> T) -> T {
+        withoutActuallyEscaping(body) { escapable in
+            let box = ResultBox(escapable)
+            Thread(stackBytes: stackBytes) { box.run() }.join()
+            return box.take()
+        }
+    }
+
+    /// Maps `items` on up to `threads` workers with `stackBytes` of stack each, keeping the input
+    /// order of the results. Workers take the next unstarted item, so the order items start in is
+    /// the input order but nothing else about scheduling is promised.
+    public static func parallelMap<Input: Sendable, Output: Sendable>(
+        _ items: [Input], threads: Int = defaultThreadCount, stackBytes: Int, _ transform: @Sendable (Input) -> Output
+    ) -> [Output] {
+        guard items.count > 1, threads > 1 else {
+            return run(stackBytes: stackBytes) { items.map(transform) }
+        }
+        let slots = ResultSlots<Output>(count: items.count)
+        withoutActuallyEscaping(transform) { transform in
+            let work: @Sendable () -> Void = {
+                while let index = slots.claimNext() { slots.set(index, transform(items[index])) }
+            }
+            let workers = (0 ..< min(threads, items.count)).map { _ in Thread(stackBytes: stackBytes, work) }
+            workers.forEach { $0.join() }
+        }
+        return slots.values()
+    }
+
+    /// Starts `body` on its own thread; `join()` on the result waits for its value.
+    public static func start<T: Sendable>(stackBytes: Int, _ body: @escaping @Sendable () -> T) -> Running<T> {
+        Running(stackBytes: stackBytes, body)
+    }
+
+    /// A thread started for a value.
+    public final class Running<T: Sendable>: Sendable {
+        private let box: ResultBox<T>
+        private let thread: Thread
+
+        fileprivate init(stackBytes: Int, _ body: @escaping @Sendable () -> T) {
+            let box = ResultBox(body)
+            self.box = box
+            thread = Thread(stackBytes: stackBytes) { box.run() }
+        }
+
+        /// Waits for the thread and returns its value; call it once.
+        public func join() -> T {
+            thread.join()
+            return box.take()
+        }
+    }
+
+    /// Stack this thread can use: what `WorkerThreads` gave it less a margin, or a conservative
+    /// guess for threads it did not make (Dispatch and Swift concurrency threads have 512 KiB).
+    public static func availableStackBytes() -> Int {
+        guard let value = pthread_getspecific(stackSizeKey) else { return 448 << 10 }
+        return Int(bitPattern: value) - (1 << 20)
+    }
+
+    private static let stackSizeKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
+    /// A body and its result carried across the thread start: the starter only reads the result
+    /// after joining, so the two threads never touch it at once.
+    private final class ResultBox<T>: @unchecked Sendable {
+        private let body: () -> T
+        private var result: T?
+        init(_ body: @escaping () -> T) { self.body = body }
+        func run() { result = body() }
+        func take() -> T { result! }
+    }
+
+    /// A joinable pthread; when the thread cannot be created, `join` runs the work on the caller.
+    fileprivate final class Thread: @unchecked Sendable {
+        private let handle = UnsafeMutablePointer<pthread_t>.allocate(capacity: 1)
+        private let started: Bool
+        private let work: @Sendable () -> Void
+        private var joined = false
+
+        private final class Start {
+            let work: @Sendable () -> Void
+            let stackBytes: Int
+            init(_ work: @escaping @Sendable () -> Void, stackBytes: Int) {
+                self.work = work
+                self.stackBytes = stackBytes
+            }
+        }
+
+        init(stackBytes requested: Int, _ work: @escaping @Sendable () -> Void) {
+            let stackBytes = max(requested, 1 << 20)
+            self.work = work
+            var attributes = pthread_attr_t()
+            pthread_attr_init(&attributes)
+            defer { pthread_attr_destroy(&attributes) }
+            pthread_attr_setstacksize(&attributes, stackBytes)
+            let context = Unmanaged.passRetained(Start(work, stackBytes: stackBytes)).toOpaque()
+            let status = pthread_create(handle, &attributes, { raw in
+                let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
+                pthread_setspecific(WorkerThreads.stackSizeKey, UnsafeRawPointer(bitPattern: start.stackBytes))
+                start.work()
+                return nil
+            }, context)
+            started = status == 0
+            if !started { Unmanaged<Start>.fromOpaque(context).release() }
+        }
+
+        deinit { handle.deallocate() }
+
+        /// Waits for the thread (once; its owner is the only caller).
+        func join() {
+            guard !joined else { return }
+            joined = true
+            guard started else { return work() }
+            pthread_join(handle.pointee, nil)
+        }
+    }
+}
+
+/// Result slots filled by workers at distinct indexes, read after all have joined.
+private final class ResultSlots<T>: @unchecked Sendable {
+    private let lock = Lock()
+    private var storage: [T?]
+    private var next = 0
+
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+    /// The next index no worker has taken, or nil when all are taken.
+    func claimNext() -> Int? {
+        lock.withLock {
+            guard next < storage.count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func set(_ index: Int, _ value: T) { lock.withLock { storage[index] = value } }
+
+    func values() -> [T] { lock.withLock { storage.map { $0! } } }
+}
+
+/// A value handed to the one thread that takes it, which then holds the only reference (so what
+/// it frees is freed there). Taking twice gives nil.
+public final class HandOff<Value>: @unchecked Sendable {
+    private let lock = Lock()
+    private var value: Value?
+
+    public init(_ value: Value) { self.value = value }
+
+    public func take() -> Value? {
+        lock.withLock {
+            defer { value = nil }
+            return value
+        }
+    }
+}
+
+/// Values produced in order by one producer, each taken once by its index. The producer is not
+/// a job of its own: the first `take` (or `finish`) that finds it unstarted runs it there and
+/// then, publishing as it goes, so a taker only ever waits for a producer that is running.
+/// That keeps it free of deadlock however takers are scheduled, even all on one thread.
+public final class OrderedHandOver<Value, Outcome>: @unchecked Sendable {
+    public typealias Publish = (Value) -> Void
+
+    private let lock = Lock()
+    private var producer: ((Publish) -> Outcome)?
+    private var slots: [Value?] = []
+    private var outcome: Outcome?
+
+    /// `produce` publishes values in order, then returns its outcome (read with `finish`).
+    public init(_ produce: @escaping (Publish) -> Outcome) { producer = produce }
+
+    /// The `index`-th value published (starting the producer if need be), or nil when the
+    /// producer ended without publishing that many or the value was already taken.
+    public func take(_ index: Int) -> Value? {
+        startIfUnstarted()
+        return lock.withLock {
+            lock.wait { index < slots.count || outcome != nil }
+            guard index < slots.count else { return nil }
+            defer { slots[index] = nil }
+            return slots[index]
+        }
+    }
+
+    /// Runs the producer if no taker did, waits for it to end and returns its outcome.
+    public func finish() -> Outcome {
+        startIfUnstarted()
+        return lock.withLock {
+            lock.wait { outcome != nil }
+            return outcome!
+        }
+    }
+
+    private func startIfUnstarted() {
+        guard let produce = lock.withLock({ () -> ((Publish) -> Outcome)? in
+            defer { producer = nil }
+            return producer
+        }) else { return }
+        let result = produce { value in
+            self.lock.withLock {
+                self.slots.append(value)
+                self.lock.broadcast()
+            }
+        }
+        lock.withLock {
+            outcome = result
+            lock.broadcast()
+        }
+    }
+}
+
+/// A bounded first-in first-out queue between threads: `push` waits while it is full, `pop`
+/// while it is empty and open.
+public final class BoundedQueue<Element>: @unchecked Sendable {
+    private let lock = Lock()
+    private let capacity: Int
+    private var elements: [Element] = []
+    private var closed = false
+
+    public init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    public func push(_ element: Element) {
+        lock.withLock {
+            lock.wait { elements.count < capacity }
+            elements.append(element)
+            lock.broadcast()
+        }
+    }
+
+    /// No more pushes: `pop` returns what is left, then nil.
+    public func close() {
+        lock.withLock {
+            closed = true
+            lock.broadcast()
+        }
+    }
+
+    /// The oldest element, or nil once the queue is closed and empty.
+    public func pop() -> Element? {
+        lock.withLock {
+            lock.wait { !elements.isEmpty || closed }
+            guard !elements.isEmpty else { return nil }
+            lock.broadcast()
+            return elements.removeFirst()
+        }
+    }
+}
