@@ -42,12 +42,27 @@ public final class LogReader {
     private var sample: [(line: Int, bytes: [UInt8])] = []
     private var deferredError: InputError?
     private var pending: LogEntry?
-    private var csv = CSVRecordParser()
+    private var csv: CSVRecordParser
+    /// Set while the lines of an entry that went past `maximumEntryBytes` are being skipped.
+    private var skippingOversizedEntry = false
     var statStatementsLines: [(line: Int, bytes: [UInt8])] = []
     private static let sampleLines = 400
 
-    public init(input: LogInput, format: LogFormat? = nil, prefix: LogLinePrefix? = nil) throws(InputError) {
+    /// The largest entry (a csvlog record, or a stderr message with its continuation lines)
+    /// held in memory: the same as the longest line, so that an unclosed quote or a runaway
+    /// message cannot take the rest of the input with it.
+    public static let maximumEntryBytes = InputFiles.maximumLineBytes
+    let maximumEntryBytes: Int
+
+    public convenience init(input: LogInput, format: LogFormat? = nil, prefix: LogLinePrefix? = nil) throws(InputError) {
+        try self.init(input: input, format: format, prefix: prefix, maximumEntryBytes: Self.maximumEntryBytes)
+    }
+
+    /// `maximumEntryBytes` is smaller in tests, which cannot write 256 MiB records.
+    init(input: LogInput, format: LogFormat?, prefix: LogLinePrefix?, maximumEntryBytes: Int) throws(InputError) {
         self.input = input
+        self.maximumEntryBytes = maximumEntryBytes
+        csv = CSVRecordParser(maximumRecordBytes: maximumEntryBytes)
         path = input.path
         lines = LogLineReader(input)
         do {
@@ -115,7 +130,7 @@ public final class LogReader {
     private func finish(_ body: (LogEntry) -> Void) {
         if let entry = pending { body(entry) }
         pending = nil
-        if format == .csvlog, csv.isInsideQuotes {
+        if format == .csvlog, csv.isInsideQuotes, !skippingOversizedEntry {
             unreadable.record(line: csv.recordLine, text: "unterminated quoted field")
         }
         if format == .pgStatStatements { finishStatStatements() }
@@ -126,22 +141,38 @@ public final class LogReader {
 
     // MARK: stderr
 
+    /// Adds a continuation line to the pending message, unless that makes it longer than
+    /// `maximumEntryBytes`: then the entry is dropped with a warning naming its first line, and
+    /// its remaining lines are skipped until the next entry starts.
+    private func continuePending(_ text: UnsafeBufferPointer<UInt8>, separator: String, line: Int) {
+        guard !skippingOversizedEntry else { return }
+        guard let entry = pending else { return unreadable.record(line: line, text: String(decoding: text, as: UTF8.self)) }
+        guard entry.message.utf8.count + separator.utf8.count + text.count <= maximumEntryBytes else {
+            warnings.record(line: entry.line, Self.oversizedEntry("entry", limit: maximumEntryBytes, then: "reading resumes at the next line with a log_line_prefix"))
+            pending = nil
+            skippingOversizedEntry = true
+            return
+        }
+        pending?.message += separator
+        pending?.message += String(decoding: text, as: UTF8.self)
+    }
+
+    static func oversizedEntry(_ kind: String, limit: Int, then: String) -> String {
+        "\(kind) is longer than \(InputFiles.byteCount(limit)); it is skipped and \(then)"
+    }
+
     private func stderrLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, time: Double?, _ body: (LogEntry) -> Void) {
         // PostgreSQL starts every continuation line with a tab; edited logs sometimes have spaces.
-        if bytes.first == 9 || (bytes.first == 32 && pending != nil && prefix?.match(bytes) == nil) {
-            if pending != nil {
-                pending?.message += "\n"
-                let body = bytes.first == 9 ? bytes.dropFirst() : bytes[...]
-                pending?.message += String(decoding: UnsafeBufferPointer(rebasing: body), as: UTF8.self)
-            } else {
-                unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self))
-            }
+        if bytes.first == 9 || (bytes.first == 32 && (pending != nil || skippingOversizedEntry) && prefix?.match(bytes) == nil) {
+            let text = bytes.first == 9 ? bytes.dropFirst() : bytes[...]
+            continuePending(UnsafeBufferPointer(rebasing: text), separator: "\n", line: line)
             return
         }
         guard let prefix, let match = prefix.match(bytes) else {
-            if !bytes.isEmpty { unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
+            if !bytes.isEmpty, !skippingOversizedEntry { unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
             return
         }
+        skippingOversizedEntry = false
         if let entry = pending { body(entry) }
         if let (field, value, refusal) = match.refused { warnings.record(line: line, LogNumber.describe(field, value, refusal)) }
         func text(_ range: Range<Int>?) -> String? {
@@ -188,12 +219,14 @@ public final class LogReader {
         if part > 1 {
             // Continuations: `#011` is the escaped tab PostgreSQL put after a newline; without it
             // syslog split one long line.
-            guard pending != nil else { return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
+            guard pending != nil || skippingOversizedEntry else {
+                return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self))
+            }
             let tab = Array("#011".utf8)
-            if content.starts(with: tab) {
-                pending?.message += "\n" + String(decoding: content.dropFirst(tab.count), as: UTF8.self)
-            } else {
-                pending?.message += String(decoding: content, as: UTF8.self)
+            let escapedNewline = content.starts(with: tab)
+            content.withUnsafeBufferPointer { text in
+                continuePending(UnsafeBufferPointer(rebasing: text[(escapedNewline ? tab.count : 0)...]),
+                                separator: escapedNewline ? "\n" : "", line: line)
             }
             return
         }
@@ -204,7 +237,20 @@ public final class LogReader {
     // MARK: csvlog
 
     private func csvLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
-        guard let fields = csv.feed(line: line, bytes) else { return }
+        if skippingOversizedEntry {
+            guard Self.startsCSVRecord(bytes) else { return }
+            skippingOversizedEntry = false
+        }
+        let fields: [String]
+        switch csv.feed(line: line, bytes) {
+        case .incomplete: return
+        case .record(let record): fields = record
+        case .tooLong(let start):
+            warnings.record(line: start, Self.oversizedEntry("csvlog record (an unclosed quote?)", limit: maximumEntryBytes,
+                                                             then: "reading resumes at the next line that starts with a timestamp and a comma"))
+            skippingOversizedEntry = true
+            return
+        }
         // PostgreSQL 13–17 write 23 to 26 columns; the first 23 keep their places.
         guard fields.count >= 23, let severity = LogSeverity.parse(fields[11].utf8) else {
             return unreadable.record(line: csv.recordLine, text: String(decoding: bytes, as: UTF8.self))
@@ -295,14 +341,9 @@ public final class LogReader {
         var csvVotes = 0, syslogVotes = 0
         for line in lines.prefix(50) {
             line.withUnsafeBufferPointer { bytes in
-                if let (_, end) = LogTimestamp.parse(bytes, at: 0) {
-                    var position = end
-                    while position < bytes.count, LogLinePrefix.isZoneByte(bytes[position]) || bytes[position] == 32 {
-                        if bytes[position] == 32, position + 1 < bytes.count, !LogLinePrefix.isZoneByte(bytes[position + 1]) { break }
-                        position += 1
-                    }
-                    if position < bytes.count, bytes[position] == UInt8(ascii: ",") { csvVotes += 1 }
-                } else if syslogBody(line) != nil {
+                if startsCSVRecord(bytes) {
+                    csvVotes += 1
+                } else if LogTimestamp.parse(bytes, at: 0) == nil, syslogBody(line) != nil {
                     syslogVotes += 1
                 }
             }
@@ -313,22 +354,57 @@ public final class LogReader {
     }
 }
 
-/// RFC 4180 records that may span lines (quoted fields keep their newlines).
+extension LogReader {
+    /// A csvlog record starts with its `log_time` and a comma: `2024-05-01 12:00:00.123 UTC,`.
+    static func startsCSVRecord(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let (_, end) = LogTimestamp.parse(bytes, at: 0) else { return false }
+        var position = end
+        while position < bytes.count, LogLinePrefix.isZoneByte(bytes[position]) || bytes[position] == 32 {
+            if bytes[position] == 32, position + 1 < bytes.count, !LogLinePrefix.isZoneByte(bytes[position + 1]) { break }
+            position += 1
+        }
+        return position < bytes.count && bytes[position] == UInt8(ascii: ",")
+    }
+}
+
+/// RFC 4180 records that may span lines (quoted fields keep their newlines), at most
+/// `maximumRecordBytes` long.
 struct CSVRecordParser {
+    enum Outcome {
+        /// The line ended inside a quoted field: the record goes on.
+        case incomplete
+        case record([String])
+        /// The record went past the limit; it is dropped and the parser is ready for a new one.
+        case tooLong(startLine: Int)
+    }
+
+    let maximumRecordBytes: Int
     private var fields: [String] = []
     private var field: [UInt8] = []
+    private var recordBytes = 0
     private(set) var isInsideQuotes = false
     private(set) var recordLine = 0
 
+    init(maximumRecordBytes: Int) { self.maximumRecordBytes = maximumRecordBytes }
+
     /// Feeds one line; returns the record's fields when the line completed one.
-    mutating func feed(line: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+    mutating func feed(line: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> Outcome {
         if !isInsideQuotes {
             fields.removeAll(keepingCapacity: true)
             field.removeAll(keepingCapacity: true)
+            recordBytes = 0
             recordLine = line
-            if bytes.isEmpty { return nil }
+            if bytes.isEmpty { return .incomplete }
         } else {
             field.append(10)
+        }
+        recordBytes += bytes.count + 1
+        if recordBytes > maximumRecordBytes {
+            isInsideQuotes = false
+            // Give the memory back: the next record is an ordinary one.
+            fields = []
+            field = []
+            return .tooLong(startLine: recordLine)
         }
         var index = 0
         while index < bytes.count {
@@ -354,8 +430,8 @@ struct CSVRecordParser {
             }
             index += 1
         }
-        if isInsideQuotes { return nil }
+        if isInsideQuotes { return .incomplete }
         fields.append(String(decoding: field, as: UTF8.self))
-        return fields
+        return .record(fields)
     }
 }

@@ -92,10 +92,19 @@ extension LogReader {
     }
 
     private func readStatStatementsCSV(_ lines: [(line: Int, bytes: [UInt8])]) {
-        var parser = CSVRecordParser()
+        var parser = CSVRecordParser(maximumRecordBytes: maximumEntryBytes)
         var header: [String: Int]?
         for (line, bytes) in lines {
-            guard let fields = bytes.withUnsafeBufferPointer({ parser.feed(line: line, $0) }) else { continue }
+            let fields: [String]
+            switch bytes.withUnsafeBufferPointer({ parser.feed(line: line, $0) }) {
+            case .incomplete: continue
+            case .record(let record): fields = record
+            case .tooLong(let start):
+                // A row cannot be told from the next without its closing quote: the rest is lost.
+                warnings.record(line: start, Self.oversizedEntry("pg_stat_statements row (an unclosed quote?)",
+                                                                 limit: maximumEntryBytes, then: "so are the rows after it"))
+                return
+            }
             guard let columns = header else {
                 header = Dictionary(fields.enumerated().map { ($0.element.lowercased(), $0.offset) }, uniquingKeysWith: { a, _ in a })
                 continue
