@@ -10,9 +10,9 @@
 public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
     public let text: String
     let parts: [Part]
-    /// Where lines of non-session processes may stop: at `%q`; without one, after any literal
-    /// that an escape follows, longest first (logs whose `%q` was not stated or detected).
-    let sessionCuts: [Int]
+    /// Index in `parts` of `%q`: lines of non-session processes stop there. Without a `%q`, such
+    /// lines may stop inside or after any literal (logs whose `%q` was not stated or detected).
+    let sessionOnlyFrom: Int?
 
     enum Part: Sendable, Equatable {
         case literal([UInt8])
@@ -53,10 +53,7 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         }
         flush()
         self.parts = parts
-        sessionCuts = sessionOnlyFrom.map { [$0] } ?? (1 ..< max(parts.count, 1)).reversed().filter {
-            if case .literal = parts[$0 - 1], case .escape = parts[$0] { return true }
-            return false
-        }
+        self.sessionOnlyFrom = sessionOnlyFrom
     }
 
     /// Whether lines have a session key (`%c` or `%p`): without one, sessions cannot be told apart.
@@ -102,17 +99,18 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
                   end == 0 || !(bytes[end - 1] >= UInt8(ascii: "A") && bytes[end - 1] <= UInt8(ascii: "Z")),
                   let (severity, messageStart) = LogSeverity.marker(in: bytes, at: end)
             else { continue }
-            func attempt(_ count: Int) -> Match? {
+            func attempt(_ count: Int, cutAnywhere: Bool = false) -> Match? {
                 var result = Match()
                 var budget = Self.stepBudget
-                guard matchParts(from: 0, count: count, at: 0, end: end, bytes, &result, &budget) else { return nil }
+                let cut = MatchCut(count: count, anywhere: cutAnywhere)
+                guard matchParts(from: 0, cut, at: 0, end: end, bytes, &result, &budget) else { return nil }
                 result.severity = severity
                 result.messageStart = messageStart
                 finishNumbers(bytes, &result)
                 return result
             }
             if let result = attempt(parts.count) { return result }
-            for cut in sessionCuts { if let result = attempt(cut) { return result } }
+            if let result = sessionOnlyFrom.map({ attempt($0) }) ?? attempt(parts.count, cutAnywhere: true) { return result }
         }
         return nil
     }
@@ -134,13 +132,21 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Whether `parts[index..<count]` spell exactly `bytes[position..<end]`.
-    private func matchParts(from index: Int, count: Int, at position: Int, end: Int,
+    /// How much of the template a line must spell: `count` parts, or (`anywhere`) as far as
+    /// any byte of a literal after the first part.
+    private struct MatchCut {
+        var count: Int
+        var anywhere: Bool
+    }
+
+    /// Whether `parts[index..<cut.count]` spell exactly `bytes[position..<end]`.
+    private func matchParts(from index: Int, _ cut: MatchCut, at position: Int, end: Int,
                             _ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match, _ budget: inout Int) -> Bool {
+        let count = cut.count
         guard index < count else { return position == end }
         budget -= 1
         guard budget >= 0 else { return false }
-        func rest(_ next: Int) -> Bool { matchParts(from: index + 1, count: count, at: next, end: end, bytes, &result, &budget) }
+        func rest(_ next: Int) -> Bool { matchParts(from: index + 1, cut, at: next, end: end, bytes, &result, &budget) }
         func run(from start: Int, _ accepts: (UInt8) -> Bool) -> Int {
             var position = start
             while position < end, accepts(bytes[position]) { position += 1 }
@@ -148,8 +154,14 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         }
         switch parts[index] {
         case .literal(let literal):
+            if cut.anywhere, index > 0, position + literal.count > end {
+                // A non-session line ending inside this literal.
+                for offset in 0 ..< end - position where bytes[position + offset] != literal[offset] { return false }
+                return true
+            }
             guard position + literal.count <= end else { return false }
             for offset in 0 ..< literal.count where bytes[position + offset] != literal[offset] { return false }
+            if cut.anywhere, index > 0, position + literal.count == end { return true }
             return rest(position + literal.count)
         case .escape(let escape):
             switch escape {
@@ -201,25 +213,27 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
                 }
                 return rest(position)
             default:
-                return matchFreeText(escape, from: index, count: count, at: position, end: end, bytes, &result, &budget)
+                return matchFreeText(escape, from: index, cut, at: position, end: end, bytes, &result, &budget)
             }
         }
     }
 
     /// A free-text value ends where the rest of the template matches: before each occurrence of
     /// the next literal, or anywhere when another escape follows.
-    private func matchFreeText(_ escape: UInt8, from index: Int, count: Int, at position: Int, end: Int,
+    private func matchFreeText(_ escape: UInt8, from index: Int, _ cut: MatchCut, at position: Int, end: Int,
                                _ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match, _ budget: inout Int) -> Bool {
         var next: [UInt8]?
-        if index + 1 >= count {
+        if index + 1 >= cut.count {
             next = []
         } else if case .literal(let literal) = parts[index + 1] {
             next = literal
         }
         func attempt(_ stop: Int) -> Bool {
             if let next, !next.isEmpty {
-                guard stop + next.count <= end else { return false }
-                for offset in 0 ..< next.count where bytes[stop + offset] != next[offset] { return false }
+                // With `anywhere`, the line may end inside the next literal.
+                let compared = min(next.count, end - stop)
+                guard compared == next.count || cut.anywhere else { return false }
+                for offset in 0 ..< compared where bytes[stop + offset] != next[offset] { return false }
             }
             let range = position ..< stop
             switch escape {
@@ -230,7 +244,7 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
             case UInt8(ascii: "b"): result.backendType = range
             default: break
             }
-            return matchParts(from: index + 1, count: count, at: stop, end: end, bytes, &result, &budget)
+            return matchParts(from: index + 1, cut, at: stop, end: end, bytes, &result, &budget)
         }
         if next == [] { return attempt(end) }
         if Self.spacious.contains(escape) {
@@ -425,7 +439,8 @@ extension LogLinePrefix {
                 position += tag.count
                 continue
             }
-            if isDigit(byte) || (byte == 45 && position + 1 < text.count && isDigit(text[position + 1])) {
+            // A minus sign only after a separator (`%Q` = `-42`): after a value it is a literal (`%p-%l`).
+            if isDigit(byte) || (byte == 45 && isWordStart(text, position) && position + 1 < text.count && isDigit(text[position + 1])) {
                 let digits = run(from: byte == 45 ? position + 1 : position, while: isDigit)
                 let count = digits - position
                 // An IPv4 address, with its port in parentheses for %r.
@@ -485,6 +500,11 @@ extension LogLinePrefix {
                         emit(hint)
                     } else if byte == 45 || count >= 12 {
                         emit(UInt8(ascii: "Q"))
+                    } else if count == 1, byte == 48 {
+                        // Never a pid: a transaction id outside a transaction, or no query id.
+                        emit([UInt8(ascii: "x"), UInt8(ascii: "Q")].first { !used.contains($0) } ?? UInt8(ascii: "l"))
+                    } else if used.contains(UInt8(ascii: "c")), !used.contains(UInt8(ascii: "l")) {
+                        emit(UInt8(ascii: "l")) // `%c` already names the process
                     } else if !used.contains(UInt8(ascii: "p")) {
                         emit(UInt8(ascii: "p"))
                     } else if digits + 2 < text.count, text[digits] == 45, text[digits + 1] == 49,
@@ -500,7 +520,8 @@ extension LogLinePrefix {
                     continue
                 }
             }
-            if !isSeparator(byte) {
+            // A dash that starts no number is a literal (`%t-%c-`).
+            if !isSeparator(byte), byte != 45 {
                 let wordEnd = valueEnd(from: position)
                 let word = text[position ..< wordEnd]
                 // Hex session ids with letters (`6632a1b0.1092`) and host names with ports.
