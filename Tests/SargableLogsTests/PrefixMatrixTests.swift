@@ -134,4 +134,17 @@ struct PrefixMatrixTests {
         #expect(detectedEntries.map { [$0.line.description, $0.user ?? "", $0.database ?? "", $0.application ?? "", $0.message] }
             == entries.map { [$0.line.description, $0.user ?? "", $0.database ?? "", $0.application ?? "", $0.message] })
     }
+
+    /// Without `%p` or `%c` every session's statements would look like one session's loop.
+    @Test func withoutASessionKeyExecutionsCountAndNoSessionFindingIsReported() throws {
+        let path = try Self.writeLog(prefix: "%m %u@%d ")
+        let (report, problems) = analyze([path])
+        #expect(report.summary.logLinePrefix == "%m %u@%d ")
+        #expect(report.summary.executions == Self.statements)
+        #expect(report.findings.isEmpty)
+        let warnings = problems.filter { $0.kind == .warning }.map(\.message)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.hasSuffix("add %p (or %c) to log_line_prefix") == true)
+        #expect(report.summary.files.first?.logLinePrefixDetection?.hasPrefix("log_line_prefix '%m %u@%d ' detected: it reads") == true)
+    }
 }
