@@ -76,6 +76,7 @@ public enum LogAnalysis {
                 opened = reader
                 assembler.beginFile(name, emit: emit)
                 let entriesBefore = assembler.entries
+                let withoutSessionBefore = assembler.entriesWithoutSession
                 var nextProgress = 8 << 20
                 try reader.read { entry in
                     assembler.add(entry, emit: emit)
@@ -94,11 +95,22 @@ public enum LogAnalysis {
                 if let prefix = reader.prefix?.text { summary.logLinePrefix = summary.logLinePrefix ?? prefix }
                 summary.files.append(WorkloadReport.FileSummary(
                     path: name, format: reader.format.rawValue, compression: reader.input.compression.rawValue,
-                    logLinePrefix: reader.prefix?.text, entries: entries, unreadableLines: reader.unreadable.count,
+                    logLinePrefix: reader.prefix?.text, logLinePrefixDetection: reader.prefixDetection?.explanation, entries: entries, unreadableLines: reader.unreadable.count,
                     unreadableLineNumbers: reader.unreadable.firstLines))
                 problems += refusedValues(reader.warnings, assembler.takeWarnings(), path: name)
                 if entries == 0, let problem = nothingRead(reader, path: name, hidingLiterals: settings.options.redactParameters) {
                     problems.append(problem)
+                }
+                if assembler.entriesWithoutSession > withoutSessionBefore, let prefix = reader.prefix, !prefix.identifiesSessions {
+                    problems.append(Problem(path: name, line: nil, message: "log_line_prefix '\(prefix.text)' has no session key, "
+                        + "so sessions cannot be told apart: executions are counted, but no per-session findings "
+                        + "(n-plus-one, row-by-row-insert, repeated-identical-query) are reported; add %p (or %c) to log_line_prefix",
+                        kind: .warning))
+                }
+                if let detection = reader.prefixDetection, !detection.rivals.isEmpty {
+                    let candidates = ([detection.prefix] + detection.rivals).map { "'\($0.text)'" }.joined(separator: " or ")
+                    problems.append(Problem(path: name, line: nil, message: "the log fits log_line_prefix \(candidates) "
+                        + "equally well and the first was used; state the right one with --log-line-prefix", kind: .warning))
                 }
             } catch {
                 assembler.finish(emit: emit)

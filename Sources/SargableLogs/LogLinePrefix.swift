@@ -1,10 +1,18 @@
 /// A stderr `log_line_prefix` (`%m [%p] %q%u@%d `), used to read the fields of each line.
-/// Matching walks the template: literals must match, timestamps and numbers are read by shape,
-/// other escapes run to the next literal. A severity word may end the prefix at any literal
-/// boundary, which is what `%q` does for background processes and what empty fields look like.
+///
+/// Built from the escapes PostgreSQL documents. Each escape reads what PostgreSQL can print for
+/// it: `%t %m %s` a timestamp and its zone abbreviation, `%n` epoch seconds, `%p %l %x` digits,
+/// `%P` digits or nothing, `%Q` a signed number, `%e` a five-character SQLSTATE, `%c`
+/// `hex.hex`, `%v` `n/n` or nothing; `%a %u %d %r %h %L %b %i` any text (spaces, punctuation,
+/// unicode, or nothing). A line matches when the whole text before its severity word (`LOG:  `)
+/// is the template, backtracking over where each free-text value ends; lines of processes
+/// without a session (checkpointer, autovacuum) may stop where `%q` was.
 public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
     public let text: String
     let parts: [Part]
+    /// Index in `parts` of `%q`: lines of non-session processes stop there. Without a `%q`, such
+    /// lines may stop inside or after any literal (logs whose `%q` was not stated or detected).
+    let sessionOnlyFrom: Int?
 
     enum Part: Sendable, Equatable {
         case literal([UInt8])
@@ -13,12 +21,18 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { text }
 
-    /// Parses a `log_line_prefix` setting. Padding (`%-10u`) is accepted and ignored.
+    /// Parses a `log_line_prefix` setting. Padding (`%-10u`) is accepted; padded values carry
+    /// spaces, which the free-text escapes read and the values lose when trimmed.
     public init(_ text: String) {
         self.text = text
         var parts: [Part] = []
         var literal: [UInt8] = []
+        var sessionOnlyFrom: Int?
         var bytes = Array(text.utf8)[...]
+        func flush() {
+            if !literal.isEmpty { parts.append(.literal(literal)) }
+            literal = []
+        }
         while let byte = bytes.popFirst() {
             guard byte == UInt8(ascii: "%"), !bytes.isEmpty else {
                 literal.append(byte)
@@ -30,112 +44,223 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
                 literal.append(escape)
                 continue
             }
-            if escape == UInt8(ascii: "q") { continue } // every literal boundary may end the prefix
-            if !literal.isEmpty { parts.append(.literal(literal)) }
-            literal = []
+            flush()
+            if escape == UInt8(ascii: "q") {
+                if sessionOnlyFrom == nil { sessionOnlyFrom = parts.count }
+                continue
+            }
             parts.append(.escape(escape))
         }
-        if !literal.isEmpty { parts.append(.literal(literal)) }
+        flush()
         self.parts = parts
+        self.sessionOnlyFrom = sessionOnlyFrom
+    }
+
+    /// Whether lines have a session key (`%c` or `%p`): without one, sessions cannot be told apart.
+    public var identifiesSessions: Bool {
+        parts.contains { $0 == .escape(UInt8(ascii: "c")) || $0 == .escape(UInt8(ascii: "p")) }
     }
 
     /// The fields found in a line, as byte ranges into it.
     struct Match {
         var time: Double?
-        var pid: Int?
+        var pid: Range<Int>?
+        var epoch: Range<Int>?
         var session: Range<Int>?
         var user: Range<Int>?
         var database: Range<Int>?
         var application: Range<Int>?
-        var severity: LogSeverity
-        var messageStart: Int
-        /// A field whose value was refused (left nil above), for the reader's warning.
+        var host: Range<Int>?
+        var backendType: Range<Int>?
+        var severity: LogSeverity = .log
+        var messageStart = 0
+        /// A field whose value was refused (left nil), for the reader's warning.
         var refused: (field: String, text: String, refusal: LogNumber.Refusal)?
+        var pidValue: Int?
     }
 
-    /// Matches the prefix at the start of `bytes` followed by a severity word.
+    /// Free-text escapes whose values often hold spaces (`web frontend`, `client backend`,
+    /// `UPDATE waiting`): they try the longest value first, the others the shortest.
+    private static let spacious: Set<UInt8> = [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "i")]
+    /// Backtracking steps allowed per line: a template of many adjacent free-text escapes
+    /// cannot make one line cost more than this.
+    private static let stepBudget = 512
+    /// How far into a line the severity word is looked for: prefixes are short.
+    private static let longestPrefix = 4096
+
+    /// Matches the prefix followed by a severity word at the start of `bytes`.
     func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Match? {
-        var result = Match(severity: .log, messageStart: 0)
-        var position = 0
-        for (index, part) in parts.enumerated() {
-            if index > 0, let (severity, start) = LogSeverity.marker(in: bytes, at: position) {
+        let limit = min(bytes.count, Self.longestPrefix)
+        var end = 0
+        while end < limit {
+            defer { end += 1 }
+            let byte = bytes[end]
+            guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"),
+                  end == 0 || !(bytes[end - 1] >= UInt8(ascii: "A") && bytes[end - 1] <= UInt8(ascii: "Z")),
+                  let (severity, messageStart) = LogSeverity.marker(in: bytes, at: end)
+            else { continue }
+            func attempt(_ count: Int, cutAnywhere: Bool = false) -> Match? {
+                var result = Match()
+                var budget = Self.stepBudget
+                let cut = MatchCut(count: count, anywhere: cutAnywhere)
+                guard matchParts(from: 0, cut, at: 0, end: end, bytes, &result, &budget) else { return nil }
                 result.severity = severity
-                result.messageStart = start
+                result.messageStart = messageStart
+                finishNumbers(bytes, &result)
                 return result
             }
-            switch part {
-            case .literal(let literal):
-                guard position + literal.count <= bytes.count else { return nil }
-                for offset in 0 ..< literal.count where bytes[position + offset] != literal[offset] { return nil }
-                position += literal.count
-            case .escape(let escape):
-                switch escape {
-                case UInt8(ascii: "m"), UInt8(ascii: "t"):
-                    guard let (seconds, end) = LogTimestamp.parse(bytes, at: position) else { return nil }
-                    result.time = seconds
-                    position = end
-                    // The zone abbreviation PostgreSQL appends (`UTC`, `CET`, `+03`).
-                    if position + 1 < bytes.count, bytes[position] == 32, Self.isZoneByte(bytes[position + 1]) {
-                        position += 1
-                        while position < bytes.count, Self.isZoneByte(bytes[position]) { position += 1 }
-                    }
-                case UInt8(ascii: "n"):
-                    let start = position
-                    while position < bytes.count, Self.isDigit(bytes[position]) || bytes[position] == UInt8(ascii: ".") {
-                        position += 1
-                    }
-                    guard position > start else { return nil }
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
-                    switch LogNumber.epochSeconds(text) {
-                    case .success(let seconds): result.time = seconds
-                    case .failure(let refusal): result.refused = ("time", text, refusal)
-                    }
-                case UInt8(ascii: "p"), UInt8(ascii: "l"):
-                    let start = position
-                    while position < bytes.count, Self.isDigit(bytes[position]) { position += 1 }
-                    guard position > start else { return nil }
-                    if escape == UInt8(ascii: "p") {
-                        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
-                        switch LogNumber.processID(text) {
-                        case .success(let pid): result.pid = pid
-                        case .failure(let refusal): result.refused = ("pid", text, refusal)
-                        }
-                    }
-                default:
-                    let start = position
-                    position = valueEnd(bytes, from: position, next: index + 1 < parts.count ? parts[index + 1] : nil)
-                    let range = start ..< position
-                    switch escape {
-                    case UInt8(ascii: "c"): result.session = range
-                    case UInt8(ascii: "u"): result.user = range
-                    case UInt8(ascii: "d"): result.database = range
-                    case UInt8(ascii: "a"): result.application = range
-                    default: break
-                    }
-                }
-            }
+            if let result = attempt(parts.count) { return result }
+            if let result = sessionOnlyFrom.map({ attempt($0) }) ?? attempt(parts.count, cutAnywhere: true) { return result }
         }
-        guard let (severity, start) = LogSeverity.marker(in: bytes, at: position) else { return nil }
-        result.severity = severity
-        result.messageStart = start
-        return result
+        return nil
     }
 
-    /// Where a free-text escape ends: at the next literal, or before the severity word.
-    private func valueEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, next: Part?) -> Int {
-        var position = start
-        if case .literal(let literal)? = next, let first = literal.first {
-            while position < bytes.count {
-                if bytes[position] == first, position + literal.count <= bytes.count,
-                   (0 ..< literal.count).allSatisfy({ bytes[position + $0] == literal[$0] }) {
-                    return position
-                }
-                position += 1
+    /// Converts the pid and the epoch time once the whole line matched.
+    private func finishNumbers(_ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match) {
+        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
+        if let range = result.pid {
+            switch LogNumber.processID(text(range)) {
+            case .success(let pid): result.pidValue = pid
+            case .failure(let refusal): result.refused = ("pid", text(range), refusal)
             }
+        }
+        if let range = result.epoch {
+            switch LogNumber.epochSeconds(text(range)) {
+            case .success(let seconds): result.time = seconds
+            case .failure(let refusal): result.refused = ("time", text(range), refusal)
+            }
+        }
+    }
+
+    /// How much of the template a line must spell: `count` parts, or (`anywhere`) as far as
+    /// any byte of a literal after the first part.
+    private struct MatchCut {
+        var count: Int
+        var anywhere: Bool
+    }
+
+    /// Whether `parts[index..<cut.count]` spell exactly `bytes[position..<end]`.
+    private func matchParts(from index: Int, _ cut: MatchCut, at position: Int, end: Int,
+                            _ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match, _ budget: inout Int) -> Bool {
+        let count = cut.count
+        guard index < count else { return position == end }
+        budget -= 1
+        guard budget >= 0 else { return false }
+        func rest(_ next: Int) -> Bool { matchParts(from: index + 1, cut, at: next, end: end, bytes, &result, &budget) }
+        func run(from start: Int, _ accepts: (UInt8) -> Bool) -> Int {
+            var position = start
+            while position < end, accepts(bytes[position]) { position += 1 }
             return position
         }
-        while position < bytes.count, LogSeverity.marker(in: bytes, at: position) == nil { position += 1 }
-        return position
+        switch parts[index] {
+        case .literal(let literal):
+            if cut.anywhere, index > 0, position + literal.count > end {
+                // A non-session line ending inside this literal.
+                for offset in 0 ..< end - position where bytes[position + offset] != literal[offset] { return false }
+                return true
+            }
+            guard position + literal.count <= end else { return false }
+            for offset in 0 ..< literal.count where bytes[position + offset] != literal[offset] { return false }
+            if cut.anywhere, index > 0, position + literal.count == end { return true }
+            return rest(position + literal.count)
+        case .escape(let escape):
+            switch escape {
+            case UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "s"):
+                guard let (seconds, stamp) = LogTimestamp.parse(bytes, at: position), stamp <= end else { return false }
+                if escape != UInt8(ascii: "s") { result.time = seconds }
+                // The zone abbreviation (`UTC`, `CEST`, `+03`); a literal may follow it directly.
+                if stamp < end, bytes[stamp] == 32 {
+                    let zoneEnd = run(from: stamp + 1, Self.isZoneByte)
+                    var candidate = zoneEnd
+                    while candidate > stamp + 1 {
+                        if rest(candidate) { return true }
+                        candidate -= 1
+                    }
+                }
+                return rest(stamp)
+            case UInt8(ascii: "n"):
+                let digits = run(from: position, Self.isDigit)
+                guard digits > position else { return false }
+                var stop = digits
+                if stop < end, bytes[stop] == UInt8(ascii: ".") { stop = run(from: stop + 1, Self.isDigit) }
+                result.epoch = position ..< stop
+                return rest(stop)
+            case UInt8(ascii: "p"), UInt8(ascii: "l"), UInt8(ascii: "x"), UInt8(ascii: "P"), UInt8(ascii: "Q"):
+                var start = position
+                if escape == UInt8(ascii: "Q"), start < end, bytes[start] == UInt8(ascii: "-") { start += 1 }
+                let stop = run(from: start, Self.isDigit)
+                guard stop > start || escape == UInt8(ascii: "P") else { return false }
+                if escape == UInt8(ascii: "p") { result.pid = position ..< stop }
+                return rest(stop)
+            case UInt8(ascii: "e"):
+                guard position + 5 <= end,
+                      (position ..< position + 5).allSatisfy({ Self.isDigit(bytes[$0]) || (bytes[$0] >= 65 && bytes[$0] <= 90) })
+                else { return false }
+                return rest(position + 5)
+            case UInt8(ascii: "c"):
+                let isHex: (UInt8) -> Bool = { Self.isDigit($0) || ($0 >= 97 && $0 <= 102) }
+                let dot = run(from: position, isHex)
+                guard dot > position, dot < end, bytes[dot] == UInt8(ascii: ".") else { return false }
+                let stop = run(from: dot + 1, isHex)
+                guard stop > dot + 1 else { return false }
+                result.session = position ..< stop
+                return rest(stop)
+            case UInt8(ascii: "v"):
+                let slash = run(from: position, Self.isDigit)
+                if slash > position, slash < end, bytes[slash] == UInt8(ascii: "/") {
+                    let stop = run(from: slash + 1, Self.isDigit)
+                    if stop > slash + 1, rest(stop) { return true }
+                }
+                return rest(position)
+            default:
+                return matchFreeText(escape, from: index, cut, at: position, end: end, bytes, &result, &budget)
+            }
+        }
+    }
+
+    /// A free-text value ends where the rest of the template matches: before each occurrence of
+    /// the next literal, or anywhere when another escape follows.
+    private func matchFreeText(_ escape: UInt8, from index: Int, _ cut: MatchCut, at position: Int, end: Int,
+                               _ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match, _ budget: inout Int) -> Bool {
+        var next: [UInt8]?
+        if index + 1 >= cut.count {
+            next = []
+        } else if case .literal(let literal) = parts[index + 1] {
+            next = literal
+        }
+        func attempt(_ stop: Int) -> Bool {
+            if let next, !next.isEmpty {
+                // With `anywhere`, the line may end inside the next literal.
+                let compared = min(next.count, end - stop)
+                guard compared == next.count || cut.anywhere else { return false }
+                for offset in 0 ..< compared where bytes[stop + offset] != next[offset] { return false }
+            }
+            let range = position ..< stop
+            switch escape {
+            case UInt8(ascii: "u"): result.user = range
+            case UInt8(ascii: "d"): result.database = range
+            case UInt8(ascii: "a"): result.application = range
+            case UInt8(ascii: "r"), UInt8(ascii: "h"): result.host = range
+            case UInt8(ascii: "b"): result.backendType = range
+            default: break
+            }
+            return matchParts(from: index + 1, cut, at: stop, end: end, bytes, &result, &budget)
+        }
+        if next == [] { return attempt(end) }
+        if Self.spacious.contains(escape) {
+            var stop = end
+            while stop >= position {
+                if attempt(stop) { return true }
+                if budget < 0 { return false }
+                stop -= 1
+            }
+        } else {
+            for stop in position ... end {
+                if attempt(stop) { return true }
+                if budget < 0 { return false }
+            }
+        }
+        return false
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
@@ -144,37 +269,64 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// What prefix detection chose, and why.
+public struct PrefixDetection: Sendable {
+    public var prefix: LogLinePrefix
+    /// Sample lines with a severity word, and how many of them the prefix reads.
+    public var sampleLines: Int
+    public var matchedLines: Int
+    /// Other prefixes that read the same lines and were proposed by as many: the log cannot
+    /// tell them apart, so the user has to state one.
+    public var rivals: [LogLinePrefix]
+
+    public var explanation: String {
+        "log_line_prefix '\(prefix.text)' detected: it reads \(matchedLines) of the \(sampleLines) sampled lines"
+    }
+}
+
 extension LogLinePrefix {
-    /// Guesses the prefix from sample lines: each line's text before its severity word is read
-    /// as a sequence of known shapes (timestamp, `[pid]`, `user@db`, `key=value`, session id),
-    /// and the candidate matching the most lines wins (more fields break ties).
-    public static func infer(from lines: [[UInt8]]) -> LogLinePrefix? {
-        var candidates: [String: Int] = [:]
+    /// Guesses the prefix from sample lines. Each line's text before its severity word proposes
+    /// a template, from the shapes of its values (timestamps, numbers, `hex.hex`, `user@db`,
+    /// `key=value`, hosts, backend types); values are never written as literals. Every proposal
+    /// is then matched against every sampled line, of every session: the one that reads the
+    /// most lines and was proposed by the most wins, then the one with more fields.
+    public static func detect(from lines: [[UInt8]]) -> PrefixDetection? {
+        var proposals: [String: Int] = [:]
+        var sampled = 0
         for line in lines {
             line.withUnsafeBufferPointer { bytes in
                 guard let end = severityStart(in: bytes) else { return }
-                candidates[describe(UnsafeBufferPointer(rebasing: bytes[0 ..< end])), default: 0] += 1
+                sampled += 1
+                proposals[describe(UnsafeBufferPointer(rebasing: bytes[0 ..< end])), default: 0] += 1
             }
         }
-        var best: (prefix: LogLinePrefix, matches: Int, fields: Int)?
-        for text in candidates.keys.sorted() {
+        var ranked: [(prefix: LogLinePrefix, matches: Int, votes: Int, fields: Int)] = []
+        for (text, votes) in proposals {
             let prefix = LogLinePrefix(text)
             let matches = lines.reduce(0) { count, line in
                 count + (line.withUnsafeBufferPointer { prefix.match($0) } != nil ? 1 : 0)
             }
-            let fields = prefix.parts.count
             guard matches > 0 else { continue }
-            if let current = best, (current.matches, current.fields) >= (matches, fields) { continue }
-            best = (prefix, matches, fields)
+            let fields = prefix.parts.filter { if case .escape = $0 { true } else { false } }.count
+            ranked.append((prefix, matches, votes, fields))
         }
-        return best?.prefix
+        // A permissive proposal (free text where a pid was) can read one more line than the
+        // right one; it is proposed by few lines, so both counts decide.
+        ranked.sort {
+            ($0.matches + $0.votes, $0.matches, $0.fields, $1.prefix.text) > ($1.matches + $1.votes, $1.matches, $1.fields, $0.prefix.text)
+        }
+        guard let best = ranked.first else { return nil }
+        let rivals = ranked.dropFirst().filter { $0.matches == best.matches && $0.votes == best.votes }.map(\.prefix)
+        return PrefixDetection(prefix: best.prefix, sampleLines: sampled, matchedLines: best.matches, rivals: rivals)
     }
+
+    public static func infer(from lines: [[UInt8]]) -> LogLinePrefix? { detect(from: lines)?.prefix }
 
     /// Where the first severity word (`LOG:  `) of a line starts, if the line has one.
     static func severityStart(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         var position = 0
         while position < bytes.count {
-            let startsWord = position == 0 || !(isWordByte(bytes[position - 1]))
+            let startsWord = position == 0 || !(bytes[position - 1] >= 65 && bytes[position - 1] <= 90)
             if startsWord, bytes[position] >= 65, bytes[position] <= 90, LogSeverity.marker(in: bytes, at: position) != nil {
                 return position
             }
@@ -183,98 +335,239 @@ extension LogLinePrefix {
         return nil
     }
 
-    private static func isWordByte(_ byte: UInt8) -> Bool {
-        (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || isDigit(byte) || byte == 95
+    /// Bytes that end a value in a prefix: PostgreSQL's templates put these between escapes.
+    private static func isSeparator(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 32, 9, UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"),
+             UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|"), UInt8(ascii: ":"),
+             UInt8(ascii: "="), UInt8(ascii: "@"), UInt8(ascii: "/"), UInt8(ascii: "\""), UInt8(ascii: "'"),
+             UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "%"):
+            return true
+        default: return false
+        }
     }
+
+    /// `pg_stat_activity.backend_type` values (`%b`), longest first.
+    private static let backendTypes = [
+        "logical replication launcher", "logical replication worker", "parallel apply worker", "autovacuum launcher",
+        "autovacuum worker", "background writer", "background worker", "standalone backend", "client backend",
+        "parallel worker", "checkpointer", "walreceiver", "walsender", "walwriter", "postmaster", "archiver", "startup",
+        "not initialized", "logger",
+    ].map { Array($0.utf8) }
+
+    /// Command tags (`%i`) that are not upper-case SQL words.
+    private static let commandTags = ["idle in transaction (aborted)", "idle in transaction", "authentication", "idle"]
+        .map { Array($0.utf8) }
 
     /// Turns one line's prefix text into a `log_line_prefix` by recognising the shapes of values.
     static func describe(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var output = ""
-        var position = 0
-        var sawPid = false
         let text = Array(bytes)
-        if let (_, end) = LogTimestamp.parse(bytes, at: 0) {
-            output += end > 19 && bytes[19] == UInt8(ascii: ".") ? "%m" : "%t"
-            position = end
-            if position + 1 < text.count, text[position] == 32, isZoneByte(text[position + 1]) {
-                position += 1
-                while position < text.count, isZoneByte(text[position]) { position += 1 }
-            }
+        var output = ""
+        var used: Set<UInt8> = []
+        var position = 0
+        var keyHint: UInt8?
+        func emit(_ escape: UInt8) {
+            output += "%" + String(UnicodeScalar(escape))
+            used.insert(escape)
         }
         func run(from start: Int, while condition: (UInt8) -> Bool) -> Int {
             var end = start
             while end < text.count, condition(text[end]) { end += 1 }
             return end
         }
-        let valueByte: (UInt8) -> Bool = { $0 != 32 && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: ":") }
+        func starts(_ word: [UInt8], at start: Int) -> Bool {
+            start + word.count <= text.count && Array(text[start ..< start + word.count]) == word
+                && (start + word.count == text.count || isSeparator(text[start + word.count]))
+        }
+        /// The next free-text field a bare word stands for.
+        func nextFreeField() -> UInt8 {
+            if let hint = keyHint, !used.contains(hint) { return hint }
+            return [UInt8(ascii: "u"), UInt8(ascii: "d"), UInt8(ascii: "a"), UInt8(ascii: "h")].first { !used.contains($0) }
+                ?? UInt8(ascii: "a")
+        }
+        let isHex: (UInt8) -> Bool = { isDigit($0) || ($0 >= 97 && $0 <= 102) }
+        /// A value runs to the next separator; `-` and `.` inside it belong to it (`my-host.lan`).
+        func valueEnd(from start: Int) -> Int { run(from: start) { !isSeparator($0) } }
         while position < text.count {
             let byte = text[position]
-            if byte == UInt8(ascii: "[") {
-                let digitsEnd = run(from: position + 1, while: isDigit)
-                if digitsEnd > position + 1, digitsEnd < text.count {
-                    if text[digitsEnd] == UInt8(ascii: "]") {
-                        output += sawPid ? "[%x]" : "[%p]"
-                        sawPid = true
-                        position = digitsEnd + 1
-                        continue
-                    }
-                    if text[digitsEnd] == UInt8(ascii: "-") {
-                        let close = run(from: digitsEnd + 1, while: isDigit)
-                        if close < text.count, text[close] == UInt8(ascii: "]") {
-                            output += "[%l-" + String(decoding: text[(digitsEnd + 1) ..< close], as: UTF8.self) + "]"
-                            position = close + 1
-                            continue
-                        }
+            let hint = keyHint
+            defer { if hint != nil, keyHint == hint { keyHint = nil } }
+            if let (_, end) = LogTimestamp.parse(bytes, at: position) {
+                let fraction = end > position + 19 && text[position + 19] == UInt8(ascii: ".")
+                let timeUsed = used.contains(UInt8(ascii: "m")) || used.contains(UInt8(ascii: "t")) || used.contains(UInt8(ascii: "n"))
+                emit(timeUsed ? UInt8(ascii: "s") : fraction ? UInt8(ascii: "m") : UInt8(ascii: "t"))
+                position = end
+                // The zone: letters (`UTC`, `CEST`) or a signed offset (`+03`), after one space.
+                if position + 1 < text.count, text[position] == 32 {
+                    let letters = run(from: position + 1) { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+                    if letters > position + 1 {
+                        position = letters
+                    } else if text[position + 1] == 43 || text[position + 1] == 45 {
+                        let digits = run(from: position + 2, while: isDigit)
+                        if digits > position + 2 { position = digits }
                     }
                 }
-            }
-            if byte == UInt8(ascii: "["), position + 1 < text.count, !isDigit(text[position + 1]),
-               !text[position...].starts(with: "[local]".utf8), !text[position...].starts(with: "[unknown]".utf8) {
-                output += "["
-                position += 1
                 continue
             }
-            if isWordByte(byte) || byte == UInt8(ascii: "[") {
-                let wordEnd = run(from: position, while: { isWordByte($0) || $0 == 46 || $0 == 45 || $0 == 91 || $0 == 93 })
-                let word = String(decoding: text[position ..< wordEnd], as: UTF8.self)
-                if wordEnd < text.count, text[wordEnd] == UInt8(ascii: "=") {
-                    // `[local]` and `[unknown]` are values; otherwise `]` closes a bracketed `[key=value]`.
-                    let bracketed = wordEnd + 1 < text.count && text[wordEnd + 1] == UInt8(ascii: "[")
-                    let valueEnd = run(from: wordEnd + 1, while: {
-                        $0 != 32 && $0 != UInt8(ascii: ",") && (bracketed || $0 != UInt8(ascii: "]"))
-                    })
-                    let value = text[(wordEnd + 1) ..< valueEnd]
-                    output += word + "=" + (escape(forKey: word, value: value) ?? String(decoding: value, as: UTF8.self))
-                    position = valueEnd
+            if position + 1 < text.count, isWordStart(text, position), byte >= 97 || (byte >= 65 && byte <= 90) {
+                let keyEnd = run(from: position) { ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || isDigit($0) }
+                if keyEnd < text.count, text[keyEnd] == UInt8(ascii: "=") {
+                    output += String(decoding: text[position ... keyEnd], as: UTF8.self)
+                    keyHint = escape(forKey: String(decoding: text[position ..< keyEnd], as: UTF8.self))
+                    position = keyEnd + 1
                     continue
                 }
-                if wordEnd < text.count, text[wordEnd] == UInt8(ascii: "@") {
-                    let databaseEnd = run(from: wordEnd + 1, while: { isWordByte($0) || $0 == 46 || $0 == 45 || $0 == 91 || $0 == 93 })
-                    output += "%u@%d"
+            }
+            if starts(Array("[local]".utf8), at: position) {
+                // `%r` and `%h` both print `[local]` for Unix sockets.
+                emit(keyHint == UInt8(ascii: "r") && used.contains(UInt8(ascii: "h")) ? UInt8(ascii: "r") : UInt8(ascii: "h"))
+                position += 7
+                continue
+            }
+            if starts(Array("[unknown]".utf8), at: position) {
+                emit(nextFreeField())
+                position += 9
+                continue
+            }
+            if let type = backendTypes.first(where: { starts($0, at: position) }), !used.contains(UInt8(ascii: "b")) {
+                emit(UInt8(ascii: "b"))
+                position += type.count
+                continue
+            }
+            if let tag = commandTags.first(where: { starts($0, at: position) }), !used.contains(UInt8(ascii: "i")) {
+                emit(UInt8(ascii: "i"))
+                position += tag.count
+                continue
+            }
+            // A minus sign only after a separator (`%Q` = `-42`): after a value it is a literal (`%p-%l`).
+            if isDigit(byte) || (byte == 45 && isWordStart(text, position) && position + 1 < text.count && isDigit(text[position + 1])) {
+                let digits = run(from: byte == 45 ? position + 1 : position, while: isDigit)
+                let count = digits - position
+                // An IPv4 address, with its port in parentheses for %r.
+                let hostEnd = run(from: position) { isDigit($0) || $0 == 46 }
+                if text[position ..< hostEnd].filter({ $0 == 46 }).count == 3 {
+                    var end = hostEnd
+                    if end < text.count, text[end] == UInt8(ascii: "(") {
+                        let close = run(from: end + 1, while: isDigit)
+                        if close < text.count, text[close] == UInt8(ascii: ")") { end = close + 1 }
+                    }
+                    emit(end > hostEnd ? UInt8(ascii: "r") : UInt8(ascii: "h"))
+                    position = end
+                    continue
+                }
+                if digits < text.count, text[digits] == UInt8(ascii: "."), byte != 45 {
+                    let after = run(from: digits + 1, while: isHex)
+                    let decimals = run(from: digits + 1, while: isDigit)
+                    if count >= 9, decimals == after, decimals > digits + 1 {
+                        emit(UInt8(ascii: "n"))
+                        position = decimals
+                        continue
+                    }
+                    if after > digits + 1 {
+                        emit(UInt8(ascii: "c"))
+                        position = after
+                        continue
+                    }
+                }
+                if byte != 45, let hexEnd = Optional(run(from: position, while: isHex)), hexEnd > digits,
+                   hexEnd < text.count, text[hexEnd] == UInt8(ascii: ".") {
+                    let after = run(from: hexEnd + 1, while: isHex)
+                    if after > hexEnd + 1 {
+                        emit(UInt8(ascii: "c"))
+                        position = after
+                        continue
+                    }
+                }
+                if digits < text.count, text[digits] == UInt8(ascii: "/"), byte != 45 {
+                    let after = run(from: digits + 1, while: isDigit)
+                    if after > digits + 1 {
+                        emit(UInt8(ascii: "v"))
+                        position = after
+                        continue
+                    }
+                }
+                let wordEnd = valueEnd(from: position)
+                if wordEnd == position + 5, !used.contains(UInt8(ascii: "e")),
+                   byte == 48 || text[position ..< wordEnd].contains(where: { $0 >= 65 && $0 <= 90 }) {
+                    emit(UInt8(ascii: "e")) // SQLSTATE: `00000`, `42P01` (pids never start with 0)
+                    position = wordEnd
+                    continue
+                }
+                // `[%p-%l]`: the number ends at a dash that another number follows.
+                let dashNumber = digits + 1 < text.count && text[digits] == 45 && isDigit(text[digits + 1])
+                if wordEnd == digits || dashNumber {
+                    if let hint = keyHint, !used.contains(hint) {
+                        emit(hint)
+                    } else if byte == 45 || count >= 12 {
+                        emit(UInt8(ascii: "Q"))
+                    } else if count == 1, byte == 48 {
+                        // Never a pid: a transaction id outside a transaction, or no query id.
+                        emit([UInt8(ascii: "x"), UInt8(ascii: "Q")].first { !used.contains($0) } ?? UInt8(ascii: "l"))
+                    } else if used.contains(UInt8(ascii: "c")), !used.contains(UInt8(ascii: "l")) {
+                        emit(UInt8(ascii: "l")) // `%c` already names the process
+                    } else if !used.contains(UInt8(ascii: "p")) {
+                        emit(UInt8(ascii: "p"))
+                    } else if digits + 2 < text.count, text[digits] == 45, text[digits + 1] == 49,
+                              text[digits + 2] == UInt8(ascii: "]"), !used.contains(UInt8(ascii: "l")) {
+                        output += "%l-1" // `[%l-1]`, pgBadger's suggestion: the 1 is literal
+                        used.insert(UInt8(ascii: "l"))
+                        position = digits + 2
+                        continue
+                    } else {
+                        emit([UInt8(ascii: "l"), UInt8(ascii: "x"), UInt8(ascii: "Q")].first { !used.contains($0) } ?? UInt8(ascii: "x"))
+                    }
+                    position = digits
+                    continue
+                }
+            }
+            // A dash that starts no number is a literal (`%t-%c-`).
+            if !isSeparator(byte), byte != 45 {
+                let wordEnd = valueEnd(from: position)
+                let word = text[position ..< wordEnd]
+                // Hex session ids with letters (`6632a1b0.1092`) and host names with ports.
+                if let dot = word.firstIndex(of: 46), dot > position, word[..<dot].allSatisfy(isHex),
+                   word[(dot + 1)...].allSatisfy(isHex), dot + 1 < wordEnd {
+                    emit(UInt8(ascii: "c"))
+                    position = wordEnd
+                    continue
+                }
+                if word.allSatisfy({ ($0 >= 65 && $0 <= 90) }), word.count >= 3, !used.contains(UInt8(ascii: "i")) {
+                    emit(UInt8(ascii: "i")) // a command tag: `SELECT`, `UPDATE waiting`
+                    position = wordEnd
+                    continue
+                }
+                if wordEnd < text.count, text[wordEnd] == UInt8(ascii: "@"), !used.contains(UInt8(ascii: "u")) {
+                    output += "%u@"
+                    used.insert(UInt8(ascii: "u"))
+                    let databaseEnd = valueEnd(from: wordEnd + 1)
+                    if databaseEnd > wordEnd + 1 || !used.contains(UInt8(ascii: "d")) { emit(UInt8(ascii: "d")) }
                     position = databaseEnd
                     continue
                 }
-                if isHostShape(text[position ..< run(from: position, while: valueByte)]) {
-                    output += text[position ..< run(from: position, while: valueByte)].contains(UInt8(ascii: "(")) ? "%r" : "%h"
-                    position = run(from: position, while: valueByte)
-                    continue
+                var escape = nextFreeField()
+                if (escape == UInt8(ascii: "h") || escape == UInt8(ascii: "r")), wordEnd < text.count,
+                   text[wordEnd] == UInt8(ascii: "(") {
+                    // `host(port)`
+                    let close = run(from: wordEnd + 1, while: isDigit)
+                    if close < text.count, text[close] == UInt8(ascii: ")") {
+                        escape = UInt8(ascii: "r")
+                        emit(escape)
+                        position = close + 1
+                        continue
+                    }
                 }
-                if isSessionIDShape(text[position ..< wordEnd]) {
-                    output += "%c"
-                    position = wordEnd
-                    continue
-                }
-                if !sawPid, word.utf8.allSatisfy(isDigit) {
-                    output += "%p"
-                    sawPid = true
-                    position = wordEnd
-                    continue
-                }
+                emit(escape)
+                position = wordEnd
+                continue
             }
-            if byte == UInt8(ascii: "@") {
+            if byte == UInt8(ascii: "@"), !used.contains(UInt8(ascii: "u")) {
                 // `%u@%d` with both empty (background processes).
-                output += "%u@%d"
+                output += "%u@"
+                used.insert(UInt8(ascii: "u"))
                 position += 1
+                let databaseEnd = valueEnd(from: position)
+                emit(UInt8(ascii: "d"))
+                position = databaseEnd
                 continue
             }
             output += byte == UInt8(ascii: "%") ? "%%" : String(decoding: [byte], as: UTF8.self)
@@ -283,37 +576,30 @@ extension LogLinePrefix {
         return output
     }
 
-    private static func escape(forKey key: String, value: ArraySlice<UInt8>) -> String? {
-        switch key.lowercased() {
-        case "user", "usr", "u", "username", "role": return "%u"
-        case "db", "database", "dbname", "d": return "%d"
-        case "app", "appli", "application", "application_name", "a": return "%a"
-        case "client", "host", "remote", "h": return value.contains(UInt8(ascii: "(")) ? "%r" : "%h"
-        case "session", "sess", "c", "session_id": return "%c"
-        case "queryid", "query_id", "qid": return "%Q"
-        case "pid": return "%p"
-        case "xid", "tx", "txid": return "%x"
-        case "vxid": return "%v"
-        case "line": return "%l"
-        case "tag", "cmd", "command": return "%i"
-        case "backend", "backend_type": return "%b"
-        case "sqlstate", "state", "e": return "%e"
-        default: return nil
+    private static func isWordStart(_ text: [UInt8], _ position: Int) -> Bool {
+        position == 0 || isSeparator(text[position - 1])
+    }
+
+    private static func escape(forKey key: String) -> UInt8? {
+        let escape: Character? = switch key.lowercased() {
+        case "user", "usr", "u", "username", "user_name", "role": "u"
+        case "db", "database", "dbname", "database_name", "d": "d"
+        case "app", "appli", "application", "application_name", "appname", "a": "a"
+        case "client", "remote", "r", "connection_from": "r"
+        case "host", "h", "remote_host", "client_addr": "h"
+        case "session", "sess", "c", "session_id", "sid": "c"
+        case "queryid", "query_id", "qid", "q": "Q"
+        case "pid", "p", "process_id": "p"
+        case "ppid", "leader", "leader_pid": "P"
+        case "xid", "tx", "txid", "x", "transaction_id": "x"
+        case "vxid", "v", "virtual_transaction_id": "v"
+        case "line", "l", "line_num", "session_line_num": "l"
+        case "tag", "cmd", "command", "command_tag", "i", "ps": "i"
+        case "backend", "backend_type", "b", "type": "b"
+        case "sqlstate", "state", "e", "code", "sql_state_code": "e"
+        case "local", "local_addr", "server": "L"
+        default: nil
         }
-    }
-
-    /// `[local]`, `10.0.0.1`, `10.0.0.1(5432)`.
-    private static func isHostShape(_ value: ArraySlice<UInt8>) -> Bool {
-        if value.elementsEqual("[local]".utf8) { return true }
-        guard let first = value.first, isDigit(first) else { return false }
-        let dots = value.filter { $0 == 46 }.count
-        return dots == 3 && value.allSatisfy { isDigit($0) || $0 == 46 || $0 == 40 || $0 == 41 }
-    }
-
-    /// `%c` prints the start time and pid in hex: `6009c305.5ce`.
-    private static func isSessionIDShape(_ value: ArraySlice<UInt8>) -> Bool {
-        guard let dot = value.firstIndex(of: 46), dot > value.startIndex, dot < value.endIndex - 1 else { return false }
-        let isHex: (UInt8) -> Bool = { isDigit($0) || ($0 >= 97 && $0 <= 102) }
-        return value[..<dot].allSatisfy(isHex) && value[(dot + 1)...].allSatisfy(isHex) && value.filter({ $0 == 46 }).count == 1
+        return escape?.asciiValue
     }
 }

@@ -79,15 +79,19 @@ public final class LogReader {
         self.prefix = prefix
         if prefix == nil {
             switch self.format {
-            case .stderr: self.prefix = LogLinePrefix.infer(from: sample.map(\.bytes).filter { $0.first != 9 })
-            case .syslog: self.prefix = LogLinePrefix.infer(from: sample.compactMap { Self.syslogBody($0.bytes)?.body })
+            case .stderr: prefixDetection = LogLinePrefix.detect(from: sample.map(\.bytes).filter { $0.first != 9 })
+            case .syslog: prefixDetection = LogLinePrefix.detect(from: sample.compactMap { Self.syslogBody($0.bytes)?.body })
             case .cloudsql:
-                self.prefix = LogLinePrefix.infer(from: sample.compactMap { Self.jsonObject($0.bytes)?["textPayload"] as? String }
+                prefixDetection = LogLinePrefix.detect(from: sample.compactMap { Self.jsonObject($0.bytes)?["textPayload"] as? String }
                     .map { Array($0.utf8.prefix(while: { $0 != 10 })) })
             default: break
             }
+            self.prefix = prefixDetection?.prefix
         }
     }
+
+    /// How the prefix was detected, when it was not stated.
+    public private(set) var prefixDetection: PrefixDetection?
 
     /// A line from the sample that shows what the prefix had to match, for the "nothing matched" error.
     public private(set) var exampleLine: String?
@@ -176,12 +180,16 @@ public final class LogReader {
         if let entry = pending { body(entry) }
         if let (field, value, refusal) = match.refused { warnings.record(line: line, LogNumber.describe(field, value, refusal)) }
         func text(_ range: Range<Int>?) -> String? {
-            guard let range, !range.isEmpty else { return nil }
+            guard var range, !range.isEmpty else { return nil }
+            // Padded escapes (`%-10u`) add spaces around the value.
+            while !range.isEmpty, bytes[range.lowerBound] == 32 { range = range.dropFirst() }
+            while !range.isEmpty, bytes[range.upperBound - 1] == 32 { range = range.dropLast() }
+            guard !range.isEmpty else { return nil }
             let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
             // Before authentication PostgreSQL prints `[unknown]` for the user, database and application.
             return value == "[unknown]" ? nil : value
         }
-        pending = LogEntry(line: line, time: match.time ?? time, pid: match.pid, sessionID: text(match.session),
+        pending = LogEntry(line: line, time: match.time ?? time, pid: match.pidValue, sessionID: text(match.session),
                            user: text(match.user), database: text(match.database), application: text(match.application),
                            severity: match.severity,
                            message: String(decoding: UnsafeBufferPointer(rebasing: bytes[match.messageStart...]), as: UTF8.self))

@@ -12,6 +12,8 @@ public struct Execution: Sendable {
     public var isError: Bool
     /// auto_explain's plan, when one was logged for this execution.
     public var plan: String?
+    /// False when the log has no session key (`%p`, `%c`): `session` then merges every session.
+    public var sessionKnown = true
 }
 
 /// Who a session was: from `%c` or `%p`, with `%u`, `%d` and `%a` when the log has them.
@@ -33,6 +35,8 @@ public final class StatementAssembler {
     /// Sessions seen so far (ended or not).
     public private(set) var sessionCount = 0
     public private(set) var entries = 0
+    /// Entries with neither a session id nor a pid: they all share one merged session.
+    public private(set) var entriesWithoutSession = 0
     /// Only live sessions are kept: memory follows the sessions open at once, not the log.
     private var live: [SessionKey: Int] = [:]
     private var infos: [Int: SessionInfo] = [:]
@@ -122,10 +126,11 @@ public final class StatementAssembler {
         case .execution:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: current.durationMs, isError: false,
-                           plan: plans.removeValue(forKey: session)))
+                           plan: plans.removeValue(forKey: session), sessionKnown: live[.unknown] != session))
         case .error where !current.text.isEmpty:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
-                           parameters: current.parameters, durationMs: nil, isError: true, plan: nil))
+                           parameters: current.parameters, durationMs: nil, isError: true, plan: nil,
+                           sessionKnown: live[.unknown] != session))
         case .plan:
             // auto_explain logs at executor end, before the statement's own duration line.
             plans[session] = current.text
@@ -148,6 +153,7 @@ public final class StatementAssembler {
 
     private func sessionOrdinal(for entry: LogEntry) -> Int {
         let key = Self.key(of: entry) ?? .unknown
+        if key == .unknown { entriesWithoutSession += 1 }
         if let ordinal = live[key] {
             if var info = infos[ordinal], info.user == nil || info.database == nil || info.application == nil {
                 info.user = info.user ?? entry.user

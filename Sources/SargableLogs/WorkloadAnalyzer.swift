@@ -174,7 +174,8 @@ public final class WorkloadAnalyzer {
         groups[index].add(execution)
         countSession(execution.session, group: index)
         if let time = execution.time { countInTimeline(time) }
-        detect(execution, group: index)
+        // Without a session key, runs would mix every session's statements: no session findings.
+        if execution.sessionKnown { detect(execution, group: index) }
     }
 
     private func state(of session: Int) -> SessionState {

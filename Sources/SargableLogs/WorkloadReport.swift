@@ -29,6 +29,8 @@ public struct WorkloadReport: Sendable, Codable {
         public var format: String
         public var compression: String
         public var logLinePrefix: String?
+        /// Why the prefix was chosen, when it was detected rather than stated.
+        public var logLinePrefixDetection: String?
         public var entries: Int
         public var unreadableLines: Int
         public var unreadableLineNumbers: [Int]
