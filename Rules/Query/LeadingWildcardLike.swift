@@ -34,9 +34,9 @@ public enum LeadingWildcardLike: SQLRule {
     public static func check(_ context: RuleContext) {
         do {
             for (expression, clause) in QueryShape.predicateExpressions(context) {
-                let kind = expression[.kind]?.string
-                guard kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE"
-                        || (kind == "AEXPR_OP" && likeOperators.contains(expression.operatorName ?? "")),
+                let kind = expression.as(AExpr.self)?.kind
+                guard kind == .like || kind == .ilike
+                        || (kind == .op && likeOperators.contains(expression.operatorName ?? "")),
                       let pattern = expression[.rexpr], let wildcard = leadingWildcard(pattern),
                       let subject = expression[.lexpr]
                 else { continue }

@@ -40,14 +40,14 @@ public enum NonSargablePredicate: SQLRule {
 
     static let comparisonOperators: Set<String> = ["=", "<", ">", "<=", ">=", "<>", "!=", "~~", "~~*", "!~~", "!~~*"]
     static let arithmeticOperators: Set<String> = ["+", "-", "*", "/", "%", "||"]
-    static let comparisonKinds: Set<String> = ["AEXPR_IN", "AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_LIKE", "AEXPR_ILIKE"]
+    static let comparisonKinds: Set<AExprKind> = [.in, .between, .notBetween, .like, .ilike]
 
     public static func check(_ context: RuleContext) {
         do {
             for (comparison, clause) in QueryShape.predicateExpressions(context) {
-                let kind = comparison[.kind]?.string ?? ""
+                guard let kind = comparison.as(AExpr.self)?.kind else { continue }
                 let sides: [Node?]
-                if kind == "AEXPR_OP", comparisonOperators.contains(comparison.operatorName ?? "") {
+                if kind == .op, comparisonOperators.contains(comparison.operatorName ?? "") {
                     sides = [comparison[.lexpr], comparison[.rexpr]]
                 } else if comparisonKinds.contains(kind) {
                     sides = [comparison[.lexpr]]
@@ -69,7 +69,7 @@ public enum NonSargablePredicate: SQLRule {
             guard !QueryShape.isAggregate(expression), expression[.over] == nil else { return false }
         case .typeCast, .coalesceExpr: break
         case .aExpr:
-            guard expression[.kind]?.string == "AEXPR_OP",
+            guard expression.as(AExpr.self)?.kind == .op,
                   arithmeticOperators.contains(expression.operatorName ?? "") else { return false }
         default: return false
         }

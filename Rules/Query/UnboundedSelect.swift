@@ -42,7 +42,7 @@ public enum UnboundedSelect: SQLRule {
 
     static func isUnbounded(_ select: Node, _ context: RuleContext) -> Bool {
         if let limit = select[.limitCount], limit[.isnull]?.bool != true { return false }
-        if let operation = select[.op]?.string, operation != "SETOP_NONE" {
+        if let operation = select.as(SelectStmt.self)?.op, operation != .none {
             return [select[.larg], select[.rarg]].compactMap { $0 }.contains { isUnbounded($0, context) }
         }
         if select[.valuesLists] != nil { return false }
@@ -60,9 +60,9 @@ public enum UnboundedSelect: SQLRule {
         guard let predicate = select[.whereClause] else { return false }
         var pinned: [RelationName: Set<String>] = [:]
         for conjunct in predicate.conjuncts where conjunct.kind == .aExpr {
-            let kind = conjunct[.kind]?.string
-            guard (kind == "AEXPR_OP" && conjunct.operatorName == "=") || kind == "AEXPR_IN"
-                    || (kind == "AEXPR_OP_ANY" && conjunct.operatorName == "=") else { continue }
+            let kind = conjunct.as(AExpr.self)?.kind
+            guard (kind == .op && conjunct.operatorName == "=") || kind == .in
+                    || (kind == .opAny && conjunct.operatorName == "=") else { continue }
             for (side, other) in [(conjunct[.lexpr], conjunct[.rexpr]), (conjunct[.rexpr], conjunct[.lexpr])] {
                 guard let side, side.kind == .columnRef, let column = side.columnReference?.column else { continue }
                 // `a.id = b.id` relates two tables; it pins nothing.

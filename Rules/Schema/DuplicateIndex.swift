@@ -25,7 +25,7 @@ public enum DuplicateIndex: SQLRule {
         let elements = root[.indexParams]?.elements ?? []
         // The model records no collation or sort order: such an index may differ, so say nothing.
         // INCLUDE columns are not in the model either.
-        guard !elements.contains(where: { $0[.collation] != nil || $0[.ordering]?.string ?? "SORTBY_DEFAULT" != "SORTBY_DEFAULT" }),
+        guard !elements.contains(where: { $0[.collation] != nil || ($0.as(IndexElem.self)?.ordering ?? .default) != .default }),
               root[.indexIncludingParams] == nil
         else { return }
         let keys: [IndexKey] = elements.map { element in

@@ -68,7 +68,7 @@ extension Node {
 
     /// The conjuncts of a predicate: `a AND (b AND c)` → `[a, b, c]`.
     public var conjuncts: [Node] {
-        guard kind == .boolExpr, self[.boolop]?.string == "AND_EXPR" else { return [self] }
+        guard self.as(BoolExpr.self)?.boolop == .and else { return [self] }
         return (self[.args]?.elements ?? []).flatMap(\.conjuncts)
     }
 }

@@ -92,9 +92,9 @@ public struct ForeignKeyDefinition {
         case .alterTableStmt:
             for command in root[.cmds]?.elements ?? [] {
                 guard let definition = command[.def] else { continue }
-                switch command[.subtype]?.string {
-                case "AT_AddColumn": columnDefinitions.append(definition)
-                case "AT_AddConstraint": constraints.append(definition)
+                switch command.as(AlterTableCmd.self)?.subtype {
+                case .addColumn: columnDefinitions.append(definition)
+                case .addConstraint: constraints.append(definition)
                 default: break
                 }
             }
@@ -103,12 +103,12 @@ public struct ForeignKeyDefinition {
         var result: [ForeignKeyDefinition] = []
         for definition in columnDefinitions {
             guard let column = definition[.colname]?.string else { continue }
-            for constraint in definition[.constraints]?.elements ?? [] where constraint[.contype]?.string == "CONSTR_FOREIGN" {
+            for constraint in definition[.constraints]?.elements ?? [] where constraint.as(Constraint.self)?.contype == .foreign {
                 guard let referenced = constraint[.pktable]?.relationName else { continue }
                 result.append(ForeignKeyDefinition(constraint: constraint, table: table, columns: [column], referencedTable: referenced))
             }
         }
-        for constraint in constraints where constraint[.contype]?.string == "CONSTR_FOREIGN" {
+        for constraint in constraints where constraint.as(Constraint.self)?.contype == .foreign {
             guard let referenced = constraint[.pktable]?.relationName else { continue }
             result.append(ForeignKeyDefinition(constraint: constraint, table: table,
                                                columns: constraint[.fkAttrs]?.stringValues ?? [], referencedTable: referenced))
@@ -120,12 +120,12 @@ public struct ForeignKeyDefinition {
 extension RuleContext {
     /// The ALTER TABLE commands of the statement with their subtype, when the target table already
     /// existed before this file (new tables are empty, so their locks and rewrites are harmless).
-    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: String, command: Node)])? {
-        guard root.kind == .alterTableStmt, root[.objtype]?.string ?? "OBJECT_TABLE" == "OBJECT_TABLE",
+    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
+        guard let alter = root.as(AlterTableStmt.self), (alter.objtype ?? .table) == .table,
               let relation = root[.relation], let table = relation.relationName, !isNewTable(table)
         else { return nil }
         let commands = (root[.cmds]?.elements ?? []).compactMap { command in
-            command[.subtype]?.string.map { ($0, command) }
+            command.as(AlterTableCmd.self)?.subtype.map { ($0, command) }
         }
         return (table, relation, commands)
     }

@@ -51,8 +51,9 @@ public protocol ProtoEnum: RawRepresentable, CaseIterable, Sendable where RawVal
     static var protoEnumTable: ProtoEnumTable<Self> { get }
 }
 
-/// The lookup behind one `ProtoEnum`: names to cases, in raw memory (see `NameTable`).
-public struct ProtoEnumTable<Value: ProtoEnum>: @unchecked Sendable {
+/// The lookup behind one `ProtoEnum` (and `NodeKind`): names to cases, in raw memory (see `NameTable`).
+public struct ProtoEnumTable<Value: RawRepresentable & CaseIterable & Sendable>: @unchecked Sendable
+where Value.RawValue == String {
     let names: NameTable
     let cases: UnsafeMutableBufferPointer<Value>
 

@@ -25,20 +25,11 @@ public struct Field: @unchecked Sendable, Hashable, ExpressibleByStringLiteral, 
 }
 
 extension NodeKind {
-    private static let names = NameTable(allCases.map(\.rawValue))
+    private static let table = ProtoEnumTable<NodeKind>()
 
-    /// Index into `allCases` for a type name, or `.max` for a type this build does not know.
-    static func index(of name: UnsafeBufferPointer<UInt8>) -> UInt16 {
-        names.index(of: name)
-    }
-
-    /// The case at `index` in declaration order (= `allCases` order). A payload-free enum is stored
-    /// as its case index, so this is a plain conversion, without the static array lookup that every
-    /// `kind` read would otherwise pay; a test checks it against `allCases`.
-    @inline(__always)
-    static func at(_ index: UInt16) -> NodeKind {
-        assert(MemoryLayout<NodeKind>.size == 1 && Int(index) < allCases.count)  // indexes come from `index(of:)`
-        return unsafeBitCast(UInt8(truncatingIfNeeded: index), to: NodeKind.self)
+    /// The kind a type name spells, or nil for a type this build does not know.
+    static func named(_ name: UnsafeBufferPointer<UInt8>) -> NodeKind? {
+        table.value(named: name)
     }
 }
 
@@ -60,8 +51,8 @@ public struct Node: Sendable, CustomStringConvertible {
     /// The node type, for `{"TypeName": {...}}` wrappers; nil for plain objects, lists and scalars.
     public var kind: NodeKind? {
         let entry = self.entry
-        guard entry.kind == .node, entry.kindIndex != .max else { return nil }
-        return NodeKind.at(entry.kindIndex)
+        guard entry.kind == .node else { return nil }
+        return entry.nodeKind
     }
 
     /// The type name as libpg_query wrote it, also for kinds unknown to this build.
