@@ -46,7 +46,7 @@ struct NameTable: @unchecked Sendable {
 }
 
 /// A proto enum of the parse tree (generated in `Generated/NodeTypes.swift`). libpg_query's JSON
-/// spells enum values as strings (`"AEXPR_OP"`); `Node.enumValue()` reads them without building one.
+/// spells enum values by name (AEXPR_OP); `Node.enumValue()` reads them without building one.
 public protocol ProtoEnum: RawRepresentable, CaseIterable, Sendable where RawValue == String {
     static var protoEnumTable: ProtoEnumTable<Self> { get }
 }
