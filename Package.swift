@@ -28,21 +28,25 @@ let package = Package(
         .target(name: "SargableSyntax", dependencies: ["CPgQuery", "SargableCore"]),
         // The schema model (tables, columns, keys, indexes) fed by DDL replay or a live catalog.
         .target(name: "SargableSchema", dependencies: ["SargableCore"]),
+        // What SQL means, for every consumer: FROM scopes, predicates, node readers, expression text
+        // and structural identity, the DDL replay into a schema model.
+        .target(name: "SargableAnalysis", dependencies: ["SargableCore", "SargableSyntax", "SargableSchema"]),
         // EXPLAIN plan model (from EXPLAIN JSON or auto_explain).
         .target(name: "SargablePlan", dependencies: ["SargableCore"]),
-        // Lint engine: rule protocol, registry, DDL replay, configuration, suppressions, reporters.
+        // Lint engine: rule protocol, configuration, suppressions, reporters.
         .target(name: "SargableLint",
-                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan"]),
+                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis"]),
         // The rule catalogue: one file per rule.
         .target(name: "SargableRules",
-                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint"],
+                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan",
+                               "SargableLint"],
                 path: "Rules",
                 exclude: ["README.md"]),
         // Query logs: readers for every PostgreSQL log format, aggregation, workload findings.
-        .target(name: "SargableLogs", dependencies: ["CZlib", "SargableCore", "SargableSyntax", "SargablePlan"]),
+        .target(name: "SargableLogs", dependencies: ["CZlib", "SargableCore", "SargableSyntax"]),
         // The only importer of CLibPQ: connections, throwaway servers, catalog, EXPLAIN collector.
         .target(name: "SargablePostgres",
-                dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan"]),
+                dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan"]),
         // Command-line front end: one small type per subcommand.
         .target(name: "SargableCLI", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint",
@@ -65,6 +69,8 @@ let package = Package(
                           path: "Fuzz/ReaderFuzz"),
 
         .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableCore", "SargableSyntax"]),
+        .testTarget(name: "SargableAnalysisTests",
+                    dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCore", "SargableCLI", "sargable", "SargablePostgres"]),
         .testTarget(name: "SargablePostgresTests",

@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSchema
@@ -53,12 +54,7 @@ public enum IndexNotConcurrent: SQLRule {
                 help: "create index concurrently (outside a transaction block)"))
         case .dropStmt:
             guard root.as(DropStmt.self)?.removeType == .index, root[.concurrent]?.bool != true else { return }
-            let names = (root[.objects]?.elements ?? []).compactMap { object -> RelationName? in
-                let parts = object[.items]?.stringValues ?? object.stringValues
-                guard let last = parts.last else { return nil }
-                return RelationName(schema: parts.count > 1 ? parts[parts.count - 2] : nil, name: last)
-            }
-            let tables = names.compactMap { context.schema.index(named: $0)?.table }
+            let tables = SchemaReplay.droppedNames(root).compactMap { context.schema.index(named: $0)?.table }
             if !tables.isEmpty, tables.allSatisfy(context.isNewTable) { return }
             let table = tables.first?.description ?? "its table"
             report(context, keywords: ["DROP", "INDEX"], FindingText(

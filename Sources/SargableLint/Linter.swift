@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableSchema
 import SargableSyntax
@@ -69,7 +70,8 @@ public struct Linter: Sendable {
                 baseSchema: SchemaModel = SchemaModel()) {
         self.rules = rules
         self.configuration = configuration
-        self.baseSchema = baseSchema
+        // Rules compare index expressions by structure: read any the base schema has only as text, once.
+        self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
         enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id) }.map { rule, metadata in
             var values: [String: RuleOption.Value] = [:]

@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableSchema
 import SargableSyntax
@@ -101,14 +102,30 @@ public final class RuleContext {
         return index.nodesBySlot[slot]
     }
 
-    /// Predicate clauses several rules read, computed once per statement (see `QueryShape`).
-    var cachedClauses: [QueryShape.Clause]?
-    var cachedPredicateExpressions: [(expression: Node, clause: QueryShape.Clause)]?
+    private var clauses: [QueryShape.Clause]?
+    private var expressions: [(expression: Node, clause: QueryShape.Clause)]?
+
+    /// Every WHERE, HAVING and JOIN … ON predicate of the statement, from the analysis, once.
+    public var predicateClauses: [QueryShape.Clause] {
+        if let clauses { return clauses }
+        let found = QueryShape.predicateClauses(statements: nodes(.selectStmt) + nodes(.updateStmt) + nodes(.deleteStmt),
+                                                joins: nodes(.joinExpr))
+        clauses = found
+        return found
+    }
+
+    /// Every comparison or arithmetic of those predicates, with its clause.
+    public var predicateExpressions: [(expression: Node, clause: QueryShape.Clause)] {
+        if let expressions { return expressions }
+        let found = QueryShape.predicateExpressions(predicateClauses)
+        expressions = found
+        return found
+    }
 
     /// The first index of `table` with this method, keys, operator classes (nil: the default) and
     /// predicate, found without scanning the table's indexes.
     public func existingIndex(on table: Table, method: String, keys: [IndexKey], operatorClasses: [String?],
-                              predicate: String?) -> Index? {
+                              predicate: IndexExpression?) -> Index? {
         indexLookup.first(on: table, matching: IndexSignature(method: method, keys: keys, operatorClasses: operatorClasses,
                                                                predicate: predicate))
     }
@@ -202,15 +219,23 @@ public final class RuleContext {
 
     /// The table a column reference belongs to, given the statement's FROM items.
     public func table(of column: Node, in scope: FromScope) -> Table? {
-        guard let reference = column.columnReference else { return nil }
-        if let qualifier = reference.qualifier {
-            return scope.relation(forAlias: qualifier).flatMap(schema.table)
-        }
-        let candidates = scope.relations.compactMap(schema.table)
-        if candidates.count == 1, candidates[0].columns.isEmpty { return candidates[0] }
-        return candidates.first { $0.column(named: reference.column) != nil }
-            ?? (scope.relations.count == 1 ? scope.relations.first.flatMap(schema.table) : nil)
+        scope.table(of: column, in: schema)
     }
+
+    /// The ALTER TABLE commands of the statement with their subtype, when the target table already
+    /// existed before this file (new tables are empty, so their locks and rewrites are harmless).
+    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
+        guard let alter = root.as(AlterTableStmt.self), (alter.objtype ?? .table) == .table,
+              let relation = root[.relation], let table = relation.relationName, !isNewTable(table)
+        else { return nil }
+        let commands = (root[.cmds]?.elements ?? []).compactMap { command in
+            command.as(AlterTableCmd.self)?.subtype.map { ($0, command) }
+        }
+        return (table, relation, commands)
+    }
+
+    /// `orders.user_id` for messages.
+    public func qualified(_ table: RelationName, _ column: String) -> String { "\(table).\(column)" }
 }
 
 /// What one walk over a statement finds: the nodes of the kinds rules look for most, and every
@@ -261,42 +286,4 @@ struct StatementIndex: Sendable {
         }
         return relations
     }
-}
-
-/// The relations a SELECT/UPDATE/DELETE reads, by the name or alias its columns use.
-public struct FromScope: Sendable {
-    public private(set) var aliases: [String: RelationName] = [:]
-    public private(set) var relations: [RelationName] = []
-
-    /// The FROM items of a SelectStmt (or the target and USING/FROM of UPDATE/DELETE, or both
-    /// sides of a JoinExpr).
-    public init(_ statement: Node) {
-        var items: [Node] = []
-        if statement.kind == .joinExpr {
-            items = [statement[.larg], statement[.rarg]].compactMap { $0 }
-        }
-        if let relation = statement[.relation] { items.append(relation) }
-        items.append(contentsOf: statement[.fromClause]?.elements ?? [])
-        items.append(contentsOf: statement[.usingClause]?.elements ?? [])
-        for item in items { add(item) }
-    }
-
-    /// Tables in FROM, through joins; subqueries and functions name no table of this scope.
-    private mutating func add(_ item: Node) {
-        switch item.kind {
-        case .joinExpr:
-            if let left = item[.larg] { add(left) }
-            if let right = item[.rarg] { add(right) }
-        case .rangeTableSample:
-            if let relation = item[.relation] { add(relation) }
-        case .rangeVar, nil:
-            guard let name = item.relationName else { return }
-            relations.append(name)
-            aliases[item[.alias, .aliasname]?.string ?? name.name] = name
-        default:
-            return
-        }
-    }
-
-    public func relation(forAlias alias: String) -> RelationName? { aliases[alias] }
 }

@@ -192,6 +192,68 @@ public struct Node: Sendable, CustomStringConvertible {
         }
     }
 
+    /// The subtree's kinds, field names and values without source locations: two expressions with
+    /// the same structure are the same expression, however they were spelt, spaced or parenthesised.
+    /// `substitute` may stand in for a typed node (a column reference by its column alone); that
+    /// node's subtree is then not read.
+    public func structure(substituting substitute: (Node) -> String? = { _ in nil }) -> String {
+        let tape = tree.tape, json = tree.json
+        let end = Int(tape[index].next)
+        var out: [UInt8] = []
+        var open: [(end: Int, closer: UInt8)] = []
+        var current = index
+        while current < end {
+            while let last = open.last, last.end <= current {
+                out.append(last.closer)
+                open.removeLast()
+            }
+            let entry = tape[current]
+            let key = UnsafeBufferPointer(rebasing: json[Int(entry.keyStart) ..< Int(entry.keyStart) + Int(entry.keyLength)])
+            if key.elementsEqual("location".utf8) {
+                current = Int(entry.next)
+                continue
+            }
+            // The node's own field name is where it sits, not what it is.
+            if !key.isEmpty, current != index {
+                out.append(contentsOf: key)
+                out.append(UInt8(ascii: ":"))
+            }
+            let value = UnsafeBufferPointer(rebasing: json[Int(entry.valueStart) ..< Int(entry.valueStart) + Int(entry.valueLength)])
+            switch entry.kind {
+            case .node:
+                if let substituted = substitute(Node(tree: tree, index: current)) {
+                    // Length-prefixed, so no substituted text can read as structure.
+                    out.append(contentsOf: "<\(substituted.utf8.count):".utf8)
+                    out.append(contentsOf: substituted.utf8)
+                    out.append(UInt8(ascii: ">"))
+                    current = Int(entry.next)
+                    continue
+                }
+                out.append(contentsOf: value)
+                out.append(UInt8(ascii: "("))
+                open.append((Int(entry.next), UInt8(ascii: ")")))
+            case .object:
+                out.append(UInt8(ascii: "{"))
+                open.append((Int(entry.next), UInt8(ascii: "}")))
+            case .array:
+                out.append(UInt8(ascii: "["))
+                open.append((Int(entry.next), UInt8(ascii: "]")))
+            case .string, .escapedString:
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: value)
+                out.append(UInt8(ascii: "\""))
+            case .number: out.append(contentsOf: value)
+            case .true: out.append(contentsOf: "true".utf8)
+            case .false: out.append(contentsOf: "false".utf8)
+            case .null: out.append(contentsOf: "null".utf8)
+            }
+            out.append(UInt8(ascii: ","))
+            current += 1
+        }
+        while let last = open.popLast() { out.append(last.closer) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Every typed node of `kind` below (and including) this one, in source order of the tree.
     public func descendants(ofKind kind: NodeKind) -> [Node] {
         var result: [Node] = []

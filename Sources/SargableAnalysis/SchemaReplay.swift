@@ -8,7 +8,7 @@ public struct SchemaReplay: Sendable {
     /// Tables created in the current file.
     public private(set) var newTables: Set<RelationName> = []
     /// Indexes by what they index, for the tables asked about; kept up to date as indexes are created.
-    let indexLookup = IndexLookup()
+    public let indexLookup = IndexLookup()
 
     public init(base: SchemaModel = SchemaModel()) {
         schema = base
@@ -137,7 +137,7 @@ public struct SchemaReplay: Sendable {
         let elements = statement[.indexParams]?.elements ?? []
         let keys: [IndexKey] = elements.map { element in
             if let name = element[.name]?.string { return .column(name) }
-            return .expression(element[.expr].map(ExpressionText.of) ?? "?")
+            return element[.expr].map { .expression(ExpressionIdentity.expression($0)) } ?? .expression("?")
         }
         let name = statement[.idxname]?.string
             ?? "\(tableName.name)_\(keys.map { $0.columnName ?? "expr" }.joined(separator: "_"))_idx"
@@ -146,7 +146,7 @@ public struct SchemaReplay: Sendable {
                           isPrimary: statement[.primary]?.bool == true,
                           method: statement[.accessMethod]?.string ?? "btree",
                           operatorClasses: elements.map { $0[.opclass]?.stringValues.last },
-                          predicate: statement[.whereClause].map(ExpressionText.of))
+                          predicate: statement[.whereClause].map(ExpressionIdentity.expression))
         schema.updateTable(tableName) { $0.indexes.append(index) }
         indexLookup.add(index)
     }
@@ -244,9 +244,7 @@ public struct SchemaReplay: Sendable {
     /// The qualified names a DROP statement lists.
     public static func droppedNames(_ statement: Node) -> [RelationName] {
         (statement[.objects]?.elements ?? []).compactMap { object in
-            let parts = object[.items]?.stringValues ?? object.stringValues
-            guard let last = parts.last else { return nil }
-            return RelationName(schema: parts.count > 1 ? parts[parts.count - 2] : nil, name: last)
+            (object[.items] ?? object).qualifiedName.map { RelationName(schema: $0.schema, name: $0.name) }
         }
     }
 
@@ -276,22 +274,23 @@ public struct SchemaReplay: Sendable {
     }
 }
 
-/// What makes two indexes interchangeable: method, keys, operator classes and predicate.
-struct IndexSignature: Hashable {
+/// What makes two indexes interchangeable: method, keys, operator classes and predicate (keys and
+/// predicates compared by structure).
+public struct IndexSignature: Hashable, Sendable {
     let method: String
     let keys: [IndexKey]
     /// One per key; nil for the key type's default class.
     let operatorClasses: [String?]
-    let predicate: String?
+    let predicate: IndexExpression?
 
-    init(method: String, keys: [IndexKey], operatorClasses: [String?], predicate: String?) {
+    public init(method: String, keys: [IndexKey], operatorClasses: [String?], predicate: IndexExpression?) {
         self.method = method
         self.keys = keys
         self.operatorClasses = operatorClasses.isEmpty ? Array(repeating: nil, count: keys.count) : operatorClasses
         self.predicate = predicate
     }
 
-    init(_ index: Index) {
+    public init(_ index: Index) {
         self.init(method: index.method, keys: index.keys, operatorClasses: index.operatorClasses, predicate: index.predicate)
     }
 }
@@ -299,11 +298,11 @@ struct IndexSignature: Hashable {
 /// The first index of a table with a given signature, found by hashing: a scan of the table's
 /// indexes for every CREATE INDEX is quadratic in a long migration history. Built per table on
 /// first use, from the schema the replay has at that moment.
-final class IndexLookup: @unchecked Sendable {
+public final class IndexLookup: @unchecked Sendable {
     // One per SchemaReplay, used by the thread that owns the replay only.
     private var tables: [RelationName: [IndexSignature: Index]] = [:]
 
-    func first(on table: Table, matching signature: IndexSignature) -> Index? {
+    public func first(on table: Table, matching signature: IndexSignature) -> Index? {
         if tables[table.name] == nil {
             var byShape: [IndexSignature: Index] = [:]
             for index in table.indexes where byShape[IndexSignature(index)] == nil { byShape[IndexSignature(index)] = index }
@@ -347,7 +346,7 @@ extension SchemaModel {
     }
 
     /// The tables named in `relations` and the tables that own the indexes in `indexes`.
-    func subset(relations: Set<RelationName>, indexes: Set<RelationName>) -> SchemaModel {
+    public func subset(relations: Set<RelationName>, indexes: Set<RelationName>) -> SchemaModel {
         var result = SchemaModel()
         result.serverVersion = serverVersion
         for name in relations {
