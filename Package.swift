@@ -36,10 +36,11 @@ let package = Package(
         // Lint engine: rule protocol, configuration, suppressions, reporters.
         .target(name: "SargableLint",
                 dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis"]),
-        // The rule catalogue: one file per rule.
+        // The rule catalogue: one file per rule, and the one registry of every rule (workload rules
+        // are documented in SargableLogs, whose detectors they are).
         .target(name: "SargableRules",
                 dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan",
-                               "SargableLint"],
+                               "SargableLint", "SargableLogs"],
                 path: "Rules",
                 exclude: ["README.md"]),
         // Query logs: readers for every PostgreSQL log format, aggregation, workload findings.

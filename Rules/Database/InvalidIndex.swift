@@ -1,4 +1,5 @@
 import SargableCore
+import SargableLint
 import SargableSchema
 
 public enum InvalidIndex: DatabaseRule {
@@ -15,7 +16,7 @@ public enum InvalidIndex: DatabaseRule {
         fix: "Drop it concurrently and create it again (or REINDEX INDEX CONCURRENTLY).",
         bad: [RuleExample("""
             -- failed with a unique violation; pg_index.indisvalid = false
-            ↓CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+            CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
             """)],
         good: [RuleExample("""
             DROP INDEX CONCURRENTLY users_email_key;
@@ -23,10 +24,10 @@ public enum InvalidIndex: DatabaseRule {
             """)]
     )
 
-    public static func check(_ schema: SchemaModel) -> [Finding] {
+    public static func check(_ schema: SchemaModel) -> [DatabaseFinding] {
         schema.sortedTables.flatMap { table in
             table.indexes.filter { !$0.isValid }.map { index in
-                Finding(rule: metadata.id, severity: metadata.severity,
+                finding(about: index.relationName,
                         message: "index \(index.described) on \(table.name) is invalid: queries cannot use it but writes still maintain it",
                         help: "drop index concurrently \(index.name), then create it again")
             }

@@ -1,4 +1,5 @@
 import SargableCore
+import SargableLint
 import SargableSchema
 
 public enum UnusedIndex: DatabaseRule {
@@ -19,7 +20,7 @@ public enum UnusedIndex: DatabaseRule {
         fix: "Confirm on every replica and over a full business cycle, then drop it concurrently.",
         bad: [RuleExample("""
             -- idx_scan = 0 in pg_stat_user_indexes after weeks of traffic
-            ↓CREATE INDEX orders_status_idx ON orders (status);
+            CREATE INDEX orders_status_idx ON orders (status);
             """)],
         good: [RuleExample("""
             -- an index the workload uses (idx_scan > 0)
@@ -27,13 +28,13 @@ public enum UnusedIndex: DatabaseRule {
             """)]
     )
 
-    public static func check(_ schema: SchemaModel) -> [Finding] {
+    public static func check(_ schema: SchemaModel) -> [DatabaseFinding] {
         schema.sortedTables.flatMap { table in
             table.indexes.filter { index in
                 index.scans == 0 && !index.isPrimary && !index.isUnique && index.isValid
                     && (index.sizeBytes ?? 0) >= minimumSizeBytes
             }.map { index in
-                Finding(rule: metadata.id, severity: metadata.severity,
+                finding(about: index.relationName,
                         message: "index \(index.described) on \(table.name) has not been scanned since statistics were reset (\(ByteCount(index.sizeBytes ?? 0)))",
                         help: "drop index concurrently \(index.name)")
             }

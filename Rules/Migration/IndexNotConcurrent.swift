@@ -20,9 +20,9 @@ public enum IndexNotConcurrent: SQLRule {
         outside a transaction block (one statement per migration, or a non-transactional migration).
         """,
         bad: [
-            RuleExample("↓CREATE INDEX orders_status_idx ON orders (status)"),
-            RuleExample("↓DROP INDEX orders_status_idx"),
-            RuleExample("↓REINDEX TABLE orders"),
+            RuleExample("↓CREATE INDEX↑ orders_status_idx ON orders (status)"),
+            RuleExample("↓DROP INDEX↑ orders_status_idx"),
+            RuleExample("↓REINDEX TABLE↑ orders"),
         ],
         good: [
             RuleExample("CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status)"),

@@ -248,6 +248,17 @@ public struct SchemaReplay: Sendable {
         }
     }
 
+    /// The table (CREATE TABLE) or index (CREATE INDEX with a name) a statement creates.
+    public static func createdObject(_ root: Node) -> RelationName? {
+        switch root.kind {
+        case .createStmt: return root[.relation]?.relationName
+        case .indexStmt:
+            guard let name = root[.idxname]?.string, let table = root[.relation]?.relationName else { return nil }
+            return RelationName(schema: table.schema, name: name)
+        default: return nil
+        }
+    }
+
     /// Indexes a statement names (DROP INDEX, ALTER INDEX … RENAME, REINDEX INDEX).
     public static func indexesNamed(by root: Node) -> [RelationName] {
         switch root.kind {

@@ -5,42 +5,13 @@ import SargableSyntax
 
 /// A rule over SQL statements. One type per rule in `Rules/<Category>/<RuleName>.swift`, holding its
 /// documentation (`DocumentedRule.metadata`) beside its check.
-public protocol SQLRule: DocumentedRule, Sendable {
-    /// Options this rule reads from the configuration (`rules: {offset-pagination: {threshold: 500}}`).
-    static var options: [RuleOption] { get }
+public protocol SQLRule: DocumentedRule {
     /// Called for every statement that parsed; reports through `context.report(…)`.
     static func check(_ context: RuleContext)
 }
 
 extension SQLRule {
-    public static var options: [RuleOption] { [] }
-}
-
-/// An option a rule accepts, with its default (documented in the catalogue).
-public struct RuleOption: Sendable, Hashable {
-    public enum Value: Sendable, Hashable, CustomStringConvertible {
-        case integer(Int)
-        case string(String)
-        case boolean(Bool)
-
-        public var description: String {
-            switch self {
-            case .integer(let value): String(value)
-            case .string(let value): value
-            case .boolean(let value): String(value)
-            }
-        }
-    }
-
-    public var name: String
-    public var defaultValue: Value
-    public var summary: String
-
-    public init(_ name: String, default defaultValue: Value, _ summary: String) {
-        self.name = name
-        self.defaultValue = defaultValue
-        self.summary = summary
-    }
+    public static var input: RuleInput { .statement }
 }
 
 /// What a finding says, before the engine places it in a file and applies configuration.
@@ -64,8 +35,71 @@ public struct DeferredFinding: Sendable {
     public var decide: @Sendable (SchemaModel) -> FindingText?
 }
 
-/// Everything a rule sees about one statement.
-public final class RuleContext {
+/// What one rule sees about one statement: the statement's shared context (caches every rule
+/// reuses), the rule's own id (from its metadata) and its configured options. A value per rule: the
+/// id a finding carries can never be another rule's.
+@dynamicMemberLookup
+public struct RuleContext {
+    public let shared: StatementContext
+    public let ruleID: String
+    let optionValues: [String: RuleOption.Value]
+
+    init(_ shared: StatementContext, ruleID: String, options: [String: RuleOption.Value]) {
+        self.shared = shared
+        self.ruleID = ruleID
+        self.optionValues = options
+    }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<StatementContext, Value>) -> Value { shared[keyPath: keyPath] }
+
+    /// A typed option's configured value (`context[Self.threshold]`), or its default.
+    public subscript<Value>(option: TypedOption<Value>) -> Value { option.value(in: optionValues) }
+
+    public func nodes(_ kind: NodeKind) -> [Node] { shared.nodes(kind) }
+    public func existingIndex(on table: Table, method: String, keys: [IndexKey], operatorClasses: [String?],
+                              predicate: IndexExpression?) -> Index? {
+        shared.existingIndex(on: table, method: method, keys: keys, operatorClasses: operatorClasses, predicate: predicate)
+    }
+    public func isNewTable(_ name: RelationName) -> Bool { shared.isNewTable(name) }
+    public func startOffset(of node: Node) -> Int { shared.startOffset(of: node) }
+    public func leadingWords(_ count: Int) -> (words: [String], range: Range<Int>)? { shared.leadingWords(count) }
+    public func knownTables(in scope: FromScope) -> [Table] { shared.knownTables(in: scope) }
+    public func table(of column: Node, in scope: FromScope) -> Table? { shared.table(of: column, in: scope) }
+    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
+        shared.alterCommandsOnExistingTable()
+    }
+    public func qualified(_ table: RelationName, _ column: String) -> String { shared.qualified(table, column) }
+
+    /// Reports at a node: the caret goes under the node's first token (`created_at` in
+    /// `created_at::date`, whose own location is the `::`).
+    public func report(_ node: Node, _ text: FindingText) {
+        report(byteOffset: shared.startOffset(of: node), text)
+    }
+
+    /// Reports at the statement's first token (`ALTER`, `UPDATE`).
+    public func reportAtStatement(_ text: FindingText) {
+        report(byteOffset: shared.statement.range.lowerBound, text)
+    }
+
+    public func report(byteOffset: Int, _ text: FindingText) {
+        shared.record(ruleID, byteOffset ..< byteOffset + shared.tokenLength(at: byteOffset), text)
+    }
+
+    /// Reports a finding that covers `range` (file byte offsets), e.g. the tokens a replacement rewrites.
+    public func report(range: Range<Int>, _ text: FindingText) {
+        shared.record(ruleID, range, text)
+    }
+
+    /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
+    public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
+        let offset = shared.startOffset(of: node)
+        shared.recordDeferred(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + shared.tokenLength(at: offset),
+                                              decide: decide))
+    }
+}
+
+/// Everything rules see about one statement, shared by the rules that check it.
+public final class StatementContext {
     /// The statement's root node (`SelectStmt`, `CreateStmt`, …).
     public let root: Node
     public let statement: StatementSource
@@ -76,8 +110,6 @@ public final class RuleContext {
     public let newTables: Set<RelationName>
     /// Target PostgreSQL major version (configuration, live server, or 15).
     public let postgresVersion: Int
-    var ruleID = ""
-    var optionValues: [String: RuleOption.Value] = [:]
     private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
     private(set) var deferred: [DeferredFinding] = []
     private let index: StatementIndex
@@ -133,19 +165,6 @@ public final class RuleContext {
     /// True when the table was created earlier in this file (so it is new and empty).
     public func isNewTable(_ name: RelationName) -> Bool { newTables.contains(name) }
 
-    public func option(_ name: String) -> RuleOption.Value? { optionValues[name] }
-
-    public func integerOption(_ name: String) -> Int? {
-        if case .integer(let value)? = optionValues[name] { return value }
-        return nil
-    }
-
-    /// Reports at a node: the caret goes under the node's first token (`created_at` in
-    /// `created_at::date`, whose own location is the `::`).
-    public func report(_ node: Node, _ text: FindingText) {
-        report(byteOffset: startOffset(of: node), text)
-    }
-
     /// File offset of the earliest location in the node's subtree; the statement start when none.
     public func startOffset(of node: Node) -> Int {
         var earliest: Int?
@@ -156,18 +175,12 @@ public final class RuleContext {
         return earliest.map { $0 + root.tree.sourceOffset } ?? statement.range.lowerBound
     }
 
-    /// Reports at the statement's first token (`ALTER`, `UPDATE`).
-    public func reportAtStatement(_ text: FindingText) {
-        report(byteOffset: statement.range.lowerBound, text)
+    func record(_ rule: String, _ range: Range<Int>, _ text: FindingText) {
+        reported.append((rule, range, text))
     }
 
-    public func report(byteOffset: Int, _ text: FindingText) {
-        reported.append((ruleID, byteOffset ..< byteOffset + tokenLength(at: byteOffset), text))
-    }
-
-    /// Reports a finding that covers `range` (file byte offsets), e.g. the tokens a replacement rewrites.
-    public func report(range: Range<Int>, _ text: FindingText) {
-        reported.append((ruleID, range, text))
+    func recordDeferred(_ finding: DeferredFinding) {
+        deferred.append(finding)
     }
 
     /// The statement's tokens (ranges relative to the statement text), from one scan shared by
@@ -203,13 +216,6 @@ public final class RuleContext {
             if start < relative { low = middle + 1 } else { high = middle - 1 }
         }
         return document.tokenLength(at: offset)
-    }
-
-    /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
-    public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
-        let offset = startOffset(of: node)
-        deferred.append(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + tokenLength(at: offset),
-                                        decide: decide))
     }
 
     /// The tables of `scope` the schema model knows.

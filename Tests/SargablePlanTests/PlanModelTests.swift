@@ -6,7 +6,7 @@ import Testing
 
 struct PlanRuleExampleTests {
     @Test("every plan rule fires on its bad examples and not on its good ones",
-          arguments: PlanChecks.rules.map { $0 as any PlanRule.Type }.map(RuleBox.init))
+          arguments: RuleRegistry.planRules.map(RuleBox.init))
     func examples(_ box: RuleBox) throws {
         let rule = box.rule
         let metadata = rule.metadata
@@ -24,7 +24,7 @@ struct PlanRuleExampleTests {
     }
 
     @Test func planRulesAreInTheCatalogue() {
-        let ids = PlanAndDatabaseRules.all.map { $0.metadata.id }
+        let ids = RuleRegistry.allMetadata.filter { [.plan, .database].contains($0.category) }.map(\.id)
         #expect(ids == ["plan-seq-scan-filter", "plan-row-misestimate", "plan-sort-spill", "plan-nested-loop-inner-scan",
                         "plan-heap-fetches", "plan-hotspot", "unused-index", "invalid-index"])
     }
@@ -32,7 +32,7 @@ struct PlanRuleExampleTests {
 
 /// Swift Testing arguments must be Sendable; a metatype box names the rule in the test report.
 struct RuleBox: Sendable, CustomTestStringConvertible {
-    nonisolated(unsafe) let rule: any PlanRule.Type
+    let rule: any PlanRule.Type
     init(_ rule: any PlanRule.Type) { self.rule = rule }
     var testDescription: String { rule.metadata.id }
 }
@@ -92,7 +92,7 @@ struct HostilePlanNumberTests {
             """
         let plan = try ExplainPlan.decode(json)
         // Every rule runs over the numbers and formats them into messages.
-        for rule in PlanChecks.rules { _ = rule.check(plan).map(\.finding.message) }
+        for rule in RuleRegistry.planRules { _ = rule.check(plan).map(\.finding.message) }
         let negative = value.hasPrefix("-")
         #expect((plan.root.planRows < 0) == false)
         #expect(negative ? plan.root.actualRows == nil : plan.root.actualRows != nil)
