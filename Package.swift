@@ -75,7 +75,8 @@ let package = Package(
         // Runs the built `sargable` executable as users do, so it depends on it.
         .testTarget(name: "SargableCLITests", dependencies: ["SargableCore", "SargableCLI", "sargable", "SargablePostgres"]),
         .testTarget(name: "SargablePostgresTests",
-                    dependencies: ["SargableCore", "SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableRules"]),
+                    dependencies: ["SargableCore", "SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableLint",
+                                   "SargableRules"]),
         .testTarget(name: "SargablePlanTests", dependencies: ["SargableCore", "SargablePlan", "SargableRules"]),
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
