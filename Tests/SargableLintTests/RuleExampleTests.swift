@@ -171,3 +171,28 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     #expect(workload == ["n-plus-one", "row-by-row-insert", "repeated-identical-query"])
     #expect(RuleRegistry.all.filter { $0.input == .workload }.count == 3)
 }
+
+/// The README's architecture table names each module's dependencies; Package.swift declares them.
+@Test func readmeArchitectureTableMatchesPackageSwift() throws {
+    let package = try String(contentsOfFile: repositoryRoot + "/Package.swift", encoding: .utf8)
+    var declared: [String: Set<String>] = [:]
+    for part in package.components(separatedBy: ".target(name: \"").dropFirst() {
+        guard let name = part.split(separator: "\"").first else { continue }
+        let dependencies = part.components(separatedBy: "dependencies: [").dropFirst().first?
+            .split(separator: "]").first.map { $0.split(separator: "\"", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) } } ?? []
+        declared[String(name)] = Set(dependencies)
+    }
+    let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
+    var documented: [String: Set<String>] = [:]
+    for line in readme.split(separator: "\n") where line.hasPrefix("| `Sargable") || line.hasPrefix("| `Rules/`") {
+        let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard cells.count >= 4 else { continue }
+        let names = cells[1].split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
+        guard let name = names.first(where: { $0.hasPrefix("Sargable") }), name != "SargableCLI" else { continue }
+        documented[name] = Set(cells[3].split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) })
+    }
+    #expect(documented.count >= 9, "the table lists the modules")
+    for (name, dependencies) in documented {
+        #expect(declared[name] == dependencies, "\(name): README says \(dependencies.sorted()), Package.swift \(declared[name].map { $0.sorted() } ?? [])")
+    }
+}
