@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "SargablePostgresTests",
                     dependencies: ["SargableCore", "SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableLint",
                                    "SargableRules"]),
-        .testTarget(name: "SargablePlanTests", dependencies: ["SargableCore", "SargablePlan", "SargableRules"]),
+        .testTarget(name: "SargablePlanTests", dependencies: ["SargableCore", "SargablePlan", "SargableLint", "SargableRules"]),
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),

@@ -1,5 +1,6 @@
 import Foundation
 import SargableCore
+import SargableLint
 import SargablePlan
 import SargableRules
 import Testing
@@ -13,11 +14,18 @@ struct PlanRuleExampleTests {
         #expect(!metadata.bad.isEmpty && !metadata.good.isEmpty)
         for example in metadata.bad {
             #expect(example.language == .json)
-            let plan = try ExplainPlan.decode(example.text)
-            #expect(!rule.check(plan).isEmpty, "\(metadata.id) misses its bad example")
+            // `↓` before a node's "Node Type" marks a node the rule must report, in plan order.
+            let (json, markers) = RuleCatalogue.stripMarkers(example.text)
+            let plan = try ExplainPlan.decode(json)
+            #expect(!markers.isEmpty, "\(metadata.id): a bad plan marks the node it expects with ↓")
+            let expected = markers.map { offset in
+                String(decoding: Array(json.utf8.prefix(offset)), as: UTF8.self).components(separatedBy: "\"Node Type\"").count - 1
+            }
+            #expect(rule.check(plan).map(\.nodeID) == expected, "\(metadata.id) reports other nodes than its bad example marks")
             #expect(rule.check(plan).allSatisfy { $0.finding.rule == metadata.id })
         }
         for example in metadata.good {
+            #expect(!example.text.contains(RuleCatalogue.marker), "good examples carry no ↓")
             let plan = try ExplainPlan.decode(example.text)
             #expect(rule.check(plan).isEmpty, "\(metadata.id) fires on its good example: \(rule.check(plan).map(\.finding.message))")
         }
@@ -73,7 +81,8 @@ struct PlanDecodingTests {
 
 /// Captured plans reused from the catalogue's examples.
 enum PlanSamples {
-    static let sortSpill = PlanSortSpill.metadata.bad[0].text
+    // The documented example, without the `↓` that marks the node the rule reports.
+    static let sortSpill = RuleCatalogue.stripMarkers(PlanSortSpill.metadata.bad[0].text).sql
 }
 
 /// Plans can come from logs anyone writes (auto_explain): absurd numbers must not trap any rule.
