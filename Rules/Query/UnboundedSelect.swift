@@ -22,6 +22,8 @@ public enum UnboundedSelect: SQLRule {
             RuleExample("↓SELECT id, email FROM users WHERE status = 'active'"),
             RuleExample("↓SELECT id FROM products TABLESAMPLE SYSTEM (10)"),
             RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n↓SELECT id FROM users WHERE email = $1"),
+            // The unbounded side may be a set operation itself.
+            RuleExample("↓(SELECT user_id FROM orders UNION SELECT user_id FROM refunds) UNION SELECT 1"),
         ],
         good: [
             RuleExample("SELECT id, email FROM users WHERE status = 'active' ORDER BY id LIMIT 100"),
@@ -43,7 +45,8 @@ public enum UnboundedSelect: SQLRule {
 
     static func isUnbounded(_ select: Node, _ context: RuleContext) -> Bool {
         if let limit = select[.limitCount], limit[.isnull]?.bool != true { return false }
-        if let operation = select.as(SelectStmt.self)?.op, operation != .none {
+        // A set operation's sides are SelectStmts in typed fields, written without their kind: read `op` directly.
+        if let operation = select[.op]?.enumValue(SetOperation.self), operation != .none {
             return [select[.larg], select[.rarg]].compactMap { $0 }.contains { isUnbounded($0, context) }
         }
         if select[.valuesLists] != nil { return false }
