@@ -15,10 +15,17 @@ public enum InvalidIndex: DatabaseRule {
         """,
         fix: "Drop it concurrently and create it again (or REINDEX INDEX CONCURRENTLY).",
         bad: [RuleExample("""
-            -- failed with a unique violation; pg_index.indisvalid = false
-            CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+            CREATE TABLE users (id bigint PRIMARY KEY, email text);
+            INSERT INTO users VALUES (1, 'ann@example.com'), (2, 'ann@example.com');
+            -- fails with a unique violation and stays behind: pg_index.indisvalid = false
+            ↓CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
             """)],
         good: [RuleExample("""
+            CREATE TABLE users (id bigint PRIMARY KEY, email text);
+            INSERT INTO users VALUES (1, 'ann@example.com'), (2, 'ann@example.com');
+            CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
+            -- after the failure: remove the duplicates, drop the invalid index, build it again
+            DELETE FROM users WHERE id = 2;
             DROP INDEX CONCURRENTLY users_email_key;
             CREATE UNIQUE INDEX CONCURRENTLY users_email_key ON users (email);
             """)]

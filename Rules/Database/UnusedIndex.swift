@@ -19,12 +19,18 @@ public enum UnusedIndex: DatabaseRule {
         """,
         fix: "Confirm on every replica and over a full business cycle, then drop it concurrently.",
         bad: [RuleExample("""
-            -- idx_scan = 0 in pg_stat_user_indexes after weeks of traffic
-            CREATE INDEX orders_status_idx ON orders (status);
+            CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, status text NOT NULL);
+            INSERT INTO orders SELECT g, g, 'status ' || g FROM generate_series(1, 100000) g;
+            -- 2 MB that no query scans: idx_scan = 0 in pg_stat_user_indexes
+            ↓CREATE INDEX orders_status_idx ON orders (status);
             """)],
         good: [RuleExample("""
-            -- an index the workload uses (idx_scan > 0)
+            CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, status text NOT NULL);
+            INSERT INTO orders SELECT g, g, 'status ' || g FROM generate_series(1, 100000) g;
             CREATE INDEX orders_user_id_idx ON orders (user_id);
+            ANALYZE orders;
+            -- the workload uses it: idx_scan > 0
+            SELECT id FROM orders WHERE user_id = 42;
             """)]
     )
 
