@@ -149,8 +149,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     var declared: [String] = []
     for folder in ["Rules", "Sources/SargableLogs"] {
         let root = repositoryRoot + "/" + folder
-        let files = try #require(FileManager.default.enumerator(atPath: root)).compactMap { $0 as? String }
-            .filter { $0.hasSuffix(".swift") }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix(".swift") }
         for file in files {
             let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
             for line in text.split(separator: "\n") where line.hasPrefix("public enum ") {
@@ -185,7 +184,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     let readme = try String(contentsOfFile: repositoryRoot + "/README.md", encoding: .utf8)
     var documented: [String: Set<String>] = [:]
     for line in readme.split(separator: "\n") where line.hasPrefix("| `Sargable") || line.hasPrefix("| `Rules/`") {
-        let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { String($0.drop { $0 == " " }) }
         guard cells.count >= 4 else { continue }
         let names = cells[1].split(separator: "`", omittingEmptySubsequences: false).enumerated().filter { $0.offset % 2 == 1 }.map { String($0.element) }
         guard let name = names.first(where: { $0.hasPrefix("Sargable") }), name != "SargableCLI" else { continue }
