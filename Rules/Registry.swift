@@ -1,8 +1,13 @@
 import SargableCore
 import SargableLint
+import SargableLogs
+import SargablePlan
 
-/// Every rule of the catalogue. Adding a rule: one file under `Rules/<Category>/`, one line here,
-/// then `sargable rules --markdown > Rules/README.md` (a test fails while the page is stale).
+/// The one catalogue of every rule: SQL (query, schema, migration, meta), plan, database and
+/// workload. `sargable rules`, `rules explain`, `Rules/README.md`, the configuration reader and
+/// every command's checks read it. Adding a rule: one file under `Rules/<Category>/` (workload
+/// rules: `Sources/SargableLogs/WorkloadRules.swift`), one line here (a test fails when a rule type
+/// is missing), then `sargable rules --markdown > Rules/README.md` (a test fails while it is stale).
 public enum RuleRegistry {
     public static let sqlRules: [any SQLRule.Type] = [
         // Queries
@@ -36,18 +41,48 @@ public enum RuleRegistry {
         UnusedSuppression.self,
     ]
 
-    /// Every documented rule: the SQL rules, then the plan and database rules.
-    public static var allMetadata: [RuleMetadata] {
-        sqlRules.map { $0.metadata } + PlanAndDatabaseRules.all.map { $0.metadata }
-    }
+    /// In the order their findings are reported.
+    public static let planRules: [any PlanRule.Type] = [
+        PlanSeqScanFilter.self, PlanRowMisestimate.self, PlanSortSpill.self, PlanNestedLoopInnerScan.self,
+        PlanHeapFetches.self, PlanHotspot.self,
+    ]
+
+    /// Every check on a live catalog, in a stable order. `unindexed-foreign-key`, `duplicate-index`
+    /// and `missing-primary-key` share their ids (and catalogue entries) with the SQL rules that
+    /// find the same problems in DDL files.
+    public static let databaseRules: [any DatabaseRule.Type] = [
+        CatalogUnindexedForeignKey.self, CatalogDuplicateIndex.self, UnusedIndex.self, InvalidIndex.self,
+        CatalogMissingPrimaryKey.self,
+    ]
+
+    public static let workloadRules: [any WorkloadRule.Type] = WorkloadRules.all
+
+    /// Every rule type, each catalogue entry once (a database check that shares an SQL rule's
+    /// entry is listed under the SQL rule).
+    public static let all: [any DocumentedRule.Type] = {
+        var seen = Set<String>()
+        let every: [any DocumentedRule.Type] = sqlRules.map { $0 } + planRules.map { $0 } + databaseRules.map { $0 }
+            + workloadRules.map { $0 }
+        return every.filter { seen.insert($0.metadata.id).inserted }
+    }()
+
+    /// Every catalogue entry, in catalogue order.
+    public static var allMetadata: [RuleMetadata] { all.map { $0.metadata } }
 
     /// Options per rule id, for the catalogue and the configuration reader.
     public static var options: [String: [RuleOption]] {
-        Dictionary(sqlRules.map { ($0.metadata.id, $0.options) }, uniquingKeysWith: { first, _ in first })
+        Dictionary(all.map { ($0.metadata.id, $0.options) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// What a configuration file may name: every rule id with its options.
     public static var configurableRules: [Configuration.RuleSettings] {
         allMetadata.map { Configuration.RuleSettings(id: $0.id, options: options[$0.id] ?? []) }
+    }
+}
+
+/// Every plan rule on a plan, in the registry's order.
+public enum PlanChecks {
+    public static func run(_ plan: ExplainPlan) -> [PlanFinding] {
+        RuleRegistry.planRules.flatMap { $0.check(plan) }
     }
 }

@@ -1,12 +1,13 @@
 import SargableCore
+import SargableLint
 import SargableSchema
 
 public enum CatalogDuplicateIndex: DatabaseRule {
     /// The same rule as the linter's (one catalogue entry): here decided on the whole live catalog.
     public static var metadata: RuleMetadata { DuplicateIndex.metadata }
 
-    public static func check(_ schema: SchemaModel) -> [Finding] {
-        var findings: [Finding] = []
+    public static func check(_ schema: SchemaModel) -> [DatabaseFinding] {
+        var findings: [DatabaseFinding] = []
         for table in schema.sortedTables {
             let indexes = table.indexes.filter(\.isValid).sorted { $0.name < $1.name }
             for redundant in indexes where !redundant.isUnique && !redundant.isPrimary {
@@ -17,7 +18,7 @@ public enum CatalogDuplicateIndex: DatabaseRule {
                 }
                 guard let covering else { continue }
                 let relation = covering.keys == redundant.keys ? "duplicates" : "is a prefix of"
-                findings.append(Finding(rule: metadata.id, severity: metadata.severity,
+                findings.append(finding(about: redundant.relationName,
                                         message: "index \(redundant.described) on \(table.name) \(relation) \(covering.described)",
                                         help: "drop index concurrently \(redundant.name)"))
             }

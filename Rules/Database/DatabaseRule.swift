@@ -1,29 +1,34 @@
 import SargableCore
+import SargableLint
 import SargableSchema
 
-/// A catalogue rule that only a live catalog can answer (index usage, validity, sizes).
+/// A catalogue rule that only a live catalog can answer (index usage, validity, sizes). Each
+/// finding names the index or table it is about, so the linter can place it at the statement that
+/// creates that object, where configuration and suppressions apply as to any other finding.
 public protocol DatabaseRule: DocumentedRule {
-    static func check(_ schema: SchemaModel) -> [Finding]
+    static func check(_ schema: SchemaModel) -> [DatabaseFinding]
+}
+
+extension DatabaseRule {
+    public static var input: RuleInput { .catalog }
+
+    /// A finding of this rule about `object`, with the rule's id and default severity.
+    static func finding(about object: RelationName, message: String, help: String) -> DatabaseFinding {
+        DatabaseFinding(object: object, finding: Finding(rule: metadata.id, severity: metadata.severity, message: message, help: help))
+    }
 }
 
 public enum DatabaseChecks {
-    /// The database rules with their own catalogue entries.
-    public nonisolated(unsafe) static let documented: [any DatabaseRule.Type] = [UnusedIndex.self, InvalidIndex.self]
-
-    /// `unindexed-foreign-key`, `duplicate-index` and `missing-primary-key` share their ids (and
-    /// catalogue entries) with the lint rules that find the same problems in DDL files.
-    public nonisolated(unsafe) static let rules: [any DatabaseRule.Type] = [
-        CatalogUnindexedForeignKey.self, CatalogDuplicateIndex.self, UnusedIndex.self, InvalidIndex.self,
-        CatalogMissingPrimaryKey.self,
-    ]
-
-    /// Every database check on a schema read from a live catalog, in a stable order.
-    public static func run(_ schema: SchemaModel) -> [Finding] {
-        rules.flatMap { $0.check(schema) }
+    /// Every database check on a schema read from a live catalog, in the registry's order.
+    public static func run(_ schema: SchemaModel) -> [DatabaseFinding] {
+        RuleRegistry.databaseRules.flatMap { $0.check(schema) }
     }
 }
 
 extension Index {
     /// `orders_status_idx (status)`, `users_lower_idx ((lower(email)))`.
     var described: String { "\(name) (\(keys.map(\.description).joined(separator: ", ")))" }
+
+    /// The index as a relation name (indexes live in their table's schema).
+    var relationName: RelationName { RelationName(schema: table.schema, name: name) }
 }

@@ -1,4 +1,5 @@
 import SargableCore
+import SargableLint
 import SargableSchema
 
 public enum UnusedIndex: DatabaseRule {
@@ -18,22 +19,28 @@ public enum UnusedIndex: DatabaseRule {
         """,
         fix: "Confirm on every replica and over a full business cycle, then drop it concurrently.",
         bad: [RuleExample("""
-            -- idx_scan = 0 in pg_stat_user_indexes after weeks of traffic
+            CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, status text NOT NULL);
+            INSERT INTO orders SELECT g, g, 'status ' || g FROM generate_series(1, 100000) g;
+            -- 2 MB that no query scans: idx_scan = 0 in pg_stat_user_indexes
             ↓CREATE INDEX orders_status_idx ON orders (status);
             """)],
         good: [RuleExample("""
-            -- an index the workload uses (idx_scan > 0)
+            CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint NOT NULL, status text NOT NULL);
+            INSERT INTO orders SELECT g, g, 'status ' || g FROM generate_series(1, 100000) g;
             CREATE INDEX orders_user_id_idx ON orders (user_id);
+            ANALYZE orders;
+            -- the workload uses it: idx_scan > 0
+            SELECT id FROM orders WHERE user_id = 42;
             """)]
     )
 
-    public static func check(_ schema: SchemaModel) -> [Finding] {
+    public static func check(_ schema: SchemaModel) -> [DatabaseFinding] {
         schema.sortedTables.flatMap { table in
             table.indexes.filter { index in
                 index.scans == 0 && !index.isPrimary && !index.isUnique && index.isValid
                     && (index.sizeBytes ?? 0) >= minimumSizeBytes
             }.map { index in
-                Finding(rule: metadata.id, severity: metadata.severity,
+                finding(about: index.relationName,
                         message: "index \(index.described) on \(table.name) has not been scanned since statistics were reset (\(ByteCount(index.sizeBytes ?? 0)))",
                         help: "drop index concurrently \(index.name)")
             }

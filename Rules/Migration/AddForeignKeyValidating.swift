@@ -28,12 +28,12 @@ public enum AddForeignKeyValidating: SQLRule {
 
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
-        for (subtype, command) in alter.commands where subtype == "AT_AddConstraint" {
+        for (subtype, command) in alter.commands where subtype == .addConstraint {
             guard let constraint = command[.def], constraint[.skipValidation]?.bool != true else { continue }
-            let kind = constraint[.contype]?.string
-            guard kind == "CONSTR_FOREIGN" || kind == "CONSTR_CHECK" else { continue }
-            let what = kind == "CONSTR_FOREIGN" ? "foreign key" : "check constraint"
-            let lock = kind == "CONSTR_FOREIGN" ? "a share row exclusive" : "an access exclusive"
+            let kind = constraint.as(Constraint.self)?.contype
+            guard kind == .foreign || kind == .check else { continue }
+            let what = kind == .foreign ? "foreign key" : "check constraint"
+            let lock = kind == .foreign ? "a share row exclusive" : "an access exclusive"
             context.report(constraint, FindingText(
                 message: "adding \(what) \(constraint[.conname]?.string.map { "\($0) " } ?? "")on \(alter.table) scans every row under \(lock) lock",
                 help: "add it not valid, then validate constraint in a separate transaction"))

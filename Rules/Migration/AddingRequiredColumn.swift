@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -26,11 +27,11 @@ public enum AddingRequiredColumn: SQLRule {
 
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
-        for (subtype, command) in alter.commands where subtype == "AT_AddColumn" {
+        for (subtype, command) in alter.commands where subtype == .addColumn {
             guard let definition = command[.def], let column = definition[.colname]?.string else { continue }
-            let kinds = Set((definition[.constraints]?.elements ?? []).compactMap { $0[.contype]?.string })
-            let required = kinds.contains("CONSTR_NOTNULL") || kinds.contains("CONSTR_PRIMARY")
-            let filled = !kinds.isDisjoint(with: ["CONSTR_DEFAULT", "CONSTR_IDENTITY", "CONSTR_GENERATED"])
+            let kinds = Set((definition[.constraints]?.elements ?? []).compactMap { $0.as(Constraint.self)?.contype })
+            let required = kinds.contains(.notnull) || kinds.contains(.primary)
+            let filled = !kinds.isDisjoint(with: [.default, .identity, .generated])
             let type = definition[.typeName].map(TypeText.of) ?? ""
             guard required, !filled, !type.hasSuffix("serial") else { continue }
             context.report(definition, FindingText(

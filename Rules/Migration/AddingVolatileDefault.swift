@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -28,10 +29,10 @@ public enum AddingVolatileDefault: SQLRule {
 
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
-        for (subtype, command) in alter.commands where subtype == "AT_AddColumn" {
+        for (subtype, command) in alter.commands where subtype == .addColumn {
             guard let definition = command[.def], let column = definition[.colname]?.string,
                   let defaultValue = (definition[.constraints]?.elements ?? [])
-                      .first(where: { $0[.contype]?.string == "CONSTR_DEFAULT" })?[.rawExpr] else { continue }
+                      .first(where: { $0.as(Constraint.self)?.contype == .default })?[.rawExpr] else { continue }
             let volatile = defaultValue.descendants(ofKind: .funcCall).first { volatileFunctions.contains($0.functionName ?? "") }
             if let volatile {
                 context.report(volatile, FindingText(

@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -27,7 +28,7 @@ public enum ColumnTypeChange: SQLRule {
 
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
-        for (subtype, command) in alter.commands where subtype == "AT_AlterColumnType" {
+        for (subtype, command) in alter.commands where subtype == .alterColumnType {
             guard let column = command[.name]?.string, let typeName = command[.def, .typeName] else { continue }
             let newType = TypeText.of(typeName)
             let oldType = context.schema.table(alter.table)?.column(named: column)?.type

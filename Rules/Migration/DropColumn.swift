@@ -18,7 +18,7 @@ public enum DropColumn: SQLRule {
 
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
-        for (subtype, command) in alter.commands where subtype == "AT_DropColumn" {
+        for (subtype, command) in alter.commands where subtype == .dropColumn {
             let column = command[.name]?.string ?? "?"
             let offset = columnNameOffset(column, in: context) ?? context.startOffset(of: alter.relation)
             context.report(byteOffset: offset, FindingText(

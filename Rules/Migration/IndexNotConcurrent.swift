@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSchema
@@ -19,9 +20,9 @@ public enum IndexNotConcurrent: SQLRule {
         outside a transaction block (one statement per migration, or a non-transactional migration).
         """,
         bad: [
-            RuleExample("↓CREATE INDEX orders_status_idx ON orders (status)"),
-            RuleExample("↓DROP INDEX orders_status_idx"),
-            RuleExample("↓REINDEX TABLE orders"),
+            RuleExample("↓CREATE INDEX↑ orders_status_idx ON orders (status)"),
+            RuleExample("↓DROP INDEX↑ orders_status_idx"),
+            RuleExample("↓REINDEX TABLE↑ orders"),
         ],
         good: [
             RuleExample("CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status)"),
@@ -52,13 +53,8 @@ public enum IndexNotConcurrent: SQLRule {
                 message: "create index on \(table) without concurrently blocks writes to \(table) until the index is built",
                 help: "create index concurrently (outside a transaction block)"))
         case .dropStmt:
-            guard root[.removeType]?.string == "OBJECT_INDEX", root[.concurrent]?.bool != true else { return }
-            let names = (root[.objects]?.elements ?? []).compactMap { object -> RelationName? in
-                let parts = object[.items]?.stringValues ?? object.stringValues
-                guard let last = parts.last else { return nil }
-                return RelationName(schema: parts.count > 1 ? parts[parts.count - 2] : nil, name: last)
-            }
-            let tables = names.compactMap { context.schema.index(named: $0)?.table }
+            guard root.as(DropStmt.self)?.removeType == .index, root[.concurrent]?.bool != true else { return }
+            let tables = SchemaReplay.droppedNames(root).compactMap { context.schema.index(named: $0)?.table }
             if !tables.isEmpty, tables.allSatisfy(context.isNewTable) { return }
             let table = tables.first?.description ?? "its table"
             report(context, keywords: ["DROP", "INDEX"], FindingText(
@@ -68,10 +64,11 @@ public enum IndexNotConcurrent: SQLRule {
             let concurrent = (root[.params]?.elements ?? []).contains { $0[.defname]?.string == "concurrently" }
             guard !concurrent else { return }
             if let name = root[.relation]?.relationName {
-                let table = root[.kind]?.string == "REINDEX_OBJECT_INDEX" ? context.schema.index(named: name)?.table : name
+                let table = root.as(ReindexStmt.self)?.kind == .index ? context.schema.index(named: name)?.table : name
                 if let table, context.isNewTable(table) { return }
             }
-            let object = root[.kind]?.string.map { String($0.dropFirst("REINDEX_OBJECT_".count)) } ?? ""
+            // The object kind is the keyword after REINDEX: `.index` → INDEX.
+            let object = root.as(ReindexStmt.self)?.kind.map { String(describing: $0).uppercased() } ?? ""
             report(context, keywords: ["REINDEX", object], FindingText(message: "reindex without concurrently blocks writes (and reads that use the index)",
                                                                       help: "reindex … concurrently (PostgreSQL 12+)"))
         default:

@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -18,7 +19,7 @@ public enum RenameColumn: SQLRule {
 
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .renameStmt, root[.renameType]?.string == "OBJECT_COLUMN",
+        guard root.kind == .renameStmt, root.as(RenameStmt.self)?.renameType == .column,
               let relation = root[.relation], let table = relation.relationName, !context.isNewTable(table) else { return }
         let old = root[.subname]?.string ?? "?", new = root[.newname]?.string ?? "?"
         context.report(relation, FindingText(message: "renaming \(table).\(old) to \(new) breaks code that still uses \(old)",

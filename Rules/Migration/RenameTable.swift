@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -18,7 +19,7 @@ public enum RenameTable: SQLRule {
 
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .renameStmt, root[.renameType]?.string == "OBJECT_TABLE",
+        guard root.kind == .renameStmt, root.as(RenameStmt.self)?.renameType == .table,
               let relation = root[.relation], let table = relation.relationName, !context.isNewTable(table) else { return }
         context.report(relation, FindingText(message: "renaming \(table) to \(root[.newname]?.string ?? "?") breaks code that still uses \(table)",
                                              help: "expose the new name as a view first, move the code over, then rename"))

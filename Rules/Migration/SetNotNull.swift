@@ -24,7 +24,7 @@ public enum SetNotNull: SQLRule {
 
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
-        for (subtype, command) in alter.commands where subtype == "AT_SetNotNull" {
+        for (subtype, command) in alter.commands where subtype == .setNotNull {
             let column = command[.name]?.string ?? "?"
             context.report(alter.relation, FindingText(
                 message: "set not null on \(alter.table).\(column) scans \(alter.table) under an access exclusive lock",

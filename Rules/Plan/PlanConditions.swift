@@ -24,15 +24,3 @@ enum PlanConditions {
 
     static func count(_ rows: Double) -> String { String(Int(saturating: rows)) }
 }
-
-/// Every plan rule in the catalogue, in the order findings are reported.
-public enum PlanChecks {
-    public nonisolated(unsafe) static let rules: [any PlanRule.Type] = [
-        PlanSeqScanFilter.self, PlanRowMisestimate.self, PlanSortSpill.self, PlanNestedLoopInnerScan.self,
-        PlanHeapFetches.self, PlanHotspot.self,
-    ]
-
-    public static func run(_ plan: ExplainPlan) -> [PlanFinding] {
-        rules.flatMap { $0.check(plan) }
-    }
-}

@@ -7,7 +7,7 @@ enum PlanExamples {
         [
           {
             "Plan": {
-              "Node Type": "Seq Scan",
+              ↓"Node Type": "Seq Scan",
               "Relation Name": "orders",
               "Alias": "orders",
               "Startup Cost": 0.0,
@@ -93,7 +93,7 @@ enum PlanExamples {
               "Actual Loops": 1,
               "Plans": [
                 {
-                  "Node Type": "Seq Scan",
+                  ↓"Node Type": "Seq Scan",
                   "Parent Relationship": "Outer",
                   "Relation Name": "orders",
                   "Alias": "o",
@@ -232,7 +232,7 @@ enum PlanExamples {
               "Actual Loops": 1,
               "Plans": [
                 {
-                  "Node Type": "Sort",
+                  ↓"Node Type": "Sort",
                   "Parent Relationship": "Outer",
                   "Startup Cost": 31535.14,
                   "Total Cost": 32035.14,
@@ -345,7 +345,7 @@ enum PlanExamples {
         [
           {
             "Plan": {
-              "Node Type": "Nested Loop",
+              ↓"Node Type": "Nested Loop",
               "Join Type": "Inner",
               "Startup Cost": 0.0,
               "Total Cost": 24108.99,
@@ -483,7 +483,7 @@ enum PlanExamples {
         [
           {
             "Plan": {
-              "Node Type": "Index Only Scan",
+              ↓"Node Type": "Index Only Scan",
               "Scan Direction": "Forward",
               "Index Name": "orders_pkey",
               "Relation Name": "orders",
@@ -558,7 +558,7 @@ enum PlanExamples {
               "Actual Loops": 1,
               "Plans": [
                 {
-                  "Node Type": "Seq Scan",
+                  ↓"Node Type": "Seq Scan",
                   "Parent Relationship": "Outer",
                   "Relation Name": "orders",
                   "Alias": "orders",

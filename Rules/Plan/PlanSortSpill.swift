@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargablePlan
 

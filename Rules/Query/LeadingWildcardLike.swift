@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSchema
@@ -33,10 +34,10 @@ public enum LeadingWildcardLike: SQLRule {
 
     public static func check(_ context: RuleContext) {
         do {
-            for (expression, clause) in QueryShape.predicateExpressions(context) {
-                let kind = expression[.kind]?.string
-                guard kind == "AEXPR_LIKE" || kind == "AEXPR_ILIKE"
-                        || (kind == "AEXPR_OP" && likeOperators.contains(expression.operatorName ?? "")),
+            for (expression, clause) in context.predicateExpressions {
+                let kind = expression.as(AExpr.self)?.kind
+                guard kind == .like || kind == .ilike
+                        || (kind == .op && likeOperators.contains(expression.operatorName ?? "")),
                       let pattern = expression[.rexpr], let wildcard = leadingWildcard(pattern),
                       let subject = expression[.lexpr]
                 else { continue }
@@ -45,7 +46,7 @@ public enum LeadingWildcardLike: SQLRule {
                 let table = column.flatMap { context.table(of: $0, in: scope) }
                 let subjectText = ExpressionText.of(subject)
                 let candidates = table.map { [$0] } ?? context.knownTables(in: scope)
-                if candidates.contains(where: { hasTrigramIndex(subjectText, on: $0) }) { continue }
+                if candidates.contains(where: { hasTrigramIndex(subject, on: $0) }) { continue }
                 let tableName = table?.name.description ?? scope.relations.first?.description ?? "the table"
                 let target = table.map { "\($0.name).\(subjectText)" } ?? subjectText
                 let key = subject.kind == .columnRef ? subjectText : "(\(subjectText))"
@@ -73,14 +74,16 @@ public enum LeadingWildcardLike: SQLRule {
         }
     }
 
-    static func hasTrigramIndex(_ subject: String, on table: Table) -> Bool {
-        table.indexes.contains { index in
+    static func hasTrigramIndex(_ subject: Node, on table: Table) -> Bool {
+        let column = subject.kind == .columnRef ? subject.columnReference?.column : nil
+        let structure = ExpressionIdentity.structure(of: subject)
+        return table.indexes.contains { index in
             guard index.method == "gin" || index.method == "gist" else { return false }
             return zip(index.keys, index.operatorClasses + Array(repeating: nil, count: index.keys.count)).contains { key, opclass in
                 guard opclass?.contains("trgm") == true else { return false }
                 switch key {
-                case .column(let name): return name == subject
-                case .expression(let text): return text == subject || ExpressionText.canonical(sql: text) == subject
+                case .column(let name): return name == column
+                case .expression(let expression): return expression.structure == structure
                 }
             }
         }

@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSchema
@@ -40,14 +41,14 @@ public enum NonSargablePredicate: SQLRule {
 
     static let comparisonOperators: Set<String> = ["=", "<", ">", "<=", ">=", "<>", "!=", "~~", "~~*", "!~~", "!~~*"]
     static let arithmeticOperators: Set<String> = ["+", "-", "*", "/", "%", "||"]
-    static let comparisonKinds: Set<String> = ["AEXPR_IN", "AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN", "AEXPR_LIKE", "AEXPR_ILIKE"]
+    static let comparisonKinds: Set<AExprKind> = [.in, .between, .notBetween, .like, .ilike]
 
     public static func check(_ context: RuleContext) {
         do {
-            for (comparison, clause) in QueryShape.predicateExpressions(context) {
-                let kind = comparison[.kind]?.string ?? ""
+            for (comparison, clause) in context.predicateExpressions {
+                guard let kind = comparison.as(AExpr.self)?.kind else { continue }
                 let sides: [Node?]
-                if kind == "AEXPR_OP", comparisonOperators.contains(comparison.operatorName ?? "") {
+                if kind == .op, comparisonOperators.contains(comparison.operatorName ?? "") {
                     sides = [comparison[.lexpr], comparison[.rexpr]]
                 } else if comparisonKinds.contains(kind) {
                     sides = [comparison[.lexpr]]
@@ -69,7 +70,7 @@ public enum NonSargablePredicate: SQLRule {
             guard !QueryShape.isAggregate(expression), expression[.over] == nil else { return false }
         case .typeCast, .coalesceExpr: break
         case .aExpr:
-            guard expression[.kind]?.string == "AEXPR_OP",
+            guard expression.as(AExpr.self)?.kind == .op,
                   arithmeticOperators.contains(expression.operatorName ?? "") else { return false }
         default: return false
         }
@@ -81,7 +82,8 @@ public enum NonSargablePredicate: SQLRule {
         guard let column = expression.columnReferences.first, let name = column.columnReference?.column else { return }
         let table = context.table(of: column, in: scope)
         let candidates = table.map { [$0] } ?? context.knownTables(in: scope)
-        if candidates.contains(where: { hasExpressionIndex(text, on: $0) }) { return }
+        let structure = ExpressionIdentity.structure(of: expression)
+        if candidates.contains(where: { hasExpressionIndex(structure, on: $0) }) { return }
         let tableName = table?.name.description ?? scope.relations.first?.description ?? "the table"
         // CREATE INDEX takes a function call as a key as is; other expressions need parentheses.
         let key = expression.kind == .funcCall ? text : "(\(text))"
@@ -105,11 +107,12 @@ public enum NonSargablePredicate: SQLRule {
             help: help))
     }
 
-    static func hasExpressionIndex(_ text: String, on table: Table) -> Bool {
+    /// True when a full index of `table` is led by an expression with this structure.
+    static func hasExpressionIndex(_ structure: String, on table: Table) -> Bool {
         table.indexes.contains { index in
             !index.isPartial && index.keys.first.map { key in
-                guard case .expression(let keyText) = key else { return false }
-                return keyText == text || ExpressionText.canonical(sql: keyText) == text
+                guard case .expression(let expression) = key else { return false }
+                return expression.structure == structure
             } ?? false
         }
     }

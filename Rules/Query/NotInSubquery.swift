@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -22,9 +23,9 @@ public enum NotInSubquery: SQLRule {
         ])
 
     public static func check(_ context: RuleContext) {
-        for expression in context.nodes(.boolExpr) where expression[.boolop]?.string == "NOT_EXPR" {
+        for expression in context.nodes(.boolExpr) where expression.as(BoolExpr.self)?.boolop == .not {
             guard let argument = expression[.args]?.elements.first, argument.kind == .subLink,
-                  argument[.subLinkType]?.string == "ANY_SUBLINK" else { continue }
+                  argument.as(SubLink.self)?.subLinkType == .any else { continue }
             let column = argument[.testexpr].map(ExpressionText.of) ?? "value"
             context.report(expression, FindingText(
                 message: "\(column) not in (select …) is never true when the subquery returns a null, and is not planned as an anti-join",

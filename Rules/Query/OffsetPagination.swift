@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -21,16 +22,19 @@ public enum OffsetPagination: SQLRule {
         bad: [
             RuleExample("SELECT id FROM orders ORDER BY id LIMIT 50 OFFSET ↓$1"),
             RuleExample("SELECT id FROM orders ORDER BY id LIMIT 50 OFFSET ↓100000"),
+            RuleExample("SELECT id FROM orders ORDER BY id LIMIT 50 OFFSET ↓200", options: ["threshold": .integer(100)]),
         ],
         good: [
             RuleExample("SELECT id FROM orders WHERE id > $1 ORDER BY id LIMIT 50"),
             RuleExample("SELECT id FROM orders ORDER BY id LIMIT 50 OFFSET 100"),
+            RuleExample("SELECT id FROM orders ORDER BY id LIMIT 50 OFFSET 5000", options: ["threshold": .integer(10000)]),
         ])
 
-    public static let options = [RuleOption("threshold", default: .integer(1000), "smallest constant OFFSET reported")]
+    public static let threshold = TypedOption<Int>("threshold", default: 1000, "smallest constant OFFSET reported")
+    public static var options: [RuleOption] { [threshold.declaration] }
 
     public static func check(_ context: RuleContext) {
-        let threshold = context.integerOption("threshold") ?? 1000
+        let threshold = context[Self.threshold]
         for select in context.nodes(.selectStmt) {
             guard let offset = select[.limitOffset] else { continue }
             if offset.kind == .paramRef {

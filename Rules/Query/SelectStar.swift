@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -17,7 +18,7 @@ public enum SelectStar: SQLRule {
         fix: "List the columns the caller uses: `SELECT id, email FROM users`.",
         bad: [
             RuleExample("SELECT ↓* FROM users WHERE id = $1"),
-            RuleExample("SELECT u.id, ↓o.* FROM users u JOIN orders o ON o.user_id = u.id LIMIT 10"),
+            RuleExample("SELECT u.id, ↓o.*↑ FROM users u JOIN orders o ON o.user_id = u.id LIMIT 10"),
             RuleExample("WITH recent AS (SELECT ↓* FROM orders WHERE created_at > now() - interval '1 day')\nSELECT id FROM recent"),
             RuleExample("SELECT id FROM (SELECT ↓* FROM products) p LIMIT 5"),
         ],

@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSchema
@@ -21,6 +22,8 @@ public enum UnboundedSelect: SQLRule {
             RuleExample("↓SELECT id, email FROM users WHERE status = 'active'"),
             RuleExample("↓SELECT id FROM products TABLESAMPLE SYSTEM (10)"),
             RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n↓SELECT id FROM users WHERE email = $1"),
+            // The unbounded side may be a set operation itself.
+            RuleExample("↓(SELECT user_id FROM orders UNION SELECT user_id FROM refunds) UNION SELECT 1"),
         ],
         good: [
             RuleExample("SELECT id, email FROM users WHERE status = 'active' ORDER BY id LIMIT 100"),
@@ -42,7 +45,8 @@ public enum UnboundedSelect: SQLRule {
 
     static func isUnbounded(_ select: Node, _ context: RuleContext) -> Bool {
         if let limit = select[.limitCount], limit[.isnull]?.bool != true { return false }
-        if let operation = select[.op]?.string, operation != "SETOP_NONE" {
+        // A set operation's sides are SelectStmts in typed fields, written without their kind: read `op` directly.
+        if let operation = select[.op]?.enumValue(SetOperation.self), operation != .none {
             return [select[.larg], select[.rarg]].compactMap { $0 }.contains { isUnbounded($0, context) }
         }
         if select[.valuesLists] != nil { return false }
@@ -60,9 +64,9 @@ public enum UnboundedSelect: SQLRule {
         guard let predicate = select[.whereClause] else { return false }
         var pinned: [RelationName: Set<String>] = [:]
         for conjunct in predicate.conjuncts where conjunct.kind == .aExpr {
-            let kind = conjunct[.kind]?.string
-            guard (kind == "AEXPR_OP" && conjunct.operatorName == "=") || kind == "AEXPR_IN"
-                    || (kind == "AEXPR_OP_ANY" && conjunct.operatorName == "=") else { continue }
+            let kind = conjunct.as(AExpr.self)?.kind
+            guard (kind == .op && conjunct.operatorName == "=") || kind == .in
+                    || (kind == .opAny && conjunct.operatorName == "=") else { continue }
             for (side, other) in [(conjunct[.lexpr], conjunct[.rexpr]), (conjunct[.rexpr], conjunct[.lexpr])] {
                 guard let side, side.kind == .columnRef, let column = side.columnReference?.column else { continue }
                 // `a.id = b.id` relates two tables; it pins nothing.

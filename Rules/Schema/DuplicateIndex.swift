@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSchema
@@ -15,8 +16,28 @@ public enum DuplicateIndex: SQLRule {
         write maintains both and both take memory and disk.
         """,
         fix: "Drop one of them (`DROP INDEX CONCURRENTLY …`), or do not create it.",
-        bad: [RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\n↓CREATE INDEX users_email_idx ON users (email)")],
-        good: [RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\nCREATE INDEX users_lower_email_idx ON users (lower(email))")])
+        bad: [
+            RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\n↓CREATE INDEX users_email_idx ON users (email)"),
+            // The same predicate however it is spelt: expressions are compared by structure.
+            RuleExample("""
+                CREATE TABLE orders (id bigint PRIMARY KEY, status text, deleted_at timestamptz);
+                CREATE INDEX orders_live_status_idx ON orders (status) WHERE deleted_at IS NULL;
+                ↓CREATE INDEX orders_status_live_idx ON orders (status) WHERE ((deleted_at) is null)
+                """),
+        ],
+        good: [
+            RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\nCREATE INDEX users_lower_email_idx ON users (lower(email))"),
+            RuleExample("""
+                CREATE TABLE orders (id bigint PRIMARY KEY, status text, deleted_at timestamptz, archived_at timestamptz);
+                CREATE INDEX orders_live_status_idx ON orders (status) WHERE deleted_at IS NULL;
+                CREATE INDEX orders_kept_status_idx ON orders (status) WHERE archived_at IS NULL
+                """),
+            RuleExample("""
+                CREATE TABLE users (id bigint PRIMARY KEY, email text);
+                CREATE INDEX users_without_email_idx ON users ((email IS NULL));
+                CREATE INDEX users_with_email_idx ON users ((email IS NOT NULL))
+                """),
+        ])
 
     public static func check(_ context: RuleContext) {
         let root = context.root
@@ -25,15 +46,15 @@ public enum DuplicateIndex: SQLRule {
         let elements = root[.indexParams]?.elements ?? []
         // The model records no collation or sort order: such an index may differ, so say nothing.
         // INCLUDE columns are not in the model either.
-        guard !elements.contains(where: { $0[.collation] != nil || $0[.ordering]?.string ?? "SORTBY_DEFAULT" != "SORTBY_DEFAULT" }),
+        guard !elements.contains(where: { $0[.collation] != nil || ($0.as(IndexElem.self)?.ordering ?? .default) != .default }),
               root[.indexIncludingParams] == nil
         else { return }
         let keys: [IndexKey] = elements.map { element in
-            element[.name]?.string.map(IndexKey.column) ?? .expression(element[.expr].map(ExpressionText.of) ?? "?")
+            element[.name]?.string.map(IndexKey.column) ?? .expression(element[.expr].map(ExpressionIdentity.expression) ?? "?")
         }
         let operatorClasses = elements.map { $0[.opclass]?.stringValues.last }
         let method = root[.accessMethod]?.string ?? "btree"
-        let predicate = root[.whereClause].map(ExpressionText.of)
+        let predicate = root[.whereClause].map(ExpressionIdentity.expression)
         let name = root[.idxname]?.string
         guard let existing = context.existingIndex(on: table, method: method, keys: keys, operatorClasses: operatorClasses,
                                                    predicate: predicate) else { return }

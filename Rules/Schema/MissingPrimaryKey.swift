@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableLint
 import SargableSyntax
@@ -29,7 +30,7 @@ public enum MissingPrimaryKey: SQLRule {
         else { return }
         for element in root[.tableElts]?.elements ?? [] {
             let constraints = element.kind == .constraint ? [element] : (element[.constraints]?.elements ?? [])
-            if constraints.contains(where: { $0[.contype]?.string == "CONSTR_PRIMARY" }) { return }
+            if constraints.contains(where: { $0.as(Constraint.self)?.contype == .primary }) { return }
             // LIKE … INCLUDING ALL / INCLUDING INDEXES may copy the key; the model cannot tell.
             if element.kind == .tableLikeClause { return }
         }

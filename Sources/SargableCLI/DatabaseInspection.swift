@@ -5,9 +5,9 @@ import SargableRules
 import SargableSchema
 
 /// What `lint --database` adds: the live catalog as the schema the replay starts from, and the
-/// checks only a live catalog can answer, filtered and re-graded by the configuration.
+/// checks only a live catalog can answer (the linter applies configuration and suppressions).
 enum DatabaseInspection {
-    static func inspect(_ options: DatabaseOptions, configuration: Configuration) throws -> (schema: SchemaModel, findings: [Finding]) {
+    static func inspect(_ options: DatabaseOptions) throws -> (schema: SchemaModel, findings: [DatabaseFinding]) {
         let connection = try options.connect()
         let schema: SchemaModel
         do {
@@ -17,12 +17,6 @@ enum DatabaseInspection {
             throw CommandFailure("cannot read the catalog of \(connection.target): \(options.limits.describe(error))")
         }
         try Interrupts.shared.checkpoint()
-        let findings = DatabaseChecks.run(schema).compactMap { finding -> Finding? in
-            guard configuration.isEnabled(finding.rule) else { return nil }
-            var graded = finding
-            graded.severity = configuration.severity(of: finding.rule, default: finding.severity)
-            return graded
-        }
-        return (schema, findings)
+        return (schema, DatabaseChecks.run(schema))
     }
 }

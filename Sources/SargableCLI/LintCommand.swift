@@ -56,10 +56,10 @@ struct LintCommand: ParsableCommand {
         let (schemaFiles, schemaFailures) = SQLInputOptions.read(schema)
 
         // --database: the live catalog is the schema the files are replayed onto, plus its own checks.
-        let live = try connection.database.map { _ in try DatabaseInspection.inspect(connection, configuration: configuration) }
-        let linter = Linter(rules: RuleRegistry.sqlRules, configuration: configuration, baseSchema: live?.schema ?? SchemaModel())
-        var report = LargeStack.run { linter.lint(files: files, schemaFiles: schemaFiles) }
-        report.findings += live?.findings ?? []
+        let live = try connection.database.map { _ in try DatabaseInspection.inspect(connection) }
+        let linter = Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all, configuration: configuration,
+                            baseSchema: live?.schema ?? SchemaModel())
+        let report = LargeStack.run { linter.lint(files: files, schemaFiles: schemaFiles, databaseFindings: live?.findings) }
 
         for error in report.errors { Terminal.error("\(error.file):\(error.line):\(error.column): \(error.message)") }
         switch format {

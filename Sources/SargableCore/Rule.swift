@@ -16,15 +16,110 @@ public enum RuleCategory: String, Sendable, Codable, CaseIterable {
     case meta
 }
 
-/// One example in a rule's documentation: SQL (with `↓` markers in bad examples) or a captured plan.
+/// One example in a rule's documentation: SQL (with `↓` markers in bad examples), a captured plan,
+/// or a log excerpt; with the rule options it is checked under, when not the defaults.
 public struct RuleExample: Sendable, Hashable {
-    public enum Language: String, Sendable, Hashable { case sql, json }
+    public enum Language: String, Sendable, Hashable { case sql, json, log }
     public var text: String
     public var language: Language
+    /// Option values the example is linted with (`["threshold": .integer(50)]`).
+    public var options: [String: RuleOption.Value]
 
-    public init(_ text: String, language: Language = .sql) {
+    public init(_ text: String, language: Language = .sql, options: [String: RuleOption.Value] = [:]) {
         self.text = text
         self.language = language
+        self.options = options
+    }
+}
+
+/// What a rule reads.
+public enum RuleInput: String, Sendable, Hashable, CaseIterable {
+    /// Each SQL statement of the linted files, with the schema replayed so far.
+    case statement
+    /// An EXPLAIN plan.
+    case plan
+    /// A live database's catalog and statistics.
+    case catalog
+    /// A captured workload: query logs or pg_stat_statements.
+    case workload
+}
+
+/// An option a rule accepts, with its default (documented in the catalogue).
+public struct RuleOption: Sendable, Hashable {
+    public enum Value: Sendable, Hashable, CustomStringConvertible {
+        case integer(Int)
+        case string(String)
+        case boolean(Bool)
+
+        public var description: String {
+            switch self {
+            case .integer(let value): String(value)
+            case .string(let value): value
+            case .boolean(let value): String(value)
+            }
+        }
+    }
+
+    public var name: String
+    public var defaultValue: Value
+    public var summary: String
+
+    public init(_ name: String, default defaultValue: Value, _ summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+}
+
+/// A type a rule option can have.
+public protocol RuleOptionValue: Sendable {
+    var optionValue: RuleOption.Value { get }
+    init?(optionValue: RuleOption.Value)
+}
+
+extension Int: RuleOptionValue {
+    public var optionValue: RuleOption.Value { .integer(self) }
+    public init?(optionValue: RuleOption.Value) {
+        guard case .integer(let value) = optionValue else { return nil }
+        self = value
+    }
+}
+
+extension String: RuleOptionValue {
+    public var optionValue: RuleOption.Value { .string(self) }
+    public init?(optionValue: RuleOption.Value) {
+        guard case .string(let value) = optionValue else { return nil }
+        self = value
+    }
+}
+
+extension Bool: RuleOptionValue {
+    public var optionValue: RuleOption.Value { .boolean(self) }
+    public init?(optionValue: RuleOption.Value) {
+        guard case .boolean(let value) = optionValue else { return nil }
+        self = value
+    }
+}
+
+/// A typed option, declared once on its rule (`static let threshold = TypedOption<Int>("threshold",
+/// default: 1000, "…")`) and read as `context[Self.threshold]`.
+public struct TypedOption<Value: RuleOptionValue>: Sendable {
+    public let name: String
+    public let defaultValue: Value
+    public let summary: String
+
+    public init(_ name: String, default defaultValue: Value, _ summary: String) {
+        self.name = name
+        self.defaultValue = defaultValue
+        self.summary = summary
+    }
+
+    /// The option as the catalogue and the configuration reader see it.
+    public var declaration: RuleOption { RuleOption(name, default: defaultValue.optionValue, summary) }
+
+    /// Its value among configured ones, or the default.
+    public func value(in values: [String: RuleOption.Value]) -> Value {
+        values[name].flatMap(Value.init(optionValue:)) ?? defaultValue
     }
 }
 
@@ -58,7 +153,16 @@ public struct RuleMetadata: Sendable, Hashable {
     public var documentationPath: String { "Rules/README.md#\(id)" }
 }
 
-/// A rule that appears in the catalogue (`sargable rules`, `Rules/README.md`).
-public protocol DocumentedRule {
+/// A rule of the catalogue (`sargable rules`, `Rules/README.md`): SQL, plan, database or workload.
+/// Each kind of rule refines this with its check, in the module that has its input.
+public protocol DocumentedRule: Sendable {
     static var metadata: RuleMetadata { get }
+    /// What the rule reads.
+    static var input: RuleInput { get }
+    /// Options this rule reads from the configuration (`rules: {offset-pagination: {threshold: 500}}`).
+    static var options: [RuleOption] { get }
+}
+
+extension DocumentedRule {
+    public static var options: [RuleOption] { [] }
 }

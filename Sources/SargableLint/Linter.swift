@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableCore
 import SargableSchema
 import SargableSyntax
@@ -61,12 +62,17 @@ public struct Linter: Sendable {
     private let enabledRules: [EnabledRule]
     /// Severity of every rule after configuration.
     private let severities: [String: Severity]
+    /// Rules only a live catalog answers: a suppression of one silences nothing without a database.
+    private let catalogOnlyRules: Set<String>
 
-    public init(rules: [any SQLRule.Type], configuration: Configuration = Configuration(),
+    /// `catalogue` names the other rules whose ids may appear in suppressions and configuration, and
+    /// whose findings may be handed to `lint` (database checks).
+    public init(rules: [any SQLRule.Type], catalogue: [any DocumentedRule.Type] = [], configuration: Configuration = Configuration(),
                 baseSchema: SchemaModel = SchemaModel()) {
         self.rules = rules
         self.configuration = configuration
-        self.baseSchema = baseSchema
+        // Rules compare index expressions by structure: read any the base schema has only as text, once.
+        self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
         enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id) }.map { rule, metadata in
             var values: [String: RuleOption.Value] = [:]
@@ -74,8 +80,11 @@ public struct Linter: Sendable {
             for (name, value) in configuration.options[metadata.id] ?? [:] { values[name] = value }
             return EnabledRule(rule: rule, id: metadata.id, options: values)
         }
-        severities = Dictionary(metadata.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
+        let known = metadata + catalogue.map { $0.metadata }
+        severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
                                 uniquingKeysWith: { first, _ in first })
+        catalogOnlyRules = Set(catalogue.filter { $0.input == .catalog }.map { $0.metadata.id })
+            .subtracting(metadata.map(\.id))
     }
 
     private struct FileResult: Sendable {
@@ -88,16 +97,19 @@ public struct Linter: Sendable {
     }
 
     /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
-    public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = []) -> LintReport {
+    /// `databaseFindings`, when a database was inspected, are reported with the files' findings.
+    public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = [],
+                     databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
-        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted, threads: threads) { ParsedFile($0) }, schemaCount: schemaDocuments.count)
+        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted, threads: threads) { ParsedFile($0) },
+                    schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
     }
 
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
-    public func lint(files: [SourceFile], schemaFiles: [SourceFile] = []) -> LintReport {
+    public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
         return lint(parsed: LargeStack.parallelMap(schemaFiles + linted, threads: threads) { ParsedFile(file: $0) },
-                    schemaCount: schemaFiles.count)
+                    schemaCount: schemaFiles.count, databaseFindings: databaseFindings)
     }
 
     /// What the replay needs from a parsed file.
@@ -120,6 +132,9 @@ public struct Linter: Sendable {
         /// the schema its rules and its own replay can see.
         let relationNames: Set<RelationName>
         let indexNames: Set<RelationName>
+        /// The tables and indexes the file creates, at their statement's start: where a database
+        /// finding about one of them is placed.
+        let createdObjects: [RelationName: Int]
 
         private struct Collector {
             var statementCount = 0
@@ -127,6 +142,7 @@ public struct Linter: Sendable {
             var schemaChanges: [StatementSource] = []
             var relations = Set<RelationName>()
             var indexNames = Set<RelationName>()
+            var createdObjects: [RelationName: Int] = [:]
 
             mutating func add(_ statement: ParsedStatement) {
                 statementCount += 1
@@ -138,6 +154,9 @@ public struct Linter: Sendable {
                 relations.formUnion(StatementIndex.relations(in: root))
                 indexNames.formUnion(SchemaReplay.indexesNamed(by: root))
                 if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
+                if let created = SchemaReplay.createdObject(root), createdObjects[created] == nil {
+                    createdObjects[created] = statement.source.range.lowerBound
+                }
             }
         }
 
@@ -161,10 +180,11 @@ public struct Linter: Sendable {
             schemaChanges = collector.schemaChanges
             relationNames = collector.relations
             indexNames = collector.indexNames
+            createdObjects = collector.createdObjects
         }
     }
 
-    private func lint(parsed input: consuming [ParsedFile], schemaCount: Int) -> LintReport {
+    private func lint(parsed input: consuming [ParsedFile], schemaCount: Int, databaseFindings: [DatabaseFinding]?) -> LintReport {
         var parsed = input
         let linted = parsed.dropFirst(schemaCount).map(\.document)
 
@@ -174,6 +194,7 @@ public struct Linter: Sendable {
         // Each file's parse goes to the worker that lints it, which then holds the only reference,
         // so what the worker no longer needs is freed there, in parallel.
         let files = (0 ..< linted.count).map { HandOff(parsed[schemaCount + $0]) }
+        let createdObjects = parsed.dropFirst(schemaCount).map(\.createdObjects)
         parsed.removeAll()
 
         // The replay runs over every file's DDL in path order and publishes the schema before each
@@ -208,7 +229,8 @@ public struct Linter: Sendable {
         report.documents = linted
         report.schema = finalSchema
         report.errors = schemaErrors
-        for (document, result) in zip(linted, results) {
+        var unplaced = (databaseFindings ?? []).compactMap(graded)
+        for (position, (document, result)) in zip(linted, results).enumerated() {
             var findings = result.findings
             var used = result.usedSuppressions
             for deferred in result.deferred {
@@ -216,11 +238,36 @@ public struct Linter: Sendable {
                 findings += silence([finding(deferred.rule, text, in: document, range: deferred.byteRange)],
                                     by: result.suppressions, used: &used)
             }
-            findings += unusedSuppressions(result.suppressions, used: used, in: document)
+            // A database finding goes to the first file (in path order) that creates its object.
+            let created = createdObjects[position]
+            if !created.isEmpty, !unplaced.isEmpty {
+                var placed: [Finding] = []
+                unplaced.removeAll { databaseFinding in
+                    guard let offset = created[databaseFinding.object] else { return false }
+                    var finding = databaseFinding.finding
+                    finding.file = document.file.path
+                    finding.span = document.file.span(of: offset ..< offset + document.tokenLength(at: offset))
+                    placed.append(finding)
+                    return true
+                }
+                findings += silence(placed, by: result.suppressions, used: &used)
+            }
+            findings += unusedSuppressions(result.suppressions, used: used, in: document, inspectedDatabase: databaseFindings != nil)
             report.findings.append(contentsOf: findings.sorted(by: Self.order))
             report.errors.append(contentsOf: result.errors)
         }
+        // Objects no linted file creates: reported on the database itself.
+        report.findings += unplaced.map(\.finding)
         return report
+    }
+
+    /// A finding made outside the linted files (a database check) as the configuration grades it:
+    /// nil when its rule is off.
+    private func graded(_ databaseFinding: DatabaseFinding) -> DatabaseFinding? {
+        guard configuration.isEnabled(databaseFinding.rule) else { return nil }
+        var result = databaseFinding
+        result.finding.severity = configuration.severity(of: databaseFinding.rule, default: databaseFinding.severity)
+        return result
     }
 
     private static func order(_ lhs: Finding, _ rhs: Finding) -> Bool {
@@ -251,12 +298,10 @@ public struct Linter: Sendable {
 
     private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
                        replay: SchemaReplay, into result: inout FileResult) {
-        let context = RuleContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
-                                  newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion)
+        let context = StatementContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
+                                       newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion)
         for enabled in enabledRules {
-            context.ruleID = enabled.id
-            context.optionValues = enabled.options
-            enabled.rule.check(context)
+            enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
         }
         for report in context.reported {
             result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
@@ -297,7 +342,8 @@ public struct Linter: Sendable {
     }
 
     /// `unused-suppression` findings for suppressions (or rule ids in them) that silenced nothing.
-    private func unusedSuppressions(_ suppressions: [Suppression], used: [Set<String>], in document: SQLDocument) -> [Finding] {
+    private func unusedSuppressions(_ suppressions: [Suppression], used: [Set<String>], in document: SQLDocument,
+                                    inspectedDatabase: Bool) -> [Finding] {
         guard !suppressions.isEmpty else { return [] }
         let knownRules = Set(severities.keys)
         guard configuration.isEnabled(Self.unusedSuppressionRule),
@@ -311,6 +357,8 @@ public struct Linter: Sendable {
                                        help: "use a rule id from `sargable rules`")
                 } else if !configuration.isEnabled(rule) {
                     continue  // the configuration turned the rule off; the comment is not wrong
+                } else if !inspectedDatabase, catalogOnlyRules.contains(rule) {
+                    continue  // only `--database` can tell whether it silences something
                 } else {
                     text = FindingText(message: "suppression of \(rule) silenced nothing",
                                        help: "remove `\(rule)` from the sargable-ignore comment")

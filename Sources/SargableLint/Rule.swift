@@ -1,45 +1,17 @@
+import SargableAnalysis
 import SargableCore
 import SargableSchema
 import SargableSyntax
 
 /// A rule over SQL statements. One type per rule in `Rules/<Category>/<RuleName>.swift`, holding its
 /// documentation (`DocumentedRule.metadata`) beside its check.
-public protocol SQLRule: DocumentedRule, Sendable {
-    /// Options this rule reads from the configuration (`rules: {offset-pagination: {threshold: 500}}`).
-    static var options: [RuleOption] { get }
+public protocol SQLRule: DocumentedRule {
     /// Called for every statement that parsed; reports through `context.report(…)`.
     static func check(_ context: RuleContext)
 }
 
 extension SQLRule {
-    public static var options: [RuleOption] { [] }
-}
-
-/// An option a rule accepts, with its default (documented in the catalogue).
-public struct RuleOption: Sendable, Hashable {
-    public enum Value: Sendable, Hashable, CustomStringConvertible {
-        case integer(Int)
-        case string(String)
-        case boolean(Bool)
-
-        public var description: String {
-            switch self {
-            case .integer(let value): String(value)
-            case .string(let value): value
-            case .boolean(let value): String(value)
-            }
-        }
-    }
-
-    public var name: String
-    public var defaultValue: Value
-    public var summary: String
-
-    public init(_ name: String, default defaultValue: Value, _ summary: String) {
-        self.name = name
-        self.defaultValue = defaultValue
-        self.summary = summary
-    }
+    public static var input: RuleInput { .statement }
 }
 
 /// What a finding says, before the engine places it in a file and applies configuration.
@@ -63,8 +35,71 @@ public struct DeferredFinding: Sendable {
     public var decide: @Sendable (SchemaModel) -> FindingText?
 }
 
-/// Everything a rule sees about one statement.
-public final class RuleContext {
+/// What one rule sees about one statement: the statement's shared context (caches every rule
+/// reuses), the rule's own id (from its metadata) and its configured options. A value per rule: the
+/// id a finding carries can never be another rule's.
+@dynamicMemberLookup
+public struct RuleContext {
+    public let shared: StatementContext
+    public let ruleID: String
+    let optionValues: [String: RuleOption.Value]
+
+    init(_ shared: StatementContext, ruleID: String, options: [String: RuleOption.Value]) {
+        self.shared = shared
+        self.ruleID = ruleID
+        self.optionValues = options
+    }
+
+    public subscript<Value>(dynamicMember keyPath: KeyPath<StatementContext, Value>) -> Value { shared[keyPath: keyPath] }
+
+    /// A typed option's configured value (`context[Self.threshold]`), or its default.
+    public subscript<Value>(option: TypedOption<Value>) -> Value { option.value(in: optionValues) }
+
+    public func nodes(_ kind: NodeKind) -> [Node] { shared.nodes(kind) }
+    public func existingIndex(on table: Table, method: String, keys: [IndexKey], operatorClasses: [String?],
+                              predicate: IndexExpression?) -> Index? {
+        shared.existingIndex(on: table, method: method, keys: keys, operatorClasses: operatorClasses, predicate: predicate)
+    }
+    public func isNewTable(_ name: RelationName) -> Bool { shared.isNewTable(name) }
+    public func startOffset(of node: Node) -> Int { shared.startOffset(of: node) }
+    public func leadingWords(_ count: Int) -> (words: [String], range: Range<Int>)? { shared.leadingWords(count) }
+    public func knownTables(in scope: FromScope) -> [Table] { shared.knownTables(in: scope) }
+    public func table(of column: Node, in scope: FromScope) -> Table? { shared.table(of: column, in: scope) }
+    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
+        shared.alterCommandsOnExistingTable()
+    }
+    public func qualified(_ table: RelationName, _ column: String) -> String { shared.qualified(table, column) }
+
+    /// Reports at a node: the caret goes under the node's first token (`created_at` in
+    /// `created_at::date`, whose own location is the `::`).
+    public func report(_ node: Node, _ text: FindingText) {
+        report(byteOffset: shared.startOffset(of: node), text)
+    }
+
+    /// Reports at the statement's first token (`ALTER`, `UPDATE`).
+    public func reportAtStatement(_ text: FindingText) {
+        report(byteOffset: shared.statement.range.lowerBound, text)
+    }
+
+    public func report(byteOffset: Int, _ text: FindingText) {
+        shared.record(ruleID, byteOffset ..< byteOffset + shared.tokenLength(at: byteOffset), text)
+    }
+
+    /// Reports a finding that covers `range` (file byte offsets), e.g. the tokens a replacement rewrites.
+    public func report(range: Range<Int>, _ text: FindingText) {
+        shared.record(ruleID, range, text)
+    }
+
+    /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
+    public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
+        let offset = shared.startOffset(of: node)
+        shared.recordDeferred(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + shared.tokenLength(at: offset),
+                                              decide: decide))
+    }
+}
+
+/// Everything rules see about one statement, shared by the rules that check it.
+public final class StatementContext {
     /// The statement's root node (`SelectStmt`, `CreateStmt`, …).
     public let root: Node
     public let statement: StatementSource
@@ -75,8 +110,6 @@ public final class RuleContext {
     public let newTables: Set<RelationName>
     /// Target PostgreSQL major version (configuration, live server, or 15).
     public let postgresVersion: Int
-    var ruleID = ""
-    var optionValues: [String: RuleOption.Value] = [:]
     private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
     private(set) var deferred: [DeferredFinding] = []
     private let index: StatementIndex
@@ -101,33 +134,36 @@ public final class RuleContext {
         return index.nodesBySlot[slot]
     }
 
-    /// Predicate clauses several rules read, computed once per statement (see `QueryShape`).
-    var cachedClauses: [QueryShape.Clause]?
-    var cachedPredicateExpressions: [(expression: Node, clause: QueryShape.Clause)]?
+    private var clauses: [QueryShape.Clause]?
+    private var expressions: [(expression: Node, clause: QueryShape.Clause)]?
+
+    /// Every WHERE, HAVING and JOIN … ON predicate of the statement, from the analysis, once.
+    public var predicateClauses: [QueryShape.Clause] {
+        if let clauses { return clauses }
+        let found = QueryShape.predicateClauses(statements: nodes(.selectStmt) + nodes(.updateStmt) + nodes(.deleteStmt),
+                                                joins: nodes(.joinExpr))
+        clauses = found
+        return found
+    }
+
+    /// Every comparison or arithmetic of those predicates, with its clause.
+    public var predicateExpressions: [(expression: Node, clause: QueryShape.Clause)] {
+        if let expressions { return expressions }
+        let found = QueryShape.predicateExpressions(predicateClauses)
+        expressions = found
+        return found
+    }
 
     /// The first index of `table` with this method, keys, operator classes (nil: the default) and
     /// predicate, found without scanning the table's indexes.
     public func existingIndex(on table: Table, method: String, keys: [IndexKey], operatorClasses: [String?],
-                              predicate: String?) -> Index? {
+                              predicate: IndexExpression?) -> Index? {
         indexLookup.first(on: table, matching: IndexSignature(method: method, keys: keys, operatorClasses: operatorClasses,
                                                                predicate: predicate))
     }
 
     /// True when the table was created earlier in this file (so it is new and empty).
     public func isNewTable(_ name: RelationName) -> Bool { newTables.contains(name) }
-
-    public func option(_ name: String) -> RuleOption.Value? { optionValues[name] }
-
-    public func integerOption(_ name: String) -> Int? {
-        if case .integer(let value)? = optionValues[name] { return value }
-        return nil
-    }
-
-    /// Reports at a node: the caret goes under the node's first token (`created_at` in
-    /// `created_at::date`, whose own location is the `::`).
-    public func report(_ node: Node, _ text: FindingText) {
-        report(byteOffset: startOffset(of: node), text)
-    }
 
     /// File offset of the earliest location in the node's subtree; the statement start when none.
     public func startOffset(of node: Node) -> Int {
@@ -139,18 +175,12 @@ public final class RuleContext {
         return earliest.map { $0 + root.tree.sourceOffset } ?? statement.range.lowerBound
     }
 
-    /// Reports at the statement's first token (`ALTER`, `UPDATE`).
-    public func reportAtStatement(_ text: FindingText) {
-        report(byteOffset: statement.range.lowerBound, text)
+    func record(_ rule: String, _ range: Range<Int>, _ text: FindingText) {
+        reported.append((rule, range, text))
     }
 
-    public func report(byteOffset: Int, _ text: FindingText) {
-        reported.append((ruleID, byteOffset ..< byteOffset + tokenLength(at: byteOffset), text))
-    }
-
-    /// Reports a finding that covers `range` (file byte offsets), e.g. the tokens a replacement rewrites.
-    public func report(range: Range<Int>, _ text: FindingText) {
-        reported.append((ruleID, range, text))
+    func recordDeferred(_ finding: DeferredFinding) {
+        deferred.append(finding)
     }
 
     /// The statement's tokens (ranges relative to the statement text), from one scan shared by
@@ -188,13 +218,6 @@ public final class RuleContext {
         return document.tokenLength(at: offset)
     }
 
-    /// Reports at a node once every file is replayed, when `decide` (given the final schema) says so.
-    public func reportAfterReplay(_ node: Node, _ decide: @escaping @Sendable (SchemaModel) -> FindingText?) {
-        let offset = startOffset(of: node)
-        deferred.append(DeferredFinding(rule: ruleID, byteRange: offset ..< offset + tokenLength(at: offset),
-                                        decide: decide))
-    }
-
     /// The tables of `scope` the schema model knows.
     public func knownTables(in scope: FromScope) -> [Table] {
         scope.relations.compactMap(schema.table)
@@ -202,15 +225,23 @@ public final class RuleContext {
 
     /// The table a column reference belongs to, given the statement's FROM items.
     public func table(of column: Node, in scope: FromScope) -> Table? {
-        guard let reference = column.columnReference else { return nil }
-        if let qualifier = reference.qualifier {
-            return scope.relation(forAlias: qualifier).flatMap(schema.table)
-        }
-        let candidates = scope.relations.compactMap(schema.table)
-        if candidates.count == 1, candidates[0].columns.isEmpty { return candidates[0] }
-        return candidates.first { $0.column(named: reference.column) != nil }
-            ?? (scope.relations.count == 1 ? scope.relations.first.flatMap(schema.table) : nil)
+        scope.table(of: column, in: schema)
     }
+
+    /// The ALTER TABLE commands of the statement with their subtype, when the target table already
+    /// existed before this file (new tables are empty, so their locks and rewrites are harmless).
+    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
+        guard let alter = root.as(AlterTableStmt.self), (alter.objtype ?? .table) == .table,
+              let relation = root[.relation], let table = relation.relationName, !isNewTable(table)
+        else { return nil }
+        let commands = (root[.cmds]?.elements ?? []).compactMap { command in
+            command.as(AlterTableCmd.self)?.subtype.map { ($0, command) }
+        }
+        return (table, relation, commands)
+    }
+
+    /// `orders.user_id` for messages.
+    public func qualified(_ table: RelationName, _ column: String) -> String { "\(table).\(column)" }
 }
 
 /// What one walk over a statement finds: the nodes of the kinds rules look for most, and every
@@ -261,42 +292,4 @@ struct StatementIndex: Sendable {
         }
         return relations
     }
-}
-
-/// The relations a SELECT/UPDATE/DELETE reads, by the name or alias its columns use.
-public struct FromScope: Sendable {
-    public private(set) var aliases: [String: RelationName] = [:]
-    public private(set) var relations: [RelationName] = []
-
-    /// The FROM items of a SelectStmt (or the target and USING/FROM of UPDATE/DELETE, or both
-    /// sides of a JoinExpr).
-    public init(_ statement: Node) {
-        var items: [Node] = []
-        if statement.kind == .joinExpr {
-            items = [statement[.larg], statement[.rarg]].compactMap { $0 }
-        }
-        if let relation = statement[.relation] { items.append(relation) }
-        items.append(contentsOf: statement[.fromClause]?.elements ?? [])
-        items.append(contentsOf: statement[.usingClause]?.elements ?? [])
-        for item in items { add(item) }
-    }
-
-    /// Tables in FROM, through joins; subqueries and functions name no table of this scope.
-    private mutating func add(_ item: Node) {
-        switch item.kind {
-        case .joinExpr:
-            if let left = item[.larg] { add(left) }
-            if let right = item[.rarg] { add(right) }
-        case .rangeTableSample:
-            if let relation = item[.relation] { add(relation) }
-        case .rangeVar, nil:
-            guard let name = item.relationName else { return }
-            relations.append(name)
-            aliases[item[.alias, .aliasname]?.string ?? name.name] = name
-        default:
-            return
-        }
-    }
-
-    public func relation(forAlias alias: String) -> RelationName? { aliases[alias] }
 }

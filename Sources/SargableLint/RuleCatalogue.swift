@@ -5,21 +5,33 @@ import SargableCore
 public enum RuleCatalogue {
     /// `↓` marks where a bad example must be reported; it is not part of the SQL.
     public static let marker: Character = "↓"
+    /// `↑` after a `↓` marks where that finding's span ends, when it covers more than the token at
+    /// `↓` (`↓CREATE INDEX↑ … ON orders`).
+    public static let endMarker: Character = "↑"
 
     /// An example's SQL without markers, and the byte offset of each marker in that SQL.
     public static func stripMarkers(_ text: String) -> (sql: String, offsets: [Int]) {
+        let (sql, spans) = markedSpans(text)
+        return (sql, spans.map(\.start))
+    }
+
+    /// An example's SQL without markers, and each marked finding's start and (when marked) end,
+    /// as byte offsets in that SQL.
+    public static func markedSpans(_ text: String) -> (sql: String, spans: [(start: Int, end: Int?)]) {
         var sql = ""
-        var offsets: [Int] = []
+        var spans: [(start: Int, end: Int?)] = []
         var bytes = 0
         for character in text {
             if character == marker {
-                offsets.append(bytes)
+                spans.append((bytes, nil))
+            } else if character == endMarker, let last = spans.indices.last {
+                spans[last].end = bytes
             } else {
                 sql.append(character)
                 bytes += character.utf8.count
             }
         }
-        return (sql, offsets)
+        return (sql, spans)
     }
 
     /// The catalogue page (`Rules/README.md`), checked fresh by a test.
@@ -59,7 +71,8 @@ public enum RuleCatalogue {
         guard !examples.isEmpty else { return "" }
         var out = "\n**\(title).**\n"
         for example in examples {
-            let text = example.language == .sql ? stripMarkers(example.text).sql : example.text
+            let text = stripMarkers(example.text).sql
+            if !example.options.isEmpty { out += "\nWith \(optionsText(example.options)):\n" }
             out += "\n```\(example.language.rawValue)\n\(text.trimmingTrailingNewlines())\n```\n"
         }
         return out
@@ -76,13 +89,19 @@ public enum RuleCatalogue {
         for (title, list) in [("Bad", rule.bad), ("Good", rule.good)] where !list.isEmpty {
             out += "\n\(title):\n"
             for example in list {
-                let text = example.language == .sql ? stripMarkers(example.text).sql : example.text
+                if !example.options.isEmpty { out += "  with \(optionsText(example.options)):\n" }
+                let text = stripMarkers(example.text).sql
                 out += text.trimmingTrailingNewlines().split(separator: "\n", omittingEmptySubsequences: false)
                     .map { "    \($0)" }.joined(separator: "\n") + "\n\n"
             }
         }
         return out
     }
+}
+
+/// `threshold: 100` for an example's options, in name order.
+private func optionsText(_ options: [String: RuleOption.Value]) -> String {
+    options.sorted { $0.key < $1.key }.map { "`\($0.key): \($0.value)`" }.joined(separator: ", ")
 }
 
 extension String {

@@ -18,6 +18,8 @@ public protocol PlanRule: DocumentedRule {
 }
 
 extension PlanRule {
+    public static var input: RuleInput { .plan }
+
     /// A finding with this rule's id and default severity.
     public static func finding(_ node: PlanNode, _ message: String, help: String, severity: Severity? = nil) -> PlanFinding {
         PlanFinding(nodeID: node.id, finding: Finding(rule: metadata.id, severity: severity ?? metadata.severity,

@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableSchema
 
 /// Reads the live catalog into the same `SchemaModel` the linter builds from DDL: tables, columns,
@@ -81,7 +82,7 @@ public enum Catalog {
                     name: row["name"], table: table, columns: columns,
                     referencedTable: RelationName(schema: row["referenced_schema"], name: referencedTable),
                     referencedColumns: row.array("referenced_columns") ?? [],
-                    onDelete: onDeleteAction(row["on_delete"]), isValidated: row.bool("validated") ?? true)
+                    onDelete: ForeignKeyAction.name(row["on_delete"]), isValidated: row.bool("validated") ?? true)
                 model.updateTable(table) { $0.foreignKeys.append(foreignKey) }
             default:
                 continue
@@ -112,26 +113,17 @@ public enum Catalog {
             guard let table = row["oid"].flatMap({ names[$0] }), let name = row["name"],
                   let columns = row.array("key_columns"), let texts = row.array("key_texts") else { continue }
             let keys: [IndexKey] = zip(columns, texts).map { column, text in
-                column.isEmpty ? .expression(unwrapped(text)) : .column(column)
+                // Read as SQL once here, so rules compare structures and never parse catalog text.
+                column.isEmpty ? .expression(ExpressionIdentity.expression(sql: text, text: unwrapped(text))) : .column(column)
             }
             let index = Index(name: name, table: table, keys: keys, isUnique: row.bool("is_unique") ?? false,
                               isPrimary: row.bool("is_primary") ?? false, method: row["method"] ?? "btree",
                               operatorClasses: (row.array("operator_classes") ?? []).map { $0.isEmpty ? nil : $0 },
-                              predicate: row["predicate"], isValid: row.bool("is_valid") ?? true,
+                              predicate: row["predicate"].map { ExpressionIdentity.expression(sql: $0) }, isValid: row.bool("is_valid") ?? true,
                               scans: row.int("scans"), sizeBytes: row.int("size"))
             model.updateTable(table) { $0.indexes.append(index) }
         }
         return model
-    }
-
-    private static func onDeleteAction(_ code: String?) -> String? {
-        switch code {
-        case "c": "cascade"
-        case "n": "set null"
-        case "d": "set default"
-        case "r": "restrict"
-        default: nil  // 'a': no action, the default
-        }
     }
 
     /// pg_get_indexdef prints an expression key in parentheses (`(lower(email))`); the model keeps

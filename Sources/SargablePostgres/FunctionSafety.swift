@@ -1,3 +1,4 @@
+import SargableAnalysis
 import SargableSyntax
 
 /// A function a statement may run, as the catalog resolved it.
@@ -311,11 +312,9 @@ struct StatementNames {
         }
     }
 
-    /// The last two parts of a list of `String` nodes (`catalog.schema.name` → schema, name).
+    /// A name list's schema ("" when unqualified) and name.
     private static func qualifiedName(_ list: Node?) -> (schema: String, name: String)? {
-        let parts = (list?.elements ?? []).compactMap { $0[.sval]?.string }
-        guard let name = parts.last else { return nil }
-        return (parts.count >= 2 ? parts[parts.count - 2] : "", name)
+        list?.qualifiedName.map { ($0.schema ?? "", $0.name) }
     }
 }
 

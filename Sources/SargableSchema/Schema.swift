@@ -33,15 +33,43 @@ public struct Column: Sendable, Hashable, Codable {
     }
 }
 
-/// One key part of an index: a column, or an expression in normalized text (`lower(email)`).
+/// An index key expression or a partial index's predicate: the text people read, and the structure
+/// that decides whether two are the same (computed by `SargableAnalysis` from the parse tree, never
+/// from the text).
+public struct IndexExpression: Sendable, Hashable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public var text: String
+    /// The parse tree's kinds and values without source locations; nil when the text was not read as
+    /// SQL (it did not parse, or nothing normalised it yet).
+    public var structure: String?
+
+    public init(text: String, structure: String?) {
+        self.text = text
+        self.structure = structure
+    }
+
+    /// Text alone, for values written by hand: equal to nothing until `SargableAnalysis` reads it.
+    public init(stringLiteral text: String) { self.init(text: text, structure: nil) }
+
+    public var description: String { text }
+
+    /// Same structure. An expression without one is equal to no expression, not even one with the
+    /// same text: two shapes that cannot be compared are never reported as the same.
+    public static func == (lhs: IndexExpression, rhs: IndexExpression) -> Bool {
+        lhs.structure != nil && lhs.structure == rhs.structure
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(structure) }
+}
+
+/// One key part of an index: a column, or an expression (`lower(email)`).
 public enum IndexKey: Sendable, Hashable, Codable, CustomStringConvertible {
     case column(String)
-    case expression(String)
+    case expression(IndexExpression)
 
     public var description: String {
         switch self {
         case .column(let name): name
-        case .expression(let text): "(\(text))"
+        case .expression(let expression): "(\(expression.text))"
         }
     }
 
@@ -61,8 +89,8 @@ public struct Index: Sendable, Hashable, Codable {
     public var method: String
     /// Operator classes per key where given (`gin_trgm_ops`).
     public var operatorClasses: [String?]
-    /// WHERE predicate of a partial index, as text.
-    public var predicate: String?
+    /// WHERE predicate of a partial index.
+    public var predicate: IndexExpression?
     /// False for an index left invalid by a failed CREATE INDEX CONCURRENTLY (live catalog only).
     public var isValid: Bool
     /// Scans since statistics were reset (live catalog only).
@@ -70,7 +98,7 @@ public struct Index: Sendable, Hashable, Codable {
     public var sizeBytes: Int?
 
     public init(name: String, table: RelationName, keys: [IndexKey], isUnique: Bool = false, isPrimary: Bool = false,
-                method: String = "btree", operatorClasses: [String?] = [], predicate: String? = nil,
+                method: String = "btree", operatorClasses: [String?] = [], predicate: IndexExpression? = nil,
                 isValid: Bool = true, scans: Int? = nil, sizeBytes: Int? = nil) {
         self.name = name
         self.table = table

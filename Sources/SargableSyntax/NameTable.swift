@@ -46,13 +46,14 @@ struct NameTable: @unchecked Sendable {
 }
 
 /// A proto enum of the parse tree (generated in `Generated/NodeTypes.swift`). libpg_query's JSON
-/// spells enum values as strings (`"AEXPR_OP"`); `Node.enumValue()` reads them without building one.
+/// spells enum values by name (AEXPR_OP); `Node.enumValue()` reads them without building one.
 public protocol ProtoEnum: RawRepresentable, CaseIterable, Sendable where RawValue == String {
     static var protoEnumTable: ProtoEnumTable<Self> { get }
 }
 
-/// The lookup behind one `ProtoEnum`: names to cases, in raw memory (see `NameTable`).
-public struct ProtoEnumTable<Value: ProtoEnum>: @unchecked Sendable {
+/// The lookup behind one `ProtoEnum` (and `NodeKind`): names to cases, in raw memory (see `NameTable`).
+public struct ProtoEnumTable<Value: RawRepresentable & CaseIterable & Sendable>: @unchecked Sendable
+where Value.RawValue == String {
     let names: NameTable
     let cases: UnsafeMutableBufferPointer<Value>
 

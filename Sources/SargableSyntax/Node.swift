@@ -25,20 +25,11 @@ public struct Field: @unchecked Sendable, Hashable, ExpressibleByStringLiteral, 
 }
 
 extension NodeKind {
-    private static let names = NameTable(allCases.map(\.rawValue))
+    private static let table = ProtoEnumTable<NodeKind>()
 
-    /// Index into `allCases` for a type name, or `.max` for a type this build does not know.
-    static func index(of name: UnsafeBufferPointer<UInt8>) -> UInt16 {
-        names.index(of: name)
-    }
-
-    /// The case at `index` in declaration order (= `allCases` order). A payload-free enum is stored
-    /// as its case index, so this is a plain conversion, without the static array lookup that every
-    /// `kind` read would otherwise pay; a test checks it against `allCases`.
-    @inline(__always)
-    static func at(_ index: UInt16) -> NodeKind {
-        assert(MemoryLayout<NodeKind>.size == 1 && Int(index) < allCases.count)  // indexes come from `index(of:)`
-        return unsafeBitCast(UInt8(truncatingIfNeeded: index), to: NodeKind.self)
+    /// The kind a type name spells, or nil for a type this build does not know.
+    static func named(_ name: UnsafeBufferPointer<UInt8>) -> NodeKind? {
+        table.value(named: name)
     }
 }
 
@@ -60,8 +51,8 @@ public struct Node: Sendable, CustomStringConvertible {
     /// The node type, for `{"TypeName": {...}}` wrappers; nil for plain objects, lists and scalars.
     public var kind: NodeKind? {
         let entry = self.entry
-        guard entry.kind == .node, entry.kindIndex != .max else { return nil }
-        return NodeKind.at(entry.kindIndex)
+        guard entry.kind == .node else { return nil }
+        return entry.nodeKind
     }
 
     /// The type name as libpg_query wrote it, also for kinds unknown to this build.
@@ -188,6 +179,68 @@ public struct Node: Sendable, CustomStringConvertible {
             case .visitChildren: current += 1
             }
         }
+    }
+
+    /// The subtree's kinds, field names and values without source locations: two expressions with
+    /// the same structure are the same expression, however they were spelt, spaced or parenthesised.
+    /// `substitute` may stand in for a typed node (a column reference by its column alone); that
+    /// node's subtree is then not read.
+    public func structure(substituting substitute: (Node) -> String? = { _ in nil }) -> String {
+        let tape = tree.tape, json = tree.json
+        let end = Int(tape[index].next)
+        var out: [UInt8] = []
+        var open: [(end: Int, closer: UInt8)] = []
+        var current = index
+        while current < end {
+            while let last = open.last, last.end <= current {
+                out.append(last.closer)
+                open.removeLast()
+            }
+            let entry = tape[current]
+            let key = UnsafeBufferPointer(rebasing: json[Int(entry.keyStart) ..< Int(entry.keyStart) + Int(entry.keyLength)])
+            if key.elementsEqual("location".utf8) {
+                current = Int(entry.next)
+                continue
+            }
+            // The node's own field name is where it sits, not what it is.
+            if !key.isEmpty, current != index {
+                out.append(contentsOf: key)
+                out.append(UInt8(ascii: ":"))
+            }
+            let value = UnsafeBufferPointer(rebasing: json[Int(entry.valueStart) ..< Int(entry.valueStart) + Int(entry.valueLength)])
+            switch entry.kind {
+            case .node:
+                if let substituted = substitute(Node(tree: tree, index: current)) {
+                    // Length-prefixed, so no substituted text can read as structure.
+                    out.append(contentsOf: "<\(substituted.utf8.count):".utf8)
+                    out.append(contentsOf: substituted.utf8)
+                    out.append(UInt8(ascii: ">"))
+                    current = Int(entry.next)
+                    continue
+                }
+                out.append(contentsOf: value)
+                out.append(UInt8(ascii: "("))
+                open.append((Int(entry.next), UInt8(ascii: ")")))
+            case .object:
+                out.append(UInt8(ascii: "{"))
+                open.append((Int(entry.next), UInt8(ascii: "}")))
+            case .array:
+                out.append(UInt8(ascii: "["))
+                open.append((Int(entry.next), UInt8(ascii: "]")))
+            case .string, .escapedString:
+                out.append(UInt8(ascii: "\""))
+                out.append(contentsOf: value)
+                out.append(UInt8(ascii: "\""))
+            case .number: out.append(contentsOf: value)
+            case .true: out.append(contentsOf: "true".utf8)
+            case .false: out.append(contentsOf: "false".utf8)
+            case .null: out.append(contentsOf: "null".utf8)
+            }
+            out.append(UInt8(ascii: ","))
+            current += 1
+        }
+        while let last = open.popLast() { out.append(last.closer) }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Every typed node of `kind` below (and including) this one, in source order of the tree.

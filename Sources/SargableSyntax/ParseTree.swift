@@ -81,8 +81,8 @@ struct TapeEntry {
     /// Tape index just past this value's subtree; children are `index+1 ..< next`.
     @usableFromInline var next: UInt32
     @usableFromInline var keyLength: UInt16
-    /// For nodes: the index in `NodeKind.allCases`, or `.max` for a type this build does not know.
-    @usableFromInline var kindIndex: UInt16
+    /// For nodes: the node type, nil for a type this build does not know (one byte, like an index).
+    @usableFromInline var nodeKind: NodeKind?
     @usableFromInline var kind: TapeKind
 }
 
@@ -161,12 +161,12 @@ struct TapeBuilder {
         }
 
         @inline(__always) func append(_ kind: TapeKind, valueStart: Int = 0, valueLength: Int = 0,
-                                      kindIndex: UInt16 = .max) {
+                                      nodeKind: NodeKind? = nil) {
             appendEntry(TapeEntry(keyStart: UInt32(truncatingIfNeeded: keyStart),
                                   valueStart: UInt32(truncatingIfNeeded: valueStart),
                                   valueLength: UInt32(truncatingIfNeeded: valueLength),
                                   next: UInt32(truncatingIfNeeded: entryCount + 1),
-                                  keyLength: UInt16(truncatingIfNeeded: keyLength), kindIndex: kindIndex, kind: kind))
+                                  keyLength: UInt16(truncatingIfNeeded: keyLength), nodeKind: nodeKind, kind: kind))
             keyStart = 0
             keyLength = 0
         }
@@ -186,10 +186,10 @@ struct TapeBuilder {
                     let savedStart = keyStart, savedLength = keyLength
                     guard readKey(), pos < count, bytes[pos] == UInt8(ascii: "{") else { return false }
                     let typeStart = keyStart, typeLength = keyLength
-                    let kind = NodeKind.index(of: UnsafeBufferPointer(rebasing: bytes[typeStart ..< typeStart + typeLength]))
+                    let kind = NodeKind.named(UnsafeBufferPointer(rebasing: bytes[typeStart ..< typeStart + typeLength]))
                     keyStart = savedStart
                     keyLength = savedLength
-                    append(.node, valueStart: typeStart, valueLength: typeLength, kindIndex: kind)
+                    append(.node, valueStart: typeStart, valueLength: typeLength, nodeKind: kind)
                     stack.append(Open(index: entryCount - 1, isNode: true, isArray: false))
                     pos += 1
                 } else {

@@ -141,7 +141,7 @@ public enum Redaction {
                 let characters = max(0, min(error.cursorPosition - 1, text.unicodeScalars.count - 1))
                 let cut = text.unicodeScalars.index(text.unicodeScalars.startIndex, offsetBy: characters)
                 let offset = text.utf8.distance(from: text.startIndex, to: cut)
-                tail = [Token(range: offset ..< sql.utf8.count, code: 261, keywordKind: 0)]
+                tail = [Token(range: offset ..< sql.utf8.count, code: TokenCode.sconst.rawValue, keywordKind: 0)]
                 guard offset > 0 else { return tail }
                 text = text[..<cut]
             }

@@ -320,10 +320,10 @@ public final class SQLDocument: @unchecked Sendable {
         var pieceStart = gap.lowerBound
         var depth = 0
         for token in tokens {
-            switch token.code {
-            case 40: depth += 1
-            case 41: depth = max(0, depth - 1)
-            case 59 where depth == 0:
+            switch token.tokenCode {
+            case .leftParenthesis: depth += 1
+            case .rightParenthesis: depth = max(0, depth - 1)
+            case .semicolon where depth == 0:
                 if case .restart(let offset) = handlePiece(pieceStart ..< token.range.lowerBound) { return .restart(at: offset) }
                 pieceStart = token.range.upperBound
             default: break
@@ -353,7 +353,7 @@ public final class SQLDocument: @unchecked Sendable {
                 // An unterminated quote or comment: the splitter ran to the end of the file with it.
                 return addStatement(rest)
             }
-            guard let backslash = tokens.first(where: { $0.code == 92 }) else { return addStatement(rest) }
+            guard let backslash = tokens.first(where: { $0.tokenCode == .backslash }) else { return addStatement(rest) }
             if case .restart(let offset) = addStatement(start ..< backslash.range.lowerBound) { return .restart(at: offset) }
             let lineEnd = endOfLine(from: backslash.range.lowerBound)
             noteMetaCommand(backslash.range.lowerBound ..< lineEnd)

@@ -126,3 +126,19 @@ extension CLITests {
         #expect(lines.last?.hasSuffix("\tSELECT column_\(count) FROM table_\(count) WHERE id = $1") == true)
     }
 }
+
+@Suite("the rule catalogue on the command line")
+struct RulesCommandTests {
+    @Test func workloadRulesAreListedAndExplained() throws {
+        let list = try Sargable.run(["rules"])
+        #expect(list.status == 0)
+        for id in ["n-plus-one", "row-by-row-insert", "repeated-identical-query", "unused-index", "plan-hotspot", "select-star"] {
+            #expect(list.stdout.contains(id + " "), "\(id) is listed")
+        }
+        let explained = try Sargable.run(["rules", "explain", "n-plus-one"])
+        #expect(explained.status == 0)
+        #expect(explained.stdout.hasPrefix("n-plus-one (warning, workload): The same SELECT once per row of a previous result"))
+        #expect(explained.stdout.contains("= ANY($1)"))
+        #expect(explained.stdout.contains("statement: SELECT id, total_cents FROM orders WHERE user_id = 3"))
+    }
+}

@@ -147,3 +147,19 @@ struct WorkloadTests {
         #expect(report.findings.count == 3)
     }
 }
+
+/// Every workload rule's documented examples, analyzed as the log files they are.
+struct WorkloadRuleExampleTests {
+    @Test(arguments: WorkloadRules.all.map { $0.metadata.id })
+    func examples(_ id: String) throws {
+        let metadata = try #require(WorkloadRules.all.first { $0.metadata.id == id }).metadata
+        #expect(!metadata.bad.isEmpty && !metadata.good.isEmpty)
+        for (example, expected) in metadata.bad.map({ ($0, 1) }) + metadata.good.map({ ($0, 0) }) {
+            #expect(example.language == .log)
+            let path = try TestPaths.temporaryFile("example.log", contents: Array((example.text + "\n").utf8))
+            let findings = analyze([path]).report.findings.filter { $0.finding.rule == id }
+            #expect(findings.count == expected, "\(id): \(example.text)")
+            #expect(findings.allSatisfy { $0.finding.severity == metadata.severity })
+        }
+    }
+}

@@ -1,30 +1,38 @@
 import Foundation
 import SargableCore
+import SargableLint
 import SargablePlan
 import SargableRules
 import Testing
 
 struct PlanRuleExampleTests {
     @Test("every plan rule fires on its bad examples and not on its good ones",
-          arguments: PlanChecks.rules.map { $0 as any PlanRule.Type }.map(RuleBox.init))
+          arguments: RuleRegistry.planRules.map(RuleBox.init))
     func examples(_ box: RuleBox) throws {
         let rule = box.rule
         let metadata = rule.metadata
         #expect(!metadata.bad.isEmpty && !metadata.good.isEmpty)
         for example in metadata.bad {
             #expect(example.language == .json)
-            let plan = try ExplainPlan.decode(example.text)
-            #expect(!rule.check(plan).isEmpty, "\(metadata.id) misses its bad example")
+            // `↓` before a node's "Node Type" marks a node the rule must report, in plan order.
+            let (json, markers) = RuleCatalogue.stripMarkers(example.text)
+            let plan = try ExplainPlan.decode(json)
+            #expect(!markers.isEmpty, "\(metadata.id): a bad plan marks the node it expects with ↓")
+            let expected = markers.map { offset in
+                String(decoding: Array(json.utf8.prefix(offset)), as: UTF8.self).components(separatedBy: "\"Node Type\"").count - 1
+            }
+            #expect(rule.check(plan).map(\.nodeID) == expected, "\(metadata.id) reports other nodes than its bad example marks")
             #expect(rule.check(plan).allSatisfy { $0.finding.rule == metadata.id })
         }
         for example in metadata.good {
+            #expect(!example.text.contains(RuleCatalogue.marker), "good examples carry no ↓")
             let plan = try ExplainPlan.decode(example.text)
             #expect(rule.check(plan).isEmpty, "\(metadata.id) fires on its good example: \(rule.check(plan).map(\.finding.message))")
         }
     }
 
     @Test func planRulesAreInTheCatalogue() {
-        let ids = PlanAndDatabaseRules.all.map { $0.metadata.id }
+        let ids = RuleRegistry.allMetadata.filter { [.plan, .database].contains($0.category) }.map(\.id)
         #expect(ids == ["plan-seq-scan-filter", "plan-row-misestimate", "plan-sort-spill", "plan-nested-loop-inner-scan",
                         "plan-heap-fetches", "plan-hotspot", "unused-index", "invalid-index"])
     }
@@ -32,7 +40,7 @@ struct PlanRuleExampleTests {
 
 /// Swift Testing arguments must be Sendable; a metatype box names the rule in the test report.
 struct RuleBox: Sendable, CustomTestStringConvertible {
-    nonisolated(unsafe) let rule: any PlanRule.Type
+    let rule: any PlanRule.Type
     init(_ rule: any PlanRule.Type) { self.rule = rule }
     var testDescription: String { rule.metadata.id }
 }
@@ -73,7 +81,8 @@ struct PlanDecodingTests {
 
 /// Captured plans reused from the catalogue's examples.
 enum PlanSamples {
-    static let sortSpill = PlanSortSpill.metadata.bad[0].text
+    // The documented example, without the `↓` that marks the node the rule reports.
+    static let sortSpill = RuleCatalogue.stripMarkers(PlanSortSpill.metadata.bad[0].text).sql
 }
 
 /// Plans can come from logs anyone writes (auto_explain): absurd numbers must not trap any rule.
@@ -92,7 +101,7 @@ struct HostilePlanNumberTests {
             """
         let plan = try ExplainPlan.decode(json)
         // Every rule runs over the numbers and formats them into messages.
-        for rule in PlanChecks.rules { _ = rule.check(plan).map(\.finding.message) }
+        for rule in RuleRegistry.planRules { _ = rule.check(plan).map(\.finding.message) }
         let negative = value.hasPrefix("-")
         #expect((plan.root.planRows < 0) == false)
         #expect(negative ? plan.root.actualRows == nil : plan.root.actualRows != nil)

@@ -332,10 +332,12 @@ struct PsqlVariableTests {
     }
 }
 
-@Test func nodeKindsConvertFromTheirIndexes() {
-    for (index, kind) in NodeKind.allCases.enumerated() {
-        #expect(NodeKind.at(UInt16(index)) == kind)
+@Test func nodeKindsAreFoundByTheirNames() {
+    for kind in NodeKind.allCases {
+        let name = Array(kind.rawValue.utf8)
+        #expect(name.withUnsafeBufferPointer { NodeKind.named($0) } == kind)
     }
+    #expect(Array("NoSuchNode".utf8).withUnsafeBufferPointer { NodeKind.named($0) } == nil)
 }
 
 @Test func caretsCoverWholeTokens() throws {

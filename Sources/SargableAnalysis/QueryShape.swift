@@ -5,7 +5,7 @@ import SargableSyntax
 public enum QueryShape {
     /// A predicate (WHERE, HAVING or JOIN … ON) and the node whose FROM items its columns come from:
     /// the statement for WHERE and HAVING, the join for ON.
-    public struct Clause {
+    public struct Clause: Sendable {
         public let predicate: Node
         public let scopeNode: Node
         public let isHaving: Bool
@@ -14,29 +14,37 @@ public enum QueryShape {
         public var scope: FromScope { FromScope(scopeNode) }
     }
 
-    /// Every WHERE, HAVING and JOIN … ON predicate of every SELECT, UPDATE and DELETE in the statement.
-    public static func predicateClauses(_ context: RuleContext) -> [Clause] {
-        if let cached = context.cachedClauses { return cached }
+    /// Every WHERE, HAVING and JOIN … ON predicate of `statements` (SELECT, UPDATE and DELETE
+    /// nodes) and `joins` (JoinExpr nodes), in that order.
+    public static func predicateClauses(statements: [Node], joins: [Node]) -> [Clause] {
         var result: [Clause] = []
-        do {
-            for statement in context.nodes(.selectStmt) + context.nodes(.updateStmt) + context.nodes(.deleteStmt) {
-                if let predicate = statement[.whereClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: false)) }
-                if let predicate = statement[.havingClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: true)) }
-            }
-            for join in context.nodes(.joinExpr) {
-                if let quals = join[.quals] { result.append(Clause(predicate: quals, scopeNode: join, isHaving: false)) }
-            }
+        for statement in statements {
+            if let predicate = statement[.whereClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: false)) }
+            if let predicate = statement[.havingClause] { result.append(Clause(predicate: predicate, scopeNode: statement, isHaving: true)) }
         }
-        context.cachedClauses = result
+        for join in joins {
+            if let quals = join[.quals] { result.append(Clause(predicate: quals, scopeNode: join, isHaving: false)) }
+        }
         return result
     }
 
-    /// Every A_Expr (comparison or arithmetic) of every predicate clause, with its clause.
-    public static func predicateExpressions(_ context: RuleContext) -> [(expression: Node, clause: Clause)] {
-        if let cached = context.cachedPredicateExpressions { return cached }
-        let result = predicateClauses(context).flatMap { clause in nodes(.aExpr, in: clause.predicate).map { ($0, clause) } }
-        context.cachedPredicateExpressions = result
-        return result
+    /// Every predicate clause of a statement, its subqueries and CTEs included.
+    public static func predicateClauses(in root: Node) -> [Clause] {
+        var statements: [Node] = [], joins: [Node] = []
+        root.walk { node in
+            switch node.kind {
+            case .selectStmt, .updateStmt, .deleteStmt: statements.append(node)
+            case .joinExpr: joins.append(node)
+            default: break
+            }
+            return .visitChildren
+        }
+        return predicateClauses(statements: statements, joins: joins)
+    }
+
+    /// Every A_Expr (comparison or arithmetic) of the clauses, with its clause.
+    public static func predicateExpressions(_ clauses: [Clause]) -> [(expression: Node, clause: Clause)] {
+        clauses.flatMap { clause in nodes(.aExpr, in: clause.predicate).map { ($0, clause) } }
     }
 
     /// Nodes of `kind` in an expression, not inside its subqueries (they are clauses of their own).
@@ -70,7 +78,7 @@ public enum QueryShape {
 }
 
 /// A foreign key as written in CREATE TABLE or ALTER TABLE.
-public struct ForeignKeyDefinition {
+public struct ForeignKeyDefinition: Sendable {
     /// The `Constraint` node (where findings point).
     public let constraint: Node
     public let table: RelationName
@@ -92,9 +100,9 @@ public struct ForeignKeyDefinition {
         case .alterTableStmt:
             for command in root[.cmds]?.elements ?? [] {
                 guard let definition = command[.def] else { continue }
-                switch command[.subtype]?.string {
-                case "AT_AddColumn": columnDefinitions.append(definition)
-                case "AT_AddConstraint": constraints.append(definition)
+                switch command.as(AlterTableCmd.self)?.subtype {
+                case .addColumn: columnDefinitions.append(definition)
+                case .addConstraint: constraints.append(definition)
                 default: break
                 }
             }
@@ -103,12 +111,12 @@ public struct ForeignKeyDefinition {
         var result: [ForeignKeyDefinition] = []
         for definition in columnDefinitions {
             guard let column = definition[.colname]?.string else { continue }
-            for constraint in definition[.constraints]?.elements ?? [] where constraint[.contype]?.string == "CONSTR_FOREIGN" {
+            for constraint in definition[.constraints]?.elements ?? [] where constraint.as(Constraint.self)?.contype == .foreign {
                 guard let referenced = constraint[.pktable]?.relationName else { continue }
                 result.append(ForeignKeyDefinition(constraint: constraint, table: table, columns: [column], referencedTable: referenced))
             }
         }
-        for constraint in constraints where constraint[.contype]?.string == "CONSTR_FOREIGN" {
+        for constraint in constraints where constraint.as(Constraint.self)?.contype == .foreign {
             guard let referenced = constraint[.pktable]?.relationName else { continue }
             result.append(ForeignKeyDefinition(constraint: constraint, table: table,
                                                columns: constraint[.fkAttrs]?.stringValues ?? [], referencedTable: referenced))
@@ -117,19 +125,3 @@ public struct ForeignKeyDefinition {
     }
 }
 
-extension RuleContext {
-    /// The ALTER TABLE commands of the statement with their subtype, when the target table already
-    /// existed before this file (new tables are empty, so their locks and rewrites are harmless).
-    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: String, command: Node)])? {
-        guard root.kind == .alterTableStmt, root[.objtype]?.string ?? "OBJECT_TABLE" == "OBJECT_TABLE",
-              let relation = root[.relation], let table = relation.relationName, !isNewTable(table)
-        else { return nil }
-        let commands = (root[.cmds]?.elements ?? []).compactMap { command in
-            command[.subtype]?.string.map { ($0, command) }
-        }
-        return (table, relation, commands)
-    }
-
-    /// `orders.user_id` for messages.
-    public func qualified(_ table: RelationName, _ column: String) -> String { "\(table).\(column)" }
-}

@@ -8,7 +8,7 @@ public struct SchemaReplay: Sendable {
     /// Tables created in the current file.
     public private(set) var newTables: Set<RelationName> = []
     /// Indexes by what they index, for the tables asked about; kept up to date as indexes are created.
-    let indexLookup = IndexLookup()
+    public let indexLookup = IndexLookup()
 
     public init(base: SchemaModel = SchemaModel()) {
         schema = base
@@ -76,12 +76,12 @@ public struct SchemaReplay: Sendable {
         let typeText = typeName.map(TypeText.of) ?? ""
         let isSerial = ["serial", "bigserial", "smallserial", "serial4", "serial8", "serial2"].contains(typeText)
         let constraints = definition[.constraints]?.elements ?? []
-        let types = Set(constraints.compactMap { $0[.contype]?.string })
+        let types = Set(constraints.compactMap { $0.as(Constraint.self)?.contype })
         var column = Column(name: name, type: typeText, isArray: typeName.map(TypeText.isArray) ?? false,
-                            notNull: isSerial || types.contains("CONSTR_NOTNULL") || types.contains("CONSTR_PRIMARY")
-                                || types.contains("CONSTR_IDENTITY"),
-                            hasDefault: isSerial || types.contains("CONSTR_DEFAULT") || types.contains("CONSTR_IDENTITY")
-                                || types.contains("CONSTR_GENERATED"))
+                            notNull: isSerial || types.contains(.notnull) || types.contains(.primary)
+                                || types.contains(.identity),
+                            hasDefault: isSerial || types.contains(.default) || types.contains(.identity)
+                                || types.contains(.generated))
         if isSerial { column.type = ["bigserial", "serial8"].contains(typeText) ? "bigint" : typeText.hasPrefix("small") || typeText == "serial2" ? "smallint" : "integer" }
         table.columns.removeAll { $0.name == name }
         table.columns.append(column)
@@ -91,19 +91,19 @@ public struct SchemaReplay: Sendable {
     /// Adds a PRIMARY KEY, UNIQUE or FOREIGN KEY constraint (inline on `column`, or a table constraint).
     private static func addConstraint(_ constraint: Node, to table: inout Table, column: String?) {
         let keys = column.map { [$0] } ?? (constraint[.keys]?.stringValues ?? [])
-        switch constraint[.contype]?.string {
-        case "CONSTR_PRIMARY":
+        switch constraint.as(Constraint.self)?.contype {
+        case .primary?:
             guard !keys.isEmpty else { return }
             table.primaryKey = keys
             for key in keys { Self.mark(key, in: &table) { $0.notNull = true } }
             table.indexes.append(Index(name: constraint[.conname]?.string ?? "\(table.name.name)_pkey", table: table.name,
                                        keys: keys.map(IndexKey.column), isUnique: true, isPrimary: true))
-        case "CONSTR_UNIQUE":
+        case .unique?:
             guard !keys.isEmpty else { return }
             table.uniqueConstraints.append(keys)
             table.indexes.append(Index(name: constraint[.conname]?.string ?? "\(table.name.name)_\(keys.joined(separator: "_"))_key",
                                        table: table.name, keys: keys.map(IndexKey.column), isUnique: true))
-        case "CONSTR_FOREIGN":
+        case .foreign?:
             guard let referenced = constraint[.pktable]?.relationName else { return }
             let columns = column.map { [$0] } ?? (constraint[.fkAttrs]?.stringValues ?? [])
             table.foreignKeys.append(ForeignKey(
@@ -111,9 +111,9 @@ public struct SchemaReplay: Sendable {
                 referencedColumns: constraint[.pkAttrs]?.stringValues ?? [],
                 onDelete: ForeignKeyAction.name(constraint[.fkDelAction]?.string),
                 isValidated: constraint[.skipValidation]?.bool != true))
-        case "CONSTR_NOTNULL":
+        case .notnull?:
             if let column { Self.mark(column, in: &table) { $0.notNull = true } }
-        case "CONSTR_DEFAULT":
+        case .default?:
             if let column { Self.mark(column, in: &table) { $0.hasDefault = true } }
         default: break
         }
@@ -137,7 +137,7 @@ public struct SchemaReplay: Sendable {
         let elements = statement[.indexParams]?.elements ?? []
         let keys: [IndexKey] = elements.map { element in
             if let name = element[.name]?.string { return .column(name) }
-            return .expression(element[.expr].map(ExpressionText.of) ?? "?")
+            return element[.expr].map { .expression(ExpressionIdentity.expression($0)) } ?? .expression("?")
         }
         let name = statement[.idxname]?.string
             ?? "\(tableName.name)_\(keys.map { $0.columnName ?? "expr" }.joined(separator: "_"))_idx"
@@ -146,7 +146,7 @@ public struct SchemaReplay: Sendable {
                           isPrimary: statement[.primary]?.bool == true,
                           method: statement[.accessMethod]?.string ?? "btree",
                           operatorClasses: elements.map { $0[.opclass]?.stringValues.last },
-                          predicate: statement[.whereClause].map(ExpressionText.of))
+                          predicate: statement[.whereClause].map(ExpressionIdentity.expression))
         schema.updateTable(tableName) { $0.indexes.append(index) }
         indexLookup.add(index)
     }
@@ -154,41 +154,41 @@ public struct SchemaReplay: Sendable {
     // MARK: - ALTER TABLE
 
     private mutating func alterTable(_ statement: Node) {
-        guard statement[.objtype]?.string ?? "OBJECT_TABLE" == "OBJECT_TABLE",
+        guard (statement.as(AlterTableStmt.self)?.objtype ?? .table) == .table,
               let name = statement[.relation]?.relationName else { return }
         ensureTable(name)
         for command in statement[.cmds]?.elements ?? [] {
             let column = command[.name]?.string
             schema.updateTable(name) { table in
-                switch command[.subtype]?.string {
-                case "AT_AddColumn":
+                switch command.as(AlterTableCmd.self)?.subtype {
+                case .addColumn?:
                     if let definition = command[.def] { Self.addColumn(definition, to: &table) }
-                case "AT_DropColumn":
+                case .dropColumn?:
                     guard let column else { break }
                     table.columns.removeAll { $0.name == column }
                     table.indexes.removeAll { $0.keys.contains(.column(column)) }
                     table.foreignKeys.removeAll { $0.columns.contains(column) }
                     if table.primaryKey?.contains(column) == true { table.primaryKey = nil }
                     table.uniqueConstraints.removeAll { $0.contains(column) }
-                case "AT_AlterColumnType":
+                case .alterColumnType?:
                     guard let column, let typeName = command[.def, .typeName] else { break }
                     Self.mark(column, in: &table) {
                         $0.type = TypeText.of(typeName)
                         $0.isArray = TypeText.isArray(typeName)
                     }
-                case "AT_SetNotNull":
+                case .setNotNull?:
                     if let column { Self.mark(column, in: &table) { $0.notNull = true } }
-                case "AT_DropNotNull":
+                case .dropNotNull?:
                     if let column { Self.mark(column, in: &table) { $0.notNull = false } }
-                case "AT_ColumnDefault":
+                case .columnDefault?:
                     if let column { Self.mark(column, in: &table) { $0.hasDefault = command[.def] != nil } }
-                case "AT_AddConstraint":
+                case .addConstraint?:
                     if let constraint = command[.def] { Self.addConstraint(constraint, to: &table, column: nil) }
-                case "AT_ValidateConstraint":
+                case .validateConstraint?:
                     for index in table.foreignKeys.indices where table.foreignKeys[index].name == column {
                         table.foreignKeys[index].isValidated = true
                     }
-                case "AT_DropConstraint":
+                case .dropConstraint?:
                     guard let column else { break }
                     table.foreignKeys.removeAll { $0.name == column }
                     if let index = table.indexes.first(where: { $0.name == column }) {
@@ -206,8 +206,8 @@ public struct SchemaReplay: Sendable {
 
     private mutating func rename(_ statement: Node) {
         guard let newName = statement[.newname]?.string else { return }
-        switch statement[.renameType]?.string {
-        case "OBJECT_TABLE":
+        switch statement.as(RenameStmt.self)?.renameType {
+        case .table?:
             guard let old = statement[.relation]?.relationName, var table = schema.table(old) else { return }
             let renamed = RelationName(schema: old.schema, name: newName)
             schema.removeTable(old)
@@ -216,7 +216,7 @@ public struct SchemaReplay: Sendable {
             for key in table.foreignKeys.indices { table.foreignKeys[key].table = renamed }
             schema.setTable(table)
             if newTables.remove(old) != nil { newTables.insert(renamed) }
-        case "OBJECT_COLUMN":
+        case .column?:
             guard let tableName = statement[.relation]?.relationName, let old = statement[.subname]?.string else { return }
             schema.updateTable(tableName) { table in
                 let swap = { (name: String) in name == old ? newName : name }
@@ -230,7 +230,7 @@ public struct SchemaReplay: Sendable {
                 }
                 for key in table.foreignKeys.indices { table.foreignKeys[key].columns = table.foreignKeys[key].columns.map(swap) }
             }
-        case "OBJECT_INDEX":
+        case .index?:
             guard let old = statement[.relation]?.relationName, let index = schema.index(named: old) else { return }
             schema.updateTable(index.table) { table in
                 for position in table.indexes.indices where table.indexes[position].name == old.name {
@@ -244,29 +244,38 @@ public struct SchemaReplay: Sendable {
     /// The qualified names a DROP statement lists.
     public static func droppedNames(_ statement: Node) -> [RelationName] {
         (statement[.objects]?.elements ?? []).compactMap { object in
-            let parts = object[.items]?.stringValues ?? object.stringValues
-            guard let last = parts.last else { return nil }
-            return RelationName(schema: parts.count > 1 ? parts[parts.count - 2] : nil, name: last)
+            (object[.items] ?? object).qualifiedName.map { RelationName(schema: $0.schema, name: $0.name) }
+        }
+    }
+
+    /// The table (CREATE TABLE) or index (CREATE INDEX with a name) a statement creates.
+    public static func createdObject(_ root: Node) -> RelationName? {
+        switch root.kind {
+        case .createStmt: return root[.relation]?.relationName
+        case .indexStmt:
+            guard let name = root[.idxname]?.string, let table = root[.relation]?.relationName else { return nil }
+            return RelationName(schema: table.schema, name: name)
+        default: return nil
         }
     }
 
     /// Indexes a statement names (DROP INDEX, ALTER INDEX … RENAME, REINDEX INDEX).
     public static func indexesNamed(by root: Node) -> [RelationName] {
         switch root.kind {
-        case .dropStmt where root[.removeType]?.string == "OBJECT_INDEX": droppedNames(root)
-        case .renameStmt where root[.renameType]?.string == "OBJECT_INDEX": root[.relation]?.relationName.map { [$0] } ?? []
-        case .reindexStmt where root[.kind]?.string == "REINDEX_OBJECT_INDEX": root[.relation]?.relationName.map { [$0] } ?? []
-        case .alterTableStmt where root[.objtype]?.string == "OBJECT_INDEX": root[.relation]?.relationName.map { [$0] } ?? []
+        case .dropStmt where root.as(DropStmt.self)?.removeType == .index: droppedNames(root)
+        case .renameStmt where root.as(RenameStmt.self)?.renameType == .index: root[.relation]?.relationName.map { [$0] } ?? []
+        case .reindexStmt where root.as(ReindexStmt.self)?.kind == .index: root[.relation]?.relationName.map { [$0] } ?? []
+        case .alterTableStmt where root.as(AlterTableStmt.self)?.objtype == .index: root[.relation]?.relationName.map { [$0] } ?? []
         default: []
         }
     }
 
     private mutating func drop(_ statement: Node) {
         let names = Self.droppedNames(statement)
-        switch statement[.removeType]?.string {
-        case "OBJECT_TABLE":
+        switch statement.as(DropStmt.self)?.removeType {
+        case .table?:
             for name in names { schema.removeTable(name) }
-        case "OBJECT_INDEX":
+        case .index?:
             for name in names {
                 guard let index = schema.index(named: name) else { continue }
                 schema.updateTable(index.table) { $0.indexes.removeAll { $0.name == name.name } }
@@ -276,22 +285,23 @@ public struct SchemaReplay: Sendable {
     }
 }
 
-/// What makes two indexes interchangeable: method, keys, operator classes and predicate.
-struct IndexSignature: Hashable {
+/// What makes two indexes interchangeable: method, keys, operator classes and predicate (keys and
+/// predicates compared by structure).
+public struct IndexSignature: Hashable, Sendable {
     let method: String
     let keys: [IndexKey]
     /// One per key; nil for the key type's default class.
     let operatorClasses: [String?]
-    let predicate: String?
+    let predicate: IndexExpression?
 
-    init(method: String, keys: [IndexKey], operatorClasses: [String?], predicate: String?) {
+    public init(method: String, keys: [IndexKey], operatorClasses: [String?], predicate: IndexExpression?) {
         self.method = method
         self.keys = keys
         self.operatorClasses = operatorClasses.isEmpty ? Array(repeating: nil, count: keys.count) : operatorClasses
         self.predicate = predicate
     }
 
-    init(_ index: Index) {
+    public init(_ index: Index) {
         self.init(method: index.method, keys: index.keys, operatorClasses: index.operatorClasses, predicate: index.predicate)
     }
 }
@@ -299,11 +309,11 @@ struct IndexSignature: Hashable {
 /// The first index of a table with a given signature, found by hashing: a scan of the table's
 /// indexes for every CREATE INDEX is quadratic in a long migration history. Built per table on
 /// first use, from the schema the replay has at that moment.
-final class IndexLookup: @unchecked Sendable {
+public final class IndexLookup: @unchecked Sendable {
     // One per SchemaReplay, used by the thread that owns the replay only.
     private var tables: [RelationName: [IndexSignature: Index]] = [:]
 
-    func first(on table: Table, matching signature: IndexSignature) -> Index? {
+    public func first(on table: Table, matching signature: IndexSignature) -> Index? {
         if tables[table.name] == nil {
             var byShape: [IndexSignature: Index] = [:]
             for index in table.indexes where byShape[IndexSignature(index)] == nil { byShape[IndexSignature(index)] = index }
@@ -347,7 +357,7 @@ extension SchemaModel {
     }
 
     /// The tables named in `relations` and the tables that own the indexes in `indexes`.
-    func subset(relations: Set<RelationName>, indexes: Set<RelationName>) -> SchemaModel {
+    public func subset(relations: Set<RelationName>, indexes: Set<RelationName>) -> SchemaModel {
         var result = SchemaModel()
         result.serverVersion = serverVersion
         for name in relations {

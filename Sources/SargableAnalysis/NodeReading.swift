@@ -14,6 +14,14 @@ extension Node {
         elements.compactMap { $0[.sval]?.string }
     }
 
+    /// The last two parts of a name list (`catalog.schema.name` → schema and name); the schema is
+    /// nil when the name is unqualified.
+    public var qualifiedName: (schema: String?, name: String)? {
+        let parts = stringValues
+        guard let name = parts.last else { return nil }
+        return (parts.count >= 2 ? parts[parts.count - 2] : nil, name)
+    }
+
     /// The integer of an `A_Const` (libpg_query writes 0 as `{"ival":{}}`).
     public var integerConstant: Int? {
         guard kind == .aConst, let ival = self[.ival] else { return nil }
@@ -68,7 +76,7 @@ extension Node {
 
     /// The conjuncts of a predicate: `a AND (b AND c)` → `[a, b, c]`.
     public var conjuncts: [Node] {
-        guard kind == .boolExpr, self[.boolop]?.string == "AND_EXPR" else { return [self] }
+        guard self.as(BoolExpr.self)?.boolop == .and else { return [self] }
         return (self[.args]?.elements ?? []).flatMap(\.conjuncts)
     }
 }

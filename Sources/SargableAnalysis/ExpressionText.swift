@@ -1,21 +1,13 @@
 import SargableSyntax
 
-/// A canonical, compact text of an expression (`lower(email)`, `(created_at)::date`), used to
-/// name expressions in messages and to match a predicate's expression against index keys from the
-/// DDL replay or from a live catalog (whose text is parsed with `canonical(sql:)` first).
+/// A compact text of an expression (`lower(email)`, `(created_at)::date`) for messages and help.
+/// It is not an identity: shapes it does not print read as their node kind, and deep ones as `…`;
+/// `ExpressionIdentity` decides whether two expressions are the same.
 public enum ExpressionText {
     /// Deeper expressions print as `…`; messages stay short and pathological input stays cheap.
     static let maxDepth = 24
 
     public static func of(_ node: Node) -> String { text(node, depth: 0) }
-
-    /// Parses `sql` as an expression and returns its canonical text, or nil when it does not parse.
-    public static func canonical(sql: String) -> String? {
-        guard let tree = try? PgQuery.parse("SELECT \(sql)"),
-              let value = tree.statements.first?[.targetList]?.elements.first?[.val]
-        else { return nil }
-        return of(value)
-    }
 
     private static func text(_ node: Node, depth: Int) -> String {
         guard depth < maxDepth else { return "…" }
@@ -49,6 +41,15 @@ public enum ExpressionText {
             return "(\(inner(left)) \(op) \(inner(node[.rexpr])))"
         case .rowExpr:
             return "(\((node[.args]?.elements ?? []).map { inner($0) }.joined(separator: ", ")))"
+        case .nullTest:
+            return "(\(inner(node[.arg])) \(node.as(NullTest.self)?.nulltesttype == .null ? "IS NULL" : "IS NOT NULL"))"
+        case .boolExpr:
+            let arguments = (node[.args]?.elements ?? []).map { inner($0) }
+            switch node.as(BoolExpr.self)?.boolop {
+            case .and?: return "(\(arguments.joined(separator: " AND ")))"
+            case .or?: return "(\(arguments.joined(separator: " OR ")))"
+            default: return "(NOT \(arguments.first ?? "?"))"
+            }
         case .list:
             return "(\((node[.items]?.elements ?? []).map { inner($0) }.joined(separator: ", ")))"
         default:
