@@ -20,7 +20,8 @@ struct SQLInputOptions: ParsableArguments {
 
     /// Reads SQL files, directories (their *.sql files, sorted) and `-`, in parallel: decoding and
     /// indexing lines is per file. Unreadable paths are reported and counted, the rest go on.
-    static func read(_ paths: [String]) -> (files: [SourceFile], failures: Int) {
+    /// `standardInputName` is the path findings on `-` carry (`--stdin-filepath`).
+    static func read(_ paths: [String], standardInputName: String? = nil) -> (files: [SourceFile], failures: Int) {
         let (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
         for error in errors { Terminal.error(error.description) }
         // Standard input is read once, here, not from a worker.
@@ -28,7 +29,8 @@ struct SQLInputOptions: ParsableArguments {
         let results = LargeStack.parallelMap(names) { path -> Result<SourceFile, InputError> in
             let bytes: Result<[UInt8], InputError>
             if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
-            return bytes.map { SourceFile(path: InputFiles.displayName(path), contents: $0) }
+            let name = path == "-" ? standardInputName ?? InputFiles.displayName(path) : path
+            return bytes.map { SourceFile(path: name, contents: $0) }
         }
         var files: [SourceFile] = []
         var failures = errors.count

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SargableCore
 import SargableLint
 import SargableRules
@@ -29,7 +30,8 @@ struct LintCommand: ParsableCommand {
           sargable lint --format json migrations/ > findings.json
           sargable lint --schema db/migrations --fail-on error app/queries/
           sargable lint --database postgresql://app@localhost/app migrations/
-          git diff --name-only -- '*.sql' | xargs sargable lint --format github
+          sargable lint --changed=origin/main --format github
+          git diff --name-only --diff-filter=d -- '*.sql' | sargable lint --files-from -
         """
     )
 
@@ -46,13 +48,53 @@ struct LintCommand: ParsableCommand {
     @Option(help: "Lowest severity that makes the exit code 1: info, warning or error.")
     var failOn: Severity = .warning
 
+    @Option(name: .customLong("changed"),
+            help: ArgumentHelp("Lint the *.sql files changed since the merge base of BASE and HEAD (--changed alone: since HEAD), uncommitted and untracked ones included, deleted ones skipped; paths narrow it.",
+                               valueName: "base"))
+    var changedBase: String?
+
+    @Option(help: ArgumentHelp("Lint the paths listed in a file, one a line (- for standard input); missing files are skipped with a note.",
+                               valueName: "file"))
+    var filesFrom: String?
+
+    @Option(help: ArgumentHelp("A glob of paths not to lint, as `exclude` in the configuration (repeatable).", valueName: "glob"))
+    var exclude: [String] = []
+
+    @Option(name: .customLong("rules"), parsing: .singleValue,
+            help: ArgumentHelp("Run only these rules (comma-separated or repeated).", valueName: "id,…"),
+            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+    var onlyRules: [String] = []
+
+    @Option(name: .customLong("exclude-rules"), parsing: .singleValue,
+            help: ArgumentHelp("Do not run these rules (comma-separated or repeated).", valueName: "id,…"),
+            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+    var excludedRules: [String] = []
+
+    @Option(help: ArgumentHelp("The target server's major version, as `postgres-version` in the configuration.", valueName: "major"))
+    var postgresVersion: Int?
+
+    @Option(help: ArgumentHelp("The path findings on standard input (-) carry, also for exclude globs.", valueName: "path"))
+    var stdinFilepath: String?
+
     @OptionGroup var connection: DatabaseOptions
 
-    @OptionGroup var input: SQLInputOptions
+    @Argument(help: ArgumentHelp("SQL files, directories (searched recursively for *.sql) or - for standard input.",
+                                 valueName: "path"))
+    var paths: [String] = []
+
+    func validate() throws {
+        if changedBase != nil, filesFrom != nil { throw ValidationError("give --changed or --files-from, not both") }
+        guard !paths.isEmpty || changedBase != nil || filesFrom != nil else {
+            throw ValidationError("give at least one path, - to read standard input, --changed or --files-from")
+        }
+        if let postgresVersion, !(9 ... 99).contains(postgresVersion) {
+            throw ValidationError("--postgres-version must be a major version such as 15")
+        }
+    }
 
     func run() throws {
         let configuration = try loadConfiguration()
-        let (files, readFailures) = SQLInputOptions.read(input.paths)
+        let (files, readFailures) = try readInputs()
         let (schemaFiles, schemaFailures) = SQLInputOptions.read(schema)
 
         // --database: the live catalog is the schema the files are replayed onto, plus its own checks.
@@ -78,7 +120,45 @@ struct LintCommand: ParsableCommand {
         if report.fails(at: failOn) || !report.errors.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }
     }
 
+    /// The files to lint, without the `--schema` files among them: a schema file feeds the model
+    /// and is never reported on, also when a linted directory contains it.
+    private func readInputs() throws -> (files: [SourceFile], failures: Int) {
+        var names = paths
+        if let changedBase {
+            names = try LintInputs.changedSQLFiles(since: changedBase, under: paths)
+            if names.isEmpty { Terminal.note("no SQL file changed since \(changedBase)") }
+        } else if let filesFrom {
+            names += try LintInputs.listedFiles(in: filesFrom)
+            if names.isEmpty { Terminal.note("no path to lint in \(InputFiles.displayName(filesFrom))") }
+        }
+        let (files, failures) = SQLInputOptions.read(names, standardInputName: stdinFilepath)
+        guard !schema.isEmpty else { return (files, failures) }
+        let (schemaNames, _) = InputFiles.expand(schema, extensions: [".sql"])
+        let schemaPaths = Set(schemaNames.map(LintInputs.canonicalPath))
+        return (files.filter { !schemaPaths.contains(LintInputs.canonicalPath($0.path)) }, failures)
+    }
+
     private func loadConfiguration() throws -> Configuration {
+        var configuration = try configurationFile()
+        // The command line adds to the file's settings, through the same fields the file sets.
+        configuration.exclude += exclude
+        if let postgresVersion { configuration.postgresVersion = postgresVersion }
+        let known = Set(RuleRegistry.configurableRules.map(\.id))
+        let only = try ruleIds(onlyRules, option: "--rules", known: known)
+        if !only.isEmpty { configuration.disabledRules.formUnion(known.subtracting(only)) }
+        configuration.disabledRules.formUnion(try ruleIds(excludedRules, option: "--exclude-rules", known: known))
+        return configuration
+    }
+
+    private func ruleIds(_ values: [String], option: String, known: Set<String>) throws -> Set<String> {
+        let ids = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let unknown = ids.first(where: { !known.contains($0) }) {
+            throw CommandFailure("\(option): unknown rule '\(unknown)'; `sargable rules` lists them")
+        }
+        return Set(ids)
+    }
+
+    private func configurationFile() throws -> Configuration {
         let path: String?
         if let config {
             path = config

@@ -42,7 +42,7 @@ public struct Sargable: ParsableCommand {
 
     private static func runCommand(_ arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(LintInputs.givingBareChangedItsDefault(arguments))
             try command.run()
             return SargableExitCode.success.rawValue
         } catch let exit as ExitCode {
