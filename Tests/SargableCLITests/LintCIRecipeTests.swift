@@ -151,4 +151,47 @@ struct LintCIRecipeTests {
         let result = try Sargable.run(["lint", "--format", "json", "--schema", "schema.sql", "."], directory: directory.url)
         #expect(try reportedFiles(result.stdout) == ["./q.sql"])
     }
+
+    /// The GitHub Action's lint step, run as the action runs it, on a pull request's branch.
+    @Test func actionLintStepWritesSARIFOfTheChangedFilesAndItsStatus() throws {
+        let directory = try repository()
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("scripts/action-lint")
+        let outputs = directory.path("outputs")
+        func step(_ environment: [String: String]) throws -> (status: Int32, sarif: [String: Any], outputs: String) {
+            try? FileManager.default.removeItem(atPath: outputs)
+            let process = Process()
+            process.executableURL = script
+            process.currentDirectoryURL = directory.url
+            process.standardError = FileHandle.nullDevice
+            process.environment = ProcessInfo.processInfo.environment.merging(
+                ["SARGABLE": Sargable.executable.path, "SARIF_FILE": "out.sarif", "GITHUB_OUTPUT": outputs]
+                    .merging(environment) { $1 }) { $1 }
+            try process.run()
+            process.waitUntilExit()
+            let sarif = (try? Data(contentsOf: directory.url.appendingPathComponent("out.sarif")))
+                .flatMap { try? JSONSerialization.jsonObject(with: $0) }
+            return (process.terminationStatus, sarif as? [String: Any] ?? [:],
+                    (try? String(contentsOfFile: outputs, encoding: .utf8)) ?? "")
+        }
+        func uris(_ sarif: [String: Any]) -> Set<String> {
+            let results = ((sarif["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]]) ?? []
+            return Set(results.compactMap {
+                (($0["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+                    .flatMap { ($0["artifactLocation"] as? [String: Any])?["uri"] as? String }
+            })
+        }
+        let pullRequest = try step(["BASE": "main", "PATHS": "db"])
+        #expect(pullRequest.status == 0)
+        #expect(pullRequest.outputs == "status=1\n")
+        #expect(uris(pullRequest.sarif) == ["db/a.sql", "db/new.sql"])
+        // A new branch's push has no `before`: every file under the paths.
+        let push = try step(["BASE": "0000000000000000000000000000000000000000", "PATHS": "db", "FAIL_ON": "error"])
+        #expect(push.status == 0)
+        #expect(push.outputs == "status=0\n")
+        #expect(uris(push.sarif) == ["db/a.sql", "db/c.sql", "db/new.sql"])
+        let broken = try step(["BASE": "no-such-branch"])
+        #expect(broken.status == 1)
+        #expect(broken.outputs == "status=2\n")
+    }
 }
