@@ -111,8 +111,11 @@ struct LintCommand: ParsableCommand {
         case .json:
             Terminal.print(LintReporter.json(report))
         case .sarif:
+            let workingDirectory = LintInputs.currentDirectory()
+            let paths = LintReporter.SARIFPaths(root: LintInputs.repositoryRoot() ?? workingDirectory,
+                                                workingDirectory: workingDirectory, catalogueURL: Terminal.catalogueURL)
             Terminal.print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
-                                                     version: Sargable.configuration.version)))
+                                                     version: Sargable.configuration.version, paths: paths)))
         case .github:
             Terminal.print(LintReporter.github(report), terminator: "")
         }
@@ -163,10 +166,7 @@ struct LintCommand: ParsableCommand {
         if let config {
             path = config
         } else {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            path = getcwd(&buffer, buffer.count).flatMap { _ in
-                Configuration.find(from: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-            }
+            path = LintInputs.currentDirectory().flatMap(Configuration.find(from:))
         }
         guard let path else { return Configuration() }
         do {
@@ -184,6 +184,13 @@ enum LintFormat: String, ExpressibleByArgument, CaseIterable {
 extension Severity: ExpressibleByArgument {}
 
 extension Terminal {
+    /// The hosted rule catalogue links point into; `SARGABLE_CATALOGUE_URL` names another (a fork's,
+    /// an intranet copy of Rules/README.md).
+    static var catalogueURL: String {
+        getenv("SARGABLE_CATALOGUE_URL").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+            ?? LintReporter.defaultCatalogueURL
+    }
+
     /// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
     static var colourOnStandardOutput: Bool {
         standardOutputIsTerminal && getenv("NO_COLOR") == nil

@@ -26,7 +26,23 @@ enum LintInputs {
         let scope = ["--"] + (pathspecs.isEmpty ? ["."] : pathspecs)
         let changed = try git(["diff", "--name-only", "-z", "--diff-filter=d", "--relative", "--merge-base", base] + scope)
         let untracked = try git(["ls-files", "-z", "--others", "--exclude-standard"] + scope)
-        return Array(Set(changed + untracked)).filter { $0.hasSuffix(".sql") }.sorted()
+        let files = (changed + untracked).split(separator: "\0").map(String.init)
+        return Array(Set(files)).filter { $0.hasSuffix(".sql") }.sorted()
+    }
+
+    /// The working directory, resolved (getcwd gives no symlinks).
+    static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The root of the git work tree around the working directory, if there is one: SARIF URIs
+    /// are relative to it, as code scanning reads them.
+    static func repositoryRoot() -> String? {
+        guard let output = try? git(["rev-parse", "--show-toplevel"]) else { return nil }
+        let root = output.trimmingCharacters(in: .newlines)
+        return root.isEmpty ? nil : root
     }
 
     /// The paths in a list, one a line (`git diff --name-only` output); blank lines are ignored and
@@ -54,8 +70,8 @@ enum LintInputs {
         return String(cString: resolved)
     }
 
-    /// Runs git and splits its NUL-separated output; a failure ends the command with git's message.
-    private static func git(_ arguments: [String]) throws -> [String] {
+    /// Runs git and returns its output; a failure ends the command with git's message.
+    private static func git(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["git", "-c", "core.quotePath=off"] + arguments
@@ -72,6 +88,6 @@ enum LintInputs {
             let reason = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(process.terminationStatus)"
             throw CommandFailure("--changed: git \(arguments[0]) failed: \(reason)")
         }
-        return data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        return String(decoding: data, as: UTF8.self)
     }
 }
