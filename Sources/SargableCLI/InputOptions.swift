@@ -46,6 +46,16 @@ struct SQLInputOptions: ParsableArguments {
     }
 }
 
+extension Terminal {
+    /// `sargable: note: q.sql:3:1: psql meta-command \\gset skipped`, for each thing the reader
+    /// skipped in `document`.
+    static func notes(of document: SQLDocument) {
+        for note in document.notes {
+            Terminal.note("\(document.file.path):\(document.file.position(ofByte: note.range.lowerBound)): \(note.message)")
+        }
+    }
+}
+
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }

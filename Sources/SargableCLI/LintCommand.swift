@@ -103,6 +103,8 @@ struct LintCommand: ParsableCommand {
         var report = LargeStack.run { linter.lint(files: files, schemaFiles: schemaFiles) }
         report.findings += live?.findings ?? []
 
+        // JSON carries the notes itself; elsewhere they go beside the errors.
+        if format != .json { report.documents.forEach(Terminal.notes(of:)) }
         for error in report.errors { Terminal.error("\(error.file):\(error.line):\(error.column): \(error.message)") }
         switch format {
         case .text:

@@ -72,7 +72,7 @@ public enum LintReporter {
 
     // MARK: - JSON
 
-    /// `{"version":1,"findings":[…],"errors":[…],"summary":{…}}`, keys in the documented order.
+    /// `{"version":1,"findings":[…],"errors":[…],"notes":[…],"summary":{…}}`, keys in the documented order.
     /// Written directly: on a large corpus Foundation's encoder took longer than all the rules.
     public static func json(_ report: LintReport) -> String {
         var out = JSONBytes()
@@ -120,6 +120,26 @@ public enum LintReporter {
             out.append(",\"message\":")
             out.string(error.message)
             out.append("}")
+        }
+        out.append("],\"notes\":[")
+        var firstNote = true
+        for document in report.documents {
+            for note in document.notes {
+                if !firstNote { out.append(",") }
+                firstNote = false
+                let position = document.file.position(ofByte: note.range.lowerBound)
+                out.append("{\"file\":")
+                out.string(document.file.path)
+                out.append(",\"line\":")
+                out.integer(position.line)
+                out.append(",\"column\":")
+                out.integer(position.column)
+                out.append(",\"kind\":")
+                out.string(note.kind.rawValue)
+                out.append(",\"message\":")
+                out.string(note.message)
+                out.append("}")
+            }
         }
         out.append("],\"summary\":{\"files\":")
         out.integer(report.files)

@@ -63,11 +63,46 @@ struct CLITests {
         #expect(result.stderr.contains("sargable: note: <stdin>:2:1: psql meta-command \\gset skipped"))
     }
 
-    @Test func parsePrintsTheTree() throws {
-        let result = try Sargable.run(["parse", "-"], stdin: "SELECT id FROM users")
+    /// Pure JSON (one document a line), so `sargable parse - | jq .` works.
+    @Test func parsePrintsTheTreeAsJSONLines() throws {
+        let result = try Sargable.run(["parse", "-"], stdin: "SELECT id FROM users;\n  SELECT 2")
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("-- <stdin>:1:1\n"))
-        #expect(result.stdout.contains(#""relname":"users""#))
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let records = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(records.map { $0["file"] as? String } == ["<stdin>", "<stdin>"])
+        #expect(records.map { $0["line"] as? Int } == [1, 2])
+        #expect(records.map { $0["column"] as? Int } == [1, 3])
+        #expect(lines[0].contains(#""relname":"users""#))
+        #expect(((records[1]["tree"] as? [String: Any])?["stmts"] as? [Any])?.count == 1)
+    }
+
+    /// One line in the form of every other error, naming the help of the command at fault.
+    @Test("usage errors are one line with a hint to --help", arguments: [
+        (["lint", "--format", "yaml", "x.sql"], "sargable: error: the value 'yaml' is invalid for '--format <format>'. Please provide one of 'text', 'json', 'sarif' or 'github'; see 'sargable lint --help'\n"),
+        (["frobnicate"], "sargable: error: unexpected argument 'frobnicate'; see 'sargable --help'\n"),
+        (["database", "run"], "sargable: error: give the command to run after --; see 'sargable database run --help'\n"),
+        (["rules", "explain"], "sargable: error: missing expected argument '<id>'; see 'sargable rules explain --help'\n"),
+    ])
+    func usageErrorsAreOneLine(arguments: [String], expected: String) throws {
+        let result = try Sargable.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr == expected)
+        #expect(result.stdout.isEmpty)
+    }
+
+    /// psql meta-commands and COPY data are skipped, and said so: on stderr, or in the JSON.
+    @Test func lintShowsWhatItSkipped() throws {
+        let script = "SELECT id FROM users WHERE id = 1;\n\\gset\nCOPY users FROM stdin;\n1\n\\.\n"
+        let text = try Sargable.run(["lint", "-"], stdin: script)
+        #expect(text.status == 0)
+        #expect(text.stderr == "sargable: note: <stdin>:2:1: psql meta-command \\gset skipped\nsargable: note: <stdin>:4:1: COPY data skipped\n")
+        let json = try Sargable.run(["lint", "--format", "json", "-"], stdin: script)
+        #expect(json.stderr.isEmpty)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let notes = try #require(report["notes"] as? [[String: Any]])
+        #expect(notes.map { $0["kind"] as? String } == ["psqlMetaCommand", "copyData"])
+        #expect(notes.map { $0["line"] as? Int } == [2, 4])
     }
 
     @Test func deepInputDoesNotCrashTheProcess() throws {
