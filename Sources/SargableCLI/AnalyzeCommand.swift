@@ -52,7 +52,7 @@ struct AnalyzeCommand: ParsableCommand {
         """))
     var redactParameters = false
 
-    @Option(help: "Exit with 1 when a finding has at least this severity.")
+    @Option(help: FailOn.help)
     var failOn: FailOn = .never
 
     @Argument(help: ArgumentHelp("Log files, directories (searched recursively) or - for standard input.", valueName: "path"))
@@ -102,7 +102,7 @@ struct AnalyzeCommand: ParsableCommand {
         case .html: Terminal.print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
         }
         if problems.contains(where: { $0.kind == .error }) || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
-        if let threshold = failOn.severity, report.findings.contains(where: { $0.finding.severity >= threshold }) {
+        if failOn.fails(report.findings.map(\.finding.severity)) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }
     }
@@ -110,11 +110,6 @@ struct AnalyzeCommand: ParsableCommand {
 
 enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, html
-}
-
-enum FailOn: String, ExpressibleByArgument, CaseIterable {
-    case never, info, warning, error
-    var severity: Severity? { Severity(rawValue: rawValue) }
 }
 
 extension LogFormat: ExpressibleByArgument {}

@@ -48,17 +48,14 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
-    @Option(help: "Exit 1 when a finding is at or above this severity: info, warning, error or none.")
-    var failOn = "error"
+    @Option(help: FailOn.help)
+    var failOn: FailOn = .error
 
     @Argument(help: ArgumentHelp("SQL files, directories, - for standard input, or the SQL text itself.", valueName: "sql|file"))
     var inputs: [String] = []
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give SQL text, a file, a directory, or - to read standard input") }
-        guard failOn == "none" || Severity(rawValue: failOn) != nil else {
-            throw ValidationError("--fail-on must be info, warning, error or none")
-        }
         if analyzeWrites && !analyze { throw ValidationError("--analyze-writes needs --analyze") }
     }
 
@@ -111,8 +108,7 @@ struct ExplainCommand: ParsableCommand {
         }
         if format == .json { Terminal.print(JSONText.encode(reports)) }
         if failures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
-        if let threshold = Severity(rawValue: failOn),
-           reports.contains(where: { $0.findings.contains { $0.finding.severity >= threshold } }) {
+        if failOn.fails(reports.flatMap { $0.findings.map(\.finding.severity) }) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }
     }

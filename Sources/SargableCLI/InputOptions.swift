@@ -56,6 +56,21 @@ extension Terminal {
     }
 }
 
+/// `--fail-on`, the same words on every command: the lowest severity that makes the exit code 1,
+/// or never. Each command has its own default (lint warning, explain error, analyze never).
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case never, info, warning, error
+
+    static let help = ArgumentHelp("Lowest severity that makes the exit code 1: info, warning or error; never: always 0 for findings.")
+
+    var severity: Severity? { Severity(rawValue: rawValue) }
+
+    func fails(_ severities: some Sequence<Severity>) -> Bool {
+        guard let threshold = severity else { return false }
+        return severities.contains { $0 >= threshold }
+    }
+}
+
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json
 }

@@ -22,8 +22,8 @@ struct LintCommand: ParsableCommand {
         (or `--config FILE`). Suppress a finding with `-- sargable-ignore rule-id: reason` before the \
         statement, or `-- sargable-ignore-file rule-id` anywhere in the file.
 
-        Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it, or a statement that \
-        does not parse; 2 usage error, bad configuration or unreadable file.
+        Exit codes: 0 no finding at or above --fail-on (default warning); 1 a finding at or above it, \
+        or a statement that does not parse (an error); 2 usage error, bad configuration or unreadable file.
 
         Examples:
           sargable lint samples/queries samples/migrations
@@ -45,8 +45,8 @@ struct LintCommand: ParsableCommand {
                                valueName: "path"))
     var schema: [String] = []
 
-    @Option(help: "Lowest severity that makes the exit code 1: info, warning or error.")
-    var failOn: Severity = .warning
+    @Option(help: FailOn.help)
+    var failOn: FailOn = .warning
 
     @Option(name: .customLong("changed"),
             help: ArgumentHelp("Lint the *.sql files changed since the merge base of BASE and HEAD (--changed alone: since HEAD), uncommitted and untracked ones included, deleted ones skipped; paths narrow it.",
@@ -122,7 +122,10 @@ struct LintCommand: ParsableCommand {
             Terminal.print(LintReporter.github(report), terminator: "")
         }
         if readFailures + schemaFailures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
-        if report.fails(at: failOn) || !report.errors.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }
+        // A statement that does not parse is an error-level problem, so it fails like one.
+        if failOn.fails(report.findings.map(\.severity) + report.errors.map { _ in .error }) {
+            throw ExitCode(SargableExitCode.findings.rawValue)
+        }
     }
 
     /// The files to lint, without the `--schema` files among them: a schema file feeds the model
@@ -182,8 +185,6 @@ struct LintCommand: ParsableCommand {
 enum LintFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, github
 }
-
-extension Severity: ExpressibleByArgument {}
 
 extension Terminal {
     /// The hosted rule catalogue links point into; `SARGABLE_CATALOGUE_URL` names another (a fork's,

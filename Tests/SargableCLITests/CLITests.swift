@@ -148,3 +148,31 @@ extension CLITests {
         }
     }
 }
+
+extension CLITests {
+    /// The same words on every command, each with its own default.
+    @Test("--fail-on takes never, info, warning or error", arguments: [
+        ["lint", "x.sql"], ["analyze", "x.log"], ["explain", "SELECT 1"],
+    ])
+    func failOnVocabulary(command: [String]) throws {
+        for refused in ["none", "loud"] {
+            let result = try Sargable.run(command + ["--fail-on", refused])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("Please provide one of 'never', 'info', 'warning' or 'error'; see 'sargable \(command[0]) --help'"))
+        }
+    }
+
+    @Test func failOnDefaultsAndNever() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("q.sql", "DELETE FROM orders;\nSELEC 1;\n")
+        #expect(try Sargable.run(["lint", directory.path("q.sql")]).status == 1)
+        #expect(try Sargable.run(["lint", "--fail-on", "never", directory.path("q.sql")]).status == 0)
+        // A statement that does not parse is an error: it fails at error, not past it.
+        try directory.write("broken.sql", "SELEC 1;\n")
+        #expect(try Sargable.run(["lint", "--fail-on", "error", directory.path("broken.sql")]).status == 1)
+        let log = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/logs/app.log").path
+        #expect(try Sargable.run(["analyze", log]).status == 0)
+        #expect(try Sargable.run(["analyze", "--fail-on", "warning", log]).status == 1)
+    }
+}
