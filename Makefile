@@ -28,9 +28,10 @@ all: build
 build:
 	$(SWIFT) build -c release --static-swift-stdlib --product sargable --scratch-path $(BUILD_PATH)
 
+# generate-manual is in the argument-parser checkout that `build` resolved. It is not a product
+# there, but a root package's executable targets can be built directly. The man page carries the
+# date of the source, not of the build, so the same commit gives the same page.
 install: build
-	# generate-manual is in the argument-parser checkout that `build` resolved. It is not a
-	# product there, but a root package's executable targets can be built directly.
 	$(SWIFT) build --package-path $(BUILD_PATH)/checkouts/swift-argument-parser \
 		--scratch-path $(BUILD_PATH)/generate-manual --product generate-manual
 	install -d $(bindir) $(mandir) $(bash_completions) $(zsh_completions) $(fish_completions)
@@ -38,7 +39,6 @@ install: build
 	$(binary) --generate-completion-script bash > $(bash_completions)/sargable
 	$(binary) --generate-completion-script zsh > $(zsh_completions)/_sargable
 	$(binary) --generate-completion-script fish > $(fish_completions)/sargable.fish
-	# The date of the source, not of the build, so the same commit gives the same page.
 	$(manual_tool) $(binary) --output-directory $(mandir) \
 		--date "$$(git log -1 --format=%cs 2>/dev/null || date +%F)"
 	gzip -n -9 -f $(mandir)/sargable.1
