@@ -55,6 +55,8 @@ struct AnalyzeCommand: ParsableCommand {
     @Option(help: FailOn.help)
     var failOn: FailOn = .never
 
+    @OptionGroup var colour: ColourOptions
+
     @Argument(help: ArgumentHelp("Log files, directories (searched recursively) or - for standard input.", valueName: "path"))
     var paths: [String] = []
 
@@ -94,7 +96,7 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
         switch format {
-        case .text: Terminal.print(AnalyzeTextReport(report: report, top: top, colour: Terminal.standardOutputIsTerminal).render(), terminator: "")
+        case .text: Terminal.print(AnalyzeTextReport(report: report, top: top, colour: colour.onStandardOutput).render(), terminator: "")
         case .json:
             var trimmed = report
             if top > 0 { trimmed.queries = Array(trimmed.queries.prefix(top)) }

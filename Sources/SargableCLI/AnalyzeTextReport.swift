@@ -1,5 +1,6 @@
 import Foundation
 import SargableCore
+import SargableLint
 import SargableLogs
 
 /// The terminal report: a summary, the statements by total time, then the findings with evidence.
@@ -76,12 +77,8 @@ struct AnalyzeTextReport {
     private func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
     }
-    private func bold(_ text: String) -> String { colour ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    private func colourise(_ text: String, severity: Severity) -> String {
-        guard colour else { return text }
-        let code = switch severity { case .error: "31"; case .warning: "33"; case .info: "36" }
-        return "\u{1B}[1;\(code)m\(text)\u{1B}[0m"
-    }
+    private func bold(_ text: String) -> String { TextStyle(enabled: colour).bold(text) }
+    private func colourise(_ text: String, severity: Severity) -> String { TextStyle(enabled: colour).severity(severity, text) }
 }
 
 enum AnalyzeFormatting {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SargableCore
+import SargableLint
 import SargablePlan
 import SargablePostgres
 import SargableRules
@@ -51,6 +52,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: FailOn.help)
     var failOn: FailOn = .error
 
+    @OptionGroup var colour: ColourOptions
+
     @Argument(help: ArgumentHelp("SQL files, directories, - for standard input, or the SQL text itself.", valueName: "sql|file"))
     var inputs: [String] = []
 
@@ -95,7 +98,7 @@ struct ExplainCommand: ParsableCommand {
                     let report = ExplainReport(file: document.file.path, line: position.line, column: position.column,
                                                statement: statement.source.text, collected: collected, findings: findings)
                     reports.append(report)
-                    if format == .text { Terminal.print(ExplainTextRenderer.render(report)) }
+                    if format == .text { Terminal.print(ExplainTextRenderer.render(report, style: TextStyle(enabled: colour.onStandardOutput))) }
                     try Interrupts.shared.checkpoint()
                 } catch let error as ExplainError {
                     try Interrupts.shared.checkpoint()

@@ -1,16 +1,17 @@
 import SargableCore
+import SargableLint
 import SargablePlan
 
 /// The plan tree as text: one line per node with its exclusive share of the execution time, and
 /// the findings under the node they concern.
 enum ExplainTextRenderer {
-    static func render(_ report: ExplainReport) -> String {
+    static func render(_ report: ExplainReport, style: TextStyle = TextStyle(enabled: false)) -> String {
         let plan = report.collected.plan
         var lines: [String] = []
         let how = report.collected.executed ? "executed (EXPLAIN ANALYZE), rolled back" : "planned only (EXPLAIN)"
         lines.append("-- \(report.file):\(report.line):\(report.column): \(how)")
         let findingsByNode = Dictionary(grouping: report.findings, by: \.nodeID)
-        render(plan.root, plan: plan, prefix: "", childPrefix: "", findings: findingsByNode, into: &lines)
+        render(plan.root, plan: plan, prefix: "", childPrefix: "", findings: findingsByNode, style: style, into: &lines)
         var timing: [String] = []
         if let planning = plan.planningTime { timing.append("planning \(milliseconds(planning))") }
         if let execution = plan.executionTime { timing.append("execution \(milliseconds(execution))") }
@@ -20,7 +21,7 @@ enum ExplainTextRenderer {
     }
 
     private static func render(_ node: PlanNode, plan: ExplainPlan, prefix: String, childPrefix: String,
-                               findings: [Int: [PlanFinding]], into lines: inout [String]) {
+                               findings: [Int: [PlanFinding]], style: TextStyle, into lines: inout [String]) {
         var line = prefix + node.summary
         line += "  (cost=\(number(node.startupCost))..\(number(node.totalCost)) rows=\(Int(saturating: node.planRows)))"
         if node.neverExecuted {
@@ -45,13 +46,14 @@ enum ExplainTextRenderer {
         if let fetches = node.heapFetches { lines.append(detailPrefix + "Heap Fetches: \(Int(saturating: fetches))") }
         for planFinding in findings[node.id] ?? [] {
             let finding = planFinding.finding
-            lines.append(detailPrefix + "\(finding.severity.rawValue)[\(finding.rule)]: \(finding.message)")
-            lines.append(detailPrefix + "  help: \(finding.help)")
+            lines.append(detailPrefix + style.severity(finding.severity, "\(finding.severity.rawValue)[\(finding.rule)]")
+                         + style.bold(": \(finding.message)"))
+            lines.append(detailPrefix + "  \(style.bold("help")): \(finding.help)")
         }
         for (offset, child) in node.children.enumerated() {
             let last = offset == node.children.count - 1
             render(child, plan: plan, prefix: childPrefix + (last ? "└─ " : "├─ "),
-                   childPrefix: childPrefix + (last ? "   " : "│  "), findings: findings, into: &lines)
+                   childPrefix: childPrefix + (last ? "   " : "│  "), findings: findings, style: style, into: &lines)
         }
     }
 

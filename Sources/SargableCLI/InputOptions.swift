@@ -56,6 +56,29 @@ extension Terminal {
     }
 }
 
+/// `--color`, on every command with a text report.
+struct ColourOptions: ParsableArguments {
+    enum Choice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
+
+    @Option(name: .customLong("color"),
+            help: "Colour the text output: auto (on a terminal, unless NO_COLOR is set or TERM is dumb), always or never.")
+    var choice: Choice = .auto
+
+    var onStandardOutput: Bool {
+        switch choice {
+        case .always: true
+        case .never: false
+        case .auto: Terminal.standardOutputIsTerminal && Self.environmentAllowsColour(Terminal.environment)
+        }
+    }
+
+    /// https://no-color.org: NO_COLOR set to anything but the empty string turns colour off; a
+    /// dumb terminal cannot show it.
+    static func environmentAllowsColour(_ environment: (String) -> String?) -> Bool {
+        (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
+    }
+}
+
 /// `--fail-on`, the same words on every command: the lowest severity that makes the exit code 1,
 /// or never. Each command has its own default (lint warning, explain error, analyze never).
 enum FailOn: String, ExpressibleByArgument, CaseIterable {

@@ -76,6 +76,8 @@ struct LintCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The path findings on standard input (-) carry, also for exclude globs.", valueName: "path"))
     var stdinFilepath: String?
 
+    @OptionGroup var colour: ColourOptions
+
     @OptionGroup var connection: DatabaseOptions
 
     @Argument(help: ArgumentHelp("SQL files, directories (searched recursively for *.sql) or - for standard input.",
@@ -108,7 +110,7 @@ struct LintCommand: ParsableCommand {
         for error in report.errors { Terminal.error("\(error.file):\(error.line):\(error.column): \(error.message)") }
         switch format {
         case .text:
-            Terminal.print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: Terminal.colourOnStandardOutput),
+            Terminal.print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: colour.onStandardOutput),
                   terminator: "")
         case .json:
             Terminal.print(LintReporter.json(report))
@@ -190,12 +192,9 @@ extension Terminal {
     /// The hosted rule catalogue links point into; `SARGABLE_CATALOGUE_URL` names another (a fork's,
     /// an intranet copy of Rules/README.md).
     static var catalogueURL: String {
-        getenv("SARGABLE_CATALOGUE_URL").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        environment("SARGABLE_CATALOGUE_URL").flatMap { $0.isEmpty ? nil : $0 }
             ?? LintReporter.defaultCatalogueURL
     }
 
-    /// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
-    static var colourOnStandardOutput: Bool {
-        standardOutputIsTerminal && getenv("NO_COLOR") == nil
-    }
+    static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }

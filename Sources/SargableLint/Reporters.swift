@@ -1,6 +1,24 @@
 import SargableCore
 import SargableSyntax
 
+/// ANSI colours of every text report (lint, explain, analyze), so a severity looks the same in each.
+public struct TextStyle: Sendable {
+    public let enabled: Bool
+
+    public init(enabled: Bool) { self.enabled = enabled }
+
+    func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    public func bold(_ text: String) -> String { wrap("1", text) }
+    public func blue(_ text: String) -> String { wrap("1;34", text) }
+    public func severity(_ severity: Severity, _ text: String) -> String {
+        switch severity {
+        case .error: wrap("1;31", text)
+        case .warning: wrap("1;33", text)
+        case .info: wrap("1;36", text)
+        }
+    }
+}
+
 /// Output formats of `sargable lint`. Text is for people; JSON, SARIF and GitHub workflow commands
 /// carry the same facts for machines.
 public enum LintReporter {
@@ -9,7 +27,7 @@ public enum LintReporter {
     /// rustc/squawk-style frames: `warning[select-star]: …`, `--> file:line:col`, the line, a caret
     /// under the node, `help: …` and where to read more. ANSI colour only when `colour` is set.
     public static func text(_ report: LintReport, rules: [RuleMetadata], colour: Bool) -> String {
-        let style = Style(enabled: colour)
+        let style = TextStyle(enabled: colour)
         let documentation = Dictionary(rules.map { ($0.id, $0.documentationPath) }, uniquingKeysWith: { first, _ in first })
         let documents = Dictionary(report.documents.map { ($0.file.path, $0) }, uniquingKeysWith: { first, _ in first })
         var out = ""
@@ -56,19 +74,6 @@ public enum LintReporter {
         return line
     }
 
-    struct Style {
-        let enabled: Bool
-        func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-        func bold(_ text: String) -> String { wrap("1", text) }
-        func blue(_ text: String) -> String { wrap("1;34", text) }
-        func severity(_ severity: Severity, _ text: String) -> String {
-            switch severity {
-            case .error: wrap("1;31", text)
-            case .warning: wrap("1;33", text)
-            case .info: wrap("1;36", text)
-            }
-        }
-    }
 
     // MARK: - JSON
 

@@ -176,3 +176,45 @@ extension CLITests {
         #expect(try Sargable.run(["analyze", "--fail-on", "warning", log]).status == 1)
     }
 }
+
+/// Runs `arguments` on a pseudo-terminal (util-linux `script`), as in an interactive shell.
+private func onTerminal(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    let command = ([Sargable.executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-qec", command, "/dev/null"]
+    var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    merged["TERM"] = environment["TERM"] ?? "xterm"
+    if environment["NO_COLOR"] == nil { merged.removeValue(forKey: "NO_COLOR") }
+    process.environment = merged
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+extension CLITests {
+    @Test func colourFollowsTheTerminalNoColorTermAndColor() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("q.sql", "DELETE FROM orders;\n")
+        let file = directory.path("q.sql")
+        let escape = "\u{1B}["
+        #expect(try onTerminal(["lint", file]).contains(escape))
+        #expect(!(try onTerminal(["lint", file], environment: ["NO_COLOR": "1"])).contains(escape))
+        // An empty NO_COLOR is as good as unset (no-color.org).
+        #expect(try onTerminal(["lint", file], environment: ["NO_COLOR": ""]).contains(escape))
+        #expect(!(try onTerminal(["lint", file], environment: ["TERM": "dumb"])).contains(escape))
+        #expect(!(try onTerminal(["lint", "--color", "never", file])).contains(escape))
+        // Not a terminal: plain unless asked.
+        #expect(!(try Sargable.run(["lint", file]).stdout.contains(escape)))
+        #expect(try Sargable.run(["lint", "--color", "always", file], environment: ["NO_COLOR": "1"]).stdout.contains(escape))
+        let log = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/logs/app.log").path
+        #expect(!(try onTerminal(["analyze", log], environment: ["NO_COLOR": "1"])).contains(escape))
+        #expect(try onTerminal(["analyze", log]).contains(escape))
+        #expect(try Sargable.run(["analyze", "--color", "always", log]).stdout.contains(escape))
+    }
+}

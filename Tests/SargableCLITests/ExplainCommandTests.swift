@@ -36,6 +36,11 @@ struct DatabaseCommandTests {
         let failing = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--fail-on", "warning",
                                         "SELECT id FROM users WHERE status = 'banned'"])
         #expect(failing.status == 1)
+        // Coloured as lint colours its findings, when asked.
+        let coloured = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--color", "always",
+                                         "SELECT id FROM users WHERE status = 'banned'"])
+        #expect(coloured.stdout.contains("\u{1B}[1;33mwarning[plan-seq-scan-filter]\u{1B}[0m\u{1B}[1m: seq scan on users"))
+        #expect(!result.stdout.contains("\u{1B}["))
     }
 
     @Test func explainJSONCarriesThePlanAndFindings() throws {
