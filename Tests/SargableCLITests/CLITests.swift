@@ -218,3 +218,21 @@ extension CLITests {
         #expect(try Sargable.run(["analyze", "--color", "always", log]).stdout.contains(escape))
     }
 }
+
+extension CLITests {
+    /// A suppression trailing a statement on its line is about that statement, not the next one.
+    @Test func trailingSuppressionSilencesItsOwnStatement() throws {
+        let script = """
+            SELECT * FROM users WHERE id = 1; -- sargable-ignore select-star: the export needs every column
+            SELECT * FROM orders WHERE id = 2;
+            -- sargable-ignore select-star: before its statement, as always
+            SELECT * FROM items WHERE id = 3;
+            SELECT 1; /* sargable-ignore select-star: leads the statement on its line */ SELECT * FROM carts WHERE id = 4;
+
+            """
+        let result = try Sargable.run(["lint", "--format", "json", "-"], stdin: script)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.map { "\($0["rule"] ?? ""):\($0["line"] ?? "")" } == ["select-star:2"])
+    }
+}
