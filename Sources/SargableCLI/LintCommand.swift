@@ -110,7 +110,8 @@ struct LintCommand: ParsableCommand {
         for error in report.errors { Terminal.error("\(error.file):\(error.line):\(error.column): \(error.message)") }
         switch format {
         case .text:
-            Terminal.print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: colour.onStandardOutput),
+            Terminal.print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: colour.onStandardOutput,
+                                               catalogueURL: Terminal.catalogueURL),
                   terminator: "")
         case .json:
             Terminal.print(LintReporter.json(report))

@@ -25,10 +25,12 @@ public enum LintReporter {
     // MARK: - Text
 
     /// rustc/squawk-style frames: `warning[select-star]: …`, `--> file:line:col`, the line, a caret
-    /// under the node, `help: …` and where to read more. ANSI colour only when `colour` is set.
-    public static func text(_ report: LintReport, rules: [RuleMetadata], colour: Bool) -> String {
+    /// under the node, `help: …` and where to read more (the hosted catalogue's section, and the
+    /// command that prints it). ANSI colour only when `colour` is set.
+    public static func text(_ report: LintReport, rules: [RuleMetadata], colour: Bool,
+                            catalogueURL: String = defaultCatalogueURL) -> String {
         let style = TextStyle(enabled: colour)
-        let documentation = Dictionary(rules.map { ($0.id, $0.documentationPath) }, uniquingKeysWith: { first, _ in first })
+        let known = Set(rules.map(\.id))
         let documents = Dictionary(report.documents.map { ($0.file.path, $0) }, uniquingKeysWith: { first, _ in first })
         var out = ""
         for finding in report.findings {
@@ -52,8 +54,9 @@ public enum LintReporter {
             if let replacement = finding.replacement {
                 out += "\(gutter) \(style.blue("=")) \(style.bold("suggestion")): \(replacement)\n"
             }
-            if let link = documentation[finding.rule] {
-                out += "\(gutter) \(style.blue("=")) \(style.bold("see")): \(link)\n"
+            if known.contains(finding.rule) {
+                // A link that resolves outside a checkout, and the way to read it offline.
+                out += "\(gutter) \(style.blue("=")) \(style.bold("see")): \(catalogueURL)#\(finding.rule) (sargable rules explain \(finding.rule))\n"
             }
             out += "\n"
         }

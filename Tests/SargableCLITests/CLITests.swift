@@ -236,3 +236,18 @@ extension CLITests {
         #expect(findings.map { "\($0["rule"] ?? ""):\($0["line"] ?? "")" } == ["select-star:2"])
     }
 }
+
+extension CLITests {
+    /// Counts agree with their nouns, in the text and the HTML report alike.
+    @Test func analyzeCountsAgreeWithTheirNouns() throws {
+        let directory = try TemporaryDirectory()
+        let log = (1 ... 3).map { "2024-05-01 10:00:0\($0).000 UTC [17]: LOG:  duration: 1.000 ms  statement: SELECT * FROM users WHERE id = 1\n" }
+            .joined()
+        try directory.write("app.log", log)
+        let text = try Sargable.run(["analyze", directory.path("app.log")])
+        #expect(text.stdout.contains("   | 3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s\n"), "\(text.stdout)")
+        let html = try Sargable.run(["analyze", "--format", "html", directory.path("app.log")])
+        #expect(html.stdout.contains("3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s"))
+        #expect(!html.stdout.contains("parameter sets"))
+    }
+}

@@ -19,7 +19,7 @@ private func report(_ sql: String, path: String = "q.sql") -> LintReport {
     2 | SELECT * FROM users WHERE id = $1;
       |        ^
       = help: list the columns the caller uses
-      = see: Rules/README.md#select-star
+      = see: https://github.com/sargable/sargable/blob/main/Rules/README.md#select-star (sargable rules explain select-star)
 
     1 finding (1 warning) in 1 file, 1 statement
 
