@@ -21,7 +21,7 @@ struct AnalyzeCommand: ParsableCommand {
 
         Examples:
           sargable analyze samples/logs/app.log
-          sargable analyze --format html /var/log/postgresql/postgresql-15-main.log.1.gz > report.html
+          sargable analyze --format html postgresql-15-main.log.1.gz > report.html
           sargable analyze --log-line-prefix '%t [%p]: user=%u,db=%d ' postgresql.log
           zcat postgresql-*.csv.gz | sargable analyze --format json --top 0 -
         """

@@ -11,7 +11,8 @@ struct DatabaseCommand: ParsableCommand {
         abstract: "Throwaway PostgreSQL servers for samples, CI jobs and test suites.",
         discussion: """
         Examples:
-          sargable database run --load samples/migrations --load samples/database/seed.sql -- \\
+          sargable database run --load samples/migrations \\
+            --load samples/database/seed.sql -- \\
             sargable explain --analyze samples/queries
         """,
         subcommands: [DatabaseRunCommand.self]
@@ -33,8 +34,10 @@ struct DatabaseRunCommand: ParsableCommand {
         the signal that ended it.
 
         Examples:
-          sargable database run --load samples/migrations --load samples/database/seed.sql -- \\
-            sh -c 'sargable lint --database "" samples/queries; sargable explain --analyze samples/queries'
+          sargable database run --load samples/migrations \\
+            --load samples/database/seed.sql -- \\
+            sh -c 'sargable lint --database "" samples/queries;
+                   sargable explain --analyze samples/queries'
           sargable database run --set log_min_duration_statement=0 -- pgbench -i
         """
     )

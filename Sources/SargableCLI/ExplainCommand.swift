@@ -23,7 +23,7 @@ struct ExplainCommand: ParsableCommand {
         stable or SQL functions, which the planner may run, are not even planned.
 
         Examples:
-          sargable explain --database postgresql://app@localhost/app --analyze queries.sql
+          sargable explain --database postgresql://app@db/app --analyze queries.sql
           sargable explain --analyze "SELECT * FROM orders WHERE status = 'pending'"
           sargable explain --param 42 --format json - < query.sql
         """

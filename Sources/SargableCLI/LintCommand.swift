@@ -31,7 +31,7 @@ struct LintCommand: ParsableCommand {
           sargable lint --schema db/migrations --fail-on error app/queries/
           sargable lint --database postgresql://app@localhost/app migrations/
           sargable lint --changed=origin/main --format github
-          git diff --name-only --diff-filter=d -- '*.sql' | sargable lint --files-from -
+          git diff --name-only --diff-filter=d | sargable lint --files-from -
         """
     )
 

@@ -251,3 +251,20 @@ extension CLITests {
         #expect(!html.stdout.contains("parameter sets"))
     }
 }
+
+extension CLITests {
+    /// At 80 columns every example line keeps its indent: none is wrapped mid-command.
+    @Test("help examples fit 80 columns", arguments: [
+        [], ["lint"], ["analyze"], ["explain"], ["fingerprint"], ["parse"], ["rules"], ["rules", "explain"], ["database"],
+        ["database", "run"],
+    ])
+    func helpExamplesFit(command: [String]) throws {
+        let result = try Sargable.run(command + ["--help"], environment: ["COLUMNS": "80"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(of: "Examples:") else { return }
+        for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty }) {
+            #expect(line.hasPrefix("  ") && line.count <= 80, "wrapped or too long: \(line)")
+        }
+    }
+}
