@@ -43,6 +43,19 @@ struct DatabaseCommandTests {
         #expect(!result.stdout.contains("\u{1B}["))
     }
 
+    /// What a reader of PostgreSQL's own text plan looks for: widths, sort keys and buffers, and
+    /// which statement each plan belongs to.
+    @Test func explainTextShowsSortKeysBuffersWidthsAndTheStatement() throws {
+        let conninfo = try Self.server.get().conninfo
+        let result = try Sargable.run(["explain", "--database", conninfo, "--analyze", "SELECT id FROM users ORDER BY email\nLIMIT 5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.prefix(2) == ["-- <argument>:1:1: executed (EXPLAIN ANALYZE), rolled back", "-- SELECT id FROM users ORDER BY email …"])
+        #expect(lines.contains { $0.hasPrefix("└─ Sort  (cost=") && $0.contains(" width=") })
+        #expect(lines.contains("   │  Sort Key: email"))
+        #expect(lines.contains { $0.contains("Buffers: shared hit=") })
+    }
+
     @Test func explainJSONCarriesThePlanAndFindings() throws {
         let conninfo = try Self.server.get().conninfo
         let result = try Sargable.run(["explain", "--database", conninfo, "--format", "json", "-"],
