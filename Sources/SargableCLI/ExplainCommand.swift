@@ -46,8 +46,8 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Value for $1, $2, … in order (repeat the option); without values $n statements get the generic plan.")
     var param: [String] = []
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text (the plan tree), json (plan model and findings) or postgres-json (the server's EXPLAIN JSON, for PEV2 or explain.depesz.com).")
+    var format: ExplainFormat = .text
 
     @Option(help: FailOn.help)
     var failOn: FailOn = .error
@@ -98,7 +98,11 @@ struct ExplainCommand: ParsableCommand {
                     let report = ExplainReport(file: document.file.path, line: position.line, column: position.column,
                                                statement: statement.source.text, collected: collected, findings: findings)
                     reports.append(report)
-                    if format == .text { Terminal.print(ExplainTextRenderer.render(report, style: TextStyle(enabled: colour.onStandardOutput))) }
+                    switch format {
+                    case .text: Terminal.print(ExplainTextRenderer.render(report, style: TextStyle(enabled: colour.onStandardOutput)))
+                    case .postgresJSON: Terminal.print(collected.postgresJSON)
+                    case .json: break
+                    }
                     try Interrupts.shared.checkpoint()
                 } catch let error as ExplainError {
                     try Interrupts.shared.checkpoint()
@@ -134,6 +138,11 @@ struct ExplainCommand: ParsableCommand {
         let (read, failures) = options.documents()
         return (documents + read, failures)
     }
+}
+
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+    case postgresJSON = "postgres-json"
 }
 
 /// One statement's result as `explain` reports it (the JSON output is an array of these).

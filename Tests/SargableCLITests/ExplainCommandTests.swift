@@ -56,6 +56,19 @@ struct DatabaseCommandTests {
         #expect(lines.contains { $0.contains("Buffers: shared hit=") })
     }
 
+    /// The server's own EXPLAIN JSON, as PEV2 and explain.depesz.com read it: `[{"Plan": …}]`.
+    @Test func postgresJSONIsTheServersExplainOutput() throws {
+        let conninfo = try Self.server.get().conninfo
+        let result = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--format", "postgres-json",
+                                       "SELECT id FROM users WHERE id = 7"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let explained = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let plan = try #require(explained.first?["Plan"] as? [String: Any])
+        #expect(plan["Node Type"] as? String == "Index Only Scan" || plan["Node Type"] as? String == "Index Scan")
+        #expect(plan["Actual Rows"] as? Int == 1)
+        #expect(explained.first?["Execution Time"] is Double)
+    }
+
     @Test func explainJSONCarriesThePlanAndFindings() throws {
         let conninfo = try Self.server.get().conninfo
         let result = try Sargable.run(["explain", "--database", conninfo, "--format", "json", "-"],
