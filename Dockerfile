@@ -7,13 +7,9 @@
 ARG SWIFT_IMAGE=swift:6.1-bookworm
 
 FROM ${SWIFT_IMAGE} AS build
-RUN apt-get update \
-    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        make pkg-config libpg-query-dev libpq-dev zlib1g-dev libbz2-dev \
-    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
-RUN scripts/build-deb /out
+RUN scripts/install-dependencies --build && rm -rf /var/lib/apt/lists/* && scripts/build-deb /out
 
 FROM debian:12-slim
 COPY --from=build /out/*.deb /tmp/

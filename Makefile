@@ -3,7 +3,8 @@
 # Installs a release build of sargable whose Swift standard library and Foundation are linked in
 # (so it runs on machines without the Swift toolchain), its shell completions (bash, zsh, fish)
 # and a man page generated from the commands' help by argument-parser's generate-manual tool.
-# Needs the Debian packages scripts/install-dependencies installs.
+# Needs the Debian packages `scripts/install-dependencies --build` installs. The installed binary
+# is stripped (about 60 MB; most of it is Foundation's ICU data).
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -35,7 +36,7 @@ install: build
 	$(SWIFT) build --package-path $(BUILD_PATH)/checkouts/swift-argument-parser \
 		--scratch-path $(BUILD_PATH)/generate-manual --product generate-manual
 	install -d $(bindir) $(mandir) $(bash_completions) $(zsh_completions) $(fish_completions)
-	install -m 755 $(binary) $(bindir)/sargable
+	install -s -m 755 $(binary) $(bindir)/sargable
 	$(binary) --generate-completion-script bash > $(bash_completions)/sargable
 	$(binary) --generate-completion-script zsh > $(zsh_completions)/_sargable
 	$(binary) --generate-completion-script fish > $(fish_completions)/sargable.fish
