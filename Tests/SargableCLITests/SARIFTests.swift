@@ -260,4 +260,24 @@ struct SARIFTests {
         }
         #expect(lines(before) != lines(after))
     }
+
+    /// Standard input has no location code scanning can show, unless `--stdin-filepath` names one.
+    @Test func standardInputNeedsAPathToBeAResult() throws {
+        let root = try TemporaryDirectory()
+        try git(["init", "-q"], in: root.url)
+        func run(_ extra: [String]) throws -> (results: [[String: Any]], notifications: [[String: Any]]) {
+            let result = try Sargable.run(["lint", "--format", "sarif"] + extra + ["-"], stdin: "DELETE FROM orders;\n", directory: root.url)
+            let log = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(violations(log, .object("log")) == [])
+            let run = (log["runs"] as? [[String: Any]])?.first ?? [:]
+            let invocation = (run["invocations"] as? [[String: Any]])?.first ?? [:]
+            return (results(log), invocation["toolExecutionNotifications"] as? [[String: Any]] ?? [])
+        }
+        let anonymous = try run([])
+        #expect(anonymous.results.isEmpty)
+        #expect(anonymous.notifications.contains { (($0["message"] as? [String: Any])?["text"] as? String)?.hasPrefix("unfiltered-write: ") == true })
+        let named = try run(["--stdin-filepath", "db/cleanup.sql"])
+        let location = (named.results.first?["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any]
+        #expect(location?["artifactLocation"] as? [String: String] == ["uri": "db/cleanup.sql", "uriBaseId": "%SRCROOT%"])
+    }
 }
