@@ -133,9 +133,7 @@ struct ExplainCommand: ParsableCommand {
             }
         }
         guard !paths.isEmpty else { return (documents, 0) }
-        var options = SQLInputOptions()
-        options.paths = paths
-        let (read, failures) = options.documents()
+        let (read, failures) = SQLInputOptions.documents(paths)
         return (documents + read, failures)
     }
 }

@@ -1,6 +1,9 @@
 import ArgumentParser
 import SargableCore
 import SargableSyntax
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SQL inputs shared by the commands that read SQL files.
 struct SQLInputOptions: ParsableArguments {
@@ -8,21 +11,41 @@ struct SQLInputOptions: ParsableArguments {
                                  valueName: "path"))
     var paths: [String] = []
 
+    @Flag(help: "Walk directories without skipping the files .gitignore ignores.")
+    var noGitignore = false
+
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one path, or - to read standard input") }
     }
 
     /// Reads every input into a document; unreadable inputs are reported and counted, the rest go on.
     func documents(parsing: Bool = true) -> (documents: [SQLDocument], failures: Int) {
-        let (files, failures) = Self.read(paths)
+        Self.documents(paths, parsing: parsing, respectingGitignore: !noGitignore)
+    }
+
+    static func documents(_ paths: [String], parsing: Bool = true,
+                          respectingGitignore: Bool = true) -> (documents: [SQLDocument], failures: Int) {
+        let (files, failures) = read(paths, respectingGitignore: respectingGitignore)
         return (LargeStack.parallelMap(files) { SQLDocument(file: $0, parsing: parsing) }, failures)
     }
 
     /// Reads SQL files, directories (their *.sql files, sorted) and `-`, in parallel: decoding and
     /// indexing lines is per file. Unreadable paths are reported and counted, the rest go on.
-    /// `standardInputName` is the path findings on `-` carry (`--stdin-filepath`).
-    static func read(_ paths: [String], standardInputName: String? = nil) -> (files: [SourceFile], failures: Int) {
-        let (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
+    /// `standardInputName` is the path findings on `-` carry (`--stdin-filepath`). Inside a git
+    /// work tree, a directory's walk leaves out what .gitignore ignores (build output, vendored
+    /// dumps), as git and the editors do; a file named on the command line is always read.
+    static func read(_ paths: [String], standardInputName: String? = nil,
+                     respectingGitignore: Bool = true) -> (files: [SourceFile], failures: Int) {
+        var (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
+        if respectingGitignore {
+            let named = Set(paths)
+            var ignored: Set<String> = []
+            for directory in paths where isDirectory(directory) {
+                let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+                ignored.formUnion(Git.ignored(names.filter { $0.hasPrefix(prefix) && !named.contains($0) }, walkedFrom: directory))
+            }
+            names.removeAll { ignored.contains($0) }
+        }
         for error in errors { Terminal.error(error.description) }
         // Standard input is read once, here, not from a worker.
         let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
@@ -92,6 +115,11 @@ enum FailOn: String, ExpressibleByArgument, CaseIterable {
         guard let threshold = severity else { return false }
         return severities.contains { $0 >= threshold }
     }
+}
+
+private func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

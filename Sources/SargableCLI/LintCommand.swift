@@ -76,6 +76,9 @@ struct LintCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The path findings on standard input (-) carry, also for exclude globs.", valueName: "path"))
     var stdinFilepath: String?
 
+    @Flag(help: "Walk directories without skipping the files .gitignore ignores.")
+    var noGitignore = false
+
     @OptionGroup var colour: ColourOptions
 
     @OptionGroup var connection: DatabaseOptions
@@ -142,7 +145,7 @@ struct LintCommand: ParsableCommand {
             names += try LintInputs.listedFiles(in: filesFrom)
             if names.isEmpty { Terminal.note("no path to lint in \(InputFiles.displayName(filesFrom))") }
         }
-        let (files, failures) = SQLInputOptions.read(names, standardInputName: stdinFilepath)
+        let (files, failures) = SQLInputOptions.read(names, standardInputName: stdinFilepath, respectingGitignore: !noGitignore)
         guard !schema.isEmpty else { return (files, failures) }
         let (schemaNames, _) = InputFiles.expand(schema, extensions: [".sql"])
         let schemaPaths = Set(schemaNames.map(LintInputs.canonicalPath))

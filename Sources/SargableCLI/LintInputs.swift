@@ -72,22 +72,9 @@ enum LintInputs {
 
     /// Runs git and returns its output; a failure ends the command with git's message.
     private static func git(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-c", "core.quotePath=off"] + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw CommandFailure("--changed needs git: \(error.localizedDescription)") }
-        // git's error output is a line or two; reading it after the output cannot block git.
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            let reason = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(process.terminationStatus)"
-            throw CommandFailure("--changed: git \(arguments[0]) failed: \(reason)")
-        }
-        return String(decoding: data, as: UTF8.self)
+        let result: Git.Output
+        do { result = try Git.run(arguments) } catch { throw CommandFailure("--changed needs git: \(error.localizedDescription)") }
+        guard result.status == 0 else { throw CommandFailure("--changed: git \(arguments[0]) failed: \(result.reason)") }
+        return result.text
     }
 }

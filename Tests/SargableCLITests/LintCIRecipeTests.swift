@@ -194,4 +194,24 @@ struct LintCIRecipeTests {
         #expect(broken.status == 1)
         #expect(broken.outputs == "status=2\n")
     }
+
+    /// Inside a work tree a directory walk skips what .gitignore ignores; a file named is read.
+    @Test func directoryWalksRespectGitignore() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write(".gitignore", "build/\n*.generated.sql\n")
+        try directory.write("db/q.sql", Self.selectStar)
+        try directory.write("db/build/out.sql", Self.selectStar)
+        try directory.write("db/x.generated.sql", Self.selectStar)
+        func linted(_ arguments: [String]) throws -> [String] {
+            try reportedFiles(try Sargable.run(["lint", "--format", "json"] + arguments, directory: directory.url).stdout)
+        }
+        // Not yet a work tree: nothing to respect.
+        #expect(try linted(["db"]) == ["db/build/out.sql", "db/q.sql", "db/x.generated.sql"])
+        try git(["init", "-q"], in: directory)
+        #expect(try linted(["db"]) == ["db/q.sql"])
+        #expect(try linted(["db", "db/build/out.sql"]) == ["db/build/out.sql", "db/q.sql"])
+        #expect(try linted(["--no-gitignore", "db"]) == ["db/build/out.sql", "db/q.sql", "db/x.generated.sql"])
+        let fingerprinted = try Sargable.run(["fingerprint", "db"], directory: directory.url)
+        #expect(fingerprinted.stdout.split(separator: "\n").map { $0.split(separator: ":").first.map(String.init) } == ["db/q.sql"])
+    }
 }
