@@ -21,7 +21,7 @@ struct AnalyzeCommand: ParsableCommand {
 
         Examples:
           sargable analyze samples/logs/app.log
-          sargable analyze --format html /var/log/postgresql/postgresql-15-main.log.1.gz > report.html
+          sargable analyze --format html postgresql-15-main.log.1.gz > report.html
           sargable analyze --log-line-prefix '%t [%p]: user=%u,db=%d ' postgresql.log
           zcat postgresql-*.csv.gz | sargable analyze --format json --top 0 -
         """
@@ -52,8 +52,10 @@ struct AnalyzeCommand: ParsableCommand {
         """))
     var redactParameters = false
 
-    @Option(help: "Exit with 1 when a finding has at least this severity.")
+    @Option(help: FailOn.help)
     var failOn: FailOn = .never
+
+    @OptionGroup var colour: ColourOptions
 
     @Argument(help: ArgumentHelp("Log files, directories (searched recursively) or - for standard input.", valueName: "path"))
     var paths: [String] = []
@@ -94,7 +96,7 @@ struct AnalyzeCommand: ParsableCommand {
             }
         }
         switch format {
-        case .text: Terminal.print(AnalyzeTextReport(report: report, top: top, colour: Terminal.standardOutputIsTerminal).render(), terminator: "")
+        case .text: Terminal.print(AnalyzeTextReport(report: report, top: top, colour: colour.onStandardOutput).render(), terminator: "")
         case .json:
             var trimmed = report
             if top > 0 { trimmed.queries = Array(trimmed.queries.prefix(top)) }
@@ -102,7 +104,7 @@ struct AnalyzeCommand: ParsableCommand {
         case .html: Terminal.print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
         }
         if problems.contains(where: { $0.kind == .error }) || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
-        if let threshold = failOn.severity, report.findings.contains(where: { $0.finding.severity >= threshold }) {
+        if failOn.fails(report.findings.map(\.finding.severity)) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }
     }
@@ -110,11 +112,6 @@ struct AnalyzeCommand: ParsableCommand {
 
 enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, html
-}
-
-enum FailOn: String, ExpressibleByArgument, CaseIterable {
-    case never, info, warning, error
-    var severity: Severity? { Severity(rawValue: rawValue) }
 }
 
 extension LogFormat: ExpressibleByArgument {}

@@ -125,8 +125,7 @@ struct AnalyzeHTMLReport {
             if let user = finding.user { who += ", \(user)" + (finding.database.map { "@" + $0 } ?? "") }
             if let application = finding.application { who += ", \(application)" }
             html += row("where", "\(finding.finding.file ?? ""):\(finding.firstLine)–\(finding.lastLine) (\(who))")
-            var evidence = "\(finding.count) executions, \(finding.distinctParameters) distinct parameter sets, \(WorkloadRules.formatMilliseconds(finding.totalMs))"
-            if let span = finding.spanSeconds { evidence += " in \(WorkloadRules.formatSeconds(span))" }
+            var evidence = AnalyzeFormatting.evidence(finding)
             if finding.runs > 1 { evidence += ", \(finding.runs) runs" }
             html += row("evidence", evidence)
             html += "<dt>query</dt><dd><pre>\(escape(finding.query))</pre></dd>"

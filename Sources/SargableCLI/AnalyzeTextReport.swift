@@ -1,5 +1,6 @@
 import Foundation
 import SargableCore
+import SargableLint
 import SargableLogs
 
 /// The terminal report: a summary, the statements by total time, then the findings with evidence.
@@ -29,7 +30,7 @@ struct AnalyzeTextReport {
                 output += pad(WorkloadRules.formatMilliseconds(query.meanMs), 11)
                 output += pad(query.p95Ms.map(WorkloadRules.formatMilliseconds) ?? "-", 11)
                 output += "  " + AnalyzeFormatting.oneLine(query.query, limit: 100)
-                if query.errors > 0 { output += "  (\(query.errors) errors)" }
+                if query.errors > 0 { output += "  (\(counted(query.errors, "error")))" }
                 output += "\n"
             }
             if report.queries.count > queries.count {
@@ -57,8 +58,7 @@ struct AnalyzeTextReport {
             if let parent = finding.parent {
                 output += "   | after: \(AnalyzeFormatting.oneLine(parent.query, limit: 120))\n"
             }
-            output += "   | \(finding.count) executions, \(finding.distinctParameters) distinct parameter sets, \(WorkloadRules.formatMilliseconds(finding.totalMs))"
-            if let span = finding.spanSeconds { output += " in \(WorkloadRules.formatSeconds(span))" }
+            output += "   | " + AnalyzeFormatting.evidence(finding)
             output += "\n  = help: \(finding.finding.help)\n\n"
         }
         if report.findings.count > shown.count {
@@ -72,19 +72,27 @@ struct AnalyzeTextReport {
     }
 
     private func count(_ value: Int) -> String { AnalyzeFormatting.grouped(value) }
-    private func counted(_ value: Int, _ noun: String) -> String { "\(count(value)) \(noun)\(value == 1 ? "" : "s")" }
+    private func counted(_ value: Int, _ noun: String) -> String { AnalyzeFormatting.counted(value, noun) }
     private func pad(_ text: String, _ width: Int) -> String {
         text.count >= width ? " " + text : String(repeating: " ", count: width - text.count) + text
     }
-    private func bold(_ text: String) -> String { colour ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
-    private func colourise(_ text: String, severity: Severity) -> String {
-        guard colour else { return text }
-        let code = switch severity { case .error: "31"; case .warning: "33"; case .info: "36" }
-        return "\u{1B}[1;\(code)m\(text)\u{1B}[0m"
-    }
+    private func bold(_ text: String) -> String { TextStyle(enabled: colour).bold(text) }
+    private func colourise(_ text: String, severity: Severity) -> String { TextStyle(enabled: colour).severity(severity, text) }
 }
 
 enum AnalyzeFormatting {
+    /// `12 executions` and `1 execution`, with thousands grouped.
+    static func counted(_ value: Int, _ noun: String) -> String { "\(grouped(value)) \(noun)\(value == 1 ? "" : "s")" }
+
+    /// What a workload finding rests on, the same in the text and HTML reports:
+    /// `8 executions, 8 distinct parameter sets, 0.209 ms in 12 ms`.
+    static func evidence(_ finding: WorkloadFinding) -> String {
+        var text = counted(finding.count, "execution") + ", " + counted(finding.distinctParameters, "distinct parameter set")
+            + ", " + WorkloadRules.formatMilliseconds(finding.totalMs)
+        if let span = finding.spanSeconds { text += " in \(WorkloadRules.formatSeconds(span))" }
+        return text
+    }
+
     static func grouped(_ value: Int) -> String {
         let digits = String(value)
         var output = ""

@@ -11,7 +11,8 @@ struct DatabaseCommand: ParsableCommand {
         abstract: "Throwaway PostgreSQL servers for samples, CI jobs and test suites.",
         discussion: """
         Examples:
-          sargable database run --load samples/migrations --load samples/database/seed.sql -- \\
+          sargable database run --load samples/migrations \\
+            --load samples/database/seed.sql -- \\
             sargable explain --analyze samples/queries
         """,
         subcommands: [DatabaseRunCommand.self]
@@ -27,11 +28,16 @@ struct DatabaseRunCommand: ParsableCommand {
         sargable runs as root), listens only on a Unix socket in that directory, and has hypopg \
         when the extension is installed. The command runs with PGHOST, PGPORT, PGUSER and \
         PGDATABASE pointing at it, so psql, pgbench and `sargable … --database ''` reach it. \
-        Everything is deleted afterwards, also when interrupted. The exit status is the command's.
+        The command is the terminal's foreground job (an interactive psql works, Ctrl-C and Ctrl-Z \
+        reach it); SIGINT, SIGTERM and SIGHUP sent to sargable are passed on to it. Everything is \
+        deleted afterwards, also when interrupted. The exit status is the command's, or 128 plus \
+        the signal that ended it.
 
         Examples:
-          sargable database run --load samples/migrations --load samples/database/seed.sql -- \\
-            sh -c 'sargable lint --database "" samples/queries; sargable explain --analyze samples/queries'
+          sargable database run --load samples/migrations \\
+            --load samples/database/seed.sql -- \\
+            sh -c 'sargable lint --database "" samples/queries;
+                   sargable explain --analyze samples/queries'
           sargable database run --set log_min_duration_statement=0 -- pgbench -i
         """
     )
@@ -70,17 +76,8 @@ struct DatabaseRunCommand: ParsableCommand {
         defer { server.stop() }
         try load(documents, into: server)
         Terminal.note("throwaway PostgreSQL ready in \(Self.seconds(server.startupDuration)) at \(server.socketDirectory)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        process.environment = ProcessInfo.processInfo.environment.merging(server.environment()) { $1 }
-        do {
-            try process.run()
-        } catch {
-            throw CommandFailure("cannot run \(command[0]): \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+        let status = try ForegroundJob.run(command, environment: ProcessInfo.processInfo.environment.merging(server.environment()) { $1 })
+        if status != 0 { throw ExitCode(status) }
     }
 
     /// The `--load` files, refused (exit 2, every problem with its location) when any has a text
@@ -119,8 +116,6 @@ struct DatabaseRunCommand: ParsableCommand {
         let connection: Connection
         do { connection = try Connection(server.connectionString()) } catch { throw CommandFailure(error.description) }
         Interrupts.shared.watch(connection)
-        // The command after -- gets Ctrl-C itself, as it would without sargable around it.
-        defer { Interrupts.shared.restoreDefaultActions() }
         for document in documents {
             for (index, statement) in document.statements.enumerated() {
                 let next = document.statements.dropFirst(index + 1).first?.range.lowerBound ?? document.file.bytes.count

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SargableCore
+import SargableLint
 import SargablePlan
 import SargablePostgres
 import SargableRules
@@ -22,7 +23,7 @@ struct ExplainCommand: ParsableCommand {
         stable or SQL functions, which the planner may run, are not even planned.
 
         Examples:
-          sargable explain --database postgresql://app@localhost/app --analyze queries.sql
+          sargable explain --database postgresql://app@db/app --analyze queries.sql
           sargable explain --analyze "SELECT * FROM orders WHERE status = 'pending'"
           sargable explain --param 42 --format json - < query.sql
         """
@@ -45,20 +46,19 @@ struct ExplainCommand: ParsableCommand {
     @Option(help: "Value for $1, $2, … in order (repeat the option); without values $n statements get the generic plan.")
     var param: [String] = []
 
-    @Option(help: "Output format: text or json.")
-    var format: OutputFormat = .text
+    @Option(help: "Output format: text (the plan tree), json (plan model and findings) or postgres-json (the server's EXPLAIN JSON, for PEV2 or explain.depesz.com).")
+    var format: ExplainFormat = .text
 
-    @Option(help: "Exit 1 when a finding is at or above this severity: info, warning, error or none.")
-    var failOn = "error"
+    @Option(help: FailOn.help)
+    var failOn: FailOn = .error
+
+    @OptionGroup var colour: ColourOptions
 
     @Argument(help: ArgumentHelp("SQL files, directories, - for standard input, or the SQL text itself.", valueName: "sql|file"))
     var inputs: [String] = []
 
     func validate() throws {
         guard !inputs.isEmpty else { throw ValidationError("give SQL text, a file, a directory, or - to read standard input") }
-        guard failOn == "none" || Severity(rawValue: failOn) != nil else {
-            throw ValidationError("--fail-on must be info, warning, error or none")
-        }
         if analyzeWrites && !analyze { throw ValidationError("--analyze-writes needs --analyze") }
     }
 
@@ -98,7 +98,11 @@ struct ExplainCommand: ParsableCommand {
                     let report = ExplainReport(file: document.file.path, line: position.line, column: position.column,
                                                statement: statement.source.text, collected: collected, findings: findings)
                     reports.append(report)
-                    if format == .text { Terminal.print(ExplainTextRenderer.render(report)) }
+                    switch format {
+                    case .text: Terminal.print(ExplainTextRenderer.render(report, style: TextStyle(enabled: colour.onStandardOutput)))
+                    case .postgresJSON: Terminal.print(collected.postgresJSON)
+                    case .json: break
+                    }
                     try Interrupts.shared.checkpoint()
                 } catch let error as ExplainError {
                     try Interrupts.shared.checkpoint()
@@ -111,8 +115,7 @@ struct ExplainCommand: ParsableCommand {
         }
         if format == .json { Terminal.print(JSONText.encode(reports)) }
         if failures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
-        if let threshold = Severity(rawValue: failOn),
-           reports.contains(where: { $0.findings.contains { $0.finding.severity >= threshold } }) {
+        if failOn.fails(reports.flatMap { $0.findings.map(\.finding.severity) }) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }
     }
@@ -130,11 +133,14 @@ struct ExplainCommand: ParsableCommand {
             }
         }
         guard !paths.isEmpty else { return (documents, 0) }
-        var options = SQLInputOptions()
-        options.paths = paths
-        let (read, failures) = options.documents()
+        let (read, failures) = SQLInputOptions.documents(paths)
         return (documents + read, failures)
     }
+}
+
+enum ExplainFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+    case postgresJSON = "postgres-json"
 }
 
 /// One statement's result as `explain` reports it (the JSON output is an array of these).

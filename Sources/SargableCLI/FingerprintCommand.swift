@@ -29,10 +29,7 @@ struct FingerprintCommand: ParsableCommand {
         var errorCount = readFailures
         var records: [Record] = []
         for (document, result) in zip(documents, results) {
-            for note in document.notes {
-                let position = document.file.position(ofByte: note.range.lowerBound)
-                Terminal.note("\(document.file.path):\(position): \(note.message)")
-            }
+            Terminal.notes(of: document)
             for failure in result.errors {
                 Terminal.error(failure.description)
                 errorCount += 1

@@ -1,6 +1,9 @@
 import ArgumentParser
 import SargableCore
 import SargableSyntax
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SQL inputs shared by the commands that read SQL files.
 struct SQLInputOptions: ParsableArguments {
@@ -8,27 +11,49 @@ struct SQLInputOptions: ParsableArguments {
                                  valueName: "path"))
     var paths: [String] = []
 
+    @Flag(help: "Walk directories without skipping the files .gitignore ignores.")
+    var noGitignore = false
+
     func validate() throws {
         guard !paths.isEmpty else { throw ValidationError("give at least one path, or - to read standard input") }
     }
 
     /// Reads every input into a document; unreadable inputs are reported and counted, the rest go on.
     func documents(parsing: Bool = true) -> (documents: [SQLDocument], failures: Int) {
-        let (files, failures) = Self.read(paths)
+        Self.documents(paths, parsing: parsing, respectingGitignore: !noGitignore)
+    }
+
+    static func documents(_ paths: [String], parsing: Bool = true,
+                          respectingGitignore: Bool = true) -> (documents: [SQLDocument], failures: Int) {
+        let (files, failures) = read(paths, respectingGitignore: respectingGitignore)
         return (LargeStack.parallelMap(files) { SQLDocument(file: $0, parsing: parsing) }, failures)
     }
 
     /// Reads SQL files, directories (their *.sql files, sorted) and `-`, in parallel: decoding and
     /// indexing lines is per file. Unreadable paths are reported and counted, the rest go on.
-    static func read(_ paths: [String]) -> (files: [SourceFile], failures: Int) {
-        let (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
+    /// `standardInputName` is the path findings on `-` carry (`--stdin-filepath`). Inside a git
+    /// work tree, a directory's walk leaves out what .gitignore ignores (build output, vendored
+    /// dumps), as git and the editors do; a file named on the command line is always read.
+    static func read(_ paths: [String], standardInputName: String? = nil,
+                     respectingGitignore: Bool = true) -> (files: [SourceFile], failures: Int) {
+        var (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
+        if respectingGitignore {
+            let named = Set(paths)
+            var ignored: Set<String> = []
+            for directory in paths where isDirectory(directory) {
+                let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+                ignored.formUnion(Git.ignored(names.filter { $0.hasPrefix(prefix) && !named.contains($0) }, walkedFrom: directory))
+            }
+            names.removeAll { ignored.contains($0) }
+        }
         for error in errors { Terminal.error(error.description) }
         // Standard input is read once, here, not from a worker.
         let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
         let results = LargeStack.parallelMap(names) { path -> Result<SourceFile, InputError> in
             let bytes: Result<[UInt8], InputError>
             if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
-            return bytes.map { SourceFile(path: InputFiles.displayName(path), contents: $0) }
+            let name = path == "-" ? standardInputName ?? InputFiles.displayName(path) : path
+            return bytes.map { SourceFile(path: name, contents: $0) }
         }
         var files: [SourceFile] = []
         var failures = errors.count
@@ -42,6 +67,59 @@ struct SQLInputOptions: ParsableArguments {
         }
         return (files, failures)
     }
+}
+
+extension Terminal {
+    /// `sargable: note: q.sql:3:1: psql meta-command \\gset skipped`, for each thing the reader
+    /// skipped in `document`.
+    static func notes(of document: SQLDocument) {
+        for note in document.notes {
+            Terminal.note("\(document.file.path):\(document.file.position(ofByte: note.range.lowerBound)): \(note.message)")
+        }
+    }
+}
+
+/// `--color`, on every command with a text report.
+struct ColourOptions: ParsableArguments {
+    enum Choice: String, ExpressibleByArgument, CaseIterable { case auto, always, never }
+
+    @Option(name: .customLong("color"),
+            help: "Colour the text output: auto (on a terminal, unless NO_COLOR is set or TERM is dumb), always or never.")
+    var choice: Choice = .auto
+
+    var onStandardOutput: Bool {
+        switch choice {
+        case .always: true
+        case .never: false
+        case .auto: Terminal.standardOutputIsTerminal && Self.environmentAllowsColour(Terminal.environment)
+        }
+    }
+
+    /// https://no-color.org: NO_COLOR set to anything but the empty string turns colour off; a
+    /// dumb terminal cannot show it.
+    static func environmentAllowsColour(_ environment: (String) -> String?) -> Bool {
+        (environment("NO_COLOR") ?? "").isEmpty && environment("TERM") != "dumb"
+    }
+}
+
+/// `--fail-on`, the same words on every command: the lowest severity that makes the exit code 1,
+/// or never. Each command has its own default (lint warning, explain error, analyze never).
+enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case never, info, warning, error
+
+    static let help = ArgumentHelp("Lowest severity that makes the exit code 1: info, warning or error; never: always 0 for findings.")
+
+    var severity: Severity? { Severity(rawValue: rawValue) }
+
+    func fails(_ severities: some Sequence<Severity>) -> Bool {
+        guard let threshold = severity else { return false }
+        return severities.contains { $0 >= threshold }
+    }
+}
+
+private func isDirectory(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
 }
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

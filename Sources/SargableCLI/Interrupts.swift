@@ -37,27 +37,37 @@ final class Interrupts: @unchecked Sendable {
         connections.append(connection)
         cancellers.append(connection.canceller)
         guard sources.isEmpty else { return }
-        for number in [SIGINT, SIGTERM] {
-            // The source only sees signals whose default action (ending the process) is off.
+        takeOver([SIGINT, SIGTERM]) { [unowned self] _ in self.handleSignal() }
+    }
+
+    /// While `database run`'s command runs, and until sargable has deleted the server after it:
+    /// SIGINT, SIGTERM and SIGHUP sent to sargable go to the command's process group instead, so
+    /// the command ends as it would have without sargable around it and the server is still
+    /// cleaned up. (From the terminal they reach the command directly: it is the foreground job.)
+    func forward(to processGroup: pid_t) {
+        lock.lock()
+        defer { lock.unlock() }
+        cancelSources()
+        connections.removeAll()
+        cancellers.removeAll()
+        takeOver([SIGINT, SIGTERM, SIGHUP]) { number in _ = kill(-processGroup, number) }
+    }
+
+    /// The sources only see signals whose default action (ending the process) is off. A child
+    /// must reset them (ForegroundJob does): an ignored signal stays ignored across exec.
+    private func takeOver(_ numbers: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
+        for number in numbers {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [unowned self] in self.handleSignal() }
+            source.setEventHandler { handler(number) }
             source.resume()
             sources.append(source)
         }
     }
 
-    /// Gives SIGINT and SIGTERM their default actions back, before running a child process: an
-    /// ignored signal stays ignored across exec, so the child could not be stopped with Ctrl-C.
-    func restoreDefaultActions() {
-        lock.lock()
-        defer { lock.unlock() }
+    private func cancelSources() {
         sources.forEach { $0.cancel() }
         sources.removeAll()
-        connections.removeAll()
-        cancellers.removeAll()
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
     }
 
     var wasInterrupted: Bool {

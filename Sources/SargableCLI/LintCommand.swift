@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SargableCore
 import SargableLint
 import SargableRules
@@ -21,15 +22,16 @@ struct LintCommand: ParsableCommand {
         (or `--config FILE`). Suppress a finding with `-- sargable-ignore rule-id: reason` before the \
         statement, or `-- sargable-ignore-file rule-id` anywhere in the file.
 
-        Exit codes: 0 no finding at or above --fail-on; 1 a finding at or above it, or a statement that \
-        does not parse; 2 usage error, bad configuration or unreadable file.
+        Exit codes: 0 no finding at or above --fail-on (default warning); 1 a finding at or above it, \
+        or a statement that does not parse (an error); 2 usage error, bad configuration or unreadable file.
 
         Examples:
           sargable lint samples/queries samples/migrations
           sargable lint --format json migrations/ > findings.json
           sargable lint --schema db/migrations --fail-on error app/queries/
           sargable lint --database postgresql://app@localhost/app migrations/
-          git diff --name-only -- '*.sql' | xargs sargable lint --format github
+          sargable lint --changed=origin/main --format github
+          git diff --name-only --diff-filter=d | sargable lint --files-from -
         """
     )
 
@@ -43,16 +45,61 @@ struct LintCommand: ParsableCommand {
                                valueName: "path"))
     var schema: [String] = []
 
-    @Option(help: "Lowest severity that makes the exit code 1: info, warning or error.")
-    var failOn: Severity = .warning
+    @Option(help: FailOn.help)
+    var failOn: FailOn = .warning
+
+    @Option(name: .customLong("changed"),
+            help: ArgumentHelp("Lint the *.sql files changed since the merge base of BASE and HEAD (--changed alone: since HEAD), uncommitted and untracked ones included, deleted ones skipped; paths narrow it.",
+                               valueName: "base"))
+    var changedBase: String?
+
+    @Option(help: ArgumentHelp("Lint the paths listed in a file, one a line (- for standard input); missing files are skipped with a note.",
+                               valueName: "file"))
+    var filesFrom: String?
+
+    @Option(help: ArgumentHelp("A glob of paths not to lint, as `exclude` in the configuration (repeatable).", valueName: "glob"))
+    var exclude: [String] = []
+
+    @Option(name: .customLong("rules"), parsing: .singleValue,
+            help: ArgumentHelp("Run only these rules (comma-separated or repeated).", valueName: "id,…"),
+            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+    var onlyRules: [String] = []
+
+    @Option(name: .customLong("exclude-rules"), parsing: .singleValue,
+            help: ArgumentHelp("Do not run these rules (comma-separated or repeated).", valueName: "id,…"),
+            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+    var excludedRules: [String] = []
+
+    @Option(help: ArgumentHelp("The target server's major version, as `postgres-version` in the configuration.", valueName: "major"))
+    var postgresVersion: Int?
+
+    @Option(help: ArgumentHelp("The path findings on standard input (-) carry, also for exclude globs.", valueName: "path"))
+    var stdinFilepath: String?
+
+    @Flag(help: "Walk directories without skipping the files .gitignore ignores.")
+    var noGitignore = false
+
+    @OptionGroup var colour: ColourOptions
 
     @OptionGroup var connection: DatabaseOptions
 
-    @OptionGroup var input: SQLInputOptions
+    @Argument(help: ArgumentHelp("SQL files, directories (searched recursively for *.sql) or - for standard input.",
+                                 valueName: "path"))
+    var paths: [String] = []
+
+    func validate() throws {
+        if changedBase != nil, filesFrom != nil { throw ValidationError("give --changed or --files-from, not both") }
+        guard !paths.isEmpty || changedBase != nil || filesFrom != nil else {
+            throw ValidationError("give at least one path, - to read standard input, --changed or --files-from")
+        }
+        if let postgresVersion, !(9 ... 99).contains(postgresVersion) {
+            throw ValidationError("--postgres-version must be a major version such as 15")
+        }
+    }
 
     func run() throws {
         let configuration = try loadConfiguration()
-        let (files, readFailures) = SQLInputOptions.read(input.paths)
+        let (files, readFailures) = try readInputs()
         let (schemaFiles, schemaFailures) = SQLInputOptions.read(schema)
 
         // --database: the live catalog is the schema the files are replayed onto, plus its own checks.
@@ -61,32 +108,76 @@ struct LintCommand: ParsableCommand {
                             baseSchema: live?.schema ?? SchemaModel())
         let report = LargeStack.run { linter.lint(files: files, schemaFiles: schemaFiles, databaseFindings: live?.findings) }
 
+        // JSON carries the notes itself; elsewhere they go beside the errors.
+        if format != .json { report.documents.forEach(Terminal.notes(of:)) }
         for error in report.errors { Terminal.error("\(error.file):\(error.line):\(error.column): \(error.message)") }
         switch format {
         case .text:
-            Terminal.print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: Terminal.colourOnStandardOutput),
+            Terminal.print(LintReporter.text(report, rules: RuleRegistry.allMetadata, colour: colour.onStandardOutput,
+                                               catalogueURL: Terminal.catalogueURL),
                   terminator: "")
         case .json:
             Terminal.print(LintReporter.json(report))
         case .sarif:
+            let workingDirectory = LintInputs.currentDirectory()
+            let paths = LintReporter.SARIFPaths(root: LintInputs.repositoryRoot() ?? workingDirectory,
+                                                workingDirectory: workingDirectory, catalogueURL: Terminal.catalogueURL)
             Terminal.print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
-                                                     version: Sargable.configuration.version)))
+                                                     version: Sargable.configuration.version, paths: paths)))
         case .github:
             Terminal.print(LintReporter.github(report), terminator: "")
         }
         if readFailures + schemaFailures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
-        if report.fails(at: failOn) || !report.errors.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }
+        // A statement that does not parse is an error-level problem, so it fails like one.
+        if failOn.fails(report.findings.map(\.severity) + report.errors.map { _ in .error }) {
+            throw ExitCode(SargableExitCode.findings.rawValue)
+        }
+    }
+
+    /// The files to lint, without the `--schema` files among them: a schema file feeds the model
+    /// and is never reported on, also when a linted directory contains it.
+    private func readInputs() throws -> (files: [SourceFile], failures: Int) {
+        var names = paths
+        if let changedBase {
+            names = try LintInputs.changedSQLFiles(since: changedBase, under: paths)
+            if names.isEmpty { Terminal.note("no SQL file changed since \(changedBase)") }
+        } else if let filesFrom {
+            names += try LintInputs.listedFiles(in: filesFrom)
+            if names.isEmpty { Terminal.note("no path to lint in \(InputFiles.displayName(filesFrom))") }
+        }
+        let (files, failures) = SQLInputOptions.read(names, standardInputName: stdinFilepath, respectingGitignore: !noGitignore)
+        guard !schema.isEmpty else { return (files, failures) }
+        let (schemaNames, _) = InputFiles.expand(schema, extensions: [".sql"])
+        let schemaPaths = Set(schemaNames.map(LintInputs.canonicalPath))
+        return (files.filter { !schemaPaths.contains(LintInputs.canonicalPath($0.path)) }, failures)
     }
 
     private func loadConfiguration() throws -> Configuration {
+        var configuration = try configurationFile()
+        // The command line adds to the file's settings, through the same fields the file sets.
+        configuration.exclude += exclude
+        if let postgresVersion { configuration.postgresVersion = postgresVersion }
+        let known = Set(RuleRegistry.configurableRules.map(\.id))
+        let only = try ruleIds(onlyRules, option: "--rules", known: known)
+        if !only.isEmpty { configuration.disabledRules.formUnion(known.subtracting(only)) }
+        configuration.disabledRules.formUnion(try ruleIds(excludedRules, option: "--exclude-rules", known: known))
+        return configuration
+    }
+
+    private func ruleIds(_ values: [String], option: String, known: Set<String>) throws -> Set<String> {
+        let ids = values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let unknown = ids.first(where: { !known.contains($0) }) {
+            throw CommandFailure("\(option): unknown rule '\(unknown)'; `sargable rules` lists them")
+        }
+        return Set(ids)
+    }
+
+    private func configurationFile() throws -> Configuration {
         let path: String?
         if let config {
             path = config
         } else {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            path = getcwd(&buffer, buffer.count).flatMap { _ in
-                Configuration.find(from: String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-            }
+            path = LintInputs.currentDirectory().flatMap(Configuration.find(from:))
         }
         guard let path else { return Configuration() }
         do {
@@ -101,11 +192,13 @@ enum LintFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, github
 }
 
-extension Severity: ExpressibleByArgument {}
-
 extension Terminal {
-    /// Colour on a terminal unless NO_COLOR is set (https://no-color.org).
-    static var colourOnStandardOutput: Bool {
-        standardOutputIsTerminal && getenv("NO_COLOR") == nil
+    /// The hosted rule catalogue links point into; `SARGABLE_CATALOGUE_URL` names another (a fork's,
+    /// an intranet copy of Rules/README.md).
+    static var catalogueURL: String {
+        environment("SARGABLE_CATALOGUE_URL").flatMap { $0.isEmpty ? nil : $0 }
+            ?? LintReporter.defaultCatalogueURL
     }
+
+    static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 }

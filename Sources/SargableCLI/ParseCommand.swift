@@ -7,7 +7,9 @@ struct ParseCommand: ParsableCommand {
         commandName: "parse",
         abstract: "Print libpg_query's parse tree of every statement (a debugging aid for rule authors).",
         discussion: """
-        Prints one JSON document per statement: libpg_query's tree, which is what rules walk.
+        Prints one line of JSON per statement (JSON Lines, so `jq` reads it): where the statement \
+        starts and libpg_query's tree, which is what rules walk: \
+        {"file":"q.sql","line":1,"column":1,"tree":{"version":150001,"stmts":[…]}}
 
         Examples:
           sargable parse query.sql
@@ -34,8 +36,9 @@ struct ParseCommand: ParsableCommand {
             case .success:
                 // Parsed again alone so the output is this statement's tree only.
                 let position = document.file.position(ofByte: statement.source.range.lowerBound)
-                Terminal.print("-- \(document.file.path):\(position)")
-                if let tree = try? PgQuery.parse(statement.source.text) { Terminal.print(tree.jsonText) }
+                guard let tree = try? PgQuery.parse(statement.source.text) else { continue }
+                Terminal.print("{\"file\":\(JSONText.encode(document.file.path)),\"line\":\(position.line),"
+                               + "\"column\":\(position.column),\"tree\":\(tree.jsonText)}")
             case .failure(let error):
                 Terminal.error(document.locate(error, in: statement.source).description)
                 failed = true

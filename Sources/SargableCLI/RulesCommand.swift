@@ -53,7 +53,8 @@ struct ExplainRuleCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("A rule id, as `sargable rules` lists them.", valueName: "id"))
+    @Argument(help: ArgumentHelp("A rule id, as `sargable rules` lists them.", valueName: "id"),
+              completion: .list(RuleRegistry.allMetadata.map(\.id)))
     var id: String
 
     func run() throws {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SargableCore
 #if canImport(Glibc)
 import Glibc
@@ -42,7 +43,7 @@ public struct Sargable: ParsableCommand {
 
     private static func runCommand(_ arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(arguments)
+            var command = try parseAsRoot(LintInputs.givingBareChangedItsDefault(arguments))
             try command.run()
             return SargableExitCode.success.rawValue
         } catch let exit as ExitCode {
@@ -56,9 +57,30 @@ public struct Sargable: ParsableCommand {
                 Terminal.print(fullMessage(for: error))
                 return 0
             }
-            Terminal.standardError(fullMessage(for: error))
+            Terminal.error(usageError(message(for: error), arguments: arguments))
             return SargableExitCode.usageOrInputError.rawValue
         }
+    }
+
+    /// ArgumentParser's message as one line, in the form of every other error, with the help of
+    /// the (sub)command the arguments name: `sargable: error: unexpected argument 'x'; see
+    /// 'sargable lint --help'`.
+    static func usageError(_ message: String, arguments: [String]) -> String {
+        var command: any ParsableCommand.Type = Sargable.self
+        var names = ["sargable"]
+        for argument in arguments {
+            guard let subcommand = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { break }
+            command = subcommand
+            names.append(argument)
+        }
+        var text = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: "; ")
+        // ArgumentParser's sentences start with a capital; ours are lower case after `error:`.
+        if let first = text.first, first.isUppercase, text.dropFirst().first?.isLowercase == true {
+            text = first.lowercased() + text.dropFirst()
+        }
+        if text.hasSuffix(".") { text.removeLast() }
+        return "\(text); see '\(names.joined(separator: " ")) --help'"
     }
 }
 

@@ -1,16 +1,36 @@
 import SargableCore
 import SargableSyntax
 
+/// ANSI colours of every text report (lint, explain, analyze), so a severity looks the same in each.
+public struct TextStyle: Sendable {
+    public let enabled: Bool
+
+    public init(enabled: Bool) { self.enabled = enabled }
+
+    func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    public func bold(_ text: String) -> String { wrap("1", text) }
+    public func blue(_ text: String) -> String { wrap("1;34", text) }
+    public func severity(_ severity: Severity, _ text: String) -> String {
+        switch severity {
+        case .error: wrap("1;31", text)
+        case .warning: wrap("1;33", text)
+        case .info: wrap("1;36", text)
+        }
+    }
+}
+
 /// Output formats of `sargable lint`. Text is for people; JSON, SARIF and GitHub workflow commands
 /// carry the same facts for machines.
 public enum LintReporter {
     // MARK: - Text
 
     /// rustc/squawk-style frames: `warning[select-star]: …`, `--> file:line:col`, the line, a caret
-    /// under the node, `help: …` and where to read more. ANSI colour only when `colour` is set.
-    public static func text(_ report: LintReport, rules: [RuleMetadata], colour: Bool) -> String {
-        let style = Style(enabled: colour)
-        let documentation = Dictionary(rules.map { ($0.id, $0.documentationPath) }, uniquingKeysWith: { first, _ in first })
+    /// under the node, `help: …` and where to read more (the hosted catalogue's section, and the
+    /// command that prints it). ANSI colour only when `colour` is set.
+    public static func text(_ report: LintReport, rules: [RuleMetadata], colour: Bool,
+                            catalogueURL: String = defaultCatalogueURL) -> String {
+        let style = TextStyle(enabled: colour)
+        let known = Set(rules.map(\.id))
         let documents = Dictionary(report.documents.map { ($0.file.path, $0) }, uniquingKeysWith: { first, _ in first })
         var out = ""
         for finding in report.findings {
@@ -34,8 +54,9 @@ public enum LintReporter {
             if let replacement = finding.replacement {
                 out += "\(gutter) \(style.blue("=")) \(style.bold("suggestion")): \(replacement)\n"
             }
-            if let link = documentation[finding.rule] {
-                out += "\(gutter) \(style.blue("=")) \(style.bold("see")): \(link)\n"
+            if known.contains(finding.rule) {
+                // A link that resolves outside a checkout, and the way to read it offline.
+                out += "\(gutter) \(style.blue("=")) \(style.bold("see")): \(catalogueURL)#\(finding.rule) (sargable rules explain \(finding.rule))\n"
             }
             out += "\n"
         }
@@ -56,23 +77,10 @@ public enum LintReporter {
         return line
     }
 
-    struct Style {
-        let enabled: Bool
-        func wrap(_ code: String, _ text: String) -> String { enabled ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-        func bold(_ text: String) -> String { wrap("1", text) }
-        func blue(_ text: String) -> String { wrap("1;34", text) }
-        func severity(_ severity: Severity, _ text: String) -> String {
-            switch severity {
-            case .error: wrap("1;31", text)
-            case .warning: wrap("1;33", text)
-            case .info: wrap("1;36", text)
-            }
-        }
-    }
 
     // MARK: - JSON
 
-    /// `{"version":1,"findings":[…],"errors":[…],"summary":{…}}`, keys in the documented order.
+    /// `{"version":1,"findings":[…],"errors":[…],"notes":[…],"summary":{…}}`, keys in the documented order.
     /// Written directly: on a large corpus Foundation's encoder took longer than all the rules.
     public static func json(_ report: LintReport) -> String {
         var out = JSONBytes()
@@ -121,6 +129,26 @@ public enum LintReporter {
             out.string(error.message)
             out.append("}")
         }
+        out.append("],\"notes\":[")
+        var firstNote = true
+        for document in report.documents {
+            for note in document.notes {
+                if !firstNote { out.append(",") }
+                firstNote = false
+                let position = document.file.position(ofByte: note.range.lowerBound)
+                out.append("{\"file\":")
+                out.string(document.file.path)
+                out.append(",\"line\":")
+                out.integer(position.line)
+                out.append(",\"column\":")
+                out.integer(position.column)
+                out.append(",\"kind\":")
+                out.string(note.kind.rawValue)
+                out.append(",\"message\":")
+                out.string(note.message)
+                out.append("}")
+            }
+        }
         out.append("],\"summary\":{\"files\":")
         out.integer(report.files)
         out.append(",\"statements\":")
@@ -135,6 +163,12 @@ public enum LintReporter {
 
     // MARK: - SARIF
 
+    /// Where the rule catalogue is hosted; `helpUri` and the text report's links point into it.
+    public static let defaultCatalogueURL = "https://github.com/sargable/sargable/blob/main/Rules/README.md"
+
+    /// The rule id syntax errors are reported under in SARIF, where every problem is a result.
+    public static let syntaxErrorRule = "syntax-error"
+
     public struct SARIFDocument: Encodable {
         enum CodingKeys: String, CodingKey { case schema = "$schema", version, runs }
         let schema = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -143,6 +177,9 @@ public enum LintReporter {
 
         struct Run: Encodable {
             let tool: Tool
+            let originalUriBaseIds: [String: ArtifactLocation]?
+            // Columns count Unicode scalars (SourcePosition), not SARIF's default UTF-16 units.
+            let columnKind = "unicodeCodePoints"
             let results: [Result]
             let invocations: [Invocation]
         }
@@ -160,6 +197,7 @@ public enum LintReporter {
             let name: String
             let shortDescription: Text
             let fullDescription: Text
+            let helpUri: String
             let help: HelpText
             let defaultConfiguration: Configuration
             let properties: Properties
@@ -172,58 +210,187 @@ public enum LintReporter {
             let level: String
             let message: Text
             let locations: [Location]
+            let partialFingerprints: [String: String]
+            let fixes: [Fix]?
         }
         struct Location: Encodable { let physicalLocation: PhysicalLocation }
         struct PhysicalLocation: Encodable {
             let artifactLocation: ArtifactLocation
             let region: Region?
         }
-        struct ArtifactLocation: Encodable { let uri: String }
+        struct ArtifactLocation: Encodable { let uri: String; var uriBaseId: String? = nil }
         struct Region: Encodable { let startLine: Int, startColumn: Int, endLine: Int, endColumn: Int }
+        struct Fix: Encodable {
+            let description: Text
+            let artifactChanges: [ArtifactChange]
+        }
+        struct ArtifactChange: Encodable {
+            let artifactLocation: ArtifactLocation
+            let replacements: [Replacement]
+        }
+        struct Replacement: Encodable {
+            let deletedRegion: Region
+            let insertedContent: Text
+        }
         struct Invocation: Encodable {
             let executionSuccessful: Bool
             let toolExecutionNotifications: [Notification]
         }
         struct Notification: Encodable {
-            let level = "error"
+            let level: String
             let message: Text
             let locations: [Location]
         }
     }
 
-    /// SARIF 2.1.0 as GitHub code scanning accepts it: every rule with its help, every result with a
-    /// physical location; syntax errors become tool execution notifications.
-    public static func sarif(_ report: LintReport, rules: [RuleMetadata], version: String) -> SARIFDocument {
-        let ruleIndex = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let sarifRules = rules.map { rule in
+    /// Where SARIF URIs start from: relative URIs under `root` (the repository root, so code
+    /// scanning matches them to its files) with the `%SRCROOT%` base id; relative paths in the
+    /// report are read from `workingDirectory`. Without a root, paths stay as they are.
+    public struct SARIFPaths: Sendable {
+        public var root: String?
+        public var workingDirectory: String?
+        public var catalogueURL: String
+
+        public init(root: String? = nil, workingDirectory: String? = nil, catalogueURL: String = LintReporter.defaultCatalogueURL) {
+            self.root = root
+            self.workingDirectory = workingDirectory
+            self.catalogueURL = catalogueURL
+        }
+    }
+
+    static let rootBaseId = "%SRCROOT%"
+
+    /// SARIF 2.1.0 as GitHub code scanning uses it: every rule with its help and `helpUri`; every
+    /// result with a location (URIs relative to the root, percent-encoded), a fingerprint that
+    /// survives the code moving, and a fix when the finding has a replacement. Syntax errors are
+    /// results too (`syntax-error`), and tool notifications as well. A finding with no file (from
+    /// a live catalog) cannot be a result, since code scanning refuses results without a location:
+    /// it becomes a notification.
+    public static func sarif(_ report: LintReport, rules: [RuleMetadata], version: String,
+                             paths: SARIFPaths = SARIFPaths()) -> SARIFDocument {
+        let syntaxError = RuleMetadata(
+            id: syntaxErrorRule, title: "statement that does not parse", severity: .error, category: .meta,
+            rationale: "PostgreSQL's parser rejects the statement: it fails when run, and no rule can check it.",
+            fix: "fix the syntax; the message names the token where parsing stopped")
+        let allRules = rules + [syntaxError]
+        let ruleIndex = Dictionary(allRules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let sarifRules = allRules.map { rule in
             SARIFDocument.Rule(
                 id: rule.id, name: rule.id.split(separator: "-").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined(),
                 shortDescription: .init(text: rule.title), fullDescription: .init(text: rule.rationale),
-                help: .init(text: rule.fix, markdown: "\(rule.fix)\n\nSee [\(rule.id)](\(rule.documentationPath))."),
+                helpUri: "\(paths.catalogueURL)#\(rule.id)",
+                help: .init(text: rule.fix, markdown: "\(rule.fix)\n\nSee [\(rule.id)](\(paths.catalogueURL)#\(rule.id))."),
                 defaultConfiguration: .init(level: sarifLevel(rule.severity)),
                 properties: .init(category: rule.category.rawValue, tags: [rule.category.rawValue]))
         }
-        let results = report.findings.map { finding in
-            SARIFDocument.Result(ruleId: finding.rule, ruleIndex: ruleIndex[finding.rule], level: sarifLevel(finding.severity),
-                                 message: .init(text: "\(finding.message). Help: \(finding.help)"),
-                                 locations: finding.file.map { [location($0, finding.span)] } ?? [])
+        let documents = Dictionary(report.documents.map { ($0.file.path, $0) }, uniquingKeysWith: { first, _ in first })
+        var fingerprints = FingerprintCounter()
+        var results: [SARIFDocument.Result] = []
+        var notifications: [SARIFDocument.Notification] = []
+
+        for finding in report.findings {
+            let message = SARIFDocument.Text(text: "\(finding.message). Help: \(finding.help)")
+            guard let file = finding.file, let artifact = artifactLocation(file, paths) else {
+                notifications.append(.init(level: sarifLevel(finding.severity), message: .init(text: "\(finding.rule): \(message.text)"),
+                                           locations: []))
+                continue
+            }
+            let region = finding.span.map { SARIFDocument.Region(startLine: $0.start.line, startColumn: $0.start.column,
+                                                                  endLine: $0.end.line, endColumn: $0.end.column) }
+            let lineText = finding.span.flatMap { span in documents[file].map { $0.file.line(span.start.line) } } ?? ""
+            let fixes = finding.replacement.flatMap { replacement in region.map { region in
+                [SARIFDocument.Fix(description: .init(text: "replace with \(replacement)"), artifactChanges: [
+                    .init(artifactLocation: artifact, replacements: [.init(deletedRegion: region, insertedContent: .init(text: replacement))]),
+                ])]
+            } }
+            results.append(.init(
+                ruleId: finding.rule, ruleIndex: ruleIndex[finding.rule], level: sarifLevel(finding.severity), message: message,
+                locations: [.init(physicalLocation: .init(artifactLocation: artifact, region: region))],
+                partialFingerprints: [fingerprintKey: fingerprints.next(finding.rule, artifact.uri, finding.message, lineText)],
+                fixes: fixes))
         }
-        let notifications = report.errors.map { error in
-            SARIFDocument.Notification(message: .init(text: error.message), locations: [
-                SARIFDocument.Location(physicalLocation: .init(
-                    artifactLocation: .init(uri: error.file),
-                    region: .init(startLine: error.line, startColumn: error.column, endLine: error.line, endColumn: error.column + 1))),
-            ])
+        for error in report.errors {
+            let region = SARIFDocument.Region(startLine: error.line, startColumn: error.column, endLine: error.line, endColumn: error.column + 1)
+            let artifact = artifactLocation(error.file, paths)
+            let locations = artifact.map { [SARIFDocument.Location(physicalLocation: .init(artifactLocation: $0, region: region))] } ?? []
+            notifications.append(.init(level: "error", message: .init(text: error.message), locations: locations))
+            guard let artifact else { continue }
+            let lineText = documents[error.file].map { $0.file.line(error.line) } ?? ""
+            results.append(.init(
+                ruleId: syntaxErrorRule, ruleIndex: ruleIndex[syntaxErrorRule], level: "error", message: .init(text: error.message),
+                locations: locations,
+                partialFingerprints: [fingerprintKey: fingerprints.next(syntaxErrorRule, artifact.uri, error.message, lineText)],
+                fixes: nil))
         }
+        let baseIds = paths.root.map { [rootBaseId: SARIFDocument.ArtifactLocation(uri: fileURI(directory: $0))] }
         return SARIFDocument(runs: [.init(
-            tool: .init(driver: .init(version: version, rules: sarifRules)), results: results,
+            tool: .init(driver: .init(version: version, rules: sarifRules)), originalUriBaseIds: baseIds, results: results,
             invocations: [.init(executionSuccessful: true, toolExecutionNotifications: notifications)])])
     }
 
-    private static func location(_ file: String, _ span: SourceSpan?) -> SARIFDocument.Location {
-        SARIFDocument.Location(physicalLocation: .init(
-            artifactLocation: .init(uri: file),
-            region: span.map { .init(startLine: $0.start.line, startColumn: $0.start.column, endLine: $0.end.line, endColumn: $0.end.column) }))
+    static let fingerprintKey = "sargable/v1"
+
+    /// A result's identity without its line number, so moving code does not make an old finding
+    /// look new: rule, file, message and the text of its line, plus which occurrence of that it
+    /// is. FNV-1a: stable across runs and platforms, unlike Hasher.
+    struct FingerprintCounter {
+        private var seen: [String: Int] = [:]
+
+        mutating func next(_ parts: String...) -> String {
+            let key = parts.map { Substring($0).trimmingCharacters() }.joined(separator: "\u{0}")
+            let occurrence = seen[key, default: 0]
+            seen[key] = occurrence + 1
+            var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in (key + "\u{0}\(occurrence)").utf8 {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            }
+            let hex = String(hash, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }
+    }
+
+    /// A path as SARIF wants it: relative to the root (with its base id) when under it, otherwise
+    /// an absolute `file:` URI; nil for standard input without `--stdin-filepath`.
+    static func artifactLocation(_ path: String, _ paths: SARIFPaths) -> SARIFDocument.ArtifactLocation? {
+        guard path != InputFiles.standardInputName else { return nil }
+        guard let root = paths.root else { return .init(uri: percentEncoded(path)) }
+        let absolute = normalized(path.hasPrefix("/") ? path : (paths.workingDirectory ?? root) + "/" + path)
+        let prefix = root.hasSuffix("/") ? root : root + "/"
+        if absolute.hasPrefix(prefix) {
+            return .init(uri: percentEncoded(String(absolute.dropFirst(prefix.count))), uriBaseId: rootBaseId)
+        }
+        return .init(uri: "file://" + percentEncoded(absolute))
+    }
+
+    static func fileURI(directory: String) -> String {
+        "file://" + percentEncoded(directory.hasSuffix("/") ? directory : directory + "/")
+    }
+
+    /// `a/./b/../c` → `a/c`, on the text alone (symlinks are the caller's business).
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == ".." { _ = parts.popLast(); continue }
+            parts.append(part)
+        }
+        return (path.hasPrefix("/") ? "/" : "") + parts.joined(separator: "/")
+    }
+
+    /// RFC 3986 percent-encoding of a path: every byte but unreserved characters and `/`.
+    static func percentEncoded(_ path: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var bytes: [UInt8] = []
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "a") ... UInt8(ascii: "z"), UInt8(ascii: "A") ... UInt8(ascii: "Z"), UInt8(ascii: "0") ... UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"):
+                bytes.append(byte)
+            default:
+                bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func sarifLevel(_ severity: Severity) -> String {

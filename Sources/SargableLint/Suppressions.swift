@@ -1,7 +1,8 @@
 import SargableSyntax
 
-/// A `-- sargable-ignore rule-id[, rule-id]: reason` comment (next statement) or
-/// `-- sargable-ignore-file rule-id[, …]` (whole file), read from the scanner's comment tokens.
+/// A `-- sargable-ignore rule-id[, rule-id]: reason` comment (the next statement, or the statement
+/// it trails on the same line) or `-- sargable-ignore-file rule-id[, …]` (whole file), read from
+/// the scanner's comment tokens.
 public struct Suppression: Sendable {
     public enum Scope: Sendable, Hashable {
         /// The byte range of the statement after the comment.
@@ -35,8 +36,22 @@ public struct Suppression: Sendable {
             while statementIndex < statements.count, statements[statementIndex].range.lowerBound < comment.range.upperBound {
                 statementIndex += 1
             }
-            // A suppression after the last statement applies to nothing and is reported as unused.
-            let target = statementIndex < statements.count ? statements[statementIndex].range : comment.range.upperBound ..< comment.range.upperBound
+            let previous = statementIndex > 0 ? statements[statementIndex - 1].range : nil
+            let next = statementIndex < statements.count ? statements[statementIndex].range : nil
+            let bytes = document.file.bytes
+            let target: Range<Int>
+            if let previous, previous.upperBound <= comment.range.lowerBound,
+               !bytes[previous.upperBound ..< comment.range.lowerBound].contains(0x0A),
+               next.map({ bytes[comment.range.upperBound ..< $0.lowerBound].contains(0x0A) }) ?? true {
+                // Trailing, alone after the statement that ends on its line (`SELECT …; -- sargable-ignore …`):
+                // it is about that statement, as a reader of the line takes it.
+                target = previous
+            } else if let next {
+                target = next
+            } else {
+                // A suppression after the last statement applies to nothing and is reported as unused.
+                target = comment.range.upperBound ..< comment.range.upperBound
+            }
             result.append(Suppression(rules: rules, scope: .statement(target), commentRange: comment.range, reason: reason))
         }
         return result

@@ -58,6 +58,8 @@ public struct CollectedPlan: Sendable, Codable {
     public var parameters: ParameterHandling
     /// Notes for the reader: rolled back, generic plan, side effects.
     public var notes: [String]
+    /// The server's `EXPLAIN (FORMAT JSON)` output as it came, which PEV2 and explain.depesz.com read.
+    public var postgresJSON: String = ""
 }
 
 public struct ExplainOptions: Sendable {
@@ -213,7 +215,8 @@ public struct ExplainCollector {
                 throw PostgresError(kind: .server, message: "cannot read the plan: \(error)")
             }
             locksReleased = true
-            return CollectedPlan(plan: plan, executed: runs, parameters: handling, notes: notes + releaseSessionLocks())
+            return CollectedPlan(plan: plan, executed: runs, parameters: handling, notes: notes + releaseSessionLocks(),
+                                 postgresJSON: json)
         } catch {
             throw ExplainError(describe(error), underlying: error)
         }

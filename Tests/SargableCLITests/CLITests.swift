@@ -63,11 +63,46 @@ struct CLITests {
         #expect(result.stderr.contains("sargable: note: <stdin>:2:1: psql meta-command \\gset skipped"))
     }
 
-    @Test func parsePrintsTheTree() throws {
-        let result = try Sargable.run(["parse", "-"], stdin: "SELECT id FROM users")
+    /// Pure JSON (one document a line), so `sargable parse - | jq .` works.
+    @Test func parsePrintsTheTreeAsJSONLines() throws {
+        let result = try Sargable.run(["parse", "-"], stdin: "SELECT id FROM users;\n  SELECT 2")
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("-- <stdin>:1:1\n"))
-        #expect(result.stdout.contains(#""relname":"users""#))
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let records = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(records.map { $0["file"] as? String } == ["<stdin>", "<stdin>"])
+        #expect(records.map { $0["line"] as? Int } == [1, 2])
+        #expect(records.map { $0["column"] as? Int } == [1, 3])
+        #expect(lines[0].contains(#""relname":"users""#))
+        #expect(((records[1]["tree"] as? [String: Any])?["stmts"] as? [Any])?.count == 1)
+    }
+
+    /// One line in the form of every other error, naming the help of the command at fault.
+    @Test("usage errors are one line with a hint to --help", arguments: [
+        (["lint", "--format", "yaml", "x.sql"], "sargable: error: the value 'yaml' is invalid for '--format <format>'. Please provide one of 'text', 'json', 'sarif' or 'github'; see 'sargable lint --help'\n"),
+        (["frobnicate"], "sargable: error: unexpected argument 'frobnicate'; see 'sargable --help'\n"),
+        (["database", "run"], "sargable: error: give the command to run after --; see 'sargable database run --help'\n"),
+        (["rules", "explain"], "sargable: error: missing expected argument '<id>'; see 'sargable rules explain --help'\n"),
+    ])
+    func usageErrorsAreOneLine(arguments: [String], expected: String) throws {
+        let result = try Sargable.run(arguments)
+        #expect(result.status == 2)
+        #expect(result.stderr == expected)
+        #expect(result.stdout.isEmpty)
+    }
+
+    /// psql meta-commands and COPY data are skipped, and said so: on stderr, or in the JSON.
+    @Test func lintShowsWhatItSkipped() throws {
+        let script = "SELECT id FROM users WHERE id = 1;\n\\gset\nCOPY users FROM stdin;\n1\n\\.\n"
+        let text = try Sargable.run(["lint", "-"], stdin: script)
+        #expect(text.status == 0)
+        #expect(text.stderr == "sargable: note: <stdin>:2:1: psql meta-command \\gset skipped\nsargable: note: <stdin>:4:1: COPY data skipped\n")
+        let json = try Sargable.run(["lint", "--format", "json", "-"], stdin: script)
+        #expect(json.stderr.isEmpty)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let notes = try #require(report["notes"] as? [[String: Any]])
+        #expect(notes.map { $0["kind"] as? String } == ["psqlMetaCommand", "copyData"])
+        #expect(notes.map { $0["line"] as? Int } == [2, 4])
     }
 
     @Test func deepInputDoesNotCrashTheProcess() throws {
@@ -140,5 +175,125 @@ struct RulesCommandTests {
         #expect(explained.stdout.hasPrefix("n-plus-one (warning, workload): The same SELECT once per row of a previous result"))
         #expect(explained.stdout.contains("= ANY($1)"))
         #expect(explained.stdout.contains("statement: SELECT id, total_cents FROM orders WHERE user_id = 3"))
+    }
+}
+
+extension CLITests {
+    /// The same words on every command, each with its own default.
+    @Test("--fail-on takes never, info, warning or error", arguments: [
+        ["lint", "x.sql"], ["analyze", "x.log"], ["explain", "SELECT 1"],
+    ])
+    func failOnVocabulary(command: [String]) throws {
+        for refused in ["none", "loud"] {
+            let result = try Sargable.run(command + ["--fail-on", refused])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("Please provide one of 'never', 'info', 'warning' or 'error'; see 'sargable \(command[0]) --help'"))
+        }
+    }
+
+    @Test func failOnDefaultsAndNever() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("q.sql", "DELETE FROM orders;\nSELEC 1;\n")
+        #expect(try Sargable.run(["lint", directory.path("q.sql")]).status == 1)
+        #expect(try Sargable.run(["lint", "--fail-on", "never", directory.path("q.sql")]).status == 0)
+        // A statement that does not parse is an error: it fails at error, not past it.
+        try directory.write("broken.sql", "SELEC 1;\n")
+        #expect(try Sargable.run(["lint", "--fail-on", "error", directory.path("broken.sql")]).status == 1)
+        let log = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/logs/app.log").path
+        #expect(try Sargable.run(["analyze", log]).status == 0)
+        #expect(try Sargable.run(["analyze", "--fail-on", "warning", log]).status == 1)
+    }
+}
+
+/// Runs `arguments` on a pseudo-terminal (util-linux `script`), as in an interactive shell.
+private func onTerminal(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    let command = ([Sargable.executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    process.arguments = ["-qec", command, "/dev/null"]
+    var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    merged["TERM"] = environment["TERM"] ?? "xterm"
+    if environment["NO_COLOR"] == nil { merged.removeValue(forKey: "NO_COLOR") }
+    process.environment = merged
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+extension CLITests {
+    @Test func colourFollowsTheTerminalNoColorTermAndColor() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("q.sql", "DELETE FROM orders;\n")
+        let file = directory.path("q.sql")
+        let escape = "\u{1B}["
+        #expect(try onTerminal(["lint", file]).contains(escape))
+        #expect(!(try onTerminal(["lint", file], environment: ["NO_COLOR": "1"])).contains(escape))
+        // An empty NO_COLOR is as good as unset (no-color.org).
+        #expect(try onTerminal(["lint", file], environment: ["NO_COLOR": ""]).contains(escape))
+        #expect(!(try onTerminal(["lint", file], environment: ["TERM": "dumb"])).contains(escape))
+        #expect(!(try onTerminal(["lint", "--color", "never", file])).contains(escape))
+        // Not a terminal: plain unless asked.
+        #expect(!(try Sargable.run(["lint", file]).stdout.contains(escape)))
+        #expect(try Sargable.run(["lint", "--color", "always", file], environment: ["NO_COLOR": "1"]).stdout.contains(escape))
+        let log = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/logs/app.log").path
+        #expect(!(try onTerminal(["analyze", log], environment: ["NO_COLOR": "1"])).contains(escape))
+        #expect(try onTerminal(["analyze", log]).contains(escape))
+        #expect(try Sargable.run(["analyze", "--color", "always", log]).stdout.contains(escape))
+    }
+}
+
+extension CLITests {
+    /// A suppression trailing a statement on its line is about that statement, not the next one.
+    @Test func trailingSuppressionSilencesItsOwnStatement() throws {
+        let script = """
+            SELECT * FROM users WHERE id = 1; -- sargable-ignore select-star: the export needs every column
+            SELECT * FROM orders WHERE id = 2;
+            -- sargable-ignore select-star: before its statement, as always
+            SELECT * FROM items WHERE id = 3;
+            SELECT 1; /* sargable-ignore select-star: leads the statement on its line */ SELECT * FROM carts WHERE id = 4;
+
+            """
+        let result = try Sargable.run(["lint", "--format", "json", "-"], stdin: script)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.map { "\($0["rule"] ?? ""):\($0["line"] ?? "")" } == ["select-star:2"])
+    }
+}
+
+extension CLITests {
+    /// Counts agree with their nouns, in the text and the HTML report alike.
+    @Test func analyzeCountsAgreeWithTheirNouns() throws {
+        let directory = try TemporaryDirectory()
+        let log = (1 ... 3).map { "2024-05-01 10:00:0\($0).000 UTC [17]: LOG:  duration: 1.000 ms  statement: SELECT * FROM users WHERE id = 1\n" }
+            .joined()
+        try directory.write("app.log", log)
+        let text = try Sargable.run(["analyze", directory.path("app.log")])
+        #expect(text.stdout.contains("   | 3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s\n"), "\(text.stdout)")
+        let html = try Sargable.run(["analyze", "--format", "html", directory.path("app.log")])
+        #expect(html.stdout.contains("3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s"))
+        #expect(!html.stdout.contains("parameter sets"))
+    }
+}
+
+extension CLITests {
+    /// At 80 columns every example line keeps its indent: none is wrapped mid-command.
+    @Test("help examples fit 80 columns", arguments: [
+        [], ["lint"], ["analyze"], ["explain"], ["fingerprint"], ["parse"], ["rules"], ["rules", "explain"], ["database"],
+        ["database", "run"],
+    ])
+    func helpExamplesFit(command: [String]) throws {
+        let result = try Sargable.run(command + ["--help"], environment: ["COLUMNS": "80"])
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let start = lines.firstIndex(of: "Examples:") else { return }
+        for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty }) {
+            #expect(line.hasPrefix("  ") && line.count <= 80, "wrapped or too long: \(line)")
+        }
     }
 }

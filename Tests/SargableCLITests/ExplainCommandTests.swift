@@ -36,6 +36,37 @@ struct DatabaseCommandTests {
         let failing = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--fail-on", "warning",
                                         "SELECT id FROM users WHERE status = 'banned'"])
         #expect(failing.status == 1)
+        // Coloured as lint colours its findings, when asked.
+        let coloured = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--color", "always",
+                                         "SELECT id FROM users WHERE status = 'banned'"])
+        #expect(coloured.stdout.contains("\u{1B}[1;33mwarning[plan-seq-scan-filter]\u{1B}[0m\u{1B}[1m: seq scan on users"))
+        #expect(!result.stdout.contains("\u{1B}["))
+    }
+
+    /// What a reader of PostgreSQL's own text plan looks for: widths, sort keys and buffers, and
+    /// which statement each plan belongs to.
+    @Test func explainTextShowsSortKeysBuffersWidthsAndTheStatement() throws {
+        let conninfo = try Self.server.get().conninfo
+        let result = try Sargable.run(["explain", "--database", conninfo, "--analyze", "SELECT id FROM users ORDER BY email\nLIMIT 5"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.prefix(2) == ["-- <argument>:1:1: executed (EXPLAIN ANALYZE), rolled back", "-- SELECT id FROM users ORDER BY email …"])
+        #expect(lines.contains { $0.hasPrefix("└─ Sort  (cost=") && $0.contains(" width=") })
+        #expect(lines.contains("   │  Sort Key: email"))
+        #expect(lines.contains { $0.contains("Buffers: shared hit=") })
+    }
+
+    /// The server's own EXPLAIN JSON, as PEV2 and explain.depesz.com read it: `[{"Plan": …}]`.
+    @Test func postgresJSONIsTheServersExplainOutput() throws {
+        let conninfo = try Self.server.get().conninfo
+        let result = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--format", "postgres-json",
+                                       "SELECT id FROM users WHERE id = 7"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let explained = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let plan = try #require(explained.first?["Plan"] as? [String: Any])
+        #expect(plan["Node Type"] as? String == "Index Only Scan" || plan["Node Type"] as? String == "Index Scan")
+        #expect(plan["Actual Rows"] as? Int == 1)
+        #expect(explained.first?["Execution Time"] is Double)
     }
 
     @Test func explainJSONCarriesThePlanAndFindings() throws {

@@ -33,8 +33,10 @@ struct ScannerErrorTests {
     @Test func parsePrintsEveryOtherStatement() throws {
         let result = try Sargable.run(["parse", "-"], stdin: Self.script)
         #expect(result.status == 2)
-        let headers = result.stdout.split(separator: "\n").filter { $0.hasPrefix("-- ") }
-        #expect(headers == ["-- <stdin>:1:1", "-- <stdin>:3:1", "-- <stdin>:4:1"])
+        let lines = result.stdout.split(separator: "\n").map {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any] ?? [:]
+        }
+        #expect(lines.map { "\($0["file"] ?? ""):\($0["line"] ?? ""):\($0["column"] ?? "")" } == ["<stdin>:1:1", "<stdin>:3:1", "<stdin>:4:1"])
         #expect(result.stderr == Self.error)
     }
 }

@@ -1,0 +1,56 @@
+import Dispatch
+import Foundation
+
+/// Running git, for what only git knows: which files a change touched, where the work tree's root
+/// is, which files .gitignore ignores.
+enum Git {
+    struct Output {
+        let status: Int32
+        let text: String
+        let errors: String
+
+        /// The first line git wrote to stderr, for one-line error messages.
+        var reason: String { errors.split(whereSeparator: \.isNewline).first.map(String.init) ?? "exit \(status)" }
+    }
+
+    /// Runs `git arguments` (in `directory`), feeding it `input`; throws only when git cannot be started.
+    static func run(_ arguments: [String], in directory: String? = nil, input: [UInt8] = []) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git"] + (directory.map { ["-C", $0] } ?? []) + ["-c", "core.quotePath=off"] + arguments
+        let output = Pipe(), errors = Pipe(), standardInput = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = standardInput
+        try process.run()
+        // Input, output and errors all at once: git writes while it reads, and a full pipe blocks it.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errorData = Data()
+        DispatchQueue.global().async(group: group) {
+            // The throwing write: git may exit without reading (not a work tree), and the
+            // non-throwing one stops the process on the broken pipe.
+            try? standardInput.fileHandleForWriting.write(contentsOf: Data(input))
+            try? standardInput.fileHandleForWriting.close()
+        }
+        DispatchQueue.global().async(group: group) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self),
+                      errors: String(decoding: errorData, as: UTF8.self))
+    }
+
+    /// The files among `files`, all found by walking `directory`, that .gitignore (or
+    /// .git/info/exclude, or the global excludes file) ignores; none outside a work tree.
+    static func ignored(_ files: [String], walkedFrom directory: String) -> Set<String> {
+        guard !files.isEmpty else { return [] }
+        let prefix = directory.hasSuffix("/") ? directory : directory + "/"
+        let relative = files.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+        let input: [UInt8] = relative.flatMap { Array($0.utf8) + [UInt8(0)] }
+        // 0: some are ignored, 1: none, 128: not a work tree (nothing to respect).
+        guard let result = try? run(["check-ignore", "-z", "--stdin"], in: directory, input: input), result.status == 0 else {
+            return []
+        }
+        return Set(result.text.split(separator: "\0").map { prefix + $0 })
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import SargablePostgres
+import Testing
+
+/// `database run`'s command as a shell's foreground job: it owns the terminal, signals sent to
+/// sargable reach it, and the server is deleted after it, whatever ended it.
+@Suite(.enabled(if: TemporaryPostgres.isAvailable, "needs PostgreSQL server programs (Debian: postgresql-15)"))
+struct DatabaseRunTests {
+    /// The throwaway server's directory, from the note `database run` prints when it is ready.
+    private func serverDirectory(_ stderr: String) -> String? {
+        guard let line = stderr.split(separator: "\n").first(where: { $0.contains("throwaway PostgreSQL ready") }),
+              let at = line.range(of: " at ", options: .backwards) else { return nil }
+        return String(line[at.upperBound...])
+    }
+
+    @Test func theCommandReadsTheTerminal() throws {
+        // On a pseudo-terminal; a command outside the foreground group would be stopped (SIGTTIN)
+        // at its first read and never answer, which `timeout` turns into a failure.
+        let command = "'\(Sargable.executable.path)' database run -- sh -c 'read line; echo got:$line; exit 3'"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", "(sleep 1; echo hello) | timeout 60 script -qec \"$COMMAND\" /dev/null"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["COMMAND": command]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(text.contains("got:hello"), "\(text)")
+        #expect(process.terminationStatus == 3)
+    }
+
+    @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
+    func aSignalToSargableReachesTheCommandAndTheServerIsDeleted(_ signalNumber: Int32) throws {
+        let directory = try TemporaryDirectory()
+        let pidFile = directory.path("child.pid")
+        let process = Process()
+        process.executableURL = Sargable.executable
+        process.arguments = ["database", "run", "--", "sh", "-c",
+                             "trap 'exit 5' INT TERM HUP; echo $$ > '\(pidFile)'; sleep 60 & wait"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var child: pid_t?
+        for _ in 0 ..< 1500 where process.isRunning {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                child = pid
+                break
+            }
+            usleep(20_000)
+        }
+        let pid = try #require(child)
+        // To sargable's pid alone, as `kill PID` or a supervisor sends it.
+        kill(process.processIdentifier, signalNumber)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 5, "\(stderr)")
+        #expect(kill(pid, 0) == -1 && errno == ESRCH, "the command is still running")
+        let server = try #require(serverDirectory(stderr))
+        #expect(!FileManager.default.fileExists(atPath: server))
+    }
+
+    @Test func aCommandEndedByASignalExitsWith128PlusIt() throws {
+        let result = try Sargable.run(["database", "run", "--", "sh", "-c", "kill -KILL $$"])
+        #expect(result.status == 128 + SIGKILL)
+    }
+}
