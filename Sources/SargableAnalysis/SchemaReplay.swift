@@ -148,7 +148,7 @@ public struct SchemaReplay: Sendable {
                           operatorClasses: elements.map { $0[.opclass]?.stringValues.last },
                           predicate: statement[.whereClause].map(ExpressionIdentity.expression))
         schema.updateTable(tableName) { $0.indexes.append(index) }
-        indexLookup.add(index)
+        indexLookup.addLast(of: schema.table(tableName))
     }
 
     // MARK: - ALTER TABLE
@@ -311,21 +311,28 @@ public struct IndexSignature: Hashable, Sendable {
 /// first use, from the schema the replay has at that moment.
 public final class IndexLookup: @unchecked Sendable {
     // One per SchemaReplay, used by the thread that owns the replay only.
-    private var tables: [RelationName: [IndexSignature: Index]] = [:]
+    // Positions in the table's `indexes`, not copies of the indexes: a table with tens of thousands
+    // of indexes would otherwise hold each one twice. Positions stay valid because only CREATE
+    // INDEX (which appends) keeps the lookup; every other statement clears it.
+    private var tables: [RelationName: [IndexSignature: Int]] = [:]
 
     public func first(on table: Table, matching signature: IndexSignature) -> Index? {
         if tables[table.name] == nil {
-            var byShape: [IndexSignature: Index] = [:]
-            for index in table.indexes where byShape[IndexSignature(index)] == nil { byShape[IndexSignature(index)] = index }
+            var byShape: [IndexSignature: Int] = [:]
+            for (position, index) in table.indexes.enumerated() where byShape[IndexSignature(index)] == nil {
+                byShape[IndexSignature(index)] = position
+            }
             tables[table.name] = byShape
         }
-        return tables[table.name]?[signature]
+        guard let position = tables[table.name]?[signature], position < table.indexes.count else { return nil }
+        return table.indexes[position]
     }
 
-    /// Records an index just appended to its table (an earlier one with the same signature stays first).
-    func add(_ index: Index) {
-        guard tables[index.table] != nil, tables[index.table]?[IndexSignature(index)] == nil else { return }
-        tables[index.table]?[IndexSignature(index)] = index
+    /// Records the index just appended to `table` (an earlier one with the same signature stays first).
+    func addLast(of table: Table?) {
+        guard let table, let index = table.indexes.last, tables[table.name] != nil,
+              tables[table.name]?[IndexSignature(index)] == nil else { return }
+        tables[table.name]?[IndexSignature(index)] = table.indexes.count - 1
     }
 
     func forgetAll() {
