@@ -41,9 +41,14 @@ enum Git {
     }
 
     /// The files among `files`, all found by walking `directory`, that .gitignore (or
-    /// .git/info/exclude, or the global excludes file) ignores; none outside a work tree.
+    /// .git/info/exclude, or the global excludes file) ignores; none outside a work tree, and none
+    /// when `directory` is itself ignored: whoever names an ignored directory wants it read.
     static func ignored(_ files: [String], walkedFrom directory: String) -> Set<String> {
         guard !files.isEmpty else { return [] }
+        if let itself = try? run(["check-ignore", "-q", LintInputs.canonicalPath(directory) + "/"], in: directory),
+           itself.status != 1 {
+            return []
+        }
         let prefix = directory.hasSuffix("/") ? directory : directory + "/"
         let relative = files.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
         let input: [UInt8] = relative.flatMap { Array($0.utf8) + [UInt8(0)] }

@@ -211,6 +211,8 @@ struct LintCIRecipeTests {
         #expect(try linted(["db"]) == ["db/q.sql"])
         #expect(try linted(["db", "db/build/out.sql"]) == ["db/build/out.sql", "db/q.sql"])
         #expect(try linted(["--no-gitignore", "db"]) == ["db/build/out.sql", "db/q.sql", "db/x.generated.sql"])
+        // An ignored directory named on the command line is read, as a named file is.
+        #expect(try linted(["db/build"]) == ["db/build/out.sql"])
         let fingerprinted = try Sargable.run(["fingerprint", "db"], directory: directory.url)
         #expect(fingerprinted.stdout.split(separator: "\n").map { $0.split(separator: ":").first.map(String.init) } == ["db/q.sql"])
     }
