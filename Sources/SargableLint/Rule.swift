@@ -38,7 +38,6 @@ public struct DeferredFinding: Sendable {
 /// What one rule sees about one statement: the statement's shared context (caches every rule
 /// reuses), the rule's own id (from its metadata) and its configured options. A value per rule: the
 /// id a finding carries can never be another rule's.
-@dynamicMemberLookup
 public struct RuleContext {
     public let shared: StatementContext
     public let ruleID: String
@@ -50,7 +49,20 @@ public struct RuleContext {
         self.optionValues = options
     }
 
-    public subscript<Value>(dynamicMember keyPath: KeyPath<StatementContext, Value>) -> Value { shared[keyPath: keyPath] }
+    // Forwarded one by one, not through a key path: rules read these millions of times per run.
+    /// The statement's root node (`SelectStmt`, `CreateStmt`, …).
+    public var root: Node { shared.root }
+    public var statement: StatementSource { shared.statement }
+    public var document: SQLDocument { shared.document }
+    /// The schema replayed from every DDL statement before this one (and the base schema).
+    public var schema: SchemaModel { shared.schema }
+    /// Tables created earlier in this file: new and empty, so locks and rewrites on them are harmless.
+    public var newTables: Set<RelationName> { shared.newTables }
+    /// Target PostgreSQL major version (configuration, live server, or 15).
+    public var postgresVersion: Int { shared.postgresVersion }
+    public var predicateClauses: [QueryShape.Clause] { shared.predicateClauses }
+    public var predicateExpressions: [(expression: Node, clause: QueryShape.Clause)] { shared.predicateExpressions }
+    public var statementTokens: [Token] { shared.statementTokens }
 
     /// A typed option's configured value (`context[Self.threshold]`), or its default.
     public subscript<Value>(option: TypedOption<Value>) -> Value { option.value(in: optionValues) }
