@@ -80,15 +80,10 @@ struct PrefixMatrixTests {
         defer { server.stop() }
         let environment = ProcessInfo.processInfo.environment.merging(server.environment()) { $1 }
         try RealServerTests.shell(["/bin/sh", "-c", workload], environment: environment)
-        let source = server.dataDirectory + "/log/postgresql.log"
-        // The logging collector writes asynchronously: wait for the last session's end.
-        for _ in 0 ..< 300 {
-            let text = (try? String(contentsOfFile: source, encoding: .utf8)) ?? ""
-            if text.contains("end of the workload"), text.components(separatedBy: "disconnection").count > 6 { break }
-            usleep(100_000)
-        }
-        let copy = try TestPaths.temporaryFile("prefix.log", contents: Array(try Data(contentsOf: URL(fileURLWithPath: source))))
-        return copy
+        // Complete once the last session has ended.
+        return try server.collectedLogs(["postgresql.log"], as: ["prefix.log"]) {
+            $0.contains("end of the workload") && $0.components(separatedBy: "disconnection").count > 6
+        }[0]
     }
 
     static func entries(_ path: String, prefix: LogLinePrefix?) throws -> (entries: [LogEntry], reader: LogReader) {

@@ -25,24 +25,10 @@ struct RealServerTests {
         defer { server.stop() }
         let environment = ProcessInfo.processInfo.environment.merging(server.environment()) { $1 }
         try shell(["/bin/sh", TestPaths.repository + "/scripts/logs-workload.sh"], environment: environment)
-        // The logging collector writes asynchronously: wait until the workload's last statement
-        // is in all three files before the server (and its directory) goes away.
-        let names = ["postgresql", "postgresql.csv", "postgresql.json"]
-        let sources = names.map { server.dataDirectory + "/log/" + $0 }
-        for _ in 0 ..< 300 {
-            let complete = sources.allSatisfy { path in
-                (try? String(contentsOfFile: path, encoding: .utf8))?.contains("SELEC id FROM users") == true
-            }
-            if complete { break }
-            usleep(100_000)
-        }
-        let directory = NSTemporaryDirectory() + "sargable-real-server-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var files = try zip(sources, ["app.log", "app.csv", "app.json"]).map { source, name in
-            let copy = directory + "/" + name
-            try FileManager.default.copyItem(atPath: source, toPath: copy)
-            return copy
-        }
+        // The workload's last statement marks all three files complete.
+        var files = try server.collectedLogs(["postgresql", "postgresql.csv", "postgresql.json"],
+                                             as: ["app.log", "app.csv", "app.json"]) { $0.contains("SELEC id FROM users") }
+        let directory = (files[0] as NSString).deletingLastPathComponent
         // The same workload as pg_stat_statements saw it, as CSV and JSON; the export's own
         // statements stay out of the logs.
         var quiet = environment

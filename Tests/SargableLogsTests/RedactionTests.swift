@@ -102,20 +102,8 @@ struct RealServerRedactionTests {
         try RealServerTests.shell(["/bin/sh", "-c", "pgbench -n -M extended -c 1 -t 3 -D secret=bindsecret-4714 -f \"$1\" > /dev/null",
                                    "sh", script], environment: environment)
         try psql("SELECT 'workload done'")
-        let sources = ["postgresql", "postgresql.csv", "postgresql.json"].map { server.dataDirectory + "/log/" + $0 }
-        for _ in 0 ..< 300 {
-            let complete = sources.allSatisfy { path in
-                (try? String(contentsOfFile: path, encoding: .utf8))?.contains("workload done") == true
-            }
-            if complete { break }
-            usleep(100_000)
-        }
-        let directory = NSTemporaryDirectory() + "sargable-redaction-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return try zip(sources, ["secrets.log", "secrets.csv", "secrets.json"]).map { source, name in
-            try FileManager.default.copyItem(atPath: source, toPath: directory + "/" + name)
-            return directory + "/" + name
-        }
+        return try server.collectedLogs(["postgresql", "postgresql.csv", "postgresql.json"],
+                                        as: ["secrets.log", "secrets.csv", "secrets.json"]) { $0.contains("workload done") }
     }
 
     @Test func theLogsHoldTheSecrets() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import SargableLogs
+import SargablePostgres
 import SargableSyntax
 
 /// Paths the tests read: the repository's samples and the shared pgBadger fixtures beside it.
@@ -85,5 +86,27 @@ enum SargableExecutable {
         return Result(status: process.terminationStatus,
                       stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+}
+
+extension TemporaryPostgres {
+    /// Copies the log files `logs` (names in the server's log directory) to `copies` in a new
+    /// temporary directory once `isComplete` holds for each: the logging collector writes
+    /// asynchronously, and the server's directory goes away with the server.
+    func collectedLogs(_ logs: [String], as copies: [String], until isComplete: (String) -> Bool) throws -> [String] {
+        let sources = logs.map { dataDirectory + "/log/" + $0 }
+        for _ in 0 ..< 300 {
+            let complete = sources.allSatisfy { path in
+                (try? String(contentsOfFile: path, encoding: .utf8)).map(isComplete) == true
+            }
+            if complete { break }
+            usleep(100_000)
+        }
+        let directory = NSTemporaryDirectory() + "sargable-logs-tests-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return try zip(sources, copies).map { source, name in
+            try FileManager.default.copyItem(atPath: source, toPath: directory + "/" + name)
+            return directory + "/" + name
+        }
     }
 }
