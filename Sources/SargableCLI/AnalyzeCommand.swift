@@ -1,5 +1,6 @@
 import ArgumentParser
 import SargableCore
+import SargableLint
 import SargableLogs
 import SargableSyntax
 #if canImport(Glibc)
@@ -57,6 +58,8 @@ struct AnalyzeCommand: ParsableCommand {
 
     @OptionGroup var colour: ColourOptions
 
+    @OptionGroup var configFile: ConfigurationFileOption
+
     @Argument(help: ArgumentHelp("Log files, directories (searched recursively) or - for standard input.", valueName: "path"))
     var paths: [String] = []
 
@@ -70,6 +73,7 @@ struct AnalyzeCommand: ParsableCommand {
     }
 
     func run() throws {
+        let configuration = try configFile.load()
         let (files, expandErrors) = InputFiles.expand(paths, extensions: [".log", ".csv", ".json", ".gz", ".bz2"],
                                                      skipped: { Terminal.note($0.description) })
         for error in expandErrors { Terminal.error(error.description) }
@@ -78,8 +82,16 @@ struct AnalyzeCommand: ParsableCommand {
         settings.options.maximumGapSeconds = maximumGap
         settings.options.redactParameters = redactParameters
         let progress = AnalyzeProgress(enabled: Terminal.standardErrorIsTerminal)
-        let (report, problems) = LargeStack.run {
+        let (analysis, problems) = LargeStack.run {
             LogAnalysis.run(paths: files, settings: settings, progress: progress.update)
+        }
+        var report = analysis
+        report.findings = analysis.findings.compactMap { workloadFinding in
+            configuration.graded(workloadFinding.finding).map { finding in
+                var graded = workloadFinding
+                graded.finding = finding
+                return graded
+            }
         }
         progress.clear()
         for problem in problems {

@@ -31,6 +31,8 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var connection: DatabaseOptions
 
+    @OptionGroup var configFile: ConfigurationFileOption
+
     @Flag(help: "Run the statements (EXPLAIN ANALYZE): SELECTs in a read-only transaction.")
     var analyze = false
 
@@ -63,6 +65,7 @@ struct ExplainCommand: ParsableCommand {
     }
 
     func run() throws {
+        let configuration = try configFile.load()
         let (documents, inputFailures) = readDocuments()
         var failures = inputFailures
         // Nothing readable to explain: the input errors are the whole story, no server needed.
@@ -80,6 +83,8 @@ struct ExplainCommand: ParsableCommand {
                 Terminal.error(document.locate(diagnostic).description)
                 failures += 1
             }
+            // `-- sargable-ignore plan-rule: reason` before a statement silences that plan finding there.
+            let suppressions = Suppression.all(in: document)
             for statement in LargeStack.run({ document.parse() }) {
                 let position = document.file.position(ofByte: statement.source.range.lowerBound)
                 let location = "\(document.file.path):\(position)"
@@ -94,7 +99,12 @@ struct ExplainCommand: ParsableCommand {
                 do {
                     let collected = try collector.explain(statement.source.text, root: root,
                                                           parameters: param.isEmpty ? nil : param)
-                    let findings = PlanChecks.run(collected.plan)
+                    let findings = PlanChecks.run(collected.plan).compactMap { planFinding -> PlanFinding? in
+                        let rule = planFinding.finding.rule
+                        guard !suppressions.contains(where: { $0.rules.contains(rule) && $0.covers(statement.source.range.lowerBound) })
+                        else { return nil }
+                        return configuration.graded(planFinding.finding).map { PlanFinding(nodeID: planFinding.nodeID, finding: $0) }
+                    }
                     let report = ExplainReport(file: document.file.path, line: position.line, column: position.column,
                                                statement: statement.source.text, collected: collected, findings: findings)
                     reports.append(report)

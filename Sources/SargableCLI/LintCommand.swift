@@ -38,8 +38,7 @@ struct LintCommand: ParsableCommand {
     @Option(help: "Output format: text (code frames), json, sarif (2.1.0) or github (workflow commands).")
     var format: LintFormat = .text
 
-    @Option(help: ArgumentHelp("Configuration file (default: .sargable.yml/.sargable.toml found upwards).", valueName: "file"))
-    var config: String?
+    @OptionGroup var configFile: ConfigurationFileOption
 
     @Option(help: ArgumentHelp("A DDL file or directory read into the schema model but not reported on (repeatable).",
                                valueName: "path"))
@@ -153,7 +152,7 @@ struct LintCommand: ParsableCommand {
     }
 
     private func loadConfiguration() throws -> Configuration {
-        var configuration = try configurationFile()
+        var configuration = try configFile.load()
         // The command line adds to the file's settings, through the same fields the file sets.
         configuration.exclude += exclude
         if let postgresVersion { configuration.postgresVersion = postgresVersion }
@@ -172,20 +171,6 @@ struct LintCommand: ParsableCommand {
         return Set(ids)
     }
 
-    private func configurationFile() throws -> Configuration {
-        let path: String?
-        if let config {
-            path = config
-        } else {
-            path = LintInputs.currentDirectory().flatMap(Configuration.find(from:))
-        }
-        guard let path else { return Configuration() }
-        do {
-            return try Configuration.load(path: path, rules: RuleRegistry.configurableRules)
-        } catch let error as ConfigurationError {
-            throw CommandFailure(error.description)
-        }
-    }
 }
 
 enum LintFormat: String, ExpressibleByArgument, CaseIterable {

@@ -199,4 +199,13 @@ public struct Configuration: Sendable {
     public func isEnabled(_ rule: String) -> Bool { !disabledRules.contains(rule) }
 
     public func severity(of rule: String, default severity: Severity) -> Severity { severities[rule] ?? severity }
+
+    /// `finding` as the configuration grades it (its severity, if the file sets one); nil when its
+    /// rule is off. Every command that reports findings grades them here.
+    public func graded(_ finding: Finding) -> Finding? {
+        guard isEnabled(finding.rule) else { return nil }
+        var result = finding
+        result.severity = severity(of: finding.rule, default: finding.severity)
+        return result
+    }
 }

@@ -264,9 +264,9 @@ public struct Linter: Sendable {
     /// A finding made outside the linted files (a database check) as the configuration grades it:
     /// nil when its rule is off.
     private func graded(_ databaseFinding: DatabaseFinding) -> DatabaseFinding? {
-        guard configuration.isEnabled(databaseFinding.rule) else { return nil }
+        guard let finding = configuration.graded(databaseFinding.finding) else { return nil }
         var result = databaseFinding
-        result.finding.severity = configuration.severity(of: databaseFinding.rule, default: databaseFinding.severity)
+        result.finding = finding
         return result
     }
 

@@ -101,7 +101,8 @@ public struct Suppression: Sendable {
         return (isFile, rules, reason)
     }
 
-    func covers(_ offset: Int) -> Bool {
+    /// True when the comment's scope holds the byte `offset` of its file.
+    public func covers(_ offset: Int) -> Bool {
         switch scope {
         case .file: true
         case .statement(let range): range.contains(offset)

@@ -36,6 +36,18 @@ struct DatabaseCommandTests {
         let failing = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--fail-on", "warning",
                                         "SELECT id FROM users WHERE status = 'banned'"])
         #expect(failing.status == 1)
+        // The configuration lint reads applies to plan rules too: off is off.
+        let config = NSTemporaryDirectory() + "sargable-explain-\(UUID().uuidString).yml"
+        try "rules:\n  plan-seq-scan-filter: off\n".write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let configured = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--fail-on", "warning",
+                                           "--config", config, "SELECT id FROM users WHERE status = 'banned'"])
+        #expect(configured.stdout.contains("Seq Scan on users"))
+        #expect(!configured.stdout.contains("plan-seq-scan-filter"))
+        // So do suppressions, written before the statement as for lint.
+        let suppressed = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--fail-on", "warning", "-"],
+                                          stdin: "-- sargable-ignore plan-seq-scan-filter: banned users are rare\nSELECT id FROM users WHERE status = 'banned';\nSELECT id FROM users WHERE status = 'banned';\n")
+        #expect(suppressed.stdout.components(separatedBy: "warning[plan-seq-scan-filter]").count == 2, "\(suppressed.stdout)")
         // Coloured as lint colours its findings, when asked.
         let coloured = try Sargable.run(["explain", "--database", conninfo, "--analyze", "--color", "always",
                                          "SELECT id FROM users WHERE status = 'banned'"])

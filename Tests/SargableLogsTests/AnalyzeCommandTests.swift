@@ -106,3 +106,29 @@ struct AnalyzeCommandTests {
         #expect(result.stdout.contains("sargable analyze samples/logs/app.log"))
     }
 }
+
+/// `analyze` reads the same configuration as `lint`: a workload rule turned off or regraded there is
+/// off or regraded in the report.
+struct AnalyzeConfigurationTests {
+    static func findings(config: String) throws -> [[String: Any]] {
+        let path = try TestPaths.temporaryFile(".sargable.yml", contents: Array(config.utf8))
+        let result = try SargableExecutable.run(["analyze", "--format", "json", "--config", path, AnalyzeCommandTests.sample])
+        #expect(result.status == 0, "\(result.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        return try #require(root["findings"] as? [[String: Any]])
+    }
+
+    @Test func aWorkloadRuleTurnedOffIsNotReported() throws {
+        let all = try Self.findings(config: "rules:\n  select-star: off\n")
+        #expect(all.contains { $0["rule"] as? String == "n-plus-one" })
+        let without = try Self.findings(config: "rules:\n  n-plus-one: off\n")
+        #expect(!without.contains { $0["rule"] as? String == "n-plus-one" })
+        #expect(without.count == all.filter { $0["rule"] as? String != "n-plus-one" }.count)
+    }
+
+    @Test func aWorkloadRuleTakesTheConfiguredSeverity() throws {
+        let graded = try Self.findings(config: "rules:\n  n-plus-one:\n    severity: error\n")
+        let nPlusOne = graded.filter { $0["rule"] as? String == "n-plus-one" }
+        #expect(!nPlusOne.isEmpty && nPlusOne.allSatisfy { $0["severity"] as? String == "error" })
+    }
+}
