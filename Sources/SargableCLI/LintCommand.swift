@@ -91,8 +91,8 @@ struct LintCommand: ParsableCommand {
         guard !paths.isEmpty || changedBase != nil || filesFrom != nil else {
             throw ValidationError("give at least one path, - to read standard input, --changed or --files-from")
         }
-        if let postgresVersion, !(9 ... 99).contains(postgresVersion) {
-            throw ValidationError("--postgres-version must be a major version such as 15")
+        if let postgresVersion, !Configuration.postgresVersions.contains(postgresVersion) {
+            throw ValidationError("--" + Configuration.postgresVersionRequirement)
         }
     }
 

@@ -19,6 +19,9 @@ import Darwin
 public struct Configuration: Sendable {
     public static let fileNames = [".sargable.yml", ".sargable.yaml", ".sargable.toml"]
     public static let defaultPostgresVersion = 15
+    /// The major versions `postgres-version` (and `--postgres-version`) accept.
+    public static let postgresVersions = 9 ... 99
+    public static let postgresVersionRequirement = "postgres-version must be a major version such as 15"
 
     /// The file it was read from, if any.
     public var path: String?
@@ -76,8 +79,8 @@ public struct Configuration: Sendable {
         for entry in entries {
             switch entry.key {
             case "postgres-version":
-                guard case .scalar(let text, _) = entry.value, let version = Int(text), (9 ... 99).contains(version) else {
-                    throw ConfigurationError(path: path, line: entry.line, message: "postgres-version must be a major version such as 15")
+                guard case .scalar(let text, _) = entry.value, let version = Int(text), Self.postgresVersions.contains(version) else {
+                    throw ConfigurationError(path: path, line: entry.line, message: Self.postgresVersionRequirement)
                 }
                 configuration.postgresVersion = version
             case "exclude":
