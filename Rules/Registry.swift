@@ -37,6 +37,7 @@ public enum RuleRegistry {
         RenameColumn.self,
         RenameTable.self,
         DropColumn.self,
+        TenantTableWithoutRowSecurity.self,
         // Meta
         UnusedSuppression.self,
     ]
@@ -55,6 +56,21 @@ public enum RuleRegistry {
         CatalogMissingPrimaryKey.self,
     ]
 
+    /// The operational checklist on a live server (`sargable doctor`), in report order within
+    /// each section. `tenant-table-without-row-security` shares its entry with the schema rule.
+    public static let healthRules: [any HealthRule.Type] = [
+        // Settings
+        SlowQueryLogOff.self, MissingStatementTimeout.self, MissingIdleInTransactionTimeout.self,
+        LockWaitsNotLogged.self, DeadlockTimeoutUnusual.self, TrackIOTimingOff.self, TempFilesNotLogged.self,
+        AutovacuumDisabled.self, PgStatStatementsNotPreloaded.self,
+        // Index health
+        LowUsageIndex.self, BloatedIndex.self, IndexLargerThanTable.self,
+        // Connections
+        ConnectionsNearLimit.self,
+        // Multi-tenancy
+        CatalogTenantTableWithoutRowSecurity.self,
+    ]
+
     public static let workloadRules: [any WorkloadRule.Type] = WorkloadRules.all
 
     /// Every rule type, each catalogue entry once (a database check that shares an SQL rule's
@@ -62,7 +78,7 @@ public enum RuleRegistry {
     public static let all: [any DocumentedRule.Type] = {
         var seen = Set<String>()
         let every: [any DocumentedRule.Type] = sqlRules.map { $0 } + planRules.map { $0 } + databaseRules.map { $0 }
-            + workloadRules.map { $0 }
+            + healthRules.map { $0 } + workloadRules.map { $0 }
         return every.filter { seen.insert($0.metadata.id).inserted }
     }()
 

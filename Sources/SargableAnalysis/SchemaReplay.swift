@@ -20,7 +20,7 @@ public struct SchemaReplay: Sendable {
     /// True for the statements `apply` reads (CREATE TABLE, CREATE INDEX, ALTER, RENAME, DROP, …).
     public static func changesSchema(_ root: Node) -> Bool {
         switch root.kind {
-        case .createStmt, .createTableAsStmt, .indexStmt, .alterTableStmt, .renameStmt, .dropStmt: true
+        case .createStmt, .createTableAsStmt, .indexStmt, .alterTableStmt, .renameStmt, .dropStmt, .createPolicyStmt: true
         default: false
         }
     }
@@ -40,6 +40,10 @@ public struct SchemaReplay: Sendable {
         case .alterTableStmt: alterTable(root)
         case .renameStmt: rename(root)
         case .dropStmt: drop(root)
+        case .createPolicyStmt:
+            guard let table = root.as(CreatePolicyStmt.self)?.table?.node.relationName,
+                  let policy = root.as(CreatePolicyStmt.self)?.policyName else { return }
+            schema.updateTable(table) { $0.rowSecurity = ($0.rowSecurity ?? RowSecurity()).adding(policy: policy) }
         default: break
         }
     }
@@ -184,6 +188,15 @@ public struct SchemaReplay: Sendable {
                     if let column { Self.mark(column, in: &table) { $0.hasDefault = command[.def] != nil } }
                 case .addConstraint?:
                     if let constraint = command[.def] { Self.addConstraint(constraint, to: &table, column: nil) }
+                case .enableRowSecurity?, .disableRowSecurity?, .forceRowSecurity?, .noForceRowSecurity?:
+                    var security = table.rowSecurity ?? RowSecurity()
+                    switch command.as(AlterTableCmd.self)?.subtype {
+                    case .enableRowSecurity?: security.enabled = true
+                    case .disableRowSecurity?: security.enabled = false
+                    case .forceRowSecurity?: security.forced = true
+                    default: security.forced = false
+                    }
+                    table.rowSecurity = security
                 case .validateConstraint?:
                     for index in table.foreignKeys.indices where table.foreignKeys[index].name == column {
                         table.foreignKeys[index].isValidated = true

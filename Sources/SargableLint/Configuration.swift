@@ -201,6 +201,14 @@ public struct Configuration: Sendable {
 
     public func isEnabled(_ rule: String) -> Bool { !disabledRules.contains(rule) }
 
+    /// A rule's option values: the configured ones over the `declared` defaults.
+    public func optionValues(of rule: String, declared: [RuleOption]) -> [String: RuleOption.Value] {
+        var values: [String: RuleOption.Value] = [:]
+        for option in declared { values[option.name] = option.defaultValue }
+        for (name, value) in options[rule] ?? [:] { values[name] = value }
+        return values
+    }
+
     public func severity(of rule: String, default severity: Severity) -> Severity { severities[rule] ?? severity }
 
     /// `finding` as the configuration grades it (its severity, if the file sets one); nil when its

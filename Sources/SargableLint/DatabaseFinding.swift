@@ -3,13 +3,14 @@ import SargableSchema
 
 /// A finding on a live database's catalog about one object: an index or a table. The linter places
 /// it at the statement of the linted files that creates the object, so that statement's
-/// suppressions apply (`-- sargable-ignore unused-index: kept for month-end reports`).
+/// suppressions apply (`-- sargable-ignore unused-index: kept for month-end reports`). A finding
+/// about the server itself (a setting) has no object and is reported on the database.
 @dynamicMemberLookup
 public struct DatabaseFinding: Sendable, Hashable {
-    public var object: RelationName
+    public var object: RelationName?
     public var finding: Finding
 
-    public init(object: RelationName, finding: Finding) {
+    public init(object: RelationName?, finding: Finding) {
         self.object = object
         self.finding = finding
     }

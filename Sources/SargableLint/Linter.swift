@@ -75,10 +75,7 @@ public struct Linter: Sendable {
         self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
         enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id) }.map { rule, metadata in
-            var values: [String: RuleOption.Value] = [:]
-            for option in rule.options { values[option.name] = option.defaultValue }
-            for (name, value) in configuration.options[metadata.id] ?? [:] { values[name] = value }
-            return EnabledRule(rule: rule, id: metadata.id, options: values)
+            EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options))
         }
         let known = metadata + catalogue.map { $0.metadata }
         severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
@@ -243,7 +240,7 @@ public struct Linter: Sendable {
             if !created.isEmpty, !unplaced.isEmpty {
                 var placed: [Finding] = []
                 unplaced.removeAll { databaseFinding in
-                    guard let offset = created[databaseFinding.object] else { return false }
+                    guard let object = databaseFinding.object, let offset = created[object] else { return false }
                     var finding = databaseFinding.finding
                     finding.file = document.file.path
                     finding.span = document.file.span(of: offset ..< offset + document.tokenLength(at: offset))

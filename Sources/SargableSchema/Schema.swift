@@ -149,6 +149,14 @@ public struct Table: Sendable, Hashable, Codable {
     /// Planner's row estimate and on-disk size (live catalog only).
     public var estimatedRows: Int?
     public var sizeBytes: Int?
+    /// Row-level security: from `ALTER TABLE … ENABLE/FORCE ROW LEVEL SECURITY` and `CREATE
+    /// POLICY` in replayed DDL, or from the live catalog. Nil: never enabled nor given a policy.
+    public var rowSecurity: RowSecurity?
+    /// The heap alone, without indexes and TOAST (live catalog only).
+    public var heapSizeBytes: Int?
+    /// Rows written since statistics were reset, and whether autovacuum is off for the table (live catalog only).
+    public var writes: TableWrites?
+    public var autovacuumDisabled: Bool?
 
     public init(name: RelationName, columns: [Column] = [], primaryKey: [String]? = nil,
                 uniqueConstraints: [[String]] = [], foreignKeys: [ForeignKey] = [], indexes: [Index] = [],
@@ -214,4 +222,51 @@ public struct SchemaModel: Sendable, Codable {
     public var allIndexes: [Index] { tables.values.flatMap(\.indexes) }
 
     public var sortedTables: [Table] { tables.values.sorted { $0.name < $1.name } }
+}
+
+/// A table's row-level security: `relrowsecurity`, `relforcerowsecurity` and its policies' names.
+public struct RowSecurity: Sendable, Hashable, Codable {
+    public var enabled: Bool
+    /// FORCE ROW LEVEL SECURITY: without it the table's owner bypasses every policy.
+    public var forced: Bool
+    public var policies: [String]
+
+    public init(enabled: Bool = false, forced: Bool = false, policies: [String] = []) {
+        self.enabled = enabled
+        self.forced = forced
+        self.policies = policies
+    }
+}
+
+/// A table's writes since statistics were reset (`pg_stat_user_tables`).
+public struct TableWrites: Sendable, Hashable, Codable {
+    public var inserted: Int
+    public var updated: Int
+    /// Updates that touched no indexed column and found room on the page: they maintain no index.
+    public var hotUpdated: Int
+    public var deleted: Int
+
+    public init(inserted: Int, updated: Int, hotUpdated: Int, deleted: Int) {
+        self.inserted = inserted
+        self.updated = updated
+        self.hotUpdated = hotUpdated
+        self.deleted = deleted
+    }
+
+    /// Writes that must also write every index: inserts and non-HOT updates.
+    public var indexWrites: Int { inserted + max(0, updated - hotUpdated) }
+
+    /// `1200 inserts, 300 updates (40% HOT)`.
+    public var description: String {
+        let hot = updated > 0 ? " (\(hotUpdated * 100 / updated)% HOT)" : ""
+        return "\(inserted) inserts, \(updated) updates\(hot), \(deleted) deletes"
+    }
+}
+
+extension RowSecurity {
+    public func adding(policy: String) -> RowSecurity {
+        var result = self
+        result.policies.append(policy)
+        return result
+    }
 }
