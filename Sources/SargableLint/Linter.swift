@@ -30,6 +30,8 @@ public struct LintReport: Sendable {
     /// The schema after replaying every file.
     public var schema = SchemaModel()
 
+    public init(findings: [Finding] = []) { self.findings = findings }
+
     /// True when some finding is at or above `threshold`.
     public func fails(at threshold: Severity) -> Bool { findings.contains { $0.severity >= threshold } }
 }
