@@ -165,6 +165,14 @@ public final class TemporaryPostgres: @unchecked Sendable {
         return connectionString(database: name)
     }
 
+    /// Restarts the server, for settings that apply only at start (`shared_preload_libraries`,
+    /// `max_connections`); sessions are ended, the data stays.
+    public func restart() throws(TemporaryPostgresError) {
+        try Self.runServerProgram(binaries.path("pg_ctl"), [
+            "--pgdata", dataDirectory, "--log", serverLogFile, "--wait", "--silent", "--mode", "fast", "restart",
+        ], as: Self.serverAccount(), failure: .startFailed)
+    }
+
     /// Stops the server and deletes every file. Safe to call more than once.
     public func stop() {
         lock.lock()
