@@ -19,7 +19,7 @@ public enum PgStatStatementsNotPreloaded: HealthRule {
             ↓ALTER SYSTEM SET shared_preload_libraries = 'auto_explain';
             """)],
         good: [RuleExample("""
-            ALTER SYSTEM SET shared_preload_libraries = 'auto_explain, pg_stat_statements';
+            ALTER SYSTEM SET shared_preload_libraries = 'auto_explain', 'pg_stat_statements';
             """)])
 
     public static var section: HealthSection { .settings }
@@ -28,9 +28,10 @@ public enum PgStatStatementsNotPreloaded: HealthRule {
         guard let setting = server.settings["shared_preload_libraries"] else { return [] }
         let libraries = setting.value.split(separator: ",").map { $0.filter { $0 != " " && $0 != "\"" } }.filter { !$0.isEmpty }
         guard !libraries.contains("pg_stat_statements") else { return [] }
-        let wanted = (libraries + ["pg_stat_statements"]).joined(separator: ", ")
+        // One quoted name each: a single quoted 'a, b' would be one library called "a, b".
+        let wanted = (libraries + ["pg_stat_statements"]).map { "'\($0)'" }.joined(separator: ", ")
         return [finding(about: nil,
                         message: "shared_preload_libraries (\(libraries.isEmpty ? "empty" : libraries.joined(separator: ", "))) does not load pg_stat_statements: no per-statement workload statistics are collected",
-                        help: "ALTER SYSTEM SET shared_preload_libraries = '\(wanted)'; then restart the server and CREATE EXTENSION pg_stat_statements;")]
+                        help: "ALTER SYSTEM SET shared_preload_libraries = \(wanted); then restart the server and CREATE EXTENSION pg_stat_statements;")]
     }
 }
