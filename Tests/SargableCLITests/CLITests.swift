@@ -285,7 +285,7 @@ extension CLITests {
     /// At 80 columns every example line keeps its indent: none is wrapped mid-command.
     @Test("help examples fit 80 columns", arguments: [
         [], ["lint"], ["analyze"], ["explain"], ["fingerprint"], ["parse"], ["rules"], ["rules", "explain"], ["database"],
-        ["database", "run"],
+        ["database", "run"], ["doctor"],
     ])
     func helpExamplesFit(command: [String]) throws {
         let result = try Sargable.run(command + ["--help"], environment: ["COLUMNS": "80"])
