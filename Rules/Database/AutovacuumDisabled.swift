@@ -44,11 +44,7 @@ public enum AutovacuumDisabled: HealthRule {
     public static var section: HealthSection { .settings }
 
     public static func check(_ server: ServerHealth, options: [String: RuleOption.Value]) -> [DatabaseFinding] {
-        var findings: [DatabaseFinding] = []
-        if server.settings["autovacuum"]?.isOn == false {
-            findings.append(settingFinding("autovacuum is off: dead rows pile up, statistics go stale and transaction ids are never frozen",
-                                           set: "autovacuum", to: "on"))
-        }
+        var findings = unlessOn(server, "autovacuum", "dead rows pile up, statistics go stale and transaction ids are never frozen")
         let threshold = busyWrites.value(in: options)
         for table in server.schema.sortedTables where table.autovacuumDisabled == true {
             guard let writes = table.writes, writes.inserted + writes.updated + writes.deleted >= threshold else { continue }

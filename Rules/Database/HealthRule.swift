@@ -26,6 +26,12 @@ extension HealthRule {
         DatabaseFinding(object: object, finding: Finding(rule: metadata.id, severity: metadata.severity, message: message, help: help))
     }
 
+    /// A finding when the boolean setting `name` is off, with `why` it matters.
+    static func unlessOn(_ server: ServerHealth, _ name: String, _ why: String) -> [DatabaseFinding] {
+        guard server.settings[name]?.isOn == false else { return [] }
+        return [settingFinding("\(name) is off: \(why)", set: name, to: "on")]
+    }
+
     /// A finding about a server-wide setting, fixed by `ALTER SYSTEM SET name = value` and a reload.
     static func settingFinding(_ message: String, set name: String, to value: String) -> DatabaseFinding {
         finding(about: nil, message: message,

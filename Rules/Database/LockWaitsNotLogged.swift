@@ -27,8 +27,6 @@ public enum LockWaitsNotLogged: HealthRule {
     public static var section: HealthSection { .settings }
 
     public static func check(_ server: ServerHealth, options: [String: RuleOption.Value]) -> [DatabaseFinding] {
-        guard server.settings["log_lock_waits"]?.isOn == false else { return [] }
-        return [settingFinding("log_lock_waits is off: waits for locks longer than deadlock_timeout leave no trace in the log",
-                               set: "log_lock_waits", to: "on")]
+        unlessOn(server, "log_lock_waits", "waits for locks longer than deadlock_timeout leave no trace in the log")
     }
 }

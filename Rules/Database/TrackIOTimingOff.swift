@@ -27,8 +27,6 @@ public enum TrackIOTimingOff: HealthRule {
     public static var section: HealthSection { .settings }
 
     public static func check(_ server: ServerHealth, options: [String: RuleOption.Value]) -> [DatabaseFinding] {
-        guard server.settings["track_io_timing"]?.isOn == false else { return [] }
-        return [settingFinding("track_io_timing is off: plans and pg_stat_statements show blocks read but not the time spent reading them",
-                               set: "track_io_timing", to: "on")]
+        unlessOn(server, "track_io_timing", "plans and pg_stat_statements show blocks read but not the time spent reading them")
     }
 }

@@ -54,13 +54,8 @@ struct DoctorCommand: ParsableCommand {
         if let appNodes {
             configuration.options[ConnectionsNearLimit.metadata.id, default: [:]][ConnectionsNearLimit.appNodes.name] = .integer(appNodes)
         }
-        let database = try connection.connect()
-        let server: ServerHealth
-        do {
-            server = try Catalog.readHealth(database, limits: connection.limits)
-        } catch {
-            try Interrupts.shared.checkpoint()
-            throw CommandFailure("cannot read the health of \(database.target): \(connection.limits.describe(error))")
+        let (server, target) = try DatabaseInspection.read(connection, what: "the health") { database, limits throws(PostgresError) in
+            try Catalog.readHealth(database, limits: limits)
         }
         let findings = HealthChecks.run(server, configuration: configuration).compactMap { configuration.graded($0.finding) }
         let report = LintReport(findings: findings)
@@ -68,16 +63,12 @@ struct DoctorCommand: ParsableCommand {
         case .text:
             let appNodes = ConnectionsNearLimit.appNodes.value(in: configuration.optionValues(
                 of: ConnectionsNearLimit.metadata.id, declared: ConnectionsNearLimit.options))
-            Terminal.print(Self.text(findings, server: server, appNodes: appNodes, target: database.target,
+            Terminal.print(Self.text(findings, server: server, appNodes: appNodes, target: target,
                                      colour: colour.onStandardOutput), terminator: "")
         case .json:
             Terminal.print(LintReporter.json(report))
         case .sarif:
-            let workingDirectory = LintInputs.currentDirectory()
-            let paths = LintReporter.SARIFPaths(root: LintInputs.repositoryRoot() ?? workingDirectory,
-                                                workingDirectory: workingDirectory, catalogueURL: Terminal.catalogueURL)
-            Terminal.print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
-                                                              version: Sargable.configuration.version, paths: paths)))
+            Terminal.print(LintCommand.sarif(report))
         }
         if failOn.fails(findings.map(\.severity)) { throw ExitCode(SargableExitCode.findings.rawValue) }
     }

@@ -118,11 +118,7 @@ struct LintCommand: ParsableCommand {
         case .json:
             Terminal.print(LintReporter.json(report))
         case .sarif:
-            let workingDirectory = LintInputs.currentDirectory()
-            let paths = LintReporter.SARIFPaths(root: LintInputs.repositoryRoot() ?? workingDirectory,
-                                                workingDirectory: workingDirectory, catalogueURL: Terminal.catalogueURL)
-            Terminal.print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
-                                                     version: Sargable.configuration.version, paths: paths)))
+            Terminal.print(Self.sarif(report))
         case .github:
             Terminal.print(LintReporter.github(report), terminator: "")
         }
@@ -149,6 +145,16 @@ struct LintCommand: ParsableCommand {
         let (schemaNames, _) = InputFiles.expand(schema, extensions: [".sql"])
         let schemaPaths = Set(schemaNames.map(LintInputs.canonicalPath))
         return (files.filter { !schemaPaths.contains(LintInputs.canonicalPath($0.path)) }, failures)
+    }
+
+    /// SARIF 2.1.0 with URIs relative to the repository root (or the working directory), as code
+    /// scanning reads them; `doctor` writes its findings the same way.
+    static func sarif(_ report: LintReport) -> String {
+        let workingDirectory = LintInputs.currentDirectory()
+        let paths = LintReporter.SARIFPaths(root: LintInputs.repositoryRoot() ?? workingDirectory,
+                                            workingDirectory: workingDirectory, catalogueURL: Terminal.catalogueURL)
+        return JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
+                                                  version: Sargable.configuration.version, paths: paths))
     }
 
     private func loadConfiguration() throws -> Configuration {
