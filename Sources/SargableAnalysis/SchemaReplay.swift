@@ -293,6 +293,14 @@ public struct SchemaReplay: Sendable {
                 guard let index = schema.index(named: name) else { continue }
                 schema.updateTable(index.table) { $0.indexes.removeAll { $0.name == name.name } }
             }
+        case .policy?:
+            // DROP POLICY p ON [schema.]t: the table's name, then the policy's.
+            for object in statement[.objects]?.elements ?? [] {
+                let parts = (object[.items] ?? object).stringValues
+                guard parts.count >= 2, let policy = parts.last else { continue }
+                let table = RelationName(schema: parts.count >= 3 ? parts[parts.count - 3] : nil, name: parts[parts.count - 2])
+                schema.updateTable(table) { $0.rowSecurity?.policies.removeAll { $0 == policy } }
+            }
         default: break
         }
     }
