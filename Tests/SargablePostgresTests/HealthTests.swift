@@ -128,6 +128,48 @@ struct HealthCheckTests {
         ])
     }
 
+    /// Without pgstattuple the bloat is an estimate and says so; with it, it is measured. Both
+    /// see the same mass delete.
+    @Test func bloatIsMeasuredWithPgstattupleAndElseLabelledAnEstimate() throws {
+        let server = try HealthServer(running: """
+            CREATE TABLE events (id bigint NOT NULL, kind int NOT NULL);
+            INSERT INTO events SELECT g, g % 7 FROM generate_series(1, 100000) g;
+            CREATE INDEX events_kind_id_idx ON events (kind, id);
+            DELETE FROM events WHERE id % 10 <> 0;
+            VACUUM ANALYZE events;
+            """)
+        let estimated = BloatedIndex.check(try server.health(), options: [:])
+        #expect(estimated.count == 1)
+        #expect(estimated.first?.message.hasSuffix("estimated from statistics (install pgstattuple to measure))") == true,
+                "\(estimated.map(\.message))")
+        try Connection(server.conninfo).execute("CREATE EXTENSION pgstattuple")
+        let health = try server.health()
+        let measured = BloatedIndex.check(health, options: [:])
+        #expect(measured.first?.message.hasSuffix("measured by pgstatindex)") == true, "\(measured.map(\.message))")
+        #expect(health.indexBloat.values.allSatisfy { $0.method == .pgstattuple && $0.percent >= 80 })
+        #expect(measured.first?.help == "REINDEX INDEX CONCURRENTLY events_kind_id_idx;")
+    }
+
+    /// Right after a reset every index looks barely used: the finding waits for old enough
+    /// statistics and says how old they are.
+    @Test func lowUsageWaitsForStatisticsOldEnoughAndShowsTheirAge() throws {
+        let server = try HealthServer(running: """
+            CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL);
+            INSERT INTO orders SELECT g, 'status ' || g FROM generate_series(1, 100000) g;
+            CREATE INDEX orders_status_idx ON orders (status);
+            SELECT pg_stat_reset();
+            ANALYZE orders;
+            SELECT id FROM orders WHERE status = 'status 42';
+            """)
+        let health = try server.health()
+        #expect(health.statisticsEverReset)
+        #expect(LowUsageIndex.check(health, options: [:]).isEmpty)
+        let findings = LowUsageIndex.check(health, options: ["minimum-statistics-hours": .integer(0)])
+        #expect(findings.map(\.message).first?.hasPrefix(
+            "index orders_status_idx (status) on orders was scanned 1 time (statistics reset 0 minutes ago; ") == true,
+                "\(findings.map(\.message))")
+    }
+
     @Test func unusedIndexesOnWriteHeavyTablesComeFirstWithTheirWriteCost() throws {
         let server = try HealthServer(running: """
             CREATE TABLE quiet (id bigint PRIMARY KEY, note text NOT NULL);
