@@ -222,11 +222,14 @@ extension Catalog {
     }
 
     /// B-tree indexes of at least 1 MB: measured by `pgstatindex` when pgstattuple is installed in
-    /// this database, else estimated from the table's row estimate and its key columns' average
+    /// this database and this role may call it, else estimated from the table's row estimate and its key columns' average
     /// widths (indexes on expressions, or on tables never analyzed, have no estimate).
     private static func indexBloat(_ connection: Connection) throws(PostgresError) -> [RelationName: IndexBloat] {
+        // Only when this role may call it (superusers and pg_stat_scan_tables by default).
         let pgstattuple = try connection.query("""
-            SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgstattuple'
+            SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+            WHERE e.extname = 'pgstattuple'
+              AND has_function_privilege(format('%I.pgstatindex(regclass)', n.nspname), 'execute')
             """).rows.first?["nspname"]
         var bloat: [RelationName: IndexBloat] = [:]
         for row in try connection.query("""

@@ -36,14 +36,15 @@ public struct ServerHealth: Sendable {
     public var applicationRoles: [String] { loginRoles.filter { !$0.isSuperuser }.map(\.name).sorted() }
 
     /// The value a session of `role` in this database starts with: role-and-database, then role,
-    /// then database settings win over the server's, as PostgreSQL applies them.
+    /// then database (`ALTER DATABASE`, `ALTER ROLE ALL IN DATABASE`), then `ALTER ROLE ALL`
+    /// settings win over the server's, as PostgreSQL applies them.
     public func value(of name: String, forRole role: String?) -> String? {
         let applicable = overrides.filter { $0.name == name }
         func first(role wanted: String?, database: String?) -> String? {
             applicable.first { $0.role == wanted && $0.database == database }?.value
         }
         if let role, let value = first(role: role, database: database) ?? first(role: role, database: nil) { return value }
-        return first(role: nil, database: database) ?? settings[name]?.value
+        return first(role: nil, database: database) ?? first(role: nil, database: nil) ?? settings[name]?.value
     }
 
     /// A duration setting in milliseconds for a session of `role` (nil when unreadable).

@@ -112,16 +112,20 @@ struct HealthCheckTests {
     }
 
     /// A role's sessions start with ALTER ROLE … IN DATABASE, then ALTER ROLE, then ALTER
-    /// DATABASE, then the server's value: each level can give or take away the limit.
+    /// DATABASE, then ALTER ROLE ALL, then the server's value: each level can give or take away
+    /// the limit.
     @Test func statementTimeoutFollowsPerRoleAndPerDatabaseSettings() throws {
         let server = try HealthServer(running: """
             CREATE ROLE app LOGIN;
             CREATE ROLE worker LOGIN;
             ALTER DATABASE app SET statement_timeout = '10s';
             ALTER ROLE worker IN DATABASE app SET statement_timeout = 0;
+            ALTER ROLE ALL SET idle_in_transaction_session_timeout = '20s';
             """)
         let health = try server.health()
         #expect(health.milliseconds(of: "statement_timeout", forRole: "app") == 10_000)
+        #expect(health.milliseconds(of: "idle_in_transaction_session_timeout", forRole: "worker") == 20_000)
+        #expect(MissingIdleInTransactionTimeout.check(health, options: [:]).isEmpty)
         let findings = MissingStatementTimeout.check(health, options: [:])
         #expect(findings.map(\.message) == [
             "statement_timeout is 0 (no limit) for role worker, which can log in: a runaway query holds its connection and locks until it is killed",
