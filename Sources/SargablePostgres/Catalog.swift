@@ -225,12 +225,14 @@ extension Catalog {
     /// this database and this role may call it, else estimated from the table's row estimate and its key columns' average
     /// widths (indexes on expressions, or on tables never analyzed, have no estimate).
     private static func indexBloat(_ connection: Connection) throws(PostgresError) -> [RelationName: IndexBloat] {
-        // Only when this role may call it (superusers and pg_stat_scan_tables by default).
+        // Only when this role may call it (superusers and pg_stat_scan_tables by default). The
+        // check is in the select list, which sees only the row WHERE kept: the function exists
+        // only in pgstattuple's schema.
         let pgstattuple = try connection.query("""
-            SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+            SELECT n.nspname, has_function_privilege(format('%I.pgstatindex(regclass)', n.nspname), 'execute') AS allowed
+            FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
             WHERE e.extname = 'pgstattuple'
-              AND has_function_privilege(format('%I.pgstatindex(regclass)', n.nspname), 'execute')
-            """).rows.first?["nspname"]
+            """).rows.first.flatMap { $0.bool("allowed") == true ? $0["nspname"] : nil }
         var bloat: [RelationName: IndexBloat] = [:]
         for row in try connection.query("""
             SELECT n.nspname AS schema, ic.relname AS name, i.indexrelid::text AS oid, pg_relation_size(i.indexrelid) AS size,
