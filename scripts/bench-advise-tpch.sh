@@ -92,7 +92,7 @@ run() {
         awk -v b="$budget" -v c="$cost" -v base="$baseline" -v s="$bytes" -v t0="$start" -v t1="$end" \
             -v n="$(wc -l < "$recommended")" 'BEGIN {
             printf "budget %5d MB: %2d indexes, %7.1f MB, relative cost %5.1f%%, advise %.1f s\n",
-                   b, n, s / 1048576, 100 * c / base, t1 - t0 }'
+                   b, n, s / 1e6, 100 * c / base, t1 - t0 }'
     done
 }
 
@@ -103,7 +103,7 @@ if [[ ${1:-} == --score ]]; then
     read -r cost bytes < <(score "$2")
     read -r baseline _ < <(score /dev/null)
     awk -v c="$cost" -v base="$baseline" -v s="$bytes" \
-        'BEGIN { printf "relative cost %.1f%% (%d of %d), %.1f MB\n", 100 * c / base, c, base, s / 1048576 }'
+        'BEGIN { printf "relative cost %.1f%% (%d of %d), %.1f MB\n", 100 * c / base, c, base, s / 1e6 }'
 elif [[ ${1:-} == --inside ]]; then
     run
 elif [[ -n ${TPCH_DATABASE:-} ]]; then

@@ -1,3 +1,4 @@
+import Glibc
 import SargableAnalysis
 import SargableCore
 import SargablePlan
@@ -127,11 +128,20 @@ public final class Advisor {
             return true
         }
 
-        var search = Search(advisor: self, costed: costed, weights: weights, sizes: { [evaluator] in
-            evaluator.sizes(of: $0).compactMapValues { try? $0.get() }
-        }, progress: progress)
-        search.threshold = options.minimumBenefitShare * search.total([])
-        search.run(pool: pool)
+        // Benefit per byte (Extend) fills a budget with many small wins; absolute benefit
+        // (AutoAdmin's order) finds the big index a tight budget should hold. Under a budget both
+        // run, sharing the what-if cache, and the cheaper workload wins.
+        var best: Search?
+        for ranking in options.budgetBytes == nil ? [Search.Ranking.benefitPerByte] : [.benefitPerByte, .benefit] {
+            var search = Search(advisor: self, costed: costed, weights: weights, ranking: ranking, sizes: { [evaluator] in
+                evaluator.sizes(of: $0).compactMapValues { try? $0.get() }
+            }, progress: progress)
+            search.threshold = options.minimumBenefitShare * search.total([])
+            search.run(pool: pool)
+            if getenv("SARGABLE_DEBUG") != nil { print("ranking \(ranking): \(search.total(search.chosen)) calls \(evaluator.whatIfCalls)") }
+            if best.map({ search.total(search.chosen) < $0.total($0.chosen) }) ?? true { best = search }
+        }
+        let search = best!
 
         var advice = Advice(unit: timed ? "ms" : "cost", baselineCost: search.total([]), recommendedCost: search.total(search.chosen),
                             whatIfCalls: 0, cacheHits: 0, candidates: pool.count, statements: costed.count,
@@ -158,6 +168,7 @@ public final class Advisor {
         let advisor: Advisor
         let costed: [Int]
         let weights: [Double]
+        let ranking: Ranking
         let sizes: ([IndexCandidate]) -> [String: Int]
         let progress: Progress?
         var chosen: [IndexCandidate] = []
@@ -169,11 +180,14 @@ public final class Advisor {
         var rejectedForWrites: [RejectedCandidate] = []
         private var rejectedSeen = Set<String>()
 
-        init(advisor: Advisor, costed: [Int], weights: [Double], sizes: @escaping ([IndexCandidate]) -> [String: Int],
-             progress: Progress?) {
+        enum Ranking { case benefitPerByte, benefit }
+
+        init(advisor: Advisor, costed: [Int], weights: [Double], ranking: Ranking,
+             sizes: @escaping ([IndexCandidate]) -> [String: Int], progress: Progress?) {
             self.advisor = advisor
             self.costed = costed
             self.weights = weights
+            self.ranking = ranking
             self.sizes = sizes
             self.progress = progress
         }
@@ -268,13 +282,17 @@ public final class Advisor {
                 let read = readCost(chosen, statements: affectedBy[position]) - readCost(after, statements: affectedBy[position])
                 let write = writeCost(after) - writesNow
                 moves[index].benefit = read - write
-                moves[index].ratio = moves[index].benefit / Double(max(moves[index].sizeDelta, 8192))
+                switch ranking {
+                case .benefitPerByte: moves[index].ratio = moves[index].benefit / Double(max(moves[index].sizeDelta, 8192))
+                case .benefit: moves[index].ratio = moves[index].benefit
+                }
                 moves[index].evaluatedAt = version
                 if read > 0, read <= write, rejectedSeen.insert(moves[index].candidate.definition).inserted {
                     rejectedForWrites.append(RejectedCandidate(definition: moves[index].candidate.definition,
                                                                readBenefit: read, writeOverhead: write))
                 }
                 lastRatio[moves[index].candidate] = moves[index].ratio
+                if getenv("SARGABLE_DEBUG") != nil { print("eval v\(version) \(moves[index].candidate.definition) replaces=\(moves[index].replaces?.definition ?? "-") read=\(read) write=\(write) ratio=\(moves[index].ratio) affected=\(affectedBy[position].count)") }
             }
         }
 
@@ -283,17 +301,20 @@ public final class Advisor {
             var moves = pool.compactMap { candidate in size[candidate.definition].map { Move(candidate: candidate, sizeDelta: $0) } }
             var version = 0
             var used = 0
-            let batch = 4
+            let batch = 2
             var pruned = false
             while true {
                 moves.removeAll { $0.evaluatedAt == version && ($0.benefit <= 0 || ($0.replaces == nil && $0.benefit < threshold)) }
                 moves.sort { $0.ratio != $1.ratio ? $0.ratio > $1.ratio : $0.candidate < $1.candidate }
                 guard let top = moves.first else {
+                    if getenv("SARGABLE_DEBUG") != nil { print("greedy done at \(advisor.evaluator.whatIfCalls) calls") }
                     if !pruned, prune(&used) {
                         pruned = true
                         version += 1
+                        // The budget pruning freed may now hold a candidate that did not fit before.
+                        let room = options.budgetBytes.map { $0 - used } ?? Int.max
                         moves = pool.filter { !chosen.contains($0) }.compactMap { candidate in
-                            size[candidate.definition].map { Move(candidate: candidate, sizeDelta: $0) }
+                            size[candidate.definition].flatMap { $0 <= room ? Move(candidate: candidate, sizeDelta: $0) : nil }
                         }
                         continue
                     }
@@ -318,6 +339,14 @@ public final class Advisor {
         private mutating func accept(_ move: Move, version: inout Int, used: inout Int, moves: inout [Move]) {
             chosen = applying(move, to: chosen)
             used += move.sizeDelta
+            // A move none of whose statements (nor table, for writes) the choice touches keeps its
+            // benefit exactly: the indexes that can matter to its statements did not change.
+            let touched = Set(affected(by: move))
+            for position in moves.indices where moves[position].evaluatedAt == version
+                && moves[position].candidate.table != move.candidate.table
+                && touched.isDisjoint(with: affected(by: moves[position])) {
+                moves[position].evaluatedAt = version + 1
+            }
             benefitAtChoice[move.candidate] = move.benefit
             if let replaced = move.replaces {
                 benefitAtChoice[move.candidate, default: 0] += benefitAtChoice[replaced] ?? 0
@@ -331,7 +360,10 @@ public final class Advisor {
             guard move.candidate.method == "btree", move.candidate.keys.count < options.maxWidth else { return }
             var extensions: [IndexCandidate] = []
             var seen = Set<IndexCandidate>()
-            for statement in costed where advisor.needs[statement].canUse(move.candidate) {
+            // Only statements whose plan now reads through the index: the others cannot gain from its growth.
+            let users = costed.filter { advisor.needs[$0].canUse(move.candidate) }
+            let plans = advisor.evaluator.costs(users.map { ($0, chosen) })
+            for (statement, plan) in zip(users, plans) where (try? plan.get())?.used.contains(move.candidate.definition) == true {
                 let columns = (advisor.needs[statement].usableColumns[move.candidate.table] ?? []).sorted()
                 for column in columns where !move.candidate.keys.contains(.column(column)) {
                     let grown = move.candidate.appending(.column(column), reason: "\(column) appended")

@@ -48,9 +48,9 @@ struct CandidateGeneration {
             if block.kind == .update, let target = block.target {
                 needs.updatedColumns[target, default: []].formUnion(block.setColumns.map(\.column))
             }
-            for predicate in block.columnPredicates {
-                guard let relation = predicate.column.relation else { continue }
-                needs.usableColumns[relation, default: []].insert(predicate.column.column)
+            for column in block.conditionColumns {
+                guard let relation = column.relation else { continue }
+                needs.usableColumns[relation, default: []].insert(column.column)
             }
             for predicate in block.expressionPredicates {
                 guard let relation = predicate.relation else { continue }

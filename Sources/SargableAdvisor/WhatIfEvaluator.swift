@@ -64,6 +64,7 @@ final class WhatIfEvaluator: @unchecked Sendable {
             for key in keys where cache[key] == nil && seen.insert(key).inserted { missing.append(key) }
             cacheHits += keys.count - missing.count
         }
+        if missing.isEmpty { return lock.withLock { keys.map { cache[$0]! } } }
         let planned = WorkerThreads.parallelMap(missing, threads: sessions.count, stackBytes: 8 << 20) { key in
             self.withSession { session, slot in self.plan(key, in: session, slot: slot) }
         }
@@ -76,6 +77,7 @@ final class WhatIfEvaluator: @unchecked Sendable {
     /// HypoPG's size estimates, in parallel, cached by definition.
     func sizes(of candidates: [IndexCandidate]) -> [String: Result<Int, PostgresError>] {
         let missing = lock.withLock { Array(Set(candidates.map(\.definition)).filter { sizes[$0] == nil }).sorted() }
+        if missing.isEmpty { return lock.withLock { sizes } }
         let estimated = WorkerThreads.parallelMap(missing, threads: sessions.count, stackBytes: 8 << 20) { definition in
             self.withSession { session, _ -> Result<Int, PostgresError> in
                 do throws(PostgresError) {

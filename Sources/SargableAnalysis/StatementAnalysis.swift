@@ -125,6 +125,9 @@ public struct QueryBlock: Sendable {
     /// Every table column the block itself reads (returned, compared, sorted, grouped, computed
     /// with), in first-seen order; subqueries are blocks of their own. A covering index needs them all.
     public var columnsRead: [ColumnOf] = []
+    /// Every table column WHERE, JOIN … ON and HAVING mention, whatever the shape of the condition
+    /// (inside OR, CASE, a function): the planner may derive an index condition from any of them.
+    public var conditionColumns: [ColumnOf] = []
 
     /// Every column predicate on `relation`.
     public func predicates(on relation: RelationName) -> [ColumnPredicate] {
@@ -231,6 +234,7 @@ public struct StatementAnalysis: Sendable {
             block.columnsRead = columnsRead(in: [node[.targetList], node[.whereClause], node[.havingClause],
                                                  node[.groupClause], node[.sortClause], node[.returningList]]
                                                  + joins.map { $0[.quals] }, of: block)
+            block.conditionColumns = columnsRead(in: [node[.whereClause], node[.havingClause]] + joins.map { $0[.quals] }, of: block)
             blocks.append(block)
         }
 

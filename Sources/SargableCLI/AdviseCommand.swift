@@ -55,6 +55,9 @@ struct AdviseCommand: ParsableCommand {
     @Option(help: "Connections that plan at once.")
     var jobs = 2
 
+    @Option(help: "Recommend only indexes that save at least this share of the workload's cost.")
+    var minBenefit = 0.005
+
     @Option(help: "Planner cost charged per index entry an INSERT or non-HOT UPDATE writes.")
     var writeCost = 1.0
 
@@ -91,6 +94,7 @@ struct AdviseCommand: ParsableCommand {
         guard (1 ... 32).contains(maxWidth) else { throw ValidationError("--max-width must be between 1 and 32") }
         guard (1 ... 64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard topShare > 0, topShare <= 1 else { throw ValidationError("--top-share must be in (0, 1]") }
+        guard minBenefit >= 0, minBenefit < 1 else { throw ValidationError("--min-benefit must be in [0, 1)") }
         guard writeCost >= 0, writeCost.isFinite else { throw ValidationError("--write-cost must be a non-negative number") }
         guard runs >= 1, runs <= 100 else { throw ValidationError("--runs must be between 1 and 100") }
         if let maxIndexes, maxIndexes < 1 { throw ValidationError("--max-indexes must be at least 1") }
@@ -115,6 +119,7 @@ struct AdviseCommand: ParsableCommand {
         options.maxWidth = maxWidth
         options.workers = jobs
         options.indexEntryCost = writeCost
+        options.minimumBenefitShare = minBenefit
         options.limits = connection.limits
         options.functions = FunctionPolicy(trustFunctions: trustFunctions)
         let advisor: Advisor

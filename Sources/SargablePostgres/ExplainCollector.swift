@@ -114,10 +114,15 @@ public final class RepeatedPlanner {
     }
 
     public func plan() throws(ExplainError) -> ExplainPlan {
+        if checked, collector.connection.readOnlySessionLimits == collector.options.limits, parameters != nil || !hasParameters {
+            return try collector.planInReadOnlySession(sql, parameters: parameters ?? [])
+        }
         let collected = try collector.explain(sql, root: root, parameters: parameters, checked: checked)
         checked = true
         return collected.plan
     }
+
+    private lazy var hasParameters = !root.descendants(ofKind: .paramRef).isEmpty
 }
 
 /// Collects plans without ever changing the user's data: reads run in a read-only transaction,
@@ -229,6 +234,19 @@ public struct ExplainCollector {
             locksReleased = true
             return CollectedPlan(plan: plan, executed: runs, parameters: handling, notes: notes + releaseSessionLocks(),
                                  postgresJSON: json)
+        } catch {
+            throw ExplainError(describe(error), underlying: error)
+        }
+    }
+
+    /// A plain EXPLAIN, alone, on a connection whose every transaction is read-only and limited
+    /// (`beginReadOnlySession`), of a statement that already passed `explain`'s checks on it.
+    /// Generic plans keep the full path: they need plan_cache_mode set for their transaction.
+    func planInReadOnlySession(_ sql: String, parameters: [String?]) throws(ExplainError) -> ExplainPlan {
+        do throws(PostgresError) {
+            var isPrepared = false
+            return try runExplain(sql, handling: parameters.isEmpty ? .none : .values, parameters: parameters,
+                                  count: parameters.count, runs: false, prepared: "", isPrepared: &isPrepared).0
         } catch {
             throw ExplainError(describe(error), underlying: error)
         }

@@ -38,6 +38,7 @@ public final class WhatIfSession {
                 + "CREATE EXTENSION hypopg (Debian: postgresql-15-hypopg) there, or advise on a throwaway copy "
                 + "with `sargable database run --load schema.sql -- sargable advise …`")
         }
+        try connection.beginReadOnlySession(limits)
         try reset()
     }
 
