@@ -1,4 +1,3 @@
-import Glibc
 import SargableAnalysis
 import SargableCore
 import SargablePlan
@@ -128,20 +127,11 @@ public final class Advisor {
             return true
         }
 
-        // Benefit per byte (Extend) fills a budget with many small wins; absolute benefit
-        // (AutoAdmin's order) finds the big index a tight budget should hold. Under a budget both
-        // run, sharing the what-if cache, and the cheaper workload wins.
-        var best: Search?
-        for ranking in options.budgetBytes == nil ? [Search.Ranking.benefitPerByte] : [.benefitPerByte, .benefit] {
-            var search = Search(advisor: self, costed: costed, weights: weights, ranking: ranking, sizes: { [evaluator] in
-                evaluator.sizes(of: $0).compactMapValues { try? $0.get() }
-            }, progress: progress)
-            search.threshold = options.minimumBenefitShare * search.total([])
-            search.run(pool: pool)
-            if getenv("SARGABLE_DEBUG") != nil { print("ranking \(ranking): \(search.total(search.chosen)) calls \(evaluator.whatIfCalls)") }
-            if best.map({ search.total(search.chosen) < $0.total($0.chosen) }) ?? true { best = search }
-        }
-        let search = best!
+        var search = Search(advisor: self, costed: costed, weights: weights, sizes: { [evaluator] in
+            evaluator.sizes(of: $0).compactMapValues { try? $0.get() }
+        }, progress: progress)
+        search.threshold = options.minimumBenefitShare * search.total([])
+        search.run(pool: pool)
 
         var advice = Advice(unit: timed ? "ms" : "cost", baselineCost: search.total([]), recommendedCost: search.total(search.chosen),
                             whatIfCalls: 0, cacheHits: 0, candidates: pool.count, statements: costed.count,
@@ -168,7 +158,6 @@ public final class Advisor {
         let advisor: Advisor
         let costed: [Int]
         let weights: [Double]
-        let ranking: Ranking
         let sizes: ([IndexCandidate]) -> [String: Int]
         let progress: Progress?
         var chosen: [IndexCandidate] = []
@@ -180,14 +169,11 @@ public final class Advisor {
         var rejectedForWrites: [RejectedCandidate] = []
         private var rejectedSeen = Set<String>()
 
-        enum Ranking { case benefitPerByte, benefit }
-
-        init(advisor: Advisor, costed: [Int], weights: [Double], ranking: Ranking,
-             sizes: @escaping ([IndexCandidate]) -> [String: Int], progress: Progress?) {
+        init(advisor: Advisor, costed: [Int], weights: [Double], sizes: @escaping ([IndexCandidate]) -> [String: Int],
+             progress: Progress?) {
             self.advisor = advisor
             self.costed = costed
             self.weights = weights
-            self.ranking = ranking
             self.sizes = sizes
             self.progress = progress
         }
@@ -282,17 +268,16 @@ public final class Advisor {
                 let read = readCost(chosen, statements: affectedBy[position]) - readCost(after, statements: affectedBy[position])
                 let write = writeCost(after) - writesNow
                 moves[index].benefit = read - write
-                switch ranking {
-                case .benefitPerByte: moves[index].ratio = moves[index].benefit / Double(max(moves[index].sizeDelta, 8192))
-                case .benefit: moves[index].ratio = moves[index].benefit
-                }
+                // Benefit per √byte: benefit per byte (Extend) spends a budget on many small wins,
+                // absolute benefit (AutoAdmin's order) on a few big indexes; on TPC-H at 0.5, 1 and
+                // 2 GB the square root beat both (scripts/bench-advise-tpch.sh).
+                moves[index].ratio = moves[index].benefit / Double(max(moves[index].sizeDelta, 8192)).squareRoot()
                 moves[index].evaluatedAt = version
                 if read > 0, read <= write, rejectedSeen.insert(moves[index].candidate.definition).inserted {
                     rejectedForWrites.append(RejectedCandidate(definition: moves[index].candidate.definition,
                                                                readBenefit: read, writeOverhead: write))
                 }
                 lastRatio[moves[index].candidate] = moves[index].ratio
-                if getenv("SARGABLE_DEBUG") != nil { print("eval v\(version) \(moves[index].candidate.definition) replaces=\(moves[index].replaces?.definition ?? "-") read=\(read) write=\(write) ratio=\(moves[index].ratio) affected=\(affectedBy[position].count)") }
             }
         }
 
@@ -307,7 +292,6 @@ public final class Advisor {
                 moves.removeAll { $0.evaluatedAt == version && ($0.benefit <= 0 || ($0.replaces == nil && $0.benefit < threshold)) }
                 moves.sort { $0.ratio != $1.ratio ? $0.ratio > $1.ratio : $0.candidate < $1.candidate }
                 guard let top = moves.first else {
-                    if getenv("SARGABLE_DEBUG") != nil { print("greedy done at \(advisor.evaluator.whatIfCalls) calls") }
                     if !pruned, prune(&used) {
                         pruned = true
                         version += 1
