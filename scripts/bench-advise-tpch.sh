@@ -13,7 +13,8 @@
 #
 # Literature figures to beat on this machine (PostgreSQL 15 + HypoPG, SF 1, best of Extend, DB2Advis,
 # AutoAdmin, Anytime, Relaxation and Drop): 68.1% at 500 MB, 56.5% at 1 GB, 52.1% at 2 GB; Extend took
-# 3.1 / 5.1 / 7.4 s.
+# 3.1 / 5.1 / 7.4 s. The literature fills the budget, so the advisor runs with --min-benefit 0 (by
+# default it leaves out indexes that save under 2% of the workload's cost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -85,7 +86,7 @@ run() {
     for budget in $budgets; do
         local recommended=$work/advise-$budget.sql start end
         start=$(date +%s.%N)
-        "$root/.build/release/sargable" advise --database '' --budget "${budget}MB" --format sql \
+        "$root/.build/release/sargable" advise --database '' --budget "${budget}MB" --min-benefit 0 --format sql \
             "${queries[@]}" | grep '^CREATE INDEX' > "$recommended" || true
         end=$(date +%s.%N)
         read -r cost bytes < <(score "$recommended")

@@ -55,8 +55,8 @@ struct AdviseCommand: ParsableCommand {
     @Option(help: "Connections that plan at once.")
     var jobs = 2
 
-    @Option(help: "Recommend only indexes that save at least this share of the workload's cost.")
-    var minBenefit = 0.005
+    @Option(help: "Recommend only indexes that save at least this share of the workload's cost (0 fills the budget).")
+    var minBenefit = 0.02
 
     @Option(help: "Planner cost charged per index entry an INSERT or non-HOT UPDATE writes.")
     var writeCost = 1.0
