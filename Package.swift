@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SargableLint", targets: ["SargableLint", "SargableRules"]),
         .library(name: "SargableLogs", targets: ["SargableLogs"]),
         .library(name: "SargablePostgres", targets: ["SargablePostgres"]),
+        .library(name: "SargableAdvisor", targets: ["SargableAdvisor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,10 +49,15 @@ let package = Package(
         // The only importer of CLibPQ: connections, throwaway servers, catalog, EXPLAIN collector.
         .target(name: "SargablePostgres",
                 dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan"]),
+        // The index advisor: candidates from what statements mean, HypoPG what-if costing, selection
+        // under a budget with write cost, drops, and verification on a real build.
+        .target(name: "SargableAdvisor",
+                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan",
+                               "SargablePostgres", "SargableLogs"]),
         // Command-line front end: one small type per subcommand.
         .target(name: "SargableCLI", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint",
-            "SargableRules", "SargableLogs", "SargablePostgres",
+            "SargableRules", "SargableLogs", "SargablePostgres", "SargableAdvisor",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sargable", dependencies: ["SargableCLI"]),
@@ -82,6 +88,8 @@ let package = Package(
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),
+        .testTarget(name: "SargableAdvisorTests",
+                    dependencies: ["SargableCore", "SargableAdvisor", "SargablePostgres", "SargableSyntax", "SargableLogs", "sargable"]),
         .testTarget(name: "SargableLogsTests", dependencies: ["SargableCore", "SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

@@ -25,6 +25,7 @@ public struct Sargable: ParsableCommand {
             RulesCommand.self,
             AnalyzeCommand.self,
             ExplainCommand.self,
+            AdviseCommand.self,
             DatabaseCommand.self,
             DoctorCommand.self,
         ]
