@@ -44,6 +44,9 @@ public struct Recommendation: Sendable, Codable {
     /// Workload cost removed, net of write overhead, when it was chosen.
     public var benefit: Double
     public var writeOverhead: Double
+    /// The table's writes since statistics were reset (`pg_stat_user_tables`), for the reader to
+    /// weigh against the workload's own writes, which `writeOverhead` charges.
+    public var tableWrites: String?
     /// How much the workload's cost rises if this index alone is left out of the recommendations.
     public var contribution: Double
     /// Share of the workload's baseline cost in the statements this index serves.

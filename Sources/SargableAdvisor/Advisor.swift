@@ -414,6 +414,7 @@ public final class Advisor {
                 hypotheticalDefinition: index.definition, name: index.suggestedName, reason: index.reason,
                 estimatedSizeBytes: size, deduplicatedSizeBytes: deduplicatedSize(index, estimated: size),
                 benefit: search.benefitAtChoice[index] ?? 0, writeOverhead: search.writeCost(chosen) - writeWithout,
+                tableWrites: schema.table(index.table)?.writes?.description,
                 contribution: without - finalTotal,
                 workloadShareServed: totalBaseline > 0 ? servedBaseline / totalBaseline : 0,
                 statements: served.sorted { $0.costBefore - $0.costAfter > $1.costBefore - $1.costAfter },
@@ -460,7 +461,8 @@ public final class Advisor {
                 } else if index.scans == 0 {
                     result.append(DropSuggestion(table: table.description, index: index.name, definition: drop,
                                                  reason: "never scanned since the statistics were reset"
-                                                    + (statistics.secondsCounted.map { " (\(Self.describe(seconds: $0)) ago)" } ?? ""),
+                                                    + (statistics.secondsCounted.map { " (\(Self.describe(seconds: Double($0))) ago)" } ?? "")
+                                                    + (schema.table(table)?.writes.map { "; the table had \($0.description) meanwhile" } ?? ""),
                                                  scans: index.scans, sizeBytes: index.sizeBytes))
                 }
             }

@@ -44,6 +44,7 @@ enum AdviceRenderer {
                         ? ", about \(bytes(recommendation.deduplicatedSizeBytes)) with B-tree deduplication" : ""))
                 lines.append("   without it the workload costs \(number(recommendation.contribution))\(unit) more"
                     + (recommendation.writeOverhead > 0 ? "; its maintenance costs \(number(recommendation.writeOverhead))\(unit)" : ""))
+                if let writes = recommendation.tableWrites { lines.append("   table writes since statistics were reset: \(writes)") }
                 for statement in recommendation.statements.prefix(8) {
                     lines.append("   serves \(statement.origin) (\(statement.calls) call\(statement.calls == 1 ? "" : "s"), \(statement.fingerprint)): "
                         + "cost \(number(statement.costBefore)) → \(number(statement.costAfter))"

@@ -162,6 +162,18 @@ public enum Catalog {
 }
 
 extension Catalog {
+    /// How long the cumulative statistics (scan counts, write counters) have been counting, and
+    /// whether they were ever reset. Statistics survive a clean restart, so a database never reset
+    /// has collected them at least since the server started.
+    public static func statisticsAge(_ connection: Connection) throws(PostgresError) -> (seconds: Int, everReset: Bool)? {
+        guard let row = try connection.query("""
+            SELECT extract(epoch FROM now() - coalesce(stats_reset, pg_postmaster_start_time()))::bigint AS age,
+                   stats_reset IS NOT NULL AS ever_reset
+            FROM pg_stat_database WHERE datname = current_database()
+            """).rows.first else { return nil }
+        return (row.int("age") ?? 0, row.bool("ever_reset") ?? false)
+    }
+
     /// The schema and everything the health checks read besides it: settings, per-role and
     /// per-database settings, login roles, statistics age, connections, b-tree bloat.
     public static func readHealth(_ connection: Connection,
@@ -184,15 +196,9 @@ extension Catalog {
             }
             health.loginRoles = try connection.query("SELECT rolname, rolsuper FROM pg_roles WHERE rolcanlogin ORDER BY rolname").rows
                 .compactMap { row in row["rolname"].map { LoginRole(name: $0, isSuperuser: row.bool("rolsuper") ?? false) } }
-            // Statistics survive a clean restart, so a database never reset has collected them at
-            // least since the server started.
-            if let row = try connection.query("""
-                SELECT extract(epoch FROM now() - coalesce(stats_reset, pg_postmaster_start_time()))::bigint AS age,
-                       stats_reset IS NOT NULL AS ever_reset
-                FROM pg_stat_database WHERE datname = current_database()
-                """).rows.first {
-                health.statisticsAgeSeconds = row.int("age") ?? 0
-                health.statisticsEverReset = row.bool("ever_reset") ?? false
+            if let age = try statisticsAge(connection) {
+                health.statisticsAgeSeconds = age.seconds
+                health.statisticsEverReset = age.everReset
             }
             health.connections = try connection.query(
                 "SELECT count(*) AS n FROM pg_stat_activity WHERE backend_type = 'client backend'").rows.first?.int("n") ?? 0

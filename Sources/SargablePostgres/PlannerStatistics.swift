@@ -14,25 +14,11 @@ public struct ColumnStatistics: Sendable, Hashable {
     }
 }
 
-/// A table's write activity since the statistics were reset (`pg_stat_user_tables`).
-public struct TableActivity: Sendable, Hashable, Codable {
-    public var inserts: Int
-    public var updates: Int
-    public var hotUpdates: Int
-    public var deletes: Int
-
-    public var writes: Int { inserts &+ updates &+ deletes }
-    /// Share of updates that were HOT (no index entry written); nil without updates.
-    public var hotRatio: Double? { updates > 0 ? Double(hotUpdates) / Double(updates) : nil }
-}
-
-/// The planner statistics and write counters of every user table, read in one read-only transaction.
+/// The planner's column statistics of every user table (`pg_stats`), read in one read-only transaction.
 public struct PlannerStatistics: Sendable {
     public var columns: [RelationName: [String: ColumnStatistics]] = [:]
-    public var activity: [RelationName: TableActivity] = [:]
-    /// Seconds since the cumulative statistics were last reset (or the server started): how long
-    /// the write counters and index scan counts have been counting.
-    public var secondsCounted: Double?
+    /// How long index scan counts and write counters have been counting (`Catalog.statisticsAge`).
+    public var secondsCounted: Int?
 
     public init() {}
 
@@ -52,19 +38,7 @@ public struct PlannerStatistics: Sendable {
                     nDistinct: distinct, nullFraction: row["null_frac"].flatMap(Double.init) ?? 0,
                     correlation: row["correlation"].flatMap(Double.init))
             }
-            for row in try connection.query("""
-                SELECT schemaname, relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables
-                """).rows {
-                guard let schema = row["schemaname"], let table = row["relname"] else { continue }
-                result.activity[RelationName(schema: schema, name: table)] = TableActivity(
-                    inserts: row.int("n_tup_ins") ?? 0, updates: row.int("n_tup_upd") ?? 0,
-                    hotUpdates: row.int("n_tup_hot_upd") ?? 0, deletes: row.int("n_tup_del") ?? 0)
-            }
-            let age = try connection.query("""
-                SELECT extract(epoch FROM now() - coalesce(stats_reset, pg_postmaster_start_time()))::float8 AS seconds
-                FROM pg_stat_database WHERE datname = current_database()
-                """).rows.first
-            result.secondsCounted = age?["seconds"].flatMap(Double.init)
+            result.secondsCounted = try Catalog.statisticsAge(connection)?.seconds
             return result
         }
     }
