@@ -215,6 +215,7 @@ public struct SchemaReplay: Sendable {
             for index in table.indexes.indices { table.indexes[index].table = renamed }
             for key in table.foreignKeys.indices { table.foreignKeys[key].table = renamed }
             schema.setTable(table)
+            schema.recordRename(of: old, to: renamed)
             if newTables.remove(old) != nil { newTables.insert(renamed) }
         case .column?:
             guard let tableName = statement[.relation]?.relationName, let old = statement[.subname]?.string else { return }

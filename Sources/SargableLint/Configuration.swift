@@ -10,6 +10,8 @@ import Darwin
 /// ```yaml
 /// postgres-version: 15          # target server; version-dependent rules use it
 /// exclude: [legacy/*.sql]       # glob patterns matched against each file's path
+/// migrations:
+///   layout: auto                # auto | path | up-down | flyway | sqitch (replay order, down files)
 /// rules:
 ///   select-star: off            # off | on | info | warning | error
 ///   offset-pagination:
@@ -30,6 +32,8 @@ public struct Configuration: Sendable {
     public var options: [String: [String: RuleOption.Value]] = [:]
     public var exclude: [String] = []
     public var postgresVersion: Int?
+    /// How migration files are named: the replay order and which files undo another.
+    public var migrationLayout: MigrationLayout = .auto
 
     public init() {}
 
@@ -85,6 +89,19 @@ public struct Configuration: Sendable {
                 configuration.postgresVersion = version
             case "exclude":
                 configuration.exclude = try strings(entry.value, key: "exclude", path: path)
+            case "migrations":
+                guard case .table(let settings, _) = entry.value else {
+                    throw ConfigurationError(path: path, line: entry.line, message: "migrations must be a mapping (layout)")
+                }
+                for setting in settings {
+                    guard setting.key == "layout" else {
+                        throw ConfigurationError(path: path, line: setting.line, message: "unknown key 'migrations.\(setting.key)' (expected layout)")
+                    }
+                    guard case .scalar(let text, _) = setting.value, let layout = MigrationLayout(rawValue: text.lowercased()) else {
+                        throw ConfigurationError(path: path, line: setting.line, message: MigrationLayout.requirement)
+                    }
+                    configuration.migrationLayout = layout
+                }
             case "rules":
                 guard case .table(let ruleEntries, _) = entry.value else {
                     throw ConfigurationError(path: path, line: entry.line, message: "rules must map rule ids to settings")
@@ -97,7 +114,7 @@ public struct Configuration: Sendable {
                 }
             default:
                 throw ConfigurationError(path: path, line: entry.line,
-                                         message: "unknown key '\(entry.key)' (expected postgres-version, exclude or rules)")
+                                         message: "unknown key '\(entry.key)' (expected postgres-version, exclude, migrations or rules)")
             }
         }
         return configuration

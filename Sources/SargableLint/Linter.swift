@@ -37,8 +37,9 @@ public struct LintReport: Sendable {
 /// Lints SQL documents: replays their DDL into a schema model, runs every enabled rule on every
 /// statement, applies configuration and suppression comments.
 ///
-/// Files are split and parsed in parallel. Then one job replays every file's DDL in path order and
-/// publishes the schema as it stood before each file (only the tables that file names), while the
+/// Files are split and parsed in parallel. Then one job replays every file's DDL in the order of the
+/// migration history (`MigrationStep`: version order, path order for plain files; a down file sees
+/// the schema its up file produced and changes nothing after it) and publishes the schema as it stood before each file (only the tables that file names), while the
 /// other workers lint one file each as soon as its schema is out, replaying the file's own DDL as
 /// they go, so every statement sees the schema "so far". Findings that depend on later files
 /// (an index that arrives in a later migration) are decided on the final schema.
@@ -100,16 +101,22 @@ public struct Linter: Sendable {
     /// `databaseFindings`, when a database was inspected, are reported with the files' findings.
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = [],
                      databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
-        let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
+        let linted = inReplayOrder(documents.filter { !configuration.isExcluded($0.file.path) }, path: \.file.path)
         return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted, threads: threads) { ParsedFile($0) },
                     schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
     }
 
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
-        let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
+        let linted = inReplayOrder(files.filter { !configuration.isExcluded($0.path) }, path: \.path)
         return lint(parsed: LargeStack.parallelMap(schemaFiles + linted, threads: threads) { ParsedFile(file: $0) },
                     schemaCount: schemaFiles.count, databaseFindings: databaseFindings)
+    }
+
+    /// Files in the order the migration history runs them (`MigrationStep`): the up chain by
+    /// version, each down file right after the up file whose schema it is linted against.
+    private func inReplayOrder<File>(_ files: [File], path: (File) -> String) -> [File] {
+        files.map { (MigrationStep(path: path($0), layout: configuration.migrationLayout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// What the replay needs from a parsed file.
@@ -117,6 +124,8 @@ public struct Linter: Sendable {
         let schemaChanges: [StatementSource]
         let relations: Set<RelationName>
         let indexes: Set<RelationName>
+        /// False for a down file: it undoes its migration, the history goes on without it.
+        let isApplied: Bool
     }
 
     /// What the replay and the lint job need from a file's first pass. No tree is kept: the replay
@@ -190,7 +199,11 @@ public struct Linter: Sendable {
 
         let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statementCount }
         let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0) }
-        let replayInputs = parsed.map { ReplayInput(schemaChanges: $0.schemaChanges, relations: $0.relationNames, indexes: $0.indexNames) }
+        let layout = configuration.migrationLayout
+        let replayInputs = parsed.enumerated().map { position, file in
+            ReplayInput(schemaChanges: file.schemaChanges, relations: file.relationNames, indexes: file.indexNames,
+                        isApplied: position < schemaCount || MigrationStep(path: file.document.file.path, layout: layout).direction == .up)
+        }
         // Each file's parse goes to the worker that lints it, which then holds the only reference,
         // so what the worker no longer needs is freed there, in parallel.
         let files = (0 ..< linted.count).map { HandOff(parsed[schemaCount + $0]) }
@@ -209,6 +222,7 @@ public struct Linter: Sendable {
                     // cost more than linting it.
                     publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
                 }
+                guard input.isApplied else { continue }
                 replay.beginFile()
                 for source in input.schemaChanges {
                     if let root = SQLDocument.parseAlone(source).root { replay.apply(root) }
@@ -226,11 +240,14 @@ public struct Linter: Sendable {
         var report = LintReport()
         report.files = linted.count
         report.statements = statementCount
-        report.documents = linted
         report.schema = finalSchema
         report.errors = schemaErrors
         var unplaced = (databaseFindings ?? []).compactMap(graded)
-        for (position, (document, result)) in zip(linted, results).enumerated() {
+        // Reported in path order, whatever order the history ran the files in.
+        let reportOrder = linted.indices.sorted { linted[$0].file.path < linted[$1].file.path }
+        report.documents = reportOrder.map { linted[$0] }
+        for position in reportOrder {
+            let document = linted[position], result = results[position]
             var findings = result.findings
             var used = result.usedSuppressions
             for deferred in result.deferred {
