@@ -160,6 +160,14 @@ public struct Linter: Sendable {
                     return
                 }
                 if SchemaReplay.changesSchema(root) { schemaChanges.append(statement.source) }
+                // DDL a DO block runs changes the schema like any other (it may run: it counts).
+                for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
+                    guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
+                    if SchemaReplay.changesSchema(inner) { schemaChanges.append(embedded.source) }
+                    relations.formUnion(StatementIndex.relations(in: inner))
+                    indexNames.formUnion(SchemaReplay.indexesNamed(by: inner))
+                    if inner.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(inner)) }
+                }
                 relations.formUnion(StatementIndex.relations(in: root))
                 indexNames.formUnion(SchemaReplay.indexesNamed(by: root))
                 if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
@@ -306,6 +314,12 @@ public struct Linter: Sendable {
             check(root, StatementIndex(root), statement.source, document: document, replay: replay, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
+            for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
+                guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
+                check(inner, StatementIndex(inner), embedded.source, document: document, replay: replay, into: &result,
+                      note: embedded.isConditional ? " (in a conditional branch of a do block: it may run)" : " (in a do block)")
+                if SchemaReplay.changesSchema(inner) { replay.apply(inner) }
+            }
         }
         result.suppressions = Suppression.all(in: document)
         result.usedSuppressions = Array(repeating: [], count: result.suppressions.count)
@@ -314,16 +328,30 @@ public struct Linter: Sendable {
     }
 
     private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
-                       replay: SchemaReplay, into result: inout FileResult) {
+                       replay: SchemaReplay, into result: inout FileResult, note: String = "") {
         let context = StatementContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
                                        newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion)
         for enabled in enabledRules {
             enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
         }
-        for report in context.reported {
-            result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
+        // A statement inside a DO block: its findings say so (it may run only on some branch).
+        @Sendable func noted(_ text: FindingText) -> FindingText {
+            var text = text
+            text.message += note
+            return text
         }
-        result.deferred.append(contentsOf: context.deferred)
+        for report in context.reported {
+            result.findings.append(finding(report.rule, noted(report.text), in: document, range: report.range))
+        }
+        if note.isEmpty {
+            result.deferred.append(contentsOf: context.deferred)
+        } else {
+            result.deferred += context.deferred.map { deferred in
+                var wrapped = deferred
+                wrapped.decide = { schema in deferred.decide(schema).map(noted) }
+                return wrapped
+            }
+        }
     }
 
     private func errors(in file: ParsedFile) -> [LintError] {

@@ -98,3 +98,39 @@ private let upDownHistory = [
         #expect(error.description == ".sargable.yml:2: unknown key 'migrations.order' (expected layout)")
     }
 }
+
+@Test func ddlInsideADoBlockIsReplayedAndLinted() throws {
+    let report = lint([
+        ("m/000001_reactions.up.sql", """
+        CREATE TABLE IF NOT EXISTS reactions (userid varchar(26) NOT NULL, postid varchar(26) NOT NULL, emojiname varchar(64) NOT NULL);
+        DO $$
+        BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'reactions_pkey') THEN
+                ALTER TABLE reactions ADD PRIMARY KEY (postid, userid, emojiname);
+            END IF;
+            CREATE INDEX idx_reactions_postid ON reactions (postid);
+        END $$;
+        """),
+        ("m/000002_posts.up.sql", """
+        DO $$
+        BEGIN
+            ALTER TABLE reactions ALTER COLUMN emojiname TYPE varchar(32);
+            IF true THEN
+                CREATE INDEX idx_reactions_again ON reactions (postid);
+            END IF;
+        END $$;
+        """),
+    ])
+    #expect(report.errors.isEmpty)
+    // The key the DO block adds (conditionally: it may) counts; so does its index.
+    #expect(report.findings.filter { $0.rule == "missing-primary-key" }.isEmpty)
+    let reactions = try #require(report.schema.table(RelationName(name: "reactions")))
+    #expect(reactions.primaryKey == ["postid", "userid", "emojiname"])
+    #expect(reactions.indexes.map(\.name).contains("idx_reactions_postid"))
+    // A rewrite inside a DO block of a later file is caught, and the finding says where it runs.
+    let later = report.findings.filter { $0.file == "m/000002_posts.up.sql" }
+    #expect(later.map(\.rule) == ["column-type-change", "duplicate-index", "index-not-concurrent"])
+    #expect(later.map(\.span?.start.line) == [3, 5, 5])
+    #expect(later[0].message.hasSuffix("(in a do block)"))
+    #expect(later.dropFirst().allSatisfy { $0.message.hasSuffix("(in a conditional branch of a do block: it may run)") })
+}
