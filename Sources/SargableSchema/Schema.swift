@@ -138,9 +138,27 @@ public struct ForeignKey: Sendable, Hashable, Codable {
     }
 }
 
+/// A CHECK constraint that proves columns are not null (`CHECK (c IS NOT NULL)`): once validated,
+/// PostgreSQL 12+ uses it to SET NOT NULL without scanning the table.
+public struct NotNullCheck: Sendable, Hashable, Codable {
+    public var name: String?
+    public var columns: [String]
+    public var isValidated: Bool
+
+    public init(name: String?, columns: [String], isValidated: Bool) {
+        self.name = name
+        self.columns = columns
+        self.isValidated = isValidated
+    }
+}
+
 public struct Table: Sendable, Hashable, Codable {
     public var name: RelationName
     public var columns: [Column]
+    /// CHECK constraints of the `c IS NOT NULL` shape (replayed DDL only).
+    public var notNullChecks: [NotNullCheck] = []
+    /// True for a partitioned table (`PARTITION BY`): its indexes are built per partition.
+    public var isPartitioned = false
     public var primaryKey: [String]?
     /// Column lists of UNIQUE constraints (unique indexes are in `indexes`).
     public var uniqueConstraints: [[String]]
