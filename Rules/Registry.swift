@@ -37,6 +37,20 @@ public enum RuleRegistry {
         RenameColumn.self,
         RenameTable.self,
         DropColumn.self,
+        MissingLockTimeout.self,
+        AddConstraintBuildsIndex.self,
+        ConcurrentlyInTransaction.self,
+        TransactionNesting.self,
+        AddingGeneratedColumn.self,
+        DetachPartitionNotConcurrent.self,
+        // Destructive changes, one id each so teams can pick
+        DropTable.self,
+        DropDefault.self,
+        DropConstraint.self,
+        DropDatabase.self,
+        DropSchema.self,
+        TruncateCascade.self,
+        RenameObject.self,
         // Meta
         UnusedSuppression.self,
     ]

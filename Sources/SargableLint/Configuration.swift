@@ -12,6 +12,7 @@ import Darwin
 /// exclude: [legacy/*.sql]       # glob patterns matched against each file's path
 /// migrations:
 ///   layout: auto                # auto | path | up-down | flyway | sqitch (replay order, down files)
+///   transaction: none           # none | per-file (the tool runs each file in a transaction)
 /// rules:
 ///   select-star: off            # off | on | info | warning | error
 ///   offset-pagination:
@@ -34,6 +35,8 @@ public struct Configuration: Sendable {
     public var postgresVersion: Int?
     /// How migration files are named: the replay order and which files undo another.
     public var migrationLayout: MigrationLayout = .auto
+    /// The migration tool runs each file in a transaction of its own (`migrations.transaction: per-file`).
+    public var migrationsRunInTransaction = false
 
     public init() {}
 
@@ -91,16 +94,25 @@ public struct Configuration: Sendable {
                 configuration.exclude = try strings(entry.value, key: "exclude", path: path)
             case "migrations":
                 guard case .table(let settings, _) = entry.value else {
-                    throw ConfigurationError(path: path, line: entry.line, message: "migrations must be a mapping (layout)")
+                    throw ConfigurationError(path: path, line: entry.line, message: "migrations must be a mapping (layout, transaction)")
                 }
                 for setting in settings {
-                    guard setting.key == "layout" else {
-                        throw ConfigurationError(path: path, line: setting.line, message: "unknown key 'migrations.\(setting.key)' (expected layout)")
+                    let text: String? = if case .scalar(let text, _) = setting.value { text.lowercased() } else { nil }
+                    switch setting.key {
+                    case "layout":
+                        guard let layout = text.flatMap(MigrationLayout.init(rawValue:)) else {
+                            throw ConfigurationError(path: path, line: setting.line, message: MigrationLayout.requirement)
+                        }
+                        configuration.migrationLayout = layout
+                    case "transaction":
+                        guard let text, ["none", "per-file"].contains(text) else {
+                            throw ConfigurationError(path: path, line: setting.line, message: "migrations.transaction must be none or per-file")
+                        }
+                        configuration.migrationsRunInTransaction = text == "per-file"
+                    default:
+                        throw ConfigurationError(path: path, line: setting.line,
+                                                 message: "unknown key 'migrations.\(setting.key)' (expected layout or transaction)")
                     }
-                    guard case .scalar(let text, _) = setting.value, let layout = MigrationLayout(rawValue: text.lowercased()) else {
-                        throw ConfigurationError(path: path, line: setting.line, message: MigrationLayout.requirement)
-                    }
-                    configuration.migrationLayout = layout
                 }
             case "rules":
                 guard case .table(let ruleEntries, _) = entry.value else {

@@ -309,14 +309,16 @@ public struct Linter: Sendable {
         var result = FileResult()
         result.errors = errors(in: file)
         var replay = SchemaReplay(base: schema)
+        var session = SessionState(fileRunsInTransaction: configuration.migrationsRunInTransaction)
         document.forEachParsed { statement in
             guard let root = statement.root else { return }
-            check(root, StatementIndex(root), statement.source, document: document, replay: replay, into: &result)
+            check(root, StatementIndex(root), statement.source, document: document, replay: replay, session: session, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
+            session.apply(root)
             for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
                 guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
-                check(inner, StatementIndex(inner), embedded.source, document: document, replay: replay, into: &result,
+                check(inner, StatementIndex(inner), embedded.source, document: document, replay: replay, session: session, into: &result,
                       note: embedded.isConditional ? " (in a conditional branch of a do block: it may run)" : " (in a do block)")
                 if SchemaReplay.changesSchema(inner) { replay.apply(inner) }
             }
@@ -328,9 +330,10 @@ public struct Linter: Sendable {
     }
 
     private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
-                       replay: SchemaReplay, into result: inout FileResult, note: String = "") {
+                       replay: SchemaReplay, session: SessionState, into result: inout FileResult, note: String = "") {
         let context = StatementContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
-                                       newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion)
+                                       newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion,
+                                       session: session)
         for enabled in enabledRules {
             enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
         }

@@ -60,6 +60,8 @@ public struct RuleContext {
     public var newTables: Set<RelationName> { shared.newTables }
     /// Target PostgreSQL major version (configuration, live server, or 15).
     public var postgresVersion: Int { shared.postgresVersion }
+    /// What earlier statements of the file set: timeouts, an open transaction block.
+    public var session: SessionState { shared.session }
     public var predicateClauses: [QueryShape.Clause] { shared.predicateClauses }
     public var predicateExpressions: [(expression: Node, clause: QueryShape.Clause)] { shared.predicateExpressions }
     public var statementTokens: [Token] { shared.statementTokens }
@@ -122,6 +124,8 @@ public final class StatementContext {
     public let newTables: Set<RelationName>
     /// Target PostgreSQL major version (configuration, live server, or 15).
     public let postgresVersion: Int
+    /// What earlier statements of the file set: timeouts, an open transaction block.
+    public let session: SessionState
     private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
     private(set) var deferred: [DeferredFinding] = []
     private let index: StatementIndex
@@ -129,8 +133,9 @@ public final class StatementContext {
     private let indexLookup: IndexLookup
 
     init(root: Node, index: StatementIndex, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
-         newTables: Set<RelationName>, indexLookup: IndexLookup, postgresVersion: Int) {
+         newTables: Set<RelationName>, indexLookup: IndexLookup, postgresVersion: Int, session: SessionState = SessionState()) {
         self.root = root
+        self.session = session
         self.indexLookup = indexLookup
         self.index = index
         self.statement = statement

@@ -95,7 +95,7 @@ private let upDownHistory = [
         _ = try Configuration.parse("migrations:\n  order: path\n", path: ".sargable.yml", rules: rules)
         Issue.record("an unknown migrations key must be an error")
     } catch {
-        #expect(error.description == ".sargable.yml:2: unknown key 'migrations.order' (expected layout)")
+        #expect(error.description == ".sargable.yml:2: unknown key 'migrations.order' (expected layout or transaction)")
     }
 }
 
@@ -129,8 +129,30 @@ private let upDownHistory = [
     #expect(reactions.indexes.map(\.name).contains("idx_reactions_postid"))
     // A rewrite inside a DO block of a later file is caught, and the finding says where it runs.
     let later = report.findings.filter { $0.file == "m/000002_posts.up.sql" }
-    #expect(later.map(\.rule) == ["column-type-change", "duplicate-index", "index-not-concurrent"])
-    #expect(later.map(\.span?.start.line) == [3, 5, 5])
-    #expect(later[0].message.hasSuffix("(in a do block)"))
-    #expect(later.dropFirst().allSatisfy { $0.message.hasSuffix("(in a conditional branch of a do block: it may run)") })
+    #expect(later.map(\.rule) == ["missing-lock-timeout", "column-type-change", "duplicate-index", "index-not-concurrent"])
+    #expect(later.map(\.span?.start.line) == [3, 3, 5, 5])
+    #expect(later.prefix(2).allSatisfy { $0.message.hasSuffix("(in a do block)") })
+    #expect(later.dropFirst(2).allSatisfy { $0.message.hasSuffix("(in a conditional branch of a do block: it may run)") })
+}
+
+@Test func sessionStateFollowsTheFile() {
+    func rules(_ text: String, perFileTransaction: Bool = false) -> [String] {
+        var configuration = Configuration()
+        configuration.migrationsRunInTransaction = perFileTransaction
+        return Linter(rules: RuleRegistry.sqlRules, configuration: configuration)
+            .lint([SQLDocument(path: "m/002.sql", text: text)]).findings
+            .filter { ["missing-lock-timeout", "concurrently-in-transaction", "transaction-nesting"].contains($0.rule) }
+            .map { "\($0.rule):\($0.span?.start.line ?? 0)" }
+    }
+    // A timeout set in one file is not set in the next: each file starts its own session.
+    #expect(rules("SET lock_timeout = '2s';\nALTER TABLE t ADD COLUMN c int;") == [])
+    #expect(rules("ALTER TABLE t ADD COLUMN c int;") == ["missing-lock-timeout:1"])
+    #expect(rules("RESET ALL;\nALTER TABLE t ADD COLUMN c int;") == ["missing-lock-timeout:2"])
+    // COMMIT AND CHAIN keeps a transaction open.
+    #expect(rules("BEGIN;\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY i ON t (c);\nCOMMIT;") == ["concurrently-in-transaction:3"])
+    #expect(rules("BEGIN;\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (c);") == [])
+    // A tool that runs every file in a transaction: CONCURRENTLY fails, the file's BEGIN nests.
+    #expect(rules("CREATE INDEX CONCURRENTLY i ON t (c);", perFileTransaction: true) == ["concurrently-in-transaction:1"])
+    #expect(rules("BEGIN;\nSELECT 1;\nCOMMIT;", perFileTransaction: true) == ["transaction-nesting:1"])
+    #expect(rules("COMMIT;\nCREATE INDEX CONCURRENTLY i ON t (c);", perFileTransaction: true) == ["transaction-nesting:1"])
 }
