@@ -16,14 +16,14 @@ public enum MissingLockTimeout: SQLRule {
         it: one long SELECT turns a millisecond change into an outage. `lock_timeout` makes the \
         statement give up instead (retry later). Statements on tables created earlier in the file, \
         and DDL that takes a weaker lock (VALIDATE CONSTRAINT, SET STATISTICS, a NOT VALID foreign \
-        key), are not reported.
+        key), are not reported. Reported once per file, at the first such statement.
         """,
         fix: """
         Start the migration with `SET lock_timeout = '2s';` (and `SET statement_timeout` for the \
         statements that scan), and retry the migration when it times out.
         """,
         bad: [
-            RuleExample("↓ALTER TABLE users ADD COLUMN nickname text"),
+            RuleExample("↓ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE users ADD COLUMN avatar_url text"),
             RuleExample("SET lock_timeout = 0;\n↓DROP TABLE legacy_sessions"),
             RuleExample("BEGIN;\nSET LOCAL lock_timeout = '2s';\nCOMMIT;\n↓ALTER TABLE orders RENAME COLUMN total TO total_cents"),
         ],
@@ -77,8 +77,9 @@ public enum MissingLockTimeout: SQLRule {
 
     public static func check(_ context: RuleContext) {
         guard !context.session.hasLockTimeout, let table = lockedTable(context) else { return }
-        context.reportAtStatement(FindingText(
-            message: "this statement waits for an access exclusive lock on \(table) with no lock_timeout set: every query on \(table) queues behind it",
+        // One finding per file: one SET at the top of the file fixes every statement after it.
+        context.reportOncePerFile(FindingText(
+            message: "this statement waits for an access exclusive lock on \(table) with no lock_timeout set: every query on \(table) queues behind it (and so may later statements of the file)",
             help: "set lock_timeout = '2s' at the start of the migration, and retry when it times out"))
     }
 }

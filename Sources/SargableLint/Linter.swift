@@ -95,6 +95,8 @@ public struct Linter: Sendable {
         var usedSuppressions: [Set<String>] = []
         var deferred: [DeferredFinding] = []
         var errors: [LintError] = []
+        /// Rules that reported their once-per-file finding.
+        var reportedOnce: Set<String> = []
     }
 
     /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
@@ -344,6 +346,7 @@ public struct Linter: Sendable {
             return text
         }
         for report in context.reported {
+            if report.oncePerFile, !result.reportedOnce.insert(report.rule).inserted { continue }
             result.findings.append(finding(report.rule, noted(report.text), in: document, range: report.range))
         }
         if note.isEmpty {
