@@ -27,6 +27,12 @@ public enum RuleRegistry {
         ForeignKeyWithoutOnDelete.self,
         ArrayColumn.self,
         DuplicateIndex.self,
+        CharColumn.self,
+        VarcharColumn.self,
+        TimestampWithoutTimeZone.self,
+        SerialColumn.self,
+        IntPrimaryKey.self,
+        IdentifierTooLong.self,
         // Migrations
         IndexNotConcurrent.self,
         AddForeignKeyValidating.self,

@@ -29,6 +29,8 @@ public struct Configuration: Sendable {
     /// The file it was read from, if any.
     public var path: String?
     public var disabledRules: Set<String> = []
+    /// Rules turned on by name (`on`, a severity, `enabled: true`): opt-in rules run only then.
+    public var enabledRules: Set<String> = []
     public var severities: [String: Severity] = [:]
     public var options: [String: [String: RuleOption.Value]] = [:]
     public var exclude: [String] = []
@@ -150,7 +152,7 @@ public struct Configuration: Sendable {
                     guard let enabled = Self.boolean(text) else {
                         throw ConfigurationError(path: path, line: line, message: "\(rule.id).enabled must be true or false")
                     }
-                    if enabled { disabledRules.remove(rule.id) } else { disabledRules.insert(rule.id) }
+                    if enabled { disabledRules.remove(rule.id); enabledRules.insert(rule.id) } else { disabledRules.insert(rule.id) }
                 default:
                     guard let option = rule.options.first(where: { $0.name == entry.key }) else {
                         let accepted = (["severity", "enabled"] + rule.options.map(\.name)).joined(separator: ", ")
@@ -167,12 +169,15 @@ public struct Configuration: Sendable {
     private mutating func applyLevel(_ text: String, rule: String, line: Int, path: String) throws(ConfigurationError) {
         switch text.lowercased() {
         case "off", "false", "disabled": disabledRules.insert(rule)
-        case "on", "true", "enabled": disabledRules.remove(rule)
+        case "on", "true", "enabled":
+            disabledRules.remove(rule)
+            enabledRules.insert(rule)
         default:
             guard let severity = Severity(rawValue: text.lowercased()) else {
                 throw ConfigurationError(path: path, line: line, message: "\(rule): expected off, on, info, warning or error, not '\(text)'")
             }
             disabledRules.remove(rule)
+            enabledRules.insert(rule)
             severities[rule] = severity
         }
     }
@@ -228,7 +233,10 @@ public struct Configuration: Sendable {
         return exclude.contains { pattern in suffixes.contains { fnmatch(pattern, $0, 0) == 0 } }
     }
 
-    public func isEnabled(_ rule: String) -> Bool { !disabledRules.contains(rule) }
+    /// Whether `rule` runs: off when turned off, on when turned on by name, else its default.
+    public func isEnabled(_ rule: String, byDefault: Bool = true) -> Bool {
+        !disabledRules.contains(rule) && (byDefault || enabledRules.contains(rule))
+    }
 
     public func severity(of rule: String, default severity: Severity) -> Severity { severities[rule] ?? severity }
 

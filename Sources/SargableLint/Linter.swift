@@ -65,6 +65,8 @@ public struct Linter: Sendable {
     private let severities: [String: Severity]
     /// Rules only a live catalog answers: a suppression of one silences nothing without a database.
     private let catalogOnlyRules: Set<String>
+    /// Rules the configuration leaves off (turned off, or opt-in and not turned on).
+    private let offRules: Set<String>
 
     /// `catalogue` names the other rules whose ids may appear in suppressions and configuration, and
     /// whose findings may be handed to `lint` (database checks).
@@ -75,7 +77,7 @@ public struct Linter: Sendable {
         // Rules compare index expressions by structure: read any the base schema has only as text, once.
         self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
-        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id) }.map { rule, metadata in
+        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
             var values: [String: RuleOption.Value] = [:]
             for option in rule.options { values[option.name] = option.defaultValue }
             for (name, value) in configuration.options[metadata.id] ?? [:] { values[name] = value }
@@ -86,6 +88,7 @@ public struct Linter: Sendable {
                                 uniquingKeysWith: { first, _ in first })
         catalogOnlyRules = Set(catalogue.filter { $0.input == .catalog }.map { $0.metadata.id })
             .subtracting(metadata.map(\.id))
+        offRules = Set(known.filter { !configuration.isEnabled($0.id, byDefault: $0.isEnabledByDefault) }.map(\.id))
     }
 
     private struct FileResult: Sendable {
@@ -397,7 +400,7 @@ public struct Linter: Sendable {
                                     inspectedDatabase: Bool) -> [Finding] {
         guard !suppressions.isEmpty else { return [] }
         let knownRules = Set(severities.keys)
-        guard configuration.isEnabled(Self.unusedSuppressionRule),
+        guard !offRules.contains(Self.unusedSuppressionRule),
               knownRules.contains(Self.unusedSuppressionRule) else { return [] }
         var result: [Finding] = []
         for (index, suppression) in suppressions.enumerated() {
@@ -406,7 +409,7 @@ public struct Linter: Sendable {
                 if !knownRules.contains(rule) {
                     text = FindingText(message: "suppression names unknown rule '\(rule)'",
                                        help: "use a rule id from `sargable rules`")
-                } else if !configuration.isEnabled(rule) {
+                } else if offRules.contains(rule) {
                     continue  // the configuration turned the rule off; the comment is not wrong
                 } else if !inspectedDatabase, catalogOnlyRules.contains(rule) {
                     continue  // only `--database` can tell whether it silences something

@@ -69,3 +69,26 @@ func partialIndexIdentity(first: String, second: String, duplicate: Bool) {
     """)
     #expect(findings([file], rule: "duplicate-index").count == (duplicate ? 1 : 0))
 }
+
+@Test func optInRulesRunOnlyWhenTurnedOn() throws {
+    let text = "CREATE TABLE users (id bigint PRIMARY KEY, name varchar(200), seq serial);"
+    let document = [SQLDocument(path: "m.sql", text: text)]
+    let off = Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all).lint(document).findings.map(\.rule)
+    #expect(!off.contains("varchar-column") && !off.contains("serial-column"))
+    let configuration = try Configuration.parse("rules:\n  varchar-column: on\n  serial-column: warning\n", path: ".sargable.yml",
+                                                rules: RuleRegistry.configurableRules)
+    let on = Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all, configuration: configuration).lint(document).findings
+    #expect(on.filter { $0.rule == "varchar-column" }.map(\.span?.start.column) == [49])
+    #expect(on.first { $0.rule == "serial-column" }?.severity == .warning)
+    // Suppressing an opt-in rule that is off is not an unused suppression: the configuration decides.
+    let suppressed = [SQLDocument(path: "m.sql", text: "-- sargable-ignore varchar-column: legacy schema\n" + text)]
+    #expect(!Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all).lint(suppressed).findings.contains { $0.rule == "unused-suppression" })
+}
+
+@Test func identifiersPostgresWouldCutAreReported() {
+    let long = String(repeating: "a", count: 64)
+    let found = findings([("m/001.sql", "CREATE TABLE t (id bigint PRIMARY KEY, \(long) int, \"\(String(repeating: "é", count: 32))\" int);")],
+                         rule: "identifier-too-long")
+    #expect(found.map(\.span?.start.column) == [40, 110])
+    #expect(findings([("m/001.sql", "CREATE TABLE t (\(String(repeating: "a", count: 63)) int);")], rule: "identifier-too-long").isEmpty)
+}
