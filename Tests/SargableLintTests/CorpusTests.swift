@@ -8,16 +8,22 @@ import Testing
 
 private let corpus = repositoryRoot + "/../shared/corpus/postgres-regress"
 
+/// Every `.sql` file under `directory`, read and linted with every SQL rule.
+private func lintCorpus(_ directory: String, atLeast count: Int) throws -> (files: [SourceFile], report: LintReport) {
+    let (paths, expandErrors) = InputFiles.expand([directory], extensions: [".sql"])
+    #expect(expandErrors.isEmpty)
+    #expect(paths.count >= count)
+    let files = try paths.map { SourceFile(path: $0, contents: try InputFiles.read($0)) }
+    let report = LargeStack.run { Linter(rules: RuleRegistry.sqlRules).lint(files: files) }
+    #expect(report.files == paths.count)
+    return (files, report)
+}
+
 /// PostgreSQL's regression scripts: psql meta-commands, COPY data, deliberate syntax errors, every
 /// statement kind. Skipped when ../shared is absent.
 @Test(.enabled(if: FileManager.default.fileExists(atPath: corpus), "needs ../shared/corpus/postgres-regress"))
 func lintsTheWholeRegressionCorpus() throws {
-    let (paths, expandErrors) = InputFiles.expand([corpus], extensions: [".sql"])
-    #expect(expandErrors.isEmpty)
-    #expect(paths.count >= 200)
-    let files = try paths.map { SourceFile(path: $0, contents: try InputFiles.read($0)) }
-    let report = LargeStack.run { Linter(rules: RuleRegistry.sqlRules).lint(files: files) }
-    #expect(report.files == paths.count)
+    let (_, report) = try lintCorpus(corpus, atLeast: 200)
 
     // Every statement that does not parse is in `errors`, located inside its file.
     var unparsed = 0
@@ -44,12 +50,7 @@ private let mattermost = repositoryRoot + "/../shared/corpus/mattermost-migratio
 /// upgrades). Skipped when ../shared is absent.
 @Test(.enabled(if: FileManager.default.fileExists(atPath: mattermost), "needs ../shared/corpus/mattermost-migrations"))
 func lintsTheMattermostMigrationHistory() throws {
-    let (paths, expandErrors) = InputFiles.expand([mattermost], extensions: [".sql"])
-    #expect(expandErrors.isEmpty)
-    #expect(paths.count >= 300)
-    let files = try paths.map { SourceFile(path: $0, contents: try InputFiles.read($0)) }
-    let report = LargeStack.run { Linter(rules: RuleRegistry.sqlRules).lint(files: files) }
-    #expect(report.files == paths.count)
+    let (files, report) = try lintCorpus(mattermost, atLeast: 300)
     #expect(report.errors.isEmpty, "\(report.errors.prefix(3))")
 
     // A key added after CREATE TABLE (here inside a DO block) is a key: every missing-primary-key
