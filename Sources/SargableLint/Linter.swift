@@ -38,10 +38,11 @@ public struct LintReport: Sendable {
 /// statement, applies configuration and suppression comments.
 ///
 /// Files are split and parsed in parallel. Then one job replays every file's DDL in the order of the
-/// migration history (`MigrationStep`: version order, path order for plain files; a down file sees
-/// the schema its up file produced and changes nothing after it) and publishes the schema as it stood before each file (only the tables that file names), while the
-/// other workers lint one file each as soon as its schema is out, replaying the file's own DDL as
-/// they go, so every statement sees the schema "so far". Findings that depend on later files
+/// migration history (`MigrationStep`: versions in order; a down file sees the schema its up file
+/// produced and changes nothing after it) and publishes the schema as it stood before each file
+/// (only the tables that file names), while the other workers lint one file each as soon as its
+/// schema is out, replaying the file's own DDL (DO blocks' too) as they go, so every statement sees
+/// the schema "so far". Findings that depend on later files
 /// (an index that arrives in a later migration) are decided on the final schema.
 public struct Linter: Sendable {
     public static let unusedSuppressionRule = "unused-suppression"
@@ -102,7 +103,7 @@ public struct Linter: Sendable {
         var reportedOnce: Set<String> = []
     }
 
-    /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
+    /// Lints `documents` (replayed in migration order, reported in path order); `schemaDocuments` feed the schema model but are not reported on.
     /// `databaseFindings`, when a database was inspected, are reported with the files' findings.
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = [],
                      databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
