@@ -44,6 +44,7 @@ public enum RuleRegistry {
         RenameTable.self,
         DropColumn.self,
         MissingLockTimeout.self,
+        MissingStatementTimeout.self,
         AddConstraintBuildsIndex.self,
         ConcurrentlyInTransaction.self,
         TransactionNesting.self,
