@@ -20,7 +20,7 @@ public enum DropSchema: SQLRule {
     public static func check(_ context: RuleContext) {
         let root = context.root
         guard root.kind == .dropStmt, root.as(DropStmt.self)?.removeType == .schema else { return }
-        let names = (root[.objects]?.elements ?? []).compactMap(\.string).joined(separator: ", ")
+        let names = (root[.objects]?.elements ?? []).compactMap { $0[.sval]?.string ?? $0.string }.joined(separator: ", ")
         let cascade = root.as(DropStmt.self)?.behavior == .cascade
         context.reportAtStatement(FindingText(
             message: "dropping schema \(names)\(cascade ? " with cascade deletes every object in it" : " deletes it for good")",

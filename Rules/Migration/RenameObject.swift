@@ -41,7 +41,10 @@ public enum RenameObject: SQLRule {
         let relation = root[.relation]
         if let name = relation?.relationName, context.isNewTable(name) { return }
         let newName = root[.newname]?.string ?? "?"
-        let old = root[.subname]?.string ?? relation?.relationName?.description ?? root[.object]?.qualifiedName?.name ?? root[.object]?.string
+        // A constraint, trigger or policy is named with its table; a function by ObjectWithArgs.
+        var old = root[.subname]?.string ?? relation?.relationName?.description
+            ?? root[.object, .objname]?.stringValues.last ?? root[.object, .items]?.stringValues.last ?? root[.object, .sval]?.string
+        if root[.subname] != nil, let table = relation?.relationName { old = old.map { "\($0) of \(table)" } }
         let text = FindingText(message: "renaming \(kind) \(old.map { "\($0) " } ?? "")to \(newName) breaks code that still uses the old name",
                                help: "create it under the new name beside the old one, move the code over, then drop the old name")
         if let relation { context.report(relation, text) } else { context.reportAtStatement(text) }

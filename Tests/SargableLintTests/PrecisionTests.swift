@@ -92,3 +92,18 @@ func partialIndexIdentity(first: String, second: String, duplicate: Bool) {
     #expect(found.map(\.span?.start.column) == [40, 110])
     #expect(findings([("m/001.sql", "CREATE TABLE t (\(String(repeating: "a", count: 63)) int);")], rule: "identifier-too-long").isEmpty)
 }
+
+@Test("destructive changes name what they destroy", arguments: [
+    ("DROP SCHEMA reporting, staging CASCADE", "drop-schema", "dropping schema reporting, staging with cascade deletes every object in it"),
+    ("ALTER TYPE mood RENAME TO feeling", "rename-object", "renaming type mood to feeling breaks code that still uses the old name"),
+    ("ALTER FUNCTION public.order_total(bigint) RENAME TO order_total_cents", "rename-object",
+     "renaming function order_total to order_total_cents breaks code that still uses the old name"),
+    ("ALTER TABLE orders RENAME CONSTRAINT c1 TO c2", "rename-object", "renaming constraint c1 of orders to c2 breaks code that still uses the old name"),
+    ("DROP TABLE sessions, audit", "drop-table", "dropping sessions, audit deletes its data and breaks code that still uses it"),
+    ("TRUNCATE users CASCADE", "truncate-cascade", "truncate users cascade also empties every table that references them"),
+    ("ALTER TABLE events DETACH PARTITION events_2023", "detach-partition-not-concurrent",
+     "detaching events_2023 from events takes an access exclusive lock on events"),
+])
+func destructiveMessages(sql: String, rule: String, message: String) {
+    #expect(findings([("m/002.sql", sql + ";")], rule: rule).map(\.message) == [message])
+}
