@@ -108,14 +108,17 @@ public struct Linter: Sendable {
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = [],
                      databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = inReplayOrder(documents.filter { !configuration.isExcluded($0.file.path) }, path: \.file.path)
-        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted, threads: threads) { ParsedFile($0) },
+        // Schema files are a migration history too: in its order, down files feeding nothing.
+        let schema = inReplayOrder(schemaDocuments, path: \.file.path)
+        return lint(parsed: LargeStack.parallelMap(schema + linted, threads: threads) { ParsedFile($0) },
                     schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
     }
 
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = inReplayOrder(files.filter { !configuration.isExcluded($0.path) }, path: \.path)
-        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted, threads: threads) { ParsedFile(file: $0) },
+        let schema = inReplayOrder(schemaFiles, path: \.path)
+        return lint(parsed: LargeStack.parallelMap(schema + linted, threads: threads) { ParsedFile(file: $0) },
                     schemaCount: schemaFiles.count, databaseFindings: databaseFindings)
     }
 
@@ -216,7 +219,7 @@ public struct Linter: Sendable {
         let layout = configuration.migrationLayout
         let replayInputs = parsed.enumerated().map { position, file in
             ReplayInput(schemaChanges: file.schemaChanges, relations: file.relationNames, indexes: file.indexNames,
-                        isApplied: position < schemaCount || MigrationStep(path: file.document.file.path, layout: layout).direction == .up)
+                        isApplied: MigrationStep(path: file.document.file.path, layout: layout).direction == .up)
         }
         // Each file's parse goes to the worker that lints it, which then holds the only reference,
         // so what the worker no longer needs is freed there, in parallel.

@@ -156,3 +156,12 @@ private let upDownHistory = [
     #expect(rules("BEGIN;\nSELECT 1;\nCOMMIT;", perFileTransaction: true) == ["transaction-nesting:1"])
     #expect(rules("COMMIT;\nCREATE INDEX CONCURRENTLY i ON t (c);", perFileTransaction: true) == ["transaction-nesting:1"])
 }
+
+@Test func schemaFilesAreAHistoryToo() throws {
+    let schema = upDownHistory.map { SQLDocument(path: $0.0, text: $0.1) }
+    let query = SQLDocument(path: "q.sql", text: "SELECT id, note FROM events WHERE id = $1;")
+    let report = Linter(rules: RuleRegistry.sqlRules).lint([query], schemaDocuments: schema)
+    // Down files among --schema files undo nothing: events keeps the column 000002.up adds.
+    #expect(report.schema.table(RelationName(name: "events"))?.columns.map(\.name) == ["id", "kind", "note"])
+    #expect(report.findings.isEmpty, "\(report.findings.map(\.message))")
+}
