@@ -48,6 +48,7 @@ public enum RuleRegistry {
         AddConstraintBuildsIndex.self,
         ConcurrentlyInTransaction.self,
         TransactionNesting.self,
+        EnumValueInTransaction.self,
         AddingGeneratedColumn.self,
         DetachPartitionNotConcurrent.self,
         // Destructive changes, one id each so teams can pick

@@ -11,6 +11,9 @@ public struct SessionState: Sendable {
     public private(set) var inTransaction: Bool
     /// The open transaction is the one the migration tool runs the whole file in.
     public private(set) var inToolTransaction: Bool
+    /// Enum values `ALTER TYPE … ADD VALUE` added in the open transaction: PostgreSQL 12+ refuses
+    /// to use them before it commits.
+    public private(set) var enumValuesAddedInTransaction: Set<String> = []
     private var localLockTimeout = false
     private var localStatementTimeout = false
 
@@ -38,6 +41,8 @@ public struct SessionState: Sendable {
                 localStatementTimeout = on && set.isLocal
             default: break
             }
+        case .alterEnumStmt:
+            if inTransaction, let value = root[.newVal]?.string { enumValuesAddedInTransaction.insert(value) }
         case .transactionStmt:
             switch root.as(TransactionStmt.self)?.kind {
             case .begin?, .start?:
@@ -49,6 +54,7 @@ public struct SessionState: Sendable {
                 // COMMIT AND CHAIN starts the next transaction at once; SET LOCAL ends with the first.
                 inTransaction = root.as(TransactionStmt.self)?.chain == true
                 inToolTransaction = false
+                enumValuesAddedInTransaction = []
                 if localLockTimeout { hasLockTimeout = false; localLockTimeout = false }
                 if localStatementTimeout { hasStatementTimeout = false; localStatementTimeout = false }
             default: break

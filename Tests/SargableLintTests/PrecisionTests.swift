@@ -107,3 +107,12 @@ func partialIndexIdentity(first: String, second: String, duplicate: Bool) {
 func destructiveMessages(sql: String, rule: String, message: String) {
     #expect(findings([("m/002.sql", sql + ";")], rule: rule).map(\.message) == [message])
 }
+
+@Test func enumValuesAddedInATransaction() {
+    let file = ("m/002.sql", "BEGIN;\nALTER TYPE order_status ADD VALUE 'refunded';\nSELECT 'refunded';\nCOMMIT;\nSELECT 'refunded';")
+    #expect(findings([file], rule: "enum-value-in-transaction").map(\.span?.start.line) == [3])
+    // Before PostgreSQL 12 the ALTER TYPE itself fails inside the block.
+    #expect(findings([file], rule: "enum-value-in-transaction", postgresVersion: 11).map(\.span?.start.line) == [2])
+    #expect(findings([("m/002.sql", "ALTER TYPE order_status ADD VALUE 'refunded';\nSELECT 'refunded';")],
+                     rule: "enum-value-in-transaction", postgresVersion: 11).isEmpty)
+}
