@@ -70,6 +70,7 @@ public struct SchemaReplay: Sendable {
                 table.columns.insert(contentsOf: parentTable.columns.filter { table.column(named: $0.name) == nil }, at: 0)
             }
         }
+        table.isPartitioned = statement[.partspec] != nil
         schema.setTable(table)
         newTables.insert(name)
     }
@@ -115,11 +116,30 @@ public struct SchemaReplay: Sendable {
                 referencedColumns: constraint[.pkAttrs]?.stringValues ?? [],
                 onDelete: ForeignKeyAction.name(constraint[.fkDelAction]?.string),
                 isValidated: constraint[.skipValidation]?.bool != true))
+        case .check?:
+            let columns = constraint[.rawExpr].map(Self.columnsProvedNotNull) ?? []
+            guard !columns.isEmpty else { return }
+            table.notNullChecks.append(NotNullCheck(name: constraint[.conname]?.string, columns: columns,
+                                                    isValidated: constraint[.skipValidation]?.bool != true))
         case .notnull?:
             if let column { Self.mark(column, in: &table) { $0.notNull = true } }
         case .default?:
             if let column { Self.mark(column, in: &table) { $0.hasDefault = true } }
         default: break
+        }
+    }
+
+    /// The columns a CHECK expression proves not null: `c IS NOT NULL`, and each side of an AND.
+    static func columnsProvedNotNull(_ expression: Node) -> [String] {
+        switch expression.kind {
+        case .nullTest:
+            guard expression.as(NullTest.self)?.nulltesttype == .notNull,
+                  let column = expression[.arg]?.columnReference?.column else { return [] }
+            return [column]
+        case .boolExpr where expression.as(BoolExpr.self)?.boolop == .and:
+            return (expression[.args]?.elements ?? []).flatMap(columnsProvedNotNull)
+        default:
+            return []
         }
     }
 
@@ -201,9 +221,13 @@ public struct SchemaReplay: Sendable {
                     for index in table.foreignKeys.indices where table.foreignKeys[index].name == column {
                         table.foreignKeys[index].isValidated = true
                     }
+                    for index in table.notNullChecks.indices where table.notNullChecks[index].name == column {
+                        table.notNullChecks[index].isValidated = true
+                    }
                 case .dropConstraint?:
                     guard let column else { break }
                     table.foreignKeys.removeAll { $0.name == column }
+                    table.notNullChecks.removeAll { $0.name == column }
                     if let index = table.indexes.first(where: { $0.name == column }) {
                         table.indexes.removeAll { $0.name == column }
                         if index.isPrimary { table.primaryKey = nil }
@@ -228,6 +252,7 @@ public struct SchemaReplay: Sendable {
             for index in table.indexes.indices { table.indexes[index].table = renamed }
             for key in table.foreignKeys.indices { table.foreignKeys[key].table = renamed }
             schema.setTable(table)
+            schema.recordRename(of: old, to: renamed)
             if newTables.remove(old) != nil { newTables.insert(renamed) }
         case .column?:
             guard let tableName = statement[.relation]?.relationName, let old = statement[.subname]?.string else { return }

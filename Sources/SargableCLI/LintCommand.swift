@@ -164,7 +164,11 @@ struct LintCommand: ParsableCommand {
         if let postgresVersion { configuration.postgresVersion = postgresVersion }
         let known = Set(RuleRegistry.configurableRules.map(\.id))
         let only = try ruleIds(onlyRules, option: "--rules", known: known)
-        if !only.isEmpty { configuration.disabledRules.formUnion(known.subtracting(only)) }
+        if !only.isEmpty {
+            configuration.disabledRules.formUnion(known.subtracting(only))
+            // Naming an opt-in rule turns it on.
+            configuration.enabledRules.formUnion(only)
+        }
         configuration.disabledRules.formUnion(try ruleIds(excludedRules, option: "--exclude-rules", known: known))
         return configuration
     }

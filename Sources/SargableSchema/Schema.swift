@@ -138,9 +138,27 @@ public struct ForeignKey: Sendable, Hashable, Codable {
     }
 }
 
+/// A CHECK constraint that proves columns are not null (`CHECK (c IS NOT NULL)`): once validated,
+/// PostgreSQL 12+ uses it to SET NOT NULL without scanning the table.
+public struct NotNullCheck: Sendable, Hashable, Codable {
+    public var name: String?
+    public var columns: [String]
+    public var isValidated: Bool
+
+    public init(name: String?, columns: [String], isValidated: Bool) {
+        self.name = name
+        self.columns = columns
+        self.isValidated = isValidated
+    }
+}
+
 public struct Table: Sendable, Hashable, Codable {
     public var name: RelationName
     public var columns: [Column]
+    /// CHECK constraints of the `c IS NOT NULL` shape (replayed DDL only).
+    public var notNullChecks: [NotNullCheck] = []
+    /// True for a partitioned table (`PARTITION BY`): its indexes are built per partition.
+    public var isPartitioned = false
     public var primaryKey: [String]?
     /// Column lists of UNIQUE constraints (unique indexes are in `indexes`).
     public var uniqueConstraints: [[String]]
@@ -202,10 +220,27 @@ public struct SchemaModel: Sendable, Codable {
     public private(set) var tables: [RelationName: Table] = [:]
     /// Target PostgreSQL major version, when known (configuration or `server_version_num`).
     public var serverVersion: Int?
+    /// Each renamed table's new name, so a finding decided at the end of a replay still finds the
+    /// table it was made on.
+    public private(set) var renamedTables: [RelationName: RelationName] = [:]
 
     public init() {}
 
     public func table(_ name: RelationName) -> Table? { tables[name] }
+
+    /// The table a statement named `name`, under the name it has now (after RENAME TO).
+    public func currentTable(formerlyNamed name: RelationName) -> Table? {
+        var current = name
+        // Bounded: renames can go in a circle (a → b, b → a).
+        for _ in 0 ... renamedTables.count {
+            if let table = tables[current] { return table }
+            guard let next = renamedTables[current] else { return nil }
+            current = next
+        }
+        return nil
+    }
+
+    public mutating func recordRename(of old: RelationName, to new: RelationName) { renamedTables[old] = new }
 
     public mutating func setTable(_ table: Table) { tables[table.name] = table }
 

@@ -56,6 +56,8 @@ func expectedPosition(ofByte target: Int, in text: String) -> SourcePosition {
 /// The linter as an example runs: every SQL rule, with the example's options for its rule.
 func exampleLinter(_ example: RuleExampleCase) -> Linter {
     var configuration = Configuration()
+    // Opt-in rules run their examples turned on.
+    configuration.enabledRules.insert(example.rule)
     if !example.example.options.isEmpty { configuration.options[example.rule] = example.example.options }
     return Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all, configuration: configuration)
 }
