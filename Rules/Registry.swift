@@ -82,7 +82,7 @@ public enum RuleRegistry {
     /// each section. `tenant-table-without-row-security` shares its entry with the schema rule.
     public static let healthRules: [any HealthRule.Type] = [
         // Settings
-        SlowQueryLogOff.self, MissingStatementTimeout.self, MissingIdleInTransactionTimeout.self,
+        SlowQueryLogOff.self, RoleWithoutStatementTimeout.self, MissingIdleInTransactionTimeout.self,
         LockWaitsNotLogged.self, DeadlockTimeoutUnusual.self, TrackIOTimingOff.self, TempFilesNotLogged.self,
         AutovacuumDisabled.self, PgStatStatementsNotPreloaded.self,
         // Index health

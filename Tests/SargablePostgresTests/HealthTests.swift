@@ -79,7 +79,7 @@ struct HealthCheckTests {
         let findings = HealthChecks.run(try server.health())
         let expected: [(rule: String, help: String)] = [
             ("slow-query-log-off", "ALTER SYSTEM SET log_min_duration_statement = '1s'; SELECT pg_reload_conf();"),
-            ("missing-statement-timeout", "ALTER ROLE app SET statement_timeout = '30s';"),
+            ("role-without-statement-timeout", "ALTER ROLE app SET statement_timeout = '30s';"),
             ("missing-idle-in-transaction-timeout", "ALTER ROLE app SET idle_in_transaction_session_timeout = '60s';"),
             ("lock-waits-not-logged", "ALTER SYSTEM SET log_lock_waits = 'on'; SELECT pg_reload_conf();"),
             ("deadlock-timeout-unusual", "ALTER SYSTEM SET deadlock_timeout = '1s'; SELECT pg_reload_conf();"),
@@ -126,7 +126,7 @@ struct HealthCheckTests {
         #expect(health.milliseconds(of: "statement_timeout", forRole: "app") == 10_000)
         #expect(health.milliseconds(of: "idle_in_transaction_session_timeout", forRole: "worker") == 20_000)
         #expect(MissingIdleInTransactionTimeout.check(health, options: [:]).isEmpty)
-        let findings = MissingStatementTimeout.check(health, options: [:])
+        let findings = RoleWithoutStatementTimeout.check(health, options: [:])
         #expect(findings.map(\.message) == [
             "statement_timeout is 0 (no limit) for role worker, which can log in: a runaway query holds its connection and locks until it is killed",
         ])

@@ -2,9 +2,9 @@ import SargableCore
 import SargableLint
 import SargableSchema
 
-public enum MissingStatementTimeout: HealthRule {
+public enum RoleWithoutStatementTimeout: HealthRule {
     public static let metadata = RuleMetadata(
-        id: "missing-statement-timeout",
+        id: "role-without-statement-timeout",
         title: "Application role without a statement_timeout",
         severity: .warning,
         category: .database,
