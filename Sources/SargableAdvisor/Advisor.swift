@@ -142,6 +142,12 @@ public final class Advisor {
         advice.drops = drops(baselineUses: baseline, final: search)
         advice.uncosted = uncosted()
         advice.problems = problems
+        if let seconds = statistics.secondsCounted, seconds < Self.unusedAfterSeconds {
+            advice.notes.append("unused indexes are not judged: the statistics have counted for \(Self.describe(seconds: Double(seconds))) only (a week is needed)")
+        }
+        if workload.skippedStatements > 0 {
+            advice.notes.append("\(workload.skippedStatements) statement(s) that are not SELECT, INSERT, UPDATE, DELETE or MERGE were left out")
+        }
         if workload.omittedFamilies > 0 {
             advice.notes.append("\(workload.omittedFamilies) statement families with the smallest share of time were left out (--top-share)")
         }
@@ -274,7 +280,7 @@ public final class Advisor {
                 // 2 GB the square root beat both (scripts/bench-advise-tpch.sh).
                 moves[index].ratio = moves[index].benefit / Double(max(moves[index].sizeDelta, 8192)).squareRoot()
                 moves[index].evaluatedAt = version
-                if read > 0, read <= write, rejectedSeen.insert(moves[index].candidate.definition).inserted {
+                if read >= max(threshold, Double.ulpOfOne), read <= write, rejectedSeen.insert(moves[index].candidate.definition).inserted {
                     rejectedForWrites.append(RejectedCandidate(definition: moves[index].candidate.definition,
                                                                readBenefit: read, writeOverhead: write))
                 }
@@ -445,6 +451,12 @@ public final class Advisor {
     private func drops(baselineUses: [Result<PlannedCost, ExplainError>], final search: Search) -> [DropSuggestion] {
         var tables = Set<RelationName>()
         for statement in search.costed { tables.formUnion(needs[statement].tables) }
+        // Existing indexes the workload's plans read today but none reads once the recommendations exist.
+        let final = evaluator.costs(search.costed.map { ($0, search.chosen) })
+        let usedBefore = search.costed.compactMap { try? baselineUses[$0].get() }.reduce(into: [String: Int]()) { counts, plan in
+            for name in plan.indexNames { counts[name, default: 0] += 1 }
+        }
+        let usedAfter = Set(final.compactMap { try? $0.get() }.flatMap(\.indexNames))
         var result: [DropSuggestion] = []
         for table in tables.sorted() {
             guard let indexes = schema.table(table)?.indexes else { continue }
@@ -458,10 +470,15 @@ public final class Advisor {
                     result.append(DropSuggestion(table: table.description, index: index.name, definition: drop,
                                                  reason: "its keys are a prefix of \(wider.name), which serves every lookup it does",
                                                  scans: index.scans, sizeBytes: index.sizeBytes))
-                } else if index.scans == 0 {
+                } else if !search.chosen.isEmpty, let served = usedBefore[index.name], !usedAfter.contains(index.name) {
+                    result.append(DropSuggestion(table: table.description, index: index.name, definition: drop,
+                                                 reason: "the workload's plans use it today (\(served) statement\(served == 1 ? "" : "s")) "
+                                                    + "but none does once the recommendations exist; other applications may still need it",
+                                                 scans: index.scans, sizeBytes: index.sizeBytes))
+                } else if index.scans == 0, let seconds = statistics.secondsCounted, seconds >= Self.unusedAfterSeconds {
                     result.append(DropSuggestion(table: table.description, index: index.name, definition: drop,
                                                  reason: "never scanned since the statistics were reset"
-                                                    + (statistics.secondsCounted.map { " (\(Self.describe(seconds: Double($0))) ago)" } ?? "")
+                                                    + " (\(Self.describe(seconds: Double(seconds))) ago)"
                                                     + (schema.table(table)?.writes.map { "; the table had \($0.description) meanwhile" } ?? ""),
                                                  scans: index.scans, sizeBytes: index.sizeBytes))
                 }
@@ -469,6 +486,9 @@ public final class Advisor {
         }
         return result
     }
+
+    /// An index unscanned for less than a week may serve a weekly job: not judged unused before.
+    static let unusedAfterSeconds = 7 * 86_400
 
     static func describe(seconds: Double) -> String {
         if seconds >= 86_400 { return "\(Int(seconds / 86_400)) days" }

@@ -12,6 +12,8 @@ struct PlannedCost: Sendable {
     var nodeUsing: [String: String]
     /// Scan nodes by relation name (`Seq Scan`), to say what an index replaces.
     var scans: [String: String]
+    /// Every index the plan reads, existing or hypothetical, by the name plans print.
+    var indexNames: Set<String>
     /// Rows the top plan node expects: the rows an INSERT, UPDATE or DELETE writes.
     var rows: Double
 }
@@ -124,7 +126,7 @@ final class WhatIfEvaluator: @unchecked Sendable {
             }
             let top = plan.root.nodeType == .modifyTable ? plan.root.children.first ?? plan.root : plan.root
             return .success(PlannedCost(cost: plan.root.totalCost, used: Set(used.map(\.definition)), nodeUsing: nodeUsing,
-                                        scans: scans, rows: top.planRows))
+                                        scans: scans, indexNames: Set(plan.nodes.compactMap(\.indexName)), rows: top.planRows))
         } catch {
             return .failure(error)
         }

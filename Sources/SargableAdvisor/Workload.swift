@@ -1,5 +1,6 @@
 import SargableCore
 import SargableLogs
+import SargablePostgres
 import SargableSyntax
 
 /// One statement family the advisor serves: its text, how often it runs and, when the source
@@ -35,6 +36,8 @@ public struct Workload: Sendable {
     public var problems: [String] = []
     /// Families dropped by `topShare` (their share of time is too small to index for).
     public var omittedFamilies = 0
+    /// DDL and utility statements (CREATE, SET, LOAD …): no index changes how they run.
+    public var skippedStatements = 0
 
     public init(statements: [WorkloadStatement] = [], problems: [String] = []) {
         self.statements = statements
@@ -98,19 +101,28 @@ public struct Workload: Sendable {
     public static func from(families: [Family], origin: String, topShare: Double = 0.95) -> Workload {
         var workload = Workload()
         var byFingerprint: [String: Int] = [:]
-        let heaviestFirst = families.sorted { $0.totalMs != $1.totalMs ? $0.totalMs > $1.totalMs : $0.fingerprint < $1.fingerprint }
-        let total = heaviestFirst.reduce(0) { $0 + $1.totalMs }
+        // Only statements an index can change count towards the share of time kept.
+        var parsed: [(family: Family, root: Node)] = []
+        for family in families {
+            guard let tree = try? PgQuery.parse(family.text), tree.statements.count == 1, let root = tree.statements.first else {
+                workload.problems.append("\(origin): fingerprint \(family.fingerprint): the statement text does not parse as one statement; left out")
+                continue
+            }
+            if case .refused = StatementClass.of(root, text: family.text) {
+                workload.skippedStatements += 1
+                continue
+            }
+            parsed.append((family, root))
+        }
+        parsed.sort { $0.family.totalMs != $1.family.totalMs ? $0.family.totalMs > $1.family.totalMs : $0.family.fingerprint < $1.family.fingerprint }
+        let total = parsed.reduce(0) { $0 + $1.family.totalMs }
         var covered = 0.0
-        for family in heaviestFirst {
+        for (family, root) in parsed {
             if total > 0, covered >= topShare * total {
                 workload.omittedFamilies += 1
                 continue
             }
             covered += family.totalMs
-            guard let tree = try? PgQuery.parse(family.text), tree.statements.count == 1, let root = tree.statements.first else {
-                workload.problems.append("\(origin): fingerprint \(family.fingerprint): the statement text does not parse as one statement; left out")
-                continue
-            }
             workload.add(text: family.text, root: root, calls: max(family.calls, 1), totalMs: family.totalMs,
                          parameters: family.loggedParameters.flatMap(LoggedParameters.values), origin: origin,
                          merging: &byFingerprint)
@@ -120,6 +132,10 @@ public struct Workload: Sendable {
 
     private mutating func add(text: String, root: Node, calls: Int, totalMs: Double?, parameters: [String?]?,
                               origin: String, merging byFingerprint: inout [String: Int]) {
+        if case .refused = StatementClass.of(root, text: text) {
+            skippedStatements += 1
+            return
+        }
         let fingerprint = (try? PgQuery.fingerprint(text).hex) ?? text
         if let existing = byFingerprint[fingerprint] {
             statements[existing].calls = statements[existing].calls.addingReportingOverflow(calls).overflow ? .max : statements[existing].calls + calls

@@ -77,7 +77,7 @@ enum AdviceRenderer {
             lines.append("")
             lines.append(style.bold("Not recommended: they would cost more in writes than they save in reads"))
             for rejected in advice.rejectedForWrites {
-                lines.append("  \(rejected.definition): reads −\(number(rejected.readBenefit)), writes +\(number(rejected.writeOverhead))")
+                lines.append("  \(rejected.definition): saves \(number(rejected.readBenefit))\(unit) of reads, costs \(number(rejected.writeOverhead))\(unit) of writes")
             }
         }
         if !advice.uncosted.isEmpty {

@@ -194,6 +194,7 @@ struct AdviseCommand: ParsableCommand {
                 result.statements += fromLogs.statements
                 result.problems += fromLogs.problems
                 result.omittedFamilies += fromLogs.omittedFamilies
+                result.skippedStatements += fromLogs.skippedStatements
             }
             return (result, failures)
         }
