@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SargableLint", targets: ["SargableLint", "SargableRules"]),
         .library(name: "SargableLogs", targets: ["SargableLogs"]),
         .library(name: "SargablePostgres", targets: ["SargablePostgres"]),
+        .library(name: "SargableTesting", targets: ["SargableTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -48,6 +49,15 @@ let package = Package(
         // The only importer of CLibPQ: connections, throwaway servers, catalog, EXPLAIN collector.
         .target(name: "SargablePostgres",
                 dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan"]),
+        // Test-suite support without a test framework: the shared server, template and per-test
+        // databases, statement capture from the server's log, expectations and plan matchers, and
+        // the `sargable check` runner. The CLI links this, so nothing here imports XCTest or Testing.
+        .target(name: "SargableTestingCore",
+                dependencies: ["SargableCore", "SargableSyntax", "SargablePlan", "SargableAnalysis", "SargableLogs",
+                               "SargablePostgres"]),
+        // What test suites import: the Swift Testing trait and the XCTest helper over the core,
+        // reporting through Issue.record and XCTFail at the caller's source location.
+        .target(name: "SargableTesting", dependencies: ["SargableTestingCore"]),
         // Command-line front end: one small type per subcommand.
         .target(name: "SargableCLI", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint",
@@ -82,6 +92,8 @@ let package = Package(
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),
+        .testTarget(name: "SargableTestingTests",
+                    dependencies: ["SargableTesting", "SargableTestingCore", "SargablePostgres", "SargablePlan"]),
         .testTarget(name: "SargableLogsTests", dependencies: ["SargableCore", "SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )
