@@ -75,11 +75,11 @@ struct TieProbe {
         }
     }
 
-    /// Disables `node`: hides the index it uses when there is one and hypopg is there (so other
-    /// indexes stay usable), else turns its node type off.
-    static func disabling(_ node: PlanNode, hypoPG: Bool, satisfied: @escaping (ExplainPlan) -> Bool) -> TieProbe? {
+    /// Disables `node`: hides the index it uses when there is one (so other indexes stay
+    /// usable), else turns its node type off.
+    static func disabling(_ node: PlanNode, satisfied: @escaping (ExplainPlan) -> Bool) -> TieProbe? {
         let indexes = node.allNodes.compactMap(\.indexName)
-        if hypoPG, !indexes.isEmpty { return TieProbe(hiddenIndexes: indexes, satisfied: satisfied) }
+        if !indexes.isEmpty { return TieProbe(hiddenIndexes: indexes, satisfied: satisfied) }
         guard let setting = setting(disabling: node.nodeType) else { return nil }
         return TieProbe(settings: [setting: "off"], satisfied: satisfied)
     }
@@ -112,11 +112,23 @@ final class PlanContext {
     /// The plan (not executed) with `settings` set and `hidden` indexes invisible to the planner.
     func replan(settings: [String: String] = [:], hiding hidden: [String] = []) throws -> ExplainPlan {
         for (name, value) in settings { try connection.execute("SET \(name) = \(Connection.quoteLiteral(value))") }
+        let hypoPGHides = !hidden.isEmpty
+            && (try? connection.query("SELECT to_regproc('hypopg_hide_index') IS NOT NULL AS hides").rows.first?.bool("hides")) == true
         defer {
             for name in settings.keys { _ = try? connection.execute("RESET \(name)") }
-            if !hidden.isEmpty { _ = try? connection.query("SELECT hypopg_unhide_all_indexes()") }
+            if hypoPGHides { _ = try? connection.query("SELECT hypopg_unhide_all_indexes()") }
+            if connection.isInTransaction { _ = try? connection.execute("ROLLBACK") }
         }
-        for index in hidden { try connection.query("SELECT hypopg_hide_index(to_regclass($1))", [Connection.quoteIdentifier(index)]) }
+        if hypoPGHides {
+            for index in hidden { try connection.query("SELECT hypopg_hide_index(to_regclass($1)::oid)", [Connection.quoteIdentifier(index)]) }
+        } else if !hidden.isEmpty {
+            // hypopg before 1.4 cannot hide an index: drop it in a transaction that is never
+            // committed. The collector's own BEGIN then only warns, and its ROLLBACK ends this one;
+            // the statement is planned, not run.
+            try connection.execute("BEGIN")
+            try connection.execute("SET LOCAL lock_timeout = '2s'")
+            for index in hidden { try connection.execute("DROP INDEX \(Connection.quoteIdentifier(index))") }
+        }
         return try ExplainCollector(connection: connection, options: ExplainOptions(analyze: false))
             .explain(sql, root: root, parameters: parameters).plan
     }
@@ -193,7 +205,6 @@ enum PlanDiagnosis {
                     lines[0] = "cost tie: " + lines[0]
                     lines.append(line)
                 case .notTie(let line): lines.append(line)
-                case nil: break
                 }
             }
             let shown = outcome.plan ?? check.plan
@@ -213,8 +224,13 @@ enum PlanDiagnosis {
         case notTie(String)
     }
 
-    static func probe(_ tie: TieProbe, chosen: ExplainPlan, context: PlanContext) -> Probe? {
-        guard let other = try? context.replan(settings: tie.settings, hiding: tie.hiddenIndexes) else { return nil }
+    static func probe(_ tie: TieProbe, chosen: ExplainPlan, context: PlanContext) -> Probe {
+        let other: ExplainPlan
+        do {
+            other = try context.replan(settings: tie.settings, hiding: tie.hiddenIndexes)
+        } catch {
+            return .notTie("cannot re-plan with \(tie.describe) to look for a cost tie: \(error)")
+        }
         let chosenCost = chosen.root.totalCost, otherCost = other.root.totalCost
         let cost = "cost \(format(otherCost)) against \(format(chosenCost)) for the plan chosen"
         guard tie.satisfied(other) else {

@@ -14,7 +14,7 @@ extension PlanCheck {
             node: chosen,
             hint: "if no index covers the filter, create one; with few rows a Seq Scan is the right plan: "
                 + "seed enough rows and ANALYZE, or assert indexUsable(on: \"\(table)\")",
-            tie: TieProbe.disabling(chosen, hypoPG: context.hasHypoPG, satisfied: holds)))
+            tie: TieProbe.disabling(chosen, satisfied: holds)))
     }
 
     static func indexBackedNode(on table: String, in plan: ExplainPlan) -> PlanNode? {

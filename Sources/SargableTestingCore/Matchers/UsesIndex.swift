@@ -19,6 +19,6 @@ extension PlanCheck {
             failure: "expected the plan to use index \(name), but \(table) is read by \(chosen.summary)",
             node: chosen,
             hint: "with few rows the planner rightly prefers other paths: seed enough rows and ANALYZE, or assert indexUsable(on: \"\(table)\")",
-            tie: TieProbe.disabling(chosen, hypoPG: context.hasHypoPG, satisfied: holds)))
+            tie: TieProbe.disabling(chosen, satisfied: holds)))
     }
 }
