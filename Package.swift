@@ -73,6 +73,9 @@ let package = Package(
         .executableTarget(name: "sargable-pg-bench", dependencies: ["SargablePostgres"],
                           path: "Benchmarks/TemporaryPostgresBenchmark"),
 
+        .executableTarget(name: "sargable-testing-bench", dependencies: ["SargableTestingCore"],
+                          path: "Benchmarks/TestDatabaseBenchmark"),
+
         // Every reader (SQL, each log format, pg_stat_statements, configuration) under libFuzzer;
         // scripts/fuzz builds it with -sanitize=fuzzer, the ordinary build replays saved inputs.
         .executableTarget(name: "sargable-fuzz",

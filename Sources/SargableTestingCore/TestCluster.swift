@@ -94,6 +94,18 @@ public final class TestCluster: @unchecked Sendable {
         try Connection(connectionString(), applicationName: TestDatabase.applicationName)
     }
 
+    private let adminLock = NSLock()
+    private var admin: Connection?
+
+    /// Runs `body` on one kept maintenance connection (creating and dropping databases is
+    /// serialised by the server's checkpoints anyway; a new connection each time costs more).
+    func withAdmin<T>(_ body: (Connection) throws -> T) throws -> T {
+        adminLock.lock()
+        defer { adminLock.unlock() }
+        if admin == nil || admin?.isBroken == true { admin = try adminConnection() }
+        return try body(admin!)
+    }
+
     /// The template database holding `setup`, loaded once per content (keyed by its hash), and
     /// reused across runs on a server that outlives them.
     func template(for setup: DatabaseSetup) throws -> String {

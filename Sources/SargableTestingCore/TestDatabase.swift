@@ -56,13 +56,15 @@ public final class TestDatabase: @unchecked Sendable {
         self.cluster = cluster
         self.captureOptions = captureOptions
         self.reporter = reporter
-        let admin = try cluster.adminConnection()
-        // FILE_COPY copies the template's few files; WAL_LOG (15's default) would write them all
-        // to the WAL, slower for small databases.
-        try admin.execute("CREATE DATABASE \(Connection.quoteIdentifier(name)) TEMPLATE \(Connection.quoteIdentifier(template)) STRATEGY FILE_COPY")
-        // Database settings are not copied with the template, so each test database says it
-        // logs every statement itself.
-        try admin.execute("ALTER DATABASE \(Connection.quoteIdentifier(name)) SET log_min_duration_statement = 0")
+        let quoted = Connection.quoteIdentifier(name)
+        try cluster.withAdmin { admin in
+            // FILE_COPY copies the template's files; WAL_LOG (15's default) writes every block to
+            // the WAL, slower for a small database.
+            try admin.execute("CREATE DATABASE \(quoted) TEMPLATE \(Connection.quoteIdentifier(template)) STRATEGY FILE_COPY")
+            // Database settings are not copied with the template, so each test database says
+            // it logs every statement itself.
+            try admin.execute("ALTER DATABASE \(quoted) SET log_min_duration_statement = 0")
+        }
         connectionString = cluster.connectionString(database: name)
         url = cluster.url(database: name)
         creationDuration = clock.now - began
@@ -147,7 +149,7 @@ public final class TestDatabase: @unchecked Sendable {
             controlConnection = nil
         }
         // FORCE: connections the code under test left open (a pool) would block the drop.
-        _ = try? cluster.adminConnection().execute("DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(name)) WITH (FORCE)")
+        _ = try? cluster.withAdmin { try $0.execute("DROP DATABASE IF EXISTS \(Connection.quoteIdentifier(name)) WITH (FORCE)") }
     }
 
     /// Runs `body` with a fresh database as `TestDatabase.current`, then finishes it: passed when
