@@ -61,7 +61,7 @@ let package = Package(
         // Command-line front end: one small type per subcommand.
         .target(name: "SargableCLI", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint",
-            "SargableRules", "SargableLogs", "SargablePostgres",
+            "SargableRules", "SargableLogs", "SargablePostgres", "SargableTestingCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sargable", dependencies: ["SargableCLI"]),

@@ -26,6 +26,7 @@ public struct Sargable: ParsableCommand {
             AnalyzeCommand.self,
             ExplainCommand.self,
             DatabaseCommand.self,
+            CheckCommand.self,
         ]
     )
 

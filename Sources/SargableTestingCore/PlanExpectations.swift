@@ -99,14 +99,12 @@ final class PlanContext {
     let sql: String
     let root: Node
     let parameters: [String?]?
-    let hasHypoPG: Bool
 
-    init(connection: Connection, sql: String, root: Node, parameters: [String?]?, hasHypoPG: Bool) {
+    init(connection: Connection, sql: String, root: Node, parameters: [String?]?) {
         self.connection = connection
         self.sql = sql
         self.root = root
         self.parameters = parameters
-        self.hasHypoPG = hasHypoPG
     }
 
     /// The plan (not executed) with `settings` set and `hidden` indexes invisible to the planner.
@@ -169,25 +167,39 @@ extension TestDatabase {
                            fileID: String = #fileID, filePath: String = #filePath, line: Int = #line, column: Int = #column,
                            _ body: (PlanCheck) throws -> Void) throws -> CollectedPlan {
         let site = CallSite(fileID: fileID, filePath: filePath, line: line, column: column)
-        let connection = try Connection(connectionString, applicationName: Self.applicationName)
+        let (plan, failures) = try PlanExpectation.check(sql, parameters: parameters, on: connectionString, analyze: analyze,
+                                                         genericPlan: genericPlan, site: site, body)
+        failures.forEach(report)
+        return plan
+    }
+}
+
+/// A plan expectation on any database (a test's, or the one `sargable check` is given).
+public enum PlanExpectation {
+    /// The plan for `parameters`, and the failures and warnings of `body`'s matchers on it (and
+    /// on the generic plan, when there are parameters and `genericPlan`).
+    public static func check(_ sql: String, parameters: [String?]? = nil, on connectionString: String, analyze: Bool = true,
+                             genericPlan: Bool = true, site: CallSite,
+                             _ body: (PlanCheck) throws -> Void) throws -> (plan: CollectedPlan, failures: [ExpectationFailure]) {
+        let connection = try Connection(connectionString, applicationName: TestDatabase.applicationName)
         let tree = try PgQuery.parse(sql)
         guard tree.statements.count == 1, let root = tree.statements.first else {
-            throw SetupError("expectPlan takes one statement, got \(tree.statements.count)")
+            throw SetupError("a plan expectation takes one statement, got \(tree.statements.count)")
         }
         var variants: [(parameters: [String?]?, label: String?)] = [(parameters, nil)]
         if let parameters, !parameters.isEmpty, genericPlan { variants.append((nil, "generic plan")) }
         var first: CollectedPlan?
+        var failures: [ExpectationFailure] = []
         for variant in variants {
             let collected = try ExplainCollector(connection: connection, options: ExplainOptions(analyze: analyze))
                 .explain(sql, root: root, parameters: variant.parameters)
             first = first ?? collected
-            let context = PlanContext(connection: connection, sql: sql, root: root, parameters: variant.parameters,
-                                      hasHypoPG: cluster.hasHypoPG)
+            let context = PlanContext(connection: connection, sql: sql, root: root, parameters: variant.parameters)
             let check = PlanCheck(collected: collected, label: variant.label, context: context)
             try body(check)
-            for failure in PlanDiagnosis.failures(check, site: site) { report(failure) }
+            failures += PlanDiagnosis.failures(check, site: site)
         }
-        return first!
+        return (first!, failures)
     }
 }
 
