@@ -67,7 +67,7 @@ struct LogCapture {
     /// Marks the start: the log's size now, then a statement the log will hold after it.
     func begin(on connection: Connection) throws -> Window {
         let size = (try? FileManager.default.attributesOfItem(atPath: logFile)[.size] as? Int) ?? 0
-        let window = Window(id: UUID().uuidString.lowercased(), offset: size ?? 0)
+        let window = Window(id: UUID().uuidString.lowercased(), offset: size)
         try connection.execute("SELECT '\(window.beginToken)'")
         return window
     }
