@@ -25,10 +25,13 @@ public struct SwiftTestingReporter: ExpectationReporter {
 public struct PostgresTrait: SuiteTrait, TestTrait, TestScoping {
     public let setup: DatabaseSetup
     public let captureOptions: CaptureOptions
+    /// auto_explain logs every statement's plan; captured statements carry it.
+    public let logPlans: Bool
 
-    public init(setup: DatabaseSetup, captureOptions: CaptureOptions = CaptureOptions()) {
+    public init(setup: DatabaseSetup, captureOptions: CaptureOptions = CaptureOptions(), logPlans: Bool = false) {
         self.setup = setup
         self.captureOptions = captureOptions
+        self.logPlans = logPlans
     }
 
     /// On a suite, every test in it gets its own database.
@@ -41,7 +44,8 @@ public struct PostgresTrait: SuiteTrait, TestTrait, TestScoping {
 
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
-        try await TestDatabase.with(setup, label: test.name, captureOptions: captureOptions, reporter: SwiftTestingReporter()) { _ in
+        try await TestDatabase.with(setup, label: test.name, captureOptions: captureOptions, logPlans: logPlans,
+                                    reporter: SwiftTestingReporter()) { _ in
             try await function()
         }
     }
@@ -51,10 +55,10 @@ extension Trait where Self == PostgresTrait {
     /// A database per test with `migrations`, then `seed` (files, or directories of `*.sql` run
     /// in name order), then `sql`. Relative paths are relative to the file the trait is written in.
     public static func postgres(migrations: String..., seed: String..., sql: String..., capture: CaptureOptions = CaptureOptions(),
-                                filePath: String = #filePath) -> PostgresTrait {
+                                logPlans: Bool = false, filePath: String = #filePath) -> PostgresTrait {
         let directory = NSStringPath(path: filePath).directory
         return PostgresTrait(setup: DatabaseSetup(migrations: migrations, seed: seed, sql: sql, relativeTo: directory),
-                             captureOptions: capture)
+                             captureOptions: capture, logPlans: logPlans)
     }
 }
 

@@ -1,5 +1,6 @@
 import SargableAnalysis
 import SargableLogs
+import SargablePlan
 import SargableSyntax
 
 /// What a statement does, for counting (`.select` counts SELECTs only).
@@ -55,6 +56,8 @@ public struct CapturedStatement: Sendable {
     public var shape: String
     /// auto_explain's plan (JSON), when the database logs plans.
     public var plan: String?
+    /// The logged plan as a plan tree, for the plan matchers' kind of checks on what really ran.
+    public var explainPlan: ExplainPlan? { plan.flatMap { try? ExplainPlan.decode($0) } }
     /// The execution as `SargableLogs` assembled it (its session, for the n-plus-one detector).
     public var execution: Execution
 

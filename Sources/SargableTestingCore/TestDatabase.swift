@@ -39,15 +39,18 @@ public final class TestDatabase: @unchecked Sendable {
     private var finished = false
 
     /// Creates a database for one test from `setup` (its template is loaded first if needed).
+    /// With `logPlans`, auto_explain logs the plan of every statement (JSON, with row counts), and
+    /// captured statements carry it (`CapturedStatement.explainPlan`).
     public static func create(_ setup: DatabaseSetup = DatabaseSetup(), label: String = "test",
-                              cluster: TestCluster? = nil, captureOptions: CaptureOptions = CaptureOptions(),
+                              cluster: TestCluster? = nil, captureOptions: CaptureOptions = CaptureOptions(), logPlans: Bool = false,
                               reporter: any ExpectationReporter = PrintingReporter()) throws -> TestDatabase {
         let cluster = try cluster ?? TestCluster.shared()
         let template = try cluster.template(for: setup)
-        return try TestDatabase(cluster: cluster, template: template, label: label, captureOptions: captureOptions, reporter: reporter)
+        return try TestDatabase(cluster: cluster, template: template, label: label, captureOptions: captureOptions,
+                                logPlans: logPlans, reporter: reporter)
     }
 
-    private init(cluster: TestCluster, template: String, label: String, captureOptions: CaptureOptions,
+    private init(cluster: TestCluster, template: String, label: String, captureOptions: CaptureOptions, logPlans: Bool,
                  reporter: any ExpectationReporter) throws {
         let clock = ContinuousClock()
         let began = clock.now
@@ -64,6 +67,12 @@ public final class TestDatabase: @unchecked Sendable {
             // Database settings are not copied with the template, so each test database says
             // it logs every statement itself.
             try admin.execute("ALTER DATABASE \(quoted) SET log_min_duration_statement = 0")
+            if logPlans {
+                for (name, value) in ["session_preload_libraries": "auto_explain", "auto_explain.log_min_duration": "0",
+                                      "auto_explain.log_analyze": "on", "auto_explain.log_format": "json"] {
+                    try admin.execute("ALTER DATABASE \(quoted) SET \(name) = \(Connection.quoteLiteral(value))")
+                }
+            }
         }
         connectionString = cluster.connectionString(database: name)
         url = cluster.url(database: name)
@@ -155,9 +164,9 @@ public final class TestDatabase: @unchecked Sendable {
     /// Runs `body` with a fresh database as `TestDatabase.current`, then finishes it: passed when
     /// `body` returned and no expectation on the database failed.
     public static func with<T>(_ setup: DatabaseSetup = DatabaseSetup(), label: String = "test", captureOptions: CaptureOptions = CaptureOptions(),
-                               reporter: any ExpectationReporter, passed: @escaping () -> Bool = { true },
+                               logPlans: Bool = false, reporter: any ExpectationReporter, passed: @escaping () -> Bool = { true },
                                _ body: (TestDatabase) async throws -> T) async throws -> T {
-        let database = try create(setup, label: label, captureOptions: captureOptions, reporter: reporter)
+        let database = try create(setup, label: label, captureOptions: captureOptions, logPlans: logPlans, reporter: reporter)
         do {
             let result = try await $current.withValue(database) { try await body(database) }
             database.finish(passed: passed())

@@ -67,3 +67,23 @@ struct CaptureTests {
         }
     }
 }
+
+@Suite(.enabled(if: TemporaryPostgres.isAvailable, "no PostgreSQL server programs installed"))
+struct LoggedPlanTests {
+    @Test func withLogPlansCapturedStatementsCarryWhatRan() async throws {
+        let database = try TestDatabase.create(shop, label: "plans", logPlans: true, reporter: CollectingReporter())
+        defer { database.drop() }
+        let app = try application(database)
+        let capture = try await database.capture {
+            try app.query("SELECT id FROM orders WHERE user_id = $1", ["7"])
+            try app.execute("SELECT count(*) FROM users WHERE email LIKE '%9@example.com'")
+        }
+        #expect(capture.statements.count == 2)
+        let plans = capture.statements.map(\.explainPlan)
+        #expect(plans[0]?.nodes.contains { $0.indexName == "orders_user_id_idx" } == true)
+        let scan = try #require(plans[1]?.nodes.first { $0.nodeType == .seqScan })
+        #expect(scan.relationName == "users")
+        // Executed: auto_explain logged actual rows (100 of the 1000 emails end in 9).
+        #expect(scan.actualRows == 100)
+    }
+}
