@@ -96,7 +96,9 @@ let package = Package(
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),
         .testTarget(name: "SargableTestingTests",
-                    dependencies: ["SargableTesting", "SargableTestingCore", "SargablePostgres", "SargablePlan"]),
+                    dependencies: ["SargableTesting", "SargableTestingCore", "SargablePostgres", "SargablePlan", "SargableRules"],
+                    // Migrations and seed the trait tests load by path.
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SargableLogsTests", dependencies: ["SargableCore", "SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

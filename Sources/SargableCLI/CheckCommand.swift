@@ -37,7 +37,8 @@ struct CheckCommand: ParsableCommand {
                 total-cost-at-most: 1000
 
         Expectations: uses-index, index-backed, no-seq-scan, index-usable (tables or indexes, one \
-        or a list), no-sort-spill, estimated-rows-at-most (table: rows), total-cost-at-most.
+        or a list), no-sort-spill, estimated-rows-at-most (table: rows), total-cost-at-most, \
+        no-findings (plan rule ids, as `sargable rules` lists them).
         Exit status: 0 all checks passed (warnings allowed), 1 a check failed, 2 bad input (the \
         file, a statement that cannot be explained, an unreachable database).
         """

@@ -1,5 +1,6 @@
 import Foundation
 import SargableLint
+import SargableRules
 import SargableTestingCore
 
 /// A `sargable check` file: the database, and per check a statement and what its plan must
@@ -9,7 +10,7 @@ struct CheckFile {
     var checks: [PlanCheckCase]
 
     static let matcherKeys = ["uses-index", "index-backed", "no-seq-scan", "index-usable", "no-sort-spill",
-                              "estimated-rows-at-most", "total-cost-at-most"]
+                              "estimated-rows-at-most", "total-cost-at-most", "no-findings"]
 
     static func read(_ path: String) throws -> CheckFile {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -99,6 +100,15 @@ struct CheckFile {
                 }
                 for table in tables {
                     matchers.append(.estimatedRows(table: table.key, atMost: try number(table.value, table.key, fail)))
+                }
+            case "no-findings":
+                let rules = RuleRegistry.planRules
+                let ids = rules.map { rule in rule.metadata.id }
+                for id in try strings(value, fail) {
+                    guard let index = ids.firstIndex(of: id) else {
+                        throw fail(line, "no-findings: '\(id)' is not a plan rule; use \(ids.joined(separator: ", "))")
+                    }
+                    matchers.append(.noFindings(rules[index]))
                 }
             default: throw fail(line, "unknown expectation '\(key)'; use \(matcherKeys.joined(separator: ", "))")
             }

@@ -1,8 +1,9 @@
 import Foundation
+import SargablePlan
 import SargablePostgres
 
 /// A plan matcher named in data (`sargable check`'s YAML) rather than called in Swift.
-public enum PlanMatcherSpec: Sendable, Hashable {
+public enum PlanMatcherSpec: Sendable {
     case usesIndex(String)
     case indexBacked(String)
     case noSeqScan(String)
@@ -10,6 +11,7 @@ public enum PlanMatcherSpec: Sendable, Hashable {
     case estimatedRows(table: String, atMost: Double)
     case totalCost(atMost: Double)
     case indexUsable(String)
+    case noFindings(any PlanRule.Type)
 
     /// Runs the matcher on `check`; returns whether it held.
     @discardableResult
@@ -22,6 +24,7 @@ public enum PlanMatcherSpec: Sendable, Hashable {
         case .estimatedRows(let table, let limit): check.estimatedRows(on: table, atMost: limit)
         case .totalCost(let limit): check.totalCost(atMost: limit)
         case .indexUsable(let table): check.indexUsable(on: table)
+        case .noFindings(let rule): check.noFindings(rule)
         }
     }
 }

@@ -1,5 +1,6 @@
 import SargablePlan
 import SargablePostgres
+import SargableRules
 import SargableTesting
 import Testing
 
@@ -110,6 +111,21 @@ struct PlanTests {
             #expect(firstLines[5] == "expected the plan to use index orders_user_id_idx, but orders is read by Seq Scan on orders")
             #expect(reporter.failures.allSatisfy { $0.severity == .failure })
             #expect(reporter.failures[0].message.contains("help: give the query more work_mem"))
+        }
+    }
+
+    @Test func aPlanInsightRuleCanBeAssertedAbsent() async throws {
+        try await withShop { database, reporter in
+            try database.expectPlan(of: "SELECT * FROM orders WHERE user_id = 7") { plan in
+                #expect(plan.noFindings(PlanSeqScanFilter.self))
+            }
+            try database.expectPlan(of: "SELECT * FROM orders WHERE total_cents = 70") { plan in
+                #expect(!plan.noFindings(PlanSeqScanFilter.self))
+            }
+            let lines = try #require(reporter.failures.first).message.split(separator: "\n").map(String.init)
+            #expect(lines.first == "expected no plan-seq-scan-filter finding, but seq scan on orders reads 20000 rows per loop "
+                + "and its filter on total_cents removes 100.0% of them")
+            #expect(lines.last == "help: create an index on orders (total_cents) matching the filter (total_cents = 70)")
         }
     }
 }
