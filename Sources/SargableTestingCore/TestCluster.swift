@@ -49,7 +49,9 @@ public final class TestCluster: @unchecked Sendable {
         hasHypoPG = server.hasHypoPG
     }
 
-    init(existing url: String) throws {
+    /// An existing server (what `SARGABLE_TEST_DATABASE_URL` names): test databases are created
+    /// on it, and statements are captured from its jsonlog when this process can read that file.
+    public init(existing url: String) throws {
         server = nil
         options = try ConnectionString.parse(url)
         let connection = try Connection(url, applicationName: TestDatabase.applicationName)
