@@ -44,14 +44,14 @@ struct TraitTests {
         try TestDatabase.require().drop()
     }
 
-    @Test func aCostTieIsAWarningIssue() async throws {
+    @Test func aCostTieIsAWarningIssue() throws {
         let database = try TestDatabase.require()
         try database.execute("CREATE INDEX books_author_id_again ON books (author_id)")
         try database.execute("ANALYZE books")
         let sql = "SELECT title FROM books WHERE author_id = 3"
         let chosen = try expectPlan(of: sql) { _ in }.plan.nodes.compactMap(\.indexName).first
         let other = chosen == "books_author_id_idx" ? "books_author_id_again" : "books_author_id_idx"
-        try await withKnownIssue {
+        try withKnownIssue {
             try expectPlan(of: sql) { plan in plan.uses(index: other) }
         } matching: { issue in
             issue.severity == .warning && issue.comments.map(\.rawValue).joined().hasPrefix("cost tie: expected the plan to use index \(other)")
