@@ -128,4 +128,20 @@ struct PlanTests {
             #expect(lines.last == "help: create an index on orders (total_cents) matching the filter (total_cents = 70)")
         }
     }
+
+    @Test func seedingGivesTheTableTheSizeWhereItsIndexIsChosen() async throws {
+        try await withShop { database, reporter in
+            try database.execute("CREATE TABLE events (id int, kind int, payload text)")
+            try database.execute("CREATE INDEX events_kind_idx ON events (kind)")
+            try database.seed("events", rows: 3, ["id": "g", "kind": "g"])
+            let sql = "SELECT * FROM events WHERE kind = 2"
+            try database.expectPlan(of: sql) { plan in #expect(plan.nodes(on: "events").map(\.nodeType) == [.seqScan]) }
+            try database.seed("events", rows: 20_000, ["id": "g", "kind": "g % 2000", "payload": "repeat('x', 20)"])
+            try database.expectPlan(of: sql) { plan in #expect(plan.uses(index: "events_kind_idx")) }
+            #expect(reporter.failures.isEmpty)
+            #expect { try database.seed("events", rows: 1, ["no_such_column": "g"]) } throws: { error in
+                "\(error)".hasPrefix("seed(events) failed: column \"no_such_column\" of relation \"events\" does not exist")
+            }
+        }
+    }
 }
