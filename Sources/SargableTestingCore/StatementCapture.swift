@@ -77,15 +77,11 @@ struct LogCapture {
     /// statement the block waited for is always before the marker.
     func end(_ window: Window, on connection: Connection) throws -> (executions: [Execution], sessions: [(session: Int, info: SessionInfo)]) {
         try connection.execute("SELECT '\(window.endToken)'")
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        let token = Array(window.endToken.utf8)
-        while !Self.contains(logFile, from: window.offset, token) {
-            guard clock.now < deadline else {
-                throw CaptureError("the end marker of a capture did not reach \(logFile) within \(timeout): "
-                    + "is the server logging statements of \(database) (log_min_duration_statement = 0, jsonlog)?")
-            }
-            usleep(2_000)
+        let token = Data(window.endToken.utf8)
+        // A byte search: cheaper than parsing the JSON on every poll.
+        guard LiveLogFile.wait(for: [logFile], from: window.offset, timeout: timeout, until: { $0.range(of: token) != nil }) else {
+            throw CaptureError("the end marker of a capture did not reach \(logFile) within \(timeout): "
+                + "is the server logging statements of \(database) (log_min_duration_statement = 0, jsonlog)?")
         }
         return try read(window)
     }
@@ -122,15 +118,5 @@ struct LogCapture {
         }
         if !done { assembler.finish { executions.append($0) } }
         return (executions, assembler.takeEndedSessions())
-    }
-
-    /// Whether the file holds `token` after `offset` (a byte search: cheaper than parsing JSON).
-    private static func contains(_ path: String, from offset: Int, _ token: [UInt8]) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        guard (try? handle.seek(toOffset: UInt64(offset))) != nil, let data = try? handle.readToEnd() else { return false }
-        return data.withUnsafeBytes { bytes in
-            bytes.withMemoryRebound(to: UInt8.self) { $0.firstRange(of: token) != nil }
-        }
     }
 }

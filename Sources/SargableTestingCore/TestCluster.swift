@@ -16,7 +16,7 @@ public final class TestCluster: @unchecked Sendable {
         "logging_collector": "on", "log_destination": "jsonlog", "log_directory": "log",
         "log_filename": "postgresql", "log_rotation_age": "0", "log_rotation_size": "0",
         "log_file_mode": "0644", "log_min_duration_statement": "-1",
-        // auto_explain is loaded per database when a suite asks for plans of captured statements.
+        // Parallel tests each hold a few connections (the code under test's pool, Sargable's own).
         "max_connections": "200",
     ]
 
