@@ -107,6 +107,8 @@ struct CheckCommandTests {
         ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    expect:\n      no-findings: select-star\n",
          "plans.yml:7: no-findings: 'select-star' is not a plan rule; use plan-seq-scan-filter, plan-row-misestimate, plan-sort-spill, plan-nested-loop-inner-scan, plan-heap-fetches, plan-hotspot"),
         ("database:\n  load: [schema.sql]\n", "plans.yml:1: no checks: give 'checks:' with at least one"),
+        // Check names are test names: YAML's duplicate-key error keeps them unique.
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n  a:\n    sql: SELECT 2\n", "plans.yml:6: duplicate key 'a'"),
         ("checks:\n  a:\n    sql: SELECT 1\n    expect:\n      no-sort-spill: true\n", "plans.yml:1: no database: give 'database:' with conninfo or load"),
         ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    expect:\n      no-sort-spill: true\n", "plans.yml:4: check 'a' has no sql (or file)"),
         ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    expect:\n      total-cost-at-most: cheap\n",

@@ -71,4 +71,20 @@ struct FixtureTests {
         let columns = try database.query("SELECT attname FROM pg_attribute WHERE attrelid = 'a'::regclass AND attnum > 0 ORDER BY attnum")
         #expect(columns.rows.compactMap { $0["attname"] } == ["id", "b"])
     }
+
+    @Test func aTestThatThrowsKeepsItsDatabase() async throws {
+        struct Failure: Error {}
+        var name = ""
+        await #expect(throws: Failure.self) {
+            try await TestDatabase.with(shop, label: "throws", reporter: CollectingReporter()) { database in
+                name = database.name
+                #expect(TestDatabase.current === database)
+                throw Failure()
+            }
+        }
+        let admin = try Connection(TestCluster.shared().connectionString())
+        #expect(try admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]).rows.count == 1)
+        try admin.execute("DROP DATABASE \(Connection.quoteIdentifier(name)) WITH (FORCE)")
+        #expect(TestDatabase.current == nil)
+    }
 }
