@@ -12,6 +12,8 @@ let package = Package(
     targets: [
         // The application: any PostgreSQL client works; this one uses SargablePostgres' libpq binding.
         .target(name: "Shop", dependencies: [.product(name: "SargablePostgres", package: "Sargable")]),
-        .testTarget(name: "ShopTests", dependencies: ["Shop", .product(name: "SargableTesting", package: "Sargable")]),
+        // Plan snapshots live beside the tests; they are data, not sources or resources.
+        .testTarget(name: "ShopTests", dependencies: ["Shop", .product(name: "SargableTesting", package: "Sargable")],
+                    exclude: ["__Snapshots__"]),
     ]
 )
