@@ -127,4 +127,27 @@ struct CheckCommandTests {
         #expect(result.status == 2)
         #expect(result.stdout.hasPrefix("ERROR plans.yml:4: broken\n  error: relation \"no_such_table\" does not exist"))
     }
+
+    @Test func anExistingDatabaseByConninfoAndAnUnreachableOne() throws {
+        let server = try TemporaryPostgres.start(.init(createHypoPG: false))
+        defer { server.stop() }
+        try Connection(server.connectionString()).execute(Self.schema + "; ANALYZE")
+        let plans = """
+            database:
+              conninfo: "\(server.connectionString())"
+            checks:
+              by-customer:
+                sql: SELECT * FROM invoices WHERE customer_id = 5
+                expect:
+                  index-backed: invoices
+            """
+        let directory = try Self.directory(plans: plans)
+        let result = try Sargable.run(["check", "plans.yml"], directory: directory.url)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout == "PASSED plans.yml:4: by-customer\n1 check: 1 passed, 0 failed\n")
+        let unreachable = try Self.directory(plans: plans.replacingOccurrences(of: server.socketDirectory, with: "/nonexistent"))
+        let refused = try Sargable.run(["check", "plans.yml"], directory: unreachable.url)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.hasPrefix("sargable: error: plans.yml: could not connect to host=/nonexistent "))
+    }
 }
