@@ -150,4 +150,33 @@ struct CheckCommandTests {
         #expect(refused.status == 2)
         #expect(refused.stderr.hasPrefix("sargable: error: plans.yml: could not connect to host=/nonexistent "))
     }
+
+    @Test func aCostTieIsAWarningInSystemOutAndExitsZero() throws {
+        // Two equal indexes: whichever the planner takes, asserting the other is a cost tie.
+        let plans = """
+            database:
+              load: [schema.sql, twin.sql]
+            checks:
+              uses-first:
+                sql: SELECT * FROM invoices WHERE customer_id = 9
+                expect:
+                  uses-index: invoices_customer_id_idx
+              uses-twin:
+                sql: SELECT * FROM invoices WHERE customer_id = 9
+                expect:
+                  uses-index: invoices_customer_id_twin
+            """
+        let directory = try Self.directory(plans: plans)
+        try directory.write("twin.sql", "CREATE INDEX invoices_customer_id_twin ON invoices (customer_id);\n")
+        let result = try Sargable.run(["check", "--format", "junit", "plans.yml"], directory: directory.url)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let suite = try #require(try XMLDocument(xmlString: result.stdout).rootElement()?.elements(forName: "testsuite").first)
+        #expect(suite.attribute(forName: "failures")?.stringValue == "0")
+        let outputs = suite.elements(forName: "testcase").flatMap { $0.elements(forName: "system-out") }
+        #expect(outputs.count == 1)
+        #expect(outputs.first?.stringValue?.hasPrefix("warning: cost tie: expected the plan to use index invoices_customer_id_") == true)
+        let text = try Sargable.run(["check", "plans.yml"], directory: directory.url)
+        #expect(text.stdout.contains("PASSED WITH WARNINGS plans.yml:"))
+        #expect(text.stdout.hasSuffix("2 checks: 2 passed, 0 failed\n"))
+    }
 }
