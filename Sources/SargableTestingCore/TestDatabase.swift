@@ -54,7 +54,8 @@ public final class TestDatabase: @unchecked Sendable {
                  reporter: any ExpectationReporter) throws {
         let clock = ContinuousClock()
         let began = clock.now
-        let cleaned = String(label.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.prefix(30))
+        // ASCII only, so the name stays within PostgreSQL's 63 bytes.
+        let cleaned = String(label.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }.prefix(30))
         name = "sargable_test_\(cleaned)_\(UUID().uuidString.prefix(8).lowercased())"
         self.cluster = cluster
         self.captureOptions = captureOptions
@@ -64,14 +65,19 @@ public final class TestDatabase: @unchecked Sendable {
             // FILE_COPY copies the template's files; WAL_LOG (15's default) writes every block to
             // the WAL, slower for a small database.
             try admin.execute("CREATE DATABASE \(quoted) TEMPLATE \(Connection.quoteIdentifier(template)) STRATEGY FILE_COPY")
-            // Database settings are not copied with the template, so each test database says
-            // it logs every statement itself.
-            try admin.execute("ALTER DATABASE \(quoted) SET log_min_duration_statement = 0")
-            if logPlans {
-                for (name, value) in ["session_preload_libraries": "auto_explain", "auto_explain.log_min_duration": "0",
-                                      "auto_explain.log_analyze": "on", "auto_explain.log_format": "json"] {
-                    try admin.execute("ALTER DATABASE \(quoted) SET \(name) = \(Connection.quoteLiteral(value))")
+            do {
+                // Database settings are not copied with the template, so each test database says
+                // it logs every statement itself (setting it needs a superuser).
+                try admin.execute("ALTER DATABASE \(quoted) SET log_min_duration_statement = 0")
+                if logPlans {
+                    for (name, value) in ["session_preload_libraries": "auto_explain", "auto_explain.log_min_duration": "0",
+                                          "auto_explain.log_analyze": "on", "auto_explain.log_format": "json"] {
+                        try admin.execute("ALTER DATABASE \(quoted) SET \(name) = \(Connection.quoteLiteral(value))")
+                    }
                 }
+            } catch {
+                _ = try? admin.execute("DROP DATABASE IF EXISTS \(quoted) WITH (FORCE)")
+                throw SetupError("cannot make \(name) log its statements: \(error)")
             }
         }
         connectionString = cluster.connectionString(database: name)
