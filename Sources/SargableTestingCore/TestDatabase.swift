@@ -56,7 +56,8 @@ public final class TestDatabase: @unchecked Sendable {
         let began = clock.now
         // ASCII only, so the name stays within PostgreSQL's 63 bytes.
         let cleaned = String(label.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber) ? $0 : "_" }.prefix(30))
-        name = "sargable_test_\(cleaned)_\(UUID().uuidString.prefix(8).lowercased())"
+        let name = "sargable_test_\(cleaned)_\(UUID().uuidString.prefix(8).lowercased())"
+        self.name = name
         self.cluster = cluster
         self.captureOptions = captureOptions
         self.reporter = reporter
@@ -70,9 +71,9 @@ public final class TestDatabase: @unchecked Sendable {
                 // it logs every statement itself (setting it needs a superuser).
                 try admin.execute("ALTER DATABASE \(quoted) SET log_min_duration_statement = 0")
                 if logPlans {
-                    for (name, value) in ["session_preload_libraries": "auto_explain", "auto_explain.log_min_duration": "0",
-                                          "auto_explain.log_analyze": "on", "auto_explain.log_format": "json"] {
-                        try admin.execute("ALTER DATABASE \(quoted) SET \(name) = \(Connection.quoteLiteral(value))")
+                    for (setting, value) in ["session_preload_libraries": "auto_explain", "auto_explain.log_min_duration": "0",
+                                             "auto_explain.log_analyze": "on", "auto_explain.log_format": "json"] {
+                        try admin.execute("ALTER DATABASE \(quoted) SET \(setting) = \(Connection.quoteLiteral(value))")
                     }
                 }
             } catch {
