@@ -28,6 +28,7 @@ public struct Sargable: ParsableCommand {
             AdviseCommand.self,
             DatabaseCommand.self,
             DoctorCommand.self,
+            CheckCommand.self,
         ]
     )
 

@@ -432,11 +432,13 @@ public enum LintReporter {
         return out
     }
 
-    private static func escapeData(_ text: String) -> String {
+    /// A workflow command's message: `%`, CR and LF escaped (GitHub's rule).
+    public static func escapeData(_ text: String) -> String {
         text.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
     }
 
-    private static func escapeProperty(_ text: String) -> String {
+    /// A workflow command's property value: also `:` and `,`.
+    public static func escapeProperty(_ text: String) -> String {
         escapeData(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
     }
 }
