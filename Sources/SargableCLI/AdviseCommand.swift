@@ -107,7 +107,9 @@ struct AdviseCommand: ParsableCommand {
     func run() throws {
         let progress = Terminal.standardErrorIsTerminal ? { (message: String) in Terminal.writeStandardError("\u{1B}[2K\r\(message)") } : nil
         var (workload, failures) = try readWorkload()
+        // Unreadable input is reported with its location and fails the run; the rest is advised.
         for problem in workload.problems { Terminal.error(problem) }
+        failures += workload.problems.count
         workload.problems = []
         guard !workload.statements.isEmpty else {
             if failures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }

@@ -19,6 +19,7 @@ import Testing
     static let workload = """
         -- sargable: weight 1000
         SELECT id, total FROM orders WHERE customer_id = $1;
+        -- sargable: weight 1000
         SELECT id FROM customers WHERE lower(email) = 'user5@example.com';
         """
 
