@@ -126,21 +126,13 @@ struct AdviseCommand: ParsableCommand {
         options.functions = FunctionPolicy(trustFunctions: trustFunctions)
         let advisor: Advisor
         do {
-            advisor = try Advisor(workload: workload, options: options) { () throws(PostgresError) in
-                let opened = try Connection(self.connection.database ?? "")
-                Interrupts.shared.watch(opened)
-                return opened
-            }
+            advisor = try Advisor(workload: workload, options: options, connect: openConnection)
         } catch {
             throw CommandFailure(error.description)
         }
         var advice = advisor.advise(progress: progress)
         if verify {
-            let verifier = Verifier(connect: { () throws(PostgresError) in
-                let opened = try Connection(self.connection.database ?? "")
-                Interrupts.shared.watch(opened)
-                return opened
-            }, limits: connection.limits, functions: options.functions, runs: runs)
+            let verifier = Verifier(connect: openConnection, limits: connection.limits, functions: options.functions, runs: runs)
             do {
                 try verifier.verify(&advice, workload: workload, keep: keep, progress: progress)
             } catch {
@@ -157,6 +149,13 @@ struct AdviseCommand: ParsableCommand {
         }
         if failures > 0 || !advice.problems.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if failOnRecommendation && !advice.recommendations.isEmpty { throw ExitCode(SargableExitCode.findings.rawValue) }
+    }
+
+    /// One more connection to the database (the advisor opens one per worker), cancelled on Ctrl-C.
+    private func openConnection() throws(PostgresError) -> Connection {
+        let opened = try Connection(connection.database ?? "")
+        Interrupts.shared.watch(opened)
+        return opened
     }
 
     private func readWorkload() throws -> (Workload, Int) {
