@@ -112,11 +112,10 @@ public final class Advisor {
         // Candidates, less those an existing index already serves.
         var pool: [IndexCandidate] = []
         var seen = Set<IndexCandidate>()
-        for index in costed {
-            for candidate in generation.candidates(of: analyses[index]) where seen.insert(candidate).inserted {
-                let existing = schema.table(candidate.table)?.indexes ?? []
-                if !existing.contains(where: candidate.isServed) { pool.append(candidate) }
-            }
+        let proposed = costed.flatMap { generation.candidates(of: analyses[$0]) }
+        for candidate in proposed + generation.mergedCovering(proposed) where seen.insert(candidate).inserted {
+            let existing = schema.table(candidate.table)?.indexes ?? []
+            if !existing.contains(where: candidate.isServed) { pool.append(candidate) }
         }
         progress?("estimating the size of \(pool.count) candidate indexes")
         let sizes = evaluator.sizes(of: pool)
@@ -288,7 +287,10 @@ public final class Advisor {
             }
         }
 
+        private var pool: [IndexCandidate] = []
+
         mutating func run(pool: [IndexCandidate]) {
+            self.pool = pool
             let size = sizes(pool)
             var moves = pool.compactMap { candidate in size[candidate.definition].map { Move(candidate: candidate, sizeDelta: $0) } }
             var version = 0
@@ -347,10 +349,16 @@ public final class Advisor {
             version += 1
             progress?("chose \(move.candidate.definition) (\(chosen.count) indexes, \(used / 1_048_576) MB)")
             moves.removeAll { $0.candidate == move.candidate || chosen.contains($0.candidate) }
-            // Extend's growth: the chosen index with one more column a statement it can serve uses.
-            guard move.candidate.method == "btree", move.candidate.keys.count < options.maxWidth else { return }
             var extensions: [IndexCandidate] = []
             var seen = Set<IndexCandidate>()
+            // Candidates that hold everything the chosen one does and more (a merged covering index,
+            // a longer key) may replace it: a budget too small for both may hold the bigger one.
+            for candidate in pool where candidate != move.candidate && !chosen.contains(candidate)
+                && candidate.contains(move.candidate) && seen.insert(candidate).inserted {
+                extensions.append(candidate)
+            }
+            // Extend's growth: the chosen index with one more column a statement it can serve uses.
+            if move.candidate.method == "btree", move.candidate.keys.count < options.maxWidth {
             // Only statements whose plan now reads through the index: the others cannot gain from its growth.
             let users = costed.filter { advisor.needs[$0].canUse(move.candidate) }
             let plans = advisor.evaluator.costs(users.map { ($0, chosen) })
@@ -360,6 +368,7 @@ public final class Advisor {
                     let grown = move.candidate.appending(.column(column), reason: "\(column) appended")
                     if !chosen.contains(grown), seen.insert(grown).inserted { extensions.append(grown) }
                 }
+            }
             }
             let grownSizes = sizes(extensions)
             let ownSize = sizes([move.candidate])[move.candidate.definition] ?? 0

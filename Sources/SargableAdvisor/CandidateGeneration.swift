@@ -160,6 +160,34 @@ struct CandidateGeneration {
         return result
     }
 
+    /// Covering candidates of several statements with the same keys, merged into one that covers
+    /// them all (the union of their INCLUDE lists, within `mergedColumns`): one index-only scan
+    /// path for every statement that ranges over the same key (PoWA merges predicate sets per table
+    /// the same way).
+    func mergedCovering(_ candidates: [IndexCandidate]) -> [IndexCandidate] {
+        var groups: [String: [IndexCandidate]] = [:]
+        for candidate in candidates where !candidate.include.isEmpty {
+            var key = candidate
+            key.include = []
+            groups[key.definition, default: []].append(candidate)
+        }
+        var result: [IndexCandidate] = []
+        for group in groups.values.sorted(by: { $0[0] < $1[0] }) where group.count > 1 {
+            var merged = group[0]
+            for other in group.dropFirst() {
+                for column in other.include where !merged.include.contains(column) { merged.include.append(column) }
+            }
+            guard merged.keys.count + merged.include.count <= Self.mergedColumns else { continue }
+            merged.reason = "covering for \(group.count) statements: \(merged.keys.compactMap(\.columnName).joined(separator: ", ")) "
+                + "with INCLUDE for their index-only scans"
+            result.append(merged)
+        }
+        return result
+    }
+
+    /// A merged covering index carries at most this many columns in all.
+    static let mergedColumns = 8
+
     private func append(_ column: String, to list: inout [String]) {
         if !list.contains(column) { list.append(column) }
     }

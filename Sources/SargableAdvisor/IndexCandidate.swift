@@ -96,6 +96,17 @@ public struct IndexCandidate: Sendable, Hashable, Comparable, CustomStringConver
         return copy
     }
 
+    /// True when this index holds everything `other` does: same table, method and predicate,
+    /// `other`'s keys a prefix of its keys (with the same operator classes), and `other`'s
+    /// INCLUDE columns among its columns. It serves every scan `other` would, at a larger size.
+    func contains(_ other: IndexCandidate) -> Bool {
+        guard table == other.table, method == other.method, predicate == other.predicate,
+              keys.count >= other.keys.count, Array(keys.prefix(other.keys.count)) == other.keys,
+              Array(operatorClasses.prefix(other.keys.count)) == other.operatorClasses else { return false }
+        let held = Set(keys.compactMap(\.columnName) + include)
+        return other.include.allSatisfy(held.contains)
+    }
+
     /// True when an existing index already serves what this one would: same method, predicate
     /// and operator classes, and this candidate's keys are a prefix of the existing index's keys
     /// (a b-tree on (a, b) serves every lookup one on (a) would), and it covers the INCLUDE list.

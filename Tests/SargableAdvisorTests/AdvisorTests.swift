@@ -104,6 +104,27 @@ enum AdvisorDatabase {
         #expect(first.statements.first?.replaces?.contains("Index Only Scan") == true, "\(String(describing: first.statements.first?.replaces))")
     }
 
+    @Test func aBudgetForOneIndexGetsTheMergedCoveringIndexOfTwoStatements() throws {
+        let workload = """
+            -- sargable: weight 100
+            SELECT created_at, total FROM orders WHERE created_at >= '2026-03-01' AND created_at < '2026-05-01';
+            -- sargable: weight 100
+            SELECT created_at, shop_id FROM orders WHERE created_at >= '2026-04-01' AND created_at < '2026-06-01';
+            """
+        // Unlimited, one covering index each is cheapest; a budget that holds one index of three
+        // columns but not two of two must end with the merged one serving both.
+        let unlimited = try AdvisorDatabase.advise(workload)
+        #expect(unlimited.recommendations.count == 2, "\(unlimited.recommendations.map(\.hypotheticalDefinition))")
+        let largest = try #require(unlimited.recommendations.map(\.estimatedSizeBytes).max())
+        let advice = try AdvisorDatabase.advise(workload) { $0.budgetBytes = largest * 16 / 10 }
+        #expect(advice.recommendations.count == 1)
+        let first = try #require(advice.recommendations.first)
+        #expect(first.hypotheticalDefinition.contains("\"total\"") && first.hypotheticalDefinition.contains("\"shop_id\""),
+                "\(advice.recommendations.map(\.hypotheticalDefinition))")
+        #expect(first.statements.count == 2)
+        #expect(first.statements.allSatisfy { $0.replaces?.hasSuffix("Index Only Scan") == true })
+    }
+
     @Test func anExistingIndexOrOneItPrefixesIsNeverRecommendedAgain() throws {
         let advice = try AdvisorDatabase.advise("""
             -- sargable: weight 1000
