@@ -1,5 +1,6 @@
 import Foundation
 import SargableAdvisor
+import SargableLogs
 import SargablePostgres
 import SargableSyntax
 import Testing
@@ -210,5 +211,33 @@ enum AdvisorDatabase {
         #expect((verification.sizeBytes ?? 0) > 0)
         let left = try Connection(conninfo).query("SELECT 1 FROM pg_class WHERE relname = $1", [recommendation.name]).rows
         #expect(left.isEmpty, "the index --verify built is dropped again")
+    }
+
+    @Test func anNPlusOneLoopInARealServerLogGetsItsIndexWithTheLoggedCallsAndParameters() throws {
+        // A server that logs every statement with its duration, as a team captures a workload.
+        let server = try TemporaryPostgres.start(.init(settings: ["log_min_duration_statement": "0"]))
+        defer { server.stop() }
+        let conninfo = try server.createDatabase("logged_shop")
+        let connection = try Connection(conninfo)
+        try connection.execute("""
+            CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric NOT NULL);
+            INSERT INTO orders SELECT i, 1 + (i * 7919) % 5000, i % 1000 FROM generate_series(1, 100000) AS i;
+            ANALYZE orders;
+            """)
+        // The application's loop: one query per customer, over the extended protocol.
+        for customer in 1 ... 150 {
+            _ = try connection.query("SELECT id, total FROM orders WHERE customer_id = $1", [String(customer)])
+        }
+        let (report, problems) = LogAnalysis.run(paths: [server.serverLogFile])
+        #expect(problems.filter { $0.kind == .error }.isEmpty, "\(problems)")
+        let workload = Workload.from(report: report, origin: "server.log")
+        let loop = try #require(workload.statements.first { $0.text.contains("customer_id = $1") })
+        #expect(loop.calls == 150)
+        #expect(loop.parameters?.count == 1, "the logged value of $1 is planned, not the generic plan")
+        let advice = try Advisor(workload: workload) { () throws(PostgresError) in try Connection(conninfo) }.advise()
+        #expect(advice.unit == "ms")
+        let first = try #require(advice.recommendations.first)
+        #expect(first.hypotheticalDefinition.contains("(\"customer_id\""), "\(first.hypotheticalDefinition)")
+        #expect(first.statements.contains { $0.fingerprint == loop.fingerprint && $0.calls == 150 })
     }
 }
