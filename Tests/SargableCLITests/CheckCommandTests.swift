@@ -103,7 +103,7 @@ struct CheckCommandTests {
 
     @Test(arguments: [
         ("checks:\n  a:\n    sql: SELECT 1\n    expect:\n      uses-idx: x\n",
-         "plans.yml:5: unknown expectation 'uses-idx'; use uses-index, index-backed, no-seq-scan, index-usable, no-sort-spill, estimated-rows-at-most, total-cost-at-most, no-findings"),
+         "plans.yml:5: unknown expectation 'uses-idx'; use uses-index, index-backed, no-seq-scan, index-usable, no-sort-spill, estimated-rows-at-most, total-cost-at-most, no-findings, queries, no-queries, no-n-plus-one"),
         ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    expect:\n      no-findings: select-star\n",
          "plans.yml:7: no-findings: 'select-star' is not a plan rule; use plan-seq-scan-filter, plan-row-misestimate, plan-sort-spill, plan-nested-loop-inner-scan, plan-heap-fetches, plan-hotspot"),
         ("database:\n  load: [schema.sql]\n", "plans.yml:1: no checks: give 'checks:' with at least one"),
@@ -223,7 +223,7 @@ struct CheckCommandTests {
         let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines == [
             "PASSED plans.yml:4: invoice-page",
-            "FAILED plans.yml:12: invoice-page-on-customers",
+            "FAILED plans.yml:11: invoice-page-on-customers",
             "  failure: expected at most 0 statements on customers, but 1 ran",
             "    counted (1):",
             "      1 × SELECT region FROM customers WHERE id = $1",
@@ -265,7 +265,7 @@ struct CheckCommandTests {
             "    statements (by shape):",
             "      6 × SELECT amount FROM invoices WHERE id = $1",
             "    help: fetch the rows in one query: `= ANY($1)` with an array of the keys, or join invoices to the query that produced them",
-            "PASSED plans.yml:13: all-at-once",
+            "PASSED plans.yml:14: all-at-once",
             "2 checks: 1 passed, 1 failed",
         ])
 
