@@ -307,6 +307,12 @@ struct CheckCommandTests {
                 run: [BEGIN, SELECT 1 FROM invoices, COMMIT]
                 expect:
                   no-n-plus-one: true
+              # Division by zero (an error, exit 2) unless customer 5's invoices are gone and 6's are still there.
+              what-later-checks-see:
+                run: SELECT 1 / (count(*) FILTER (WHERE customer_id = 5) = 0 AND count(*) FILTER (WHERE customer_id = 6) > 0)::int FROM invoices
+                expect:
+                  queries:
+                    exactly: 1
             """
         let directory = try Self.directory(plans: plans)
         let result = try Sargable.run(["check", "plans.yml"], directory: directory.url)
@@ -316,6 +322,7 @@ struct CheckCommandTests {
         #expect(lines.contains("FAILED plans.yml:11: delete-rolled-back"))
         #expect(lines.contains("  failure: expected no statements, but 1 ran"))
         #expect(lines.contains("ERROR plans.yml:15: own-transaction"))
+        #expect(lines.contains("PASSED plans.yml:20: what-later-checks-see"))
         #expect(lines.contains("  error: check 'own-transaction': statement 1 is transaction control, but the script runs in a transaction "
             + "that is rolled back; remove it, or say 'commit: true' to run the script as written"))
     }
