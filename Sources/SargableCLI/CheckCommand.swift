@@ -36,11 +36,11 @@ struct CheckCommand: ParsableCommand {
                 no-sort-spill: true
                 total-cost-at-most: 1000
             invoice-page:
-              run-file: scripts/invoice_page.sql   # or run: one line of SQL, or a list of statements
+              run-file: scripts/page.sql     # or run: SQL, or a list of statements
               expect:
                 queries:
-                  at-most: 3                     # or exactly, at-least, between: [1, 3]
-                  kind: select                   # select, insert, update, delete, merge
+                  at-most: 3                 # or exactly, at-least, between: [1, 3]
+                  kind: select               # or insert, update, delete, merge
                   on: invoices
                 no-n-plus-one: true
 
