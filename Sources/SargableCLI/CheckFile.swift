@@ -68,8 +68,8 @@ struct CheckFile {
                               _ fail: (Int, String) -> CommandFailure) throws -> CheckCase {
         let usage = "check '\(name)' takes sql (or file) and expect for a plan, or run (or run-file) and expect for a script"
         guard case .table(let entries, _) = value else { throw fail(line, usage) }
-        func read(_ value: ConfigValue, _ keyLine: Int) throws -> String {
-            let path = resolved(try scalar(value, "file", fail))
+        func read(_ value: ConfigValue, _ key: String, _ keyLine: Int) throws -> String {
+            let path = resolved(try scalar(value, key, fail))
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw fail(keyLine, "\(path): cannot be read") }
             return text
         }
@@ -87,10 +87,10 @@ struct CheckFile {
         for (key, keyLine, value) in entries {
             switch key {
             case "sql": sql = try scalar(value, key, fail)
-            case "file": sql = try read(value, keyLine)
+            case "file": sql = try read(value, key, keyLine)
             // Inline SQL is one line (the YAML subset has no multi-line strings) or a list of statements.
             case "run": script = try strings(value, fail).joined(separator: ";\n")
-            case "run-file": script = try read(value, keyLine)
+            case "run-file": script = try read(value, key, keyLine)
             case "commit":
                 commit = try bool(value, key, fail)
                 commitLine = keyLine

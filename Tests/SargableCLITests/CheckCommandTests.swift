@@ -123,6 +123,12 @@ struct CheckCommandTests {
          "plans.yml:4: check 'a' has both a statement (sql or file) and a script (run or run-file); give one"),
         ("database:\n  conninfo: \"dbname=app\"\nchecks:\n  a:\n    run: SELECT 1\n    expect:\n      no-n-plus-one: true\n",
          "plans.yml:4: check 'a' runs a script, which needs 'database: load: …' (line 1 names a database by conninfo, where statements cannot be captured)"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    run-file: missing.sql\n    expect:\n      no-queries: true\n",
+         "plans.yml:5: missing.sql: cannot be read"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    commit: true\n    expect:\n      no-sort-spill: true\n",
+         "plans.yml:6: commit: is for script checks (run or run-file); a plan is always rolled back"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    run: SELECT 1\n    expect:\n      queries:\n        exactly: 1\n        at-most: 2\n",
+         "plans.yml:9: queries: takes one count, and 'at-most' is a second"),
     ])
     func badFilesExitTwoWithTheLine(plans: String, message: String) throws {
         let directory = try Self.directory(plans: plans)
