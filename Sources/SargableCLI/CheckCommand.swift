@@ -4,12 +4,12 @@ import SargableCore
 import SargableLint
 import SargableTestingCore
 
-/// `sargable check plans.yml`: the plan expectations of SargableTesting for test suites in any
-/// language, written in YAML.
+/// `sargable check plans.yml`: the plan and query expectations of SargableTesting for test
+/// suites in any language, written in YAML.
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Check that statements' plans meet expectations written in YAML (for CI in any language).",
+        abstract: "Check statements' plans and scripts' queries against expectations written in YAML (for CI in any language).",
         discussion: """
         The file names a database (an existing one by conninfo, or SQL files loaded into a \
         throwaway server) and the checks: a statement, its parameters, and what its plan must \
@@ -35,12 +35,25 @@ struct CheckCommand: ParsableCommand {
                 index-usable: orders
                 no-sort-spill: true
                 total-cost-at-most: 1000
+            invoice-page:
+              run-file: scripts/page.sql     # or run: SQL, or a list of statements
+              expect:
+                queries:
+                  at-most: 3                 # or exactly, at-least, between: [1, 3]
+                  kind: select               # or insert, update, delete, merge
+                  on: invoices
+                no-n-plus-one: true
 
-        Expectations: uses-index, index-backed, no-seq-scan, index-usable (tables or indexes, one \
-        or a list), no-sort-spill, estimated-rows-at-most (table: rows), total-cost-at-most, \
+        Plan expectations: uses-index, index-backed, no-seq-scan, index-usable (tables or indexes, \
+        one or a list), no-sort-spill, estimated-rows-at-most (table: rows), total-cost-at-most, \
         no-findings (plan rule ids, as `sargable rules` lists them).
+        Script expectations (run or run-file, on a 'load:' database only): queries, no-queries, \
+        no-n-plus-one (true, or the threshold). The script's statements run one by one on their \
+        own connection, inside a transaction that is rolled back ('commit: true' runs the script \
+        as written and keeps what it did for later checks); the server's log is read back as \
+        SargableTesting's capture does, leaving out transaction control, set-up and catalog queries.
         Exit status: 0 all checks passed (warnings allowed), 1 a check failed, 2 bad input (the \
-        file, a statement that cannot be explained, an unreachable database).
+        file, a statement that cannot be explained or run, an unreachable database).
         """
     )
 
@@ -52,9 +65,9 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let checkFile = try CheckFile.read(file)
-        let results: [PlanCheckResult]
+        let results: [CheckResult]
         do {
-            results = try PlanCheckRunner.run(checkFile.checks, on: checkFile.target)
+            results = try CheckRunner.run(checkFile.checks, on: checkFile.target)
         } catch {
             throw CommandFailure("\(file): \(error)")
         }
@@ -70,7 +83,7 @@ enum CheckFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// The results of `sargable check` in each format; every format carries the whole diagnosis.
 enum CheckReport {
-    static func render(_ results: [PlanCheckResult], file: String, format: CheckFormat) -> String {
+    static func render(_ results: [CheckResult], file: String, format: CheckFormat) -> String {
         switch format {
         case .text: text(results)
         case .junit: junit(results, file: file)
@@ -79,13 +92,13 @@ enum CheckReport {
         }
     }
 
-    static func status(_ result: PlanCheckResult) -> String {
+    static func status(_ result: CheckResult) -> String {
         if result.error != nil { return "error" }
         if !result.passed { return "failed" }
         return result.failures.isEmpty ? "passed" : "passed with warnings"
     }
 
-    static func text(_ results: [PlanCheckResult]) -> String {
+    static func text(_ results: [CheckResult]) -> String {
         var out = ""
         for result in results {
             let check = result.check
@@ -104,7 +117,7 @@ enum CheckReport {
 
     /// JUnit XML as CI servers read it: one testsuite for the file, `classname` the file, the
     /// check's name as the test name (unique: a YAML key), the diagnosis in the `<failure>` body.
-    static func junit(_ results: [PlanCheckResult], file: String) -> String {
+    static func junit(_ results: [CheckResult], file: String) -> String {
         let failures = results.filter { $0.error == nil && !$0.passed }.count
         let errors = results.filter { $0.error != nil }.count
         let time = String(format: "%.3f", results.map(\.seconds).reduce(0, +))
@@ -132,7 +145,7 @@ enum CheckReport {
     }
 
     /// `::error file=plans.yml,line=4,title=orders-of-a-user::…`, one per failure or warning.
-    static func github(_ results: [PlanCheckResult]) -> String {
+    static func github(_ results: [CheckResult]) -> String {
         var out = ""
         for result in results {
             let properties = "file=\(LintReporter.escapeProperty(result.check.file)),line=\(result.check.line),"
@@ -152,6 +165,8 @@ enum CheckReport {
         }
 
         var name: String
+        /// `plan` or `queries`.
+        var kind: String
         var file: String
         var line: Int
         var status: String
@@ -160,12 +175,19 @@ enum CheckReport {
         var failures: [Failure]
     }
 
-    static func json(_ results: [PlanCheckResult]) -> String {
+    static func json(_ results: [CheckResult]) -> String {
         JSONText.encode(results.map { result in
-            JSONResult(name: result.check.name, file: result.check.file, line: result.check.line, status: status(result),
+            JSONResult(name: result.check.name, kind: kind(result.check), file: result.check.file, line: result.check.line, status: status(result),
                        seconds: result.seconds, error: result.error,
                        failures: result.failures.map { .init(severity: $0.severity.rawValue, message: $0.message) })
         }) + "\n"
+    }
+
+    private static func kind(_ check: CheckCase) -> String {
+        switch check.kind {
+        case .plan: "plan"
+        case .queries: "queries"
+        }
     }
 
     private static func firstLine(_ text: String) -> String {

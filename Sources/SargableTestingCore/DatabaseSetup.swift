@@ -40,6 +40,13 @@ public struct DatabaseSetup: Sendable, Hashable {
                 }
             }
         }
+
+        /// The ordinal of the first `BEGIN`, `COMMIT`, `SAVEPOINT`, … in the script, if any.
+        func firstTransactionControl() -> Int? {
+            SQLDocument(path: name, text: text).statements.first { statement in
+                (try? PgQuery.parse(statement.text).statements.contains { $0.kind == .transactionStmt }) == true
+            }?.ordinal
+        }
     }
 
     /// The scripts in order, directories expanded.

@@ -12,12 +12,14 @@ extension TestDatabase {
                                  _ body: () async throws -> Void) async throws -> Capture {
         let site = CallSite(fileID: fileID, filePath: filePath, line: line, column: column)
         let capture = try await self.capture(options: options, body)
-        if capture.statements.isEmpty && capture.excluded.isEmpty {
-            report(ExpectationFailure(nothingCaptured(), site: site))
-        } else if let message = NPlusOneDiagnosis.failure(capture, threshold: threshold) {
-            report(ExpectationFailure(message, site: site))
-        }
+        if let message = nPlusOneFailure(capture, threshold: threshold) { report(ExpectationFailure(message, site: site)) }
         return capture
+    }
+
+    /// What `expectNoNPlusOne` reports for `capture`, or nil when it passes (`sargable check` too).
+    func nPlusOneFailure(_ capture: Capture, threshold: Int) -> String? {
+        if capture.statements.isEmpty && capture.excluded.isEmpty { return nothingCaptured() }
+        return NPlusOneDiagnosis.failure(capture, threshold: threshold)
     }
 
     /// Runs `body` once per scale, after `populate(scale)`, and fails when any statement shape

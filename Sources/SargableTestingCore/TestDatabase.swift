@@ -115,13 +115,29 @@ public final class TestDatabase: @unchecked Sendable {
     /// Runs `body` and returns every statement the server ran on this database meanwhile
     /// (excluding what `options` leaves out), whatever client sent it.
     public func capture(options: CaptureOptions? = nil, _ body: () async throws -> Void) async throws -> Capture {
+        let window = try beginCapture()
+        try await body()
+        return try endCapture(window, options: options)
+    }
+
+    /// The same capture around a synchronous body (`sargable check` runs its scripts on a thread
+    /// of its own, outside any async context).
+    func capture(options: CaptureOptions? = nil, synchronously body: () throws -> Void) throws -> Capture {
+        let window = try beginCapture()
+        try body()
+        return try endCapture(window, options: options)
+    }
+
+    private func beginCapture() throws -> (log: LogCapture, window: LogCapture.Window) {
         guard let logFile = cluster.logFile else {
             throw CaptureError("statements cannot be captured: \(cluster.logProblem ?? "no server log")")
         }
         let log = LogCapture(logFile: logFile, database: name)
-        let window = try withControlConnection { try log.begin(on: $0) }
-        try await body()
-        let (executions, sessions) = try withControlConnection { try log.end(window, on: $0) }
+        return (log, try withControlConnection { try log.begin(on: $0) })
+    }
+
+    private func endCapture(_ started: (log: LogCapture, window: LogCapture.Window), options: CaptureOptions?) throws -> Capture {
+        let (executions, sessions) = try withControlConnection { try started.log.end(started.window, on: $0) }
         let options = options ?? captureOptions
         let all = executions.map(CapturedStatement.init)
         return Capture(statements: all.filter { $0.isIncluded(by: options) }, excluded: all.filter { !$0.isIncluded(by: options) },

@@ -103,7 +103,7 @@ struct CheckCommandTests {
 
     @Test(arguments: [
         ("checks:\n  a:\n    sql: SELECT 1\n    expect:\n      uses-idx: x\n",
-         "plans.yml:5: unknown expectation 'uses-idx'; use uses-index, index-backed, no-seq-scan, index-usable, no-sort-spill, estimated-rows-at-most, total-cost-at-most, no-findings"),
+         "plans.yml:5: unknown expectation 'uses-idx'; use uses-index, index-backed, no-seq-scan, index-usable, no-sort-spill, estimated-rows-at-most, total-cost-at-most, no-findings, queries, no-queries, no-n-plus-one"),
         ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    expect:\n      no-findings: select-star\n",
          "plans.yml:7: no-findings: 'select-star' is not a plan rule; use plan-seq-scan-filter, plan-row-misestimate, plan-sort-spill, plan-nested-loop-inner-scan, plan-heap-fetches, plan-hotspot"),
         ("database:\n  load: [schema.sql]\n", "plans.yml:1: no checks: give 'checks:' with at least one"),
@@ -113,6 +113,22 @@ struct CheckCommandTests {
         ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    expect:\n      no-sort-spill: true\n", "plans.yml:4: check 'a' has no sql (or file)"),
         ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    expect:\n      total-cost-at-most: cheap\n",
          "plans.yml:7: total-cost-at-most: takes a number, not 'cheap'"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    run: SELECT 1\n    expect:\n      queries:\n        at-mots: 3\n",
+         "plans.yml:8: unknown key 'at-mots' in queries; use exactly, at-most, at-least, between, kind, on"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    run: SELECT 1\n    expect:\n      queries:\n        exactly: 1\n        kind: selects\n",
+         "plans.yml:9: kind: takes select, insert, update, delete, merge, not 'selects'"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    run: SELECT 1\n    expect:\n      no-seq-scan: invoices\n",
+         "plans.yml:6: a script check takes queries, no-queries, no-n-plus-one; plan expectations need sql (or file)"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    run: SELECT 2\n    expect:\n      no-queries: true\n",
+         "plans.yml:4: check 'a' has both a statement (sql or file) and a script (run or run-file); give one"),
+        ("database:\n  conninfo: \"dbname=app\"\nchecks:\n  a:\n    run: SELECT 1\n    expect:\n      no-n-plus-one: true\n",
+         "plans.yml:4: check 'a' runs a script, which needs 'database: load: …' (line 1 names a database by conninfo, where statements cannot be captured)"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    run-file: missing.sql\n    expect:\n      no-queries: true\n",
+         "plans.yml:5: missing.sql: cannot be read"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    sql: SELECT 1\n    commit: true\n    expect:\n      no-sort-spill: true\n",
+         "plans.yml:6: commit: is for script checks (run or run-file); a plan is always rolled back"),
+        ("database:\n  load: [schema.sql]\nchecks:\n  a:\n    run: SELECT 1\n    expect:\n      queries:\n        exactly: 1\n        at-most: 2\n",
+         "plans.yml:9: queries: takes one count, and 'at-most' is a second"),
     ])
     func badFilesExitTwoWithTheLine(plans: String, message: String) throws {
         let directory = try Self.directory(plans: plans)
@@ -178,5 +194,183 @@ struct CheckCommandTests {
         let text = try Sargable.run(["check", "plans.yml"], directory: directory.url)
         #expect(text.stdout.contains("PASSED WITH WARNINGS plans.yml:"))
         #expect(text.stdout.hasSuffix("2 checks: 2 passed, 0 failed\n"))
+    }
+
+    // Scripts: the statements are captured from the server's log and counted by the library's expectations.
+
+    @Test func aScriptsStatementsAreCountedByKindAndTable() throws {
+        let plans = """
+            database:
+              load: [schema.sql]
+            checks:
+              invoice-page:
+                run-file: page.sql
+                expect:
+                  queries:
+                    exactly: 2
+                    kind: select
+                  no-n-plus-one: true
+              invoice-page-on-customers:
+                run-file: page.sql
+                expect:
+                  queries:
+                    at-most: 0
+                    on: customers
+            """
+        let directory = try Self.directory(plans: plans)
+        // Two SELECTs and an UPDATE; the update is rolled back, so running it twice sees the same rows.
+        try directory.write("page.sql", """
+            SELECT region FROM customers WHERE id = 17;
+            SELECT * FROM invoices WHERE customer_id = 17;
+            UPDATE invoices SET amount = amount + 1 WHERE customer_id = 17;
+            """)
+        let result = try Sargable.run(["check", "plans.yml"], directory: directory.url)
+        #expect(result.status == 1, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines == [
+            "PASSED plans.yml:4: invoice-page",
+            "FAILED plans.yml:11: invoice-page-on-customers",
+            "  failure: expected at most 0 statements on customers, but 1 ran",
+            "    counted (1):",
+            "      1 × SELECT region FROM customers WHERE id = $1",
+            "    also ran (2, not counted):",
+            "      1 × SELECT * FROM invoices WHERE customer_id = $1",
+            "      1 × UPDATE invoices SET amount = amount + $1 WHERE customer_id = $2",
+            "    help: if the block now needs these statements, change the expected count (at most 0); the capture returned shows each statement",
+            "2 checks: 1 passed, 1 failed",
+            "",
+        ])
+    }
+
+    @Test func aLoopOfSelectsFailsNoNPlusOneInEveryFormat() throws {
+        let loop = (1 ... 6).map { "SELECT amount FROM invoices WHERE id = \($0)" }
+        let plans = """
+            database:
+              load: [schema.sql]
+            checks:
+              one-by-one:
+                run:
+            \(loop.map { "      - " + $0 }.joined(separator: "\n"))
+                expect:
+                  no-n-plus-one: true
+              all-at-once:
+                run: SELECT amount FROM invoices WHERE id = ANY('{1,2,3,4,5,6}')
+                expect:
+                  no-n-plus-one: true
+                  queries:
+                    between: [1, 1]
+            """
+        let directory = try Self.directory(plans: plans)
+        let text = try Sargable.run(["check", "plans.yml"], directory: directory.url)
+        #expect(text.status == 1, "\(text.stderr)")
+        let lines = text.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "FAILED plans.yml:4: one-by-one")
+        #expect(lines.dropFirst().first?.hasPrefix(
+            "  failure: expected no N+1 queries, but the same select on invoices ran 6 times in one session with different parameters (") == true)
+        #expect(Array(lines.dropFirst(2)) == [
+            "    statements (by shape):",
+            "      6 × SELECT amount FROM invoices WHERE id = $1",
+            "    help: fetch the rows in one query: `= ANY($1)` with an array of the keys, or join invoices to the query that produced them",
+            "PASSED plans.yml:14: all-at-once",
+            "2 checks: 1 passed, 1 failed",
+        ])
+
+        let junit = try Sargable.run(["check", "--format", "junit", "plans.yml"], directory: directory.url)
+        #expect(junit.status == 1)
+        let suite = try #require(try XMLDocument(xmlString: junit.stdout).rootElement()?.elements(forName: "testsuite").first)
+        #expect(suite.attribute(forName: "failures")?.stringValue == "1")
+        let failure = try #require(suite.elements(forName: "testcase").first?.elements(forName: "failure").first)
+        #expect(failure.attribute(forName: "message")?.stringValue?.hasPrefix("expected no N+1 queries, but the same select on invoices ran 6 times") == true)
+        #expect(failure.stringValue?.contains("  6 × SELECT amount FROM invoices WHERE id = $1\n") == true)
+
+        let github = try Sargable.run(["check", "--format", "github", "plans.yml"], directory: directory.url)
+        #expect(github.stdout.hasPrefix("::error file=plans.yml,line=4,title=one-by-one::expected no N+1 queries, but the same select on invoices ran 6 times"))
+        #expect(github.stdout.split(separator: "\n").count == 1)
+
+        let json = try Sargable.run(["check", "--format", "json", "plans.yml"], directory: directory.url)
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(results.map { $0["kind"] as? String } == ["queries", "queries"])
+        #expect(results.map { $0["status"] as? String } == ["failed", "passed"])
+    }
+
+    @Test func aScriptRunsInATransactionThatIsRolledBackUnlessItCommits() throws {
+        let plans = """
+            database:
+              load: [schema.sql]
+            checks:
+              delete-kept:
+                run: DELETE FROM invoices WHERE customer_id = 5
+                commit: true
+                expect:
+                  queries:
+                    exactly: 1
+                    kind: delete
+              delete-rolled-back:
+                run: DELETE FROM invoices WHERE customer_id = 6
+                expect:
+                  no-queries: true
+              own-transaction:
+                run: [BEGIN, SELECT 1 FROM invoices, COMMIT]
+                expect:
+                  no-n-plus-one: true
+              # Division by zero (an error, exit 2) unless customer 5's invoices are gone and 6's are still there.
+              what-later-checks-see:
+                run: SELECT 1 / (count(*) FILTER (WHERE customer_id = 5) = 0 AND count(*) FILTER (WHERE customer_id = 6) > 0)::int FROM invoices
+                expect:
+                  queries:
+                    exactly: 1
+            """
+        let directory = try Self.directory(plans: plans)
+        let result = try Sargable.run(["check", "plans.yml"], directory: directory.url)
+        #expect(result.status == 2, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "PASSED plans.yml:4: delete-kept")
+        #expect(lines.contains("FAILED plans.yml:11: delete-rolled-back"))
+        #expect(lines.contains("  failure: expected no statements, but 1 ran"))
+        #expect(lines.contains("ERROR plans.yml:15: own-transaction"))
+        #expect(lines.contains("PASSED plans.yml:20: what-later-checks-see"))
+        #expect(lines.contains("  error: check 'own-transaction': statement 1 is transaction control, but the script runs in a transaction "
+            + "that is rolled back; remove it, or say 'commit: true' to run the script as written"))
+    }
+
+    @Test func aScriptStatementThatFailsIsBadInputAndSetUpIsNotCounted() throws {
+        let plans = """
+            database:
+              load: [schema.sql]
+            checks:
+              broken:
+                run: SELECT * FROM invoices; SELECT * FROM no_such_table
+                expect:
+                  no-queries: true
+              only-settings:
+                run: SET work_mem = '8MB'
+                expect:
+                  queries:
+                    at-least: 1
+              only-comments:
+                run-file: comments.sql
+                expect:
+                  queries:
+                    at-least: 1
+            """
+        let directory = try Self.directory(plans: plans)
+        try directory.write("comments.sql", "-- the page's queries, still to be written\n")
+        let result = try Sargable.run(["check", "plans.yml"], directory: directory.url)
+        #expect(result.status == 2, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "ERROR plans.yml:4: broken")
+        #expect(lines.dropFirst().first?.hasPrefix("  error: check 'broken': statement 2 failed: ") == true)
+        #expect(lines.dropFirst().first?.contains("relation \"no_such_table\" does not exist") == true)
+        // The library's capture options: SET is the connection's set-up, left out and said so.
+        #expect(Array(lines.drop { $0 != "FAILED plans.yml:8: only-settings" }.dropFirst().prefix(4)) == [
+            "  failure: expected at least 1 statement, but 0 ran",
+            "    left out: 1 connection set-up (CaptureOptions counts them)",
+            "    help: the block ran none of these: check it reaches the code path, and that the code uses this database",
+            "FAILED plans.yml:13: only-comments",
+        ])
+        // Nothing at all reached the server: the library's own failure, not a count of 0.
+        let nothing = try #require(lines.drop { $0 != "FAILED plans.yml:13: only-comments" }.dropFirst().first)
+        #expect(nothing.hasPrefix("  failure: No statement was captured: the block ran no SQL on the test database sargable_test_check_"))
+        #expect(lines.last == "3 checks: 0 passed, 3 failed")
     }
 }
