@@ -25,6 +25,8 @@ public enum TrackIOTimingOff: HealthRule {
             """),
               RuleExample("""
             ALTER SYSTEM SET shared_preload_libraries = 'auto_explain';
+            -- loaded here too, so that ALTER SYSTEM knows its settings before the restart
+            LOAD 'auto_explain';
             ALTER SYSTEM SET auto_explain.log_analyze = on;
             ↓ALTER SYSTEM SET track_io_timing = off;
             """)],
@@ -39,7 +41,7 @@ public enum TrackIOTimingOff: HealthRule {
             """),
                RuleExample("""
             -- nothing collects plans or statement statistics
-            ALTER SYSTEM SET shared_preload_libraries = '';
+            ALTER SYSTEM RESET shared_preload_libraries;
             ALTER SYSTEM SET track_io_timing = off;
             """)])
 
