@@ -136,6 +136,22 @@ struct HealthCheckTests {
         ])
     }
 
+    /// auto_explain switched on for one role (session_preload_libraries and log_analyze set per
+    /// role) collects plans as much as one preloaded for the server; loaded without log_analyze
+    /// it logs plans with no timings, and track_io_timing adds nothing.
+    @Test func trackIOTimingCountsAutoExplainSetPerRole() throws {
+        let server = try HealthServer(running: """
+            CREATE ROLE app LOGIN;
+            ALTER ROLE app SET session_preload_libraries = 'auto_explain';
+            """)
+        #expect(TrackIOTimingOff.check(try server.health(), options: [:]).isEmpty)
+        try Connection(server.conninfo).execute("ALTER ROLE app SET auto_explain.log_analyze = true")
+        let findings = TrackIOTimingOff.check(try server.health(), options: [:])
+        #expect(findings.map(\.message) == [
+            "track_io_timing is off: auto_explain's plans (log_analyze on) show blocks read but not the time spent reading them",
+        ])
+    }
+
     /// Without pgstattuple the bloat is an estimate and says so; with it, it is measured. Both
     /// see the same mass delete.
     @Test func bloatIsMeasuredWithPgstattupleAndElseLabelledAnEstimate() throws {
