@@ -11,7 +11,10 @@ public enum ConnectionsNearLimit: HealthRule {
         rationale: """
         Each connection is a server process with its own memory; past max_connections minus the \
         slots reserved for superusers, new clients are refused. Reported when the client \
-        connections in pg_stat_activity reach `percent` of the usable slots. The finding (and \
+        connections in pg_stat_activity, or the most sessions open at once in the server's logs \
+        (`sargable doctor --log`: exact with log_connections and log_disconnections on, else \
+        estimated from each session's first and last line), reach `percent` of the usable \
+        slots. The finding (and \
         `sargable doctor`'s Connections section) gives the pool size per application node that \
         keeps every node's pool within the limit: (max_connections − reserved) / `app-nodes`.
         """,
@@ -30,10 +33,16 @@ public enum ConnectionsNearLimit: HealthRule {
     public static var section: HealthSection { .connections }
 
     public static func check(_ server: ServerHealth, options: [String: RuleOption.Value]) -> [DatabaseFinding] {
+        // The peak in the logs counts when it is higher: pg_stat_activity is one moment.
+        let observed = max(server.connections, server.loggedPeak?.sessions ?? 0)
         guard let sizing = PoolSizing(server, appNodes: appNodes.value(in: options)),
-              server.connections * 100 >= sizing.usable * percent.value(in: options) else { return [] }
+              observed * 100 >= sizing.usable * percent.value(in: options) else { return [] }
+        let message = server.loggedPeak.map { peak in
+            "\(observed) of \(sizing.usable) usable connections in use at the peak: \(server.connections) now in pg_stat_activity, "
+                + "\(peak.source) in the logs (\(sizing.formula))"
+        } ?? "\(server.connections) of \(sizing.usable) usable connections are in use (\(sizing.formula))"
         return [finding(about: nil,
-                        message: "\(server.connections) of \(sizing.usable) usable connections are in use (\(sizing.formula))",
+                        message: message,
                         help: "pool connections: at most \(sizing.perNode) per application node, or put PgBouncer in front")]
     }
 }

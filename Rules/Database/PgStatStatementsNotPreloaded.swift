@@ -25,8 +25,8 @@ public enum PgStatStatementsNotPreloaded: HealthRule {
     public static var section: HealthSection { .settings }
 
     public static func check(_ server: ServerHealth, options: [String: RuleOption.Value]) -> [DatabaseFinding] {
-        guard let setting = server.settings["shared_preload_libraries"] else { return [] }
-        let libraries = setting.value.split(separator: ",").map { $0.filter { $0 != " " && $0 != "\"" } }.filter { !$0.isEmpty }
+        guard server.settings["shared_preload_libraries"] != nil else { return [] }
+        let libraries = server.libraries("shared_preload_libraries")
         guard !libraries.contains("pg_stat_statements") else { return [] }
         // One quoted name each: a single quoted 'a, b' would be one library called "a, b".
         let wanted = (libraries + ["pg_stat_statements"]).map { "'\($0)'" }.joined(separator: ", ")

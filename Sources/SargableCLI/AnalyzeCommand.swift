@@ -74,37 +74,17 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try configFile.load()
-        let (files, expandErrors) = InputFiles.expand(paths, extensions: [".log", ".csv", ".json", ".gz", ".bz2"],
-                                                     skipped: { Terminal.note($0.description) })
-        for error in expandErrors { Terminal.error(error.description) }
         var settings = LogAnalysis.Settings(format: inputFormat, prefix: logLinePrefix.map(LogLinePrefix.init))
         settings.options.minimumRun = minimumRun
         settings.options.maximumGapSeconds = maximumGap
         settings.options.redactParameters = redactParameters
-        let progress = AnalyzeProgress(enabled: Terminal.standardErrorIsTerminal)
-        let (analysis, problems) = LargeStack.run {
-            LogAnalysis.run(paths: files, settings: settings, progress: progress.update)
-        }
+        let (analysis, unreadInput) = Self.readLogs(paths, settings: settings)
         var report = analysis
         report.findings = analysis.findings.compactMap { workloadFinding in
             configuration.graded(workloadFinding.finding).map { finding in
                 var graded = workloadFinding
                 graded.finding = finding
                 return graded
-            }
-        }
-        progress.clear()
-        for problem in problems {
-            if problem.kind == .warning {
-                Terminal.standardError("sargable: warning: \(problem.description)")
-            } else {
-                Terminal.error(problem.description)
-            }
-        }
-        if report.summary.unreadableLines > 0 {
-            for file in report.summary.files where file.unreadableLines > 0 {
-                let lines = file.unreadableLineNumbers.map(String.init).joined(separator: ", ")
-                Terminal.note("\(file.path): \(file.unreadableLines) unreadable lines (first at lines \(lines))")
             }
         }
         switch format {
@@ -115,10 +95,38 @@ struct AnalyzeCommand: ParsableCommand {
             Terminal.print(JSONText.encode(trimmed))
         case .html: Terminal.print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
         }
-        if problems.contains(where: { $0.kind == .error }) || !expandErrors.isEmpty { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+        if unreadInput { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if failOn.fails(report.findings.map(\.finding.severity)) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }
+    }
+}
+
+extension AnalyzeCommand {
+    /// Reads `paths` (files, directories, `-`) as `sargable analyze` does, for it and for `doctor
+    /// --log`: each problem one line on stderr with its place, the rest of the input still read.
+    /// True in `unreadInput` when an input, or part of one, could not be read at all.
+    static func readLogs(_ paths: [String], settings: LogAnalysis.Settings) -> (report: WorkloadReport, unreadInput: Bool) {
+        let (files, expandErrors) = InputFiles.expand(paths, extensions: [".log", ".csv", ".json", ".gz", ".bz2"],
+                                                     skipped: { Terminal.note($0.description) })
+        for error in expandErrors { Terminal.error(error.description) }
+        let progress = AnalyzeProgress(enabled: Terminal.standardErrorIsTerminal)
+        let (report, problems) = LargeStack.run {
+            LogAnalysis.run(paths: files, settings: settings, progress: progress.update)
+        }
+        progress.clear()
+        for problem in problems {
+            if problem.kind == .warning {
+                Terminal.standardError("sargable: warning: \(problem.description)")
+            } else {
+                Terminal.error(problem.description)
+            }
+        }
+        for file in report.summary.files where file.unreadableLines > 0 {
+            let lines = file.unreadableLineNumbers.map(String.init).joined(separator: ", ")
+            Terminal.note("\(file.path): \(file.unreadableLines) unreadable lines (first at lines \(lines))")
+        }
+        return (report, problems.contains { $0.kind == .error } || !expandErrors.isEmpty)
     }
 }
 

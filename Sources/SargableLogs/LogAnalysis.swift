@@ -120,6 +120,7 @@ public enum LogAnalysis {
             }
         }
         summary.sessions = assembler.sessionCount
+        summary.peakSessions = assembler.sessionPeak
         queue.close()
         return (summary, problems)
     }

@@ -48,6 +48,9 @@ public final class StatementAssembler {
     private var ended: [(Int, SessionInfo)] = []
     /// Durations refused since the last `takeWarnings()`.
     private var warnings = InputWarnings()
+    private var peakCounter = SessionPeakCounter()
+    /// The highest of the inputs' peaks of sessions open at once, once each input is finished.
+    public private(set) var sessionPeak: SessionPeak?
 
     private struct Pending {
         enum Kind { case execution, error, plan, other }
@@ -87,6 +90,8 @@ public final class StatementAssembler {
     public func add(_ entry: LogEntry, emit: (Execution) -> Void) {
         entries += 1
         let session = sessionOrdinal(for: entry)
+        let keyed = live[.unknown] != session
+        if keyed { peakCounter.see(session, entry) }
         if entry.severity.isSecondary {
             guard var current = pending[session] else { return }
             switch entry.severity {
@@ -119,6 +124,7 @@ public final class StatementAssembler {
     /// Emits what is still pending and ends every session (at the end of each input).
     public func finish(emit: (Execution) -> Void) {
         for session in pending.keys.sorted() { flush(session, emit: emit) }
+        if let peak = peakCounter.finish(file: file) { sessionPeak = peak.combined(with: sessionPeak) }
         plans.removeAll()
         for session in infos.keys.sorted() { if let info = infos[session] { ended.append((session, info)) } }
         infos.removeAll()
@@ -134,6 +140,8 @@ public final class StatementAssembler {
 
     private func flush(_ session: Int, emit: (Execution) -> Void) {
         guard let current = pending.removeValue(forKey: session) else { return }
+        // A session that ran (or was refused) a statement is a client's, not a background process.
+        if current.kind == .execution || current.kind == .error && !current.text.isEmpty { peakCounter.ranStatement(session) }
         switch current.kind {
         case .execution:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,

@@ -21,6 +21,9 @@ public struct WorkloadReport: Sendable, Codable {
         public var firstSeen: Double?
         public var lastSeen: Double?
         public var timelineBucketSeconds = 60
+        /// The most sessions open at once in any one input, and how it was measured; nil when no
+        /// input has sessions told apart (no `%p` or `%c`) or none ran a statement.
+        public var peakSessions: SessionPeak?
         public var files: [FileSummary] = []
 
         public init() {}

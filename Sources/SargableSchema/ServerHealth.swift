@@ -15,6 +15,8 @@ public struct ServerHealth: Sendable {
     public var statisticsEverReset: Bool
     /// Client connections in `pg_stat_activity` when read.
     public var connections: Int
+    /// The most sessions open at once in the server's logs, when logs were given.
+    public var loggedPeak: LoggedSessionPeak?
     /// Per b-tree index of at least 1 MB: its estimated bloat.
     public var indexBloat: [RelationName: IndexBloat]
 
@@ -52,12 +54,35 @@ public struct ServerHealth: Sendable {
         value(of: name, forRole: role).flatMap { ServerSetting.milliseconds($0, unit: settings[name]?.unit) }
     }
 
+    /// The libraries a `*_preload_libraries` setting of the server loads.
+    public func libraries(_ setting: String) -> [String] { settings[setting].map { Self.libraries($0.value) } ?? [] }
+
+    /// `pg_stat_statements, "auto_explain"` as names: quotes and spaces are not part of them.
+    public static func libraries(_ list: String) -> [String] {
+        list.split(separator: ",").map { $0.filter { $0 != " " && $0 != "\"" } }.filter { !$0.isEmpty }
+    }
+
     /// `3 days`, `5 hours`, `12 minutes`: how long the statistics have been collected.
     public var statisticsAge: String {
         let (seconds, ever) = (statisticsAgeSeconds, statisticsEverReset)
         let age = seconds >= 172_800 ? "\(seconds / 86_400) days" : seconds >= 7_200 ? "\(seconds / 3_600) hours"
             : "\(seconds / 60) minutes"
         return ever ? "statistics reset \(age) ago" : "statistics never reset (at least \(age) old)"
+    }
+}
+
+/// The most sessions a server's logs show open at once: `sessions`, and where and how it was
+/// found (`12 sessions at app.log:40 (from log_connections and log_disconnections)`).
+public struct LoggedSessionPeak: Sendable, Hashable {
+    public var sessions: Int
+    public var source: String
+    /// False when estimated from statement times (a lower bound).
+    public var exact: Bool
+
+    public init(sessions: Int, source: String, exact: Bool) {
+        self.sessions = sessions
+        self.source = source
+        self.exact = exact
     }
 }
 
@@ -76,6 +101,13 @@ public struct ServerSetting: Sendable, Hashable {
     }
 
     public var isOn: Bool { value == "on" }
+
+    /// A boolean as PostgreSQL reads one in SET or pg_db_role_setting (`on`, `true`, `yes`, `1`,
+    /// and their prefixes PostgreSQL accepts such as `t`).
+    public static func isTrue(_ text: String) -> Bool {
+        let word = text.lowercased().trimmingPrefix("'").filter { $0 != "'" && $0 != " " }
+        return word == "on" || word == "1" || (!word.isEmpty && ("true".hasPrefix(word) || "yes".hasPrefix(word)))
+    }
 
     /// A duration as PostgreSQL reads one (`30s`, `500ms`, `2min`, or a bare number in the
     /// setting's base `unit`) in milliseconds; nil when it is not one.

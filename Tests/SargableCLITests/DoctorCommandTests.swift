@@ -1,4 +1,5 @@
 import Foundation
+import SargableLogs
 import SargablePostgres
 import Testing
 
@@ -78,5 +79,46 @@ struct DoctorCommandTests {
         let result = try Sargable.run(["doctor", "--database", "host=\(directory.path("nowhere")) dbname=app"])
         #expect(result.status == 2)
         #expect(result.stderr.split(separator: "\n").count == 1, "\(result.stderr)")
+    }
+
+    /// The server's own log, written with log_connections and log_disconnections while six
+    /// sessions were open at once, shows a peak pg_stat_activity no longer sees: with --log the
+    /// finding appears and gives both numbers with their source.
+    @Test func theLogPeakCountsBesidePgStatActivity() throws {
+        var settings = Self.goodSettings
+        settings.merge(["max_connections": "10", "logging_collector": "on", "log_directory": "log", "log_filename": "postgresql",
+                        "log_line_prefix": "%m [%p] %q%u@%d ", "log_connections": "on", "log_disconnections": "on"]) { $1 }
+        let server = try TemporaryPostgres.start(.init(settings: settings, createHypoPG: false))
+        let conninfo = server.connectionString()
+        do {
+            let sessions = try (0 ..< 6).map { _ in try Connection(conninfo) }
+            for session in sessions { try session.execute("SELECT 1") }
+        }
+        let log = server.dataDirectory + "/log/postgresql"
+        #expect(LiveLogFile.wait(for: [log], timeout: .seconds(30), every: .milliseconds(50)) {
+            String(decoding: $0, as: UTF8.self).components(separatedBy: "disconnection: ").count > 6
+        })
+
+        let now = try Sargable.run(["doctor", "--database", conninfo, "--color", "never"])
+        #expect(now.status == 0, "\(now.stdout)")
+        #expect(!now.stdout.contains("connections-near-limit"))
+
+        let logged = try Sargable.run(["doctor", "--database", conninfo, "--color", "never", "--log", log])
+        #expect(logged.status == 1, "\(logged.stdout)\(logged.stderr)")
+        let connections = try #require(logged.stdout.components(separatedBy: "Connections\n").last?.components(separatedBy: "Multi-tenancy\n").first)
+        // Six, or seven when the server's start-up session had not logged its disconnection yet.
+        let counted = try #require(connections.firstMatch(of: try Regex("peak in the logs: ([0-9]+) sessions at ")))
+        let peak = try #require(counted.output[1].substring.flatMap { Int($0) })
+        #expect((6 ... 7).contains(peak), "\(connections)")
+        #expect(connections.contains("  warning[connections-near-limit]: \(peak) of 7 usable connections in use at the peak: 1 now in pg_stat_activity, \(peak) sessions at \(log):"),
+                "\(connections)")
+        #expect(connections.contains("(from log_connections and log_disconnections) in the logs (max_connections 10 − 3 reserved = 7 usable"))
+
+        // A log that is not there is one line on stderr and exit 2, after the report.
+        let missing = try Sargable.run(["doctor", "--database", conninfo, "--color", "never", "--log", log, log + ".missing"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.split(separator: "\n").count == 1, "\(missing.stderr)")
+        #expect(missing.stderr.contains(log + ".missing"))
+        #expect(missing.stdout.contains("warning[connections-near-limit]: \(peak) of 7"))
     }
 }

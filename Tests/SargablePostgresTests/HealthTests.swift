@@ -68,7 +68,9 @@ struct HealthCheckTests {
     @Test func aServerSetUpWronglyGivesEachFindingOnceWithItsFix() throws {
         let server = try HealthServer(settings: [
             "log_min_duration_statement": "10s", "log_lock_waits": "off", "deadlock_timeout": "30s",
-            "track_io_timing": "off", "log_temp_files": "-1", "autovacuum": "off", "shared_preload_libraries": "",
+            "track_io_timing": "off", "log_temp_files": "-1", "autovacuum": "off",
+            // auto_explain logging plans with ANALYZE: what makes track_io_timing off a finding.
+            "shared_preload_libraries": "auto_explain", "auto_explain.log_analyze": "on",
         ], running: """
             CREATE ROLE app LOGIN;
             CREATE ROLE admin LOGIN SUPERUSER;
@@ -87,11 +89,13 @@ struct HealthCheckTests {
             ("temp-files-not-logged", "ALTER SYSTEM SET log_temp_files = '0'; SELECT pg_reload_conf();"),
             ("autovacuum-disabled", "ALTER SYSTEM SET autovacuum = 'on'; SELECT pg_reload_conf();"),
             ("pg-stat-statements-not-preloaded",
-             "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'; then restart the server and CREATE EXTENSION pg_stat_statements;"),
+             "ALTER SYSTEM SET shared_preload_libraries = 'auto_explain', 'pg_stat_statements'; then restart the server and CREATE EXTENSION pg_stat_statements;"),
             ("tenant-table-without-row-security", "ALTER TABLE invoices FORCE ROW LEVEL SECURITY;"),
         ]
         #expect(findings.map(\.rule) == expected.map(\.rule))
         #expect(findings.map(\.help) == expected.map(\.help))
+        #expect(findings.first { $0.rule == "track-io-timing-off" }?.message
+            == "track_io_timing is off: auto_explain's plans (log_analyze on) show blocks read but not the time spent reading them")
         #expect(findings.first { $0.rule == "slow-query-log-off" }?.message
             == "log_min_duration_statement is 10000 ms: statements between 1000 ms and 10000 ms are never logged")
     }
@@ -129,6 +133,22 @@ struct HealthCheckTests {
         let findings = RoleWithoutStatementTimeout.check(health, options: [:])
         #expect(findings.map(\.message) == [
             "statement_timeout is 0 (no limit) for role worker, which can log in: a runaway query holds its connection and locks until it is killed",
+        ])
+    }
+
+    /// auto_explain switched on for one role (session_preload_libraries and log_analyze set per
+    /// role) collects plans as much as one preloaded for the server; loaded without log_analyze
+    /// it logs plans with no timings, and track_io_timing adds nothing.
+    @Test func trackIOTimingCountsAutoExplainSetPerRole() throws {
+        let server = try HealthServer(running: """
+            CREATE ROLE app LOGIN;
+            ALTER ROLE app SET session_preload_libraries = 'auto_explain';
+            """)
+        #expect(TrackIOTimingOff.check(try server.health(), options: [:]).isEmpty)
+        try Connection(server.conninfo).execute("ALTER ROLE app SET auto_explain.log_analyze = true")
+        let findings = TrackIOTimingOff.check(try server.health(), options: [:])
+        #expect(findings.map(\.message) == [
+            "track_io_timing is off: auto_explain's plans (log_analyze on) show blocks read but not the time spent reading them",
         ])
     }
 
