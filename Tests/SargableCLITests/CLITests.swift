@@ -274,10 +274,24 @@ extension CLITests {
             .joined()
         try directory.write("app.log", log)
         let text = try Sargable.run(["analyze", directory.path("app.log")])
-        #expect(text.stdout.contains("   | 3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("   | 3 executions, 1 distinct parameter set, 3.000 ms total over 2.0 s\n"), "\(text.stdout)")
         let html = try Sargable.run(["analyze", "--format", "html", directory.path("app.log")])
-        #expect(html.stdout.contains("3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s"))
+        #expect(html.stdout.contains("3 executions, 1 distinct parameter set, 3.000 ms total over 2.0 s"))
         #expect(!html.stdout.contains("parameter sets"))
+    }
+
+    /// The line under a shortened list counts what it leaves out with the right noun.
+    @Test func analyzeCountsTheFindingsLeftOut() throws {
+        let log = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/logs/app.log").path
+        let json = try Sargable.run(["analyze", "--format", "json", log])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let total = try #require(report["findings"] as? [Any]).count
+        #expect(total > 2)
+        let one = try Sargable.run(["analyze", "--top", String(total - 1), log])
+        #expect(one.stdout.contains("… and 1 more finding (--top 0 shows all)\n"), "\(one.stdout)")
+        let two = try Sargable.run(["analyze", "--top", String(total - 2), log])
+        #expect(two.stdout.contains("… and 2 more findings (--top 0 shows all)\n"))
     }
 }
 
