@@ -16,6 +16,13 @@ extension DatabaseRule {
     static func finding(about object: RelationName, message: String, help: String) -> DatabaseFinding {
         DatabaseFinding(object: object, finding: Finding(rule: metadata.id, severity: metadata.severity, message: message, help: help))
     }
+
+    /// A finding of this rule about `index`, placed with its table when no file creates the index.
+    static func finding(about index: Index, message: String, help: String) -> DatabaseFinding {
+        var result = finding(about: index.relationName, message: message, help: help)
+        result.table = index.table
+        return result
+    }
 }
 
 public enum DatabaseChecks {
