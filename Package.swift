@@ -74,7 +74,8 @@ let package = Package(
         .testTarget(name: "SargableAnalysisTests",
                     dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
-        .testTarget(name: "SargableCLITests", dependencies: ["SargableCore", "SargableCLI", "sargable", "SargablePostgres"]),
+        .testTarget(name: "SargableCLITests", dependencies: ["SargableCore", "SargableCLI", "sargable", "SargablePostgres"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SargablePostgresTests",
                     dependencies: ["SargableCore", "SargablePostgres", "SargableSchema", "SargableSyntax", "SargablePlan", "SargableLint",
                                    "SargableRules"]),
