@@ -105,6 +105,11 @@ public struct Linter: Sendable {
                     schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
     }
 
+    /// Lints one text as the file `path`: `Linter().lint(sql: "SELECT * FROM users")`.
+    public func lint(sql: String, path: String = "query.sql") -> LintReport {
+        lint([SQLDocument(path: path, text: sql)])
+    }
+
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
