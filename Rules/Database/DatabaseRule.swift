@@ -25,6 +25,7 @@ extension DatabaseRule {
     }
 }
 
+/// The database rules run together, as `lint --database` and `database check` run them.
 public enum DatabaseChecks {
     /// Every database check on a schema read from a live catalog, in the registry's order.
     public static func run(_ schema: SchemaModel) -> [DatabaseFinding] {

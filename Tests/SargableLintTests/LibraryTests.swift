@@ -15,6 +15,19 @@ struct LibraryTests {
         #expect(Set(report.findings.map(\.rule)).isSuperset(of: ["select-star", "unfiltered-write"]))
     }
 
+    @Test func theREADMEExampleDoesWhatItSays() throws {
+        // The README's three lines, with the output its comment shows.
+        let report = Linter().lint(sql: "SELECT * FROM users WHERE id = 1", path: "query.sql")
+        #expect(report.findings.map(\.description).contains { $0.hasPrefix("query.sql:1:8: warning[select-star]: ") })
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("""
+            import SargableRules
+            let report = Linter().lint(sql: "SELECT * FROM users WHERE id = 1", path: "query.sql")
+            for finding in report.findings { print(finding) }   // query.sql:1:8: warning[select-star]: …
+            """))
+    }
+
     @Test func theDefaultLinterKnowsEveryRuleId() {
         // A suppression of a database rule is neither unknown nor, without a database, unused.
         let report = Linter().lint(sql: "-- sargable-ignore unused-index: read by the month-end report\nCREATE INDEX CONCURRENTLY i ON t (a);\n")
@@ -106,3 +119,32 @@ let packageDescription: Data? = {
     process.waitUntilExit()
     return process.terminationStatus == 0 ? data : nil
 }()
+
+/// The documentation a library user reads (the DocC plugin is not available offline, so the
+/// comments are checked instead): every top-level public type of a library module has a `///`
+/// comment. Rules are documented by their metadata, which the catalogue tests check.
+@Test func everyPublicTypeIsDocumented() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let modules = ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan", "SargableLint",
+                   "SargableLogs", "SargablePostgres"].map { "Sources/" + $0 } + ["Rules"]
+    let declaration = /^public (?:final )?(?:struct|enum|protocol|class|actor|typealias) (\w+)(.*)/
+    let ruleProtocols = /:\s*(?:SQLRule|PlanRule|DatabaseRule|WorkloadRule)\b/
+    var undocumented: [String] = [], checked = 0
+    for module in modules {
+        let directory = root.appendingPathComponent(module)
+        let files = FileManager.default.enumerator(atPath: directory.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
+        for file in files {
+            let lines = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+            for (number, line) in lines.enumerated() {
+                guard let match = line.firstMatch(of: declaration), match.output.2.firstMatch(of: ruleProtocols) == nil else { continue }
+                checked += 1
+                // Attributes may sit between the comment and the declaration.
+                let above = lines[..<number].last { !$0.hasPrefix("@") }
+                if above?.hasPrefix("///") != true { undocumented.append("\(module)/\(file):\(number + 1): \(match.output.1)") }
+            }
+        }
+    }
+    #expect(checked > 100)
+    #expect(undocumented.isEmpty, "\(undocumented)")
+}
