@@ -98,6 +98,26 @@ struct ServerSessionTests {
         #expect(!result.stderr.contains("throwaway PostgreSQL ready"))
     }
 
+    /// Code scanning drops results without a location: a live catalog's finding on a table the
+    /// linted files only query is a result at the statement that names the table.
+    @Test func sarifPlacesADatabaseFindingInTheLintedFiles() throws {
+        let (conninfo, connection) = try Self.freshDatabase("sarif")
+        try connection.execute("CREATE TABLE events (id bigint, payload text)")
+        let directory = try TemporaryDirectory()
+        try directory.write("q.sql", "SELECT 1;\nSELECT payload FROM events WHERE id = 1;\n")
+        #expect(try shell("git init -q", in: directory.url).status == 0)
+        let result = try Sargable.run(["lint", "--database", conninfo, "--format", "sarif", "q.sql"], directory: directory.url)
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let results = try #require(run["results"] as? [[String: Any]])
+        let missingKey = try #require(results.first { $0["ruleId"] as? String == "missing-primary-key" }, "\(result.stdout)")
+        let location = try #require((missingKey["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+        #expect(location["artifactLocation"] as? [String: String] == ["uri": "q.sql", "uriBaseId": "%SRCROOT%"])
+        #expect((location["region"] as? [String: Int])?["startLine"] == 2)
+        let notifications = ((run["invocations"] as? [[String: Any]])?.first?["toolExecutionNotifications"] as? [[String: Any]]) ?? []
+        #expect(!notifications.contains { (($0["message"] as? [String: Any])?["text"] as? String)?.hasPrefix("missing-primary-key") == true })
+    }
+
     @Test func aSyntaxErrorInALoadedFileHasItsLineAndColumn() throws {
         let directory = try TemporaryDirectory()
         let file = try directory.write("bad.sql", "CREATE TABLE a (id int);\n\nSELECT 1;\n  CREATE TABLE b (id int,, x int);\n")
