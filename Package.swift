@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "SargableLint", targets: ["SargableLint", "SargableRules"]),
         .library(name: "SargableLogs", targets: ["SargableLogs"]),
         .library(name: "SargablePostgres", targets: ["SargablePostgres"]),
+        .library(name: "SargableAdvisor", targets: ["SargableAdvisor"]),
+        .library(name: "SargableTesting", targets: ["SargableTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,10 +55,24 @@ let package = Package(
         // The only importer of CLibPQ: connections, throwaway servers, catalog, EXPLAIN collector.
         .target(name: "SargablePostgres",
                 dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan"]),
+        // The index advisor: candidates from what statements mean, HypoPG what-if costing, selection
+        // under a budget with write cost, drops, and verification on a real build.
+        .target(name: "SargableAdvisor",
+                dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan",
+                               "SargablePostgres", "SargableLogs"]),
+        // Test-suite support without a test framework: the shared server, template and per-test
+        // databases, statement capture from the server's log, expectations and plan matchers, and
+        // the `sargable check` runner. The CLI links this, so nothing here imports XCTest or Testing.
+        .target(name: "SargableTestingCore",
+                dependencies: ["SargableCore", "SargableSyntax", "SargablePlan", "SargableAnalysis", "SargableLogs",
+                               "SargablePostgres"]),
+        // What test suites import: the Swift Testing trait and the XCTest helper over the core,
+        // reporting through Issue.record and XCTFail at the caller's source location.
+        .target(name: "SargableTesting", dependencies: ["SargableTestingCore"]),
         // Command-line front end: one small type per subcommand.
         .target(name: "SargableCLI", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargablePlan", "SargableLint",
-            "SargableRules", "SargableLogs", "SargablePostgres",
+            "SargableRules", "SargableLogs", "SargablePostgres", "SargableAdvisor", "SargableTestingCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "sargable", dependencies: ["SargableCLI"]),
@@ -67,6 +83,9 @@ let package = Package(
 
         .executableTarget(name: "sargable-pg-bench", dependencies: ["SargablePostgres"],
                           path: "Benchmarks/TemporaryPostgresBenchmark"),
+
+        .executableTarget(name: "sargable-testing-bench", dependencies: ["SargableTestingCore"],
+                          path: "Benchmarks/TestDatabaseBenchmark"),
 
         // Every reader (SQL, each log format, pg_stat_statements, configuration) under libFuzzer;
         // scripts/fuzz builds it with -sanitize=fuzzer, the ordinary build replays saved inputs.
@@ -88,6 +107,12 @@ let package = Package(
         .testTarget(name: "SargableLintTests", dependencies: [
             "SargableCore", "SargableSyntax", "SargableSchema", "SargableLint", "SargableRules", "SargableCLI",
         ]),
+        .testTarget(name: "SargableAdvisorTests",
+                    dependencies: ["SargableCore", "SargableAdvisor", "SargablePostgres", "SargableSyntax", "SargableLogs", "sargable"]),
+        .testTarget(name: "SargableTestingTests",
+                    dependencies: ["SargableTesting", "SargableTestingCore", "SargablePostgres", "SargablePlan", "SargableRules"],
+                    // Migrations and seed the trait tests load by path.
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SargableLogsTests", dependencies: ["SargableCore", "SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

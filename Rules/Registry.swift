@@ -27,6 +27,12 @@ public enum RuleRegistry {
         ForeignKeyWithoutOnDelete.self,
         ArrayColumn.self,
         DuplicateIndex.self,
+        CharColumn.self,
+        VarcharColumn.self,
+        TimestampWithoutTimeZone.self,
+        SerialColumn.self,
+        IntPrimaryKey.self,
+        IdentifierTooLong.self,
         // Migrations
         IndexNotConcurrent.self,
         AddForeignKeyValidating.self,
@@ -37,6 +43,23 @@ public enum RuleRegistry {
         RenameColumn.self,
         RenameTable.self,
         DropColumn.self,
+        TenantTableWithoutRowSecurity.self,
+        MissingLockTimeout.self,
+        MissingStatementTimeout.self,
+        AddConstraintBuildsIndex.self,
+        ConcurrentlyInTransaction.self,
+        TransactionNesting.self,
+        EnumValueInTransaction.self,
+        AddingGeneratedColumn.self,
+        DetachPartitionNotConcurrent.self,
+        // Destructive changes, one id each so teams can pick
+        DropTable.self,
+        DropDefault.self,
+        DropConstraint.self,
+        DropDatabase.self,
+        DropSchema.self,
+        TruncateCascade.self,
+        RenameObject.self,
         // Meta
         UnusedSuppression.self,
     ]
@@ -55,6 +78,21 @@ public enum RuleRegistry {
         CatalogMissingPrimaryKey.self,
     ]
 
+    /// The operational checklist on a live server (`sargable doctor`), in report order within
+    /// each section. `tenant-table-without-row-security` shares its entry with the schema rule.
+    public static let healthRules: [any HealthRule.Type] = [
+        // Settings
+        SlowQueryLogOff.self, RoleWithoutStatementTimeout.self, MissingIdleInTransactionTimeout.self,
+        LockWaitsNotLogged.self, DeadlockTimeoutUnusual.self, TrackIOTimingOff.self, TempFilesNotLogged.self,
+        AutovacuumDisabled.self, PgStatStatementsNotPreloaded.self,
+        // Index health
+        LowUsageIndex.self, BloatedIndex.self, IndexLargerThanTable.self,
+        // Connections
+        ConnectionsNearLimit.self,
+        // Multi-tenancy
+        CatalogTenantTableWithoutRowSecurity.self,
+    ]
+
     public static let workloadRules: [any WorkloadRule.Type] = WorkloadRules.all
 
     /// Every rule type, each catalogue entry once (a database check that shares an SQL rule's
@@ -62,7 +100,7 @@ public enum RuleRegistry {
     public static let all: [any DocumentedRule.Type] = {
         var seen = Set<String>()
         let every: [any DocumentedRule.Type] = sqlRules.map { $0 } + planRules.map { $0 } + databaseRules.map { $0 }
-            + workloadRules.map { $0 }
+            + healthRules.map { $0 } + workloadRules.map { $0 }
         return every.filter { seen.insert($0.metadata.id).inserted }
     }()
 

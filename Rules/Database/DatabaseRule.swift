@@ -40,3 +40,12 @@ extension Index {
     /// The index as a relation name (indexes live in their table's schema).
     var relationName: RelationName { RelationName(schema: table.schema, name: name) }
 }
+
+extension SchemaModel {
+    /// Tables whose indexes cost the most writes first (then by name): how index findings rank.
+    var tablesByIndexWrites: [Table] {
+        sortedTables.enumerated().sorted { lhs, rhs in
+            lhs.element.indexWrites != rhs.element.indexWrites ? lhs.element.indexWrites > rhs.element.indexWrites : lhs.offset < rhs.offset
+        }.map(\.element)
+    }
+}

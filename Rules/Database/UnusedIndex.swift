@@ -15,7 +15,9 @@ public enum UnusedIndex: DatabaseRule {
         pg_stat_user_indexes counts the scans of every index. One that was never scanned still costs \
         a write on every insert and non-HOT update, memory in shared buffers, and vacuum time. Primary \
         keys and unique indexes are skipped (they enforce constraints), and so are indexes under 1 MB. \
-        Check replicas before dropping: each server keeps its own counts.
+        Each finding shows its table's writes (inserts, updates and the share of HOT updates, which \
+        maintain no index), and indexes on the most written tables come first. Check replicas before \
+        dropping: each server keeps its own counts.
         """,
         fix: "Confirm on every replica and over a full business cycle, then drop it concurrently.",
         bad: [RuleExample("""
@@ -34,14 +36,16 @@ public enum UnusedIndex: DatabaseRule {
             """)]
     )
 
+    /// Ranked by what the index costs: the inserts and non-HOT updates of its table, each of which
+    /// writes it, most first.
     public static func check(_ schema: SchemaModel) -> [DatabaseFinding] {
-        schema.sortedTables.flatMap { table in
+        schema.tablesByIndexWrites.flatMap { table in
             table.indexes.filter { index in
                 index.scans == 0 && !index.isPrimary && !index.isUnique && index.isValid
                     && (index.sizeBytes ?? 0) >= minimumSizeBytes
             }.map { index in
                 finding(about: index,
-                        message: "index \(index.described) on \(table.name) has not been scanned since statistics were reset (\(ByteCount(index.sizeBytes ?? 0)))",
+                        message: "index \(index.described) on \(table.name) has not been scanned since statistics were reset (\(ByteCount(index.sizeBytes ?? 0)); \(table.writeCost)",
                         help: "drop index concurrently \(index.name)")
             }
         }

@@ -17,7 +17,10 @@ public enum IndexNotConcurrent: SQLRule {
         """,
         fix: """
         Use `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX … CONCURRENTLY`, each \
-        outside a transaction block (one statement per migration, or a non-transactional migration).
+        outside a transaction block (one statement per migration, or a non-transactional migration). \
+        A partitioned table rejects CONCURRENTLY: create the index `ON ONLY` the parent (instant, \
+        invalid until every partition has one), create each partition's index concurrently, and \
+        `ALTER INDEX parent_idx ATTACH PARTITION partition_idx` each of them.
         """,
         bad: [
             RuleExample("↓CREATE INDEX↑ orders_status_idx ON orders (status)"),
@@ -29,6 +32,7 @@ public enum IndexNotConcurrent: SQLRule {
             RuleExample("CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nCREATE INDEX events_kind_idx ON events (kind)"),
             RuleExample("DROP INDEX CONCURRENTLY orders_status_idx"),
             RuleExample("REINDEX TABLE CONCURRENTLY orders"),
+            RuleExample("CREATE INDEX events_at_idx ON ONLY events (at);\nCREATE INDEX CONCURRENTLY events_2024_at_idx ON events_2024 (at);\nALTER INDEX events_at_idx ATTACH PARTITION events_2024_at_idx"),
         ])
 
     /// Reports at the statement's leading keywords with `… CONCURRENTLY` as the replacement when they
@@ -48,7 +52,16 @@ public enum IndexNotConcurrent: SQLRule {
         let root = context.root
         switch root.kind {
         case .indexStmt:
-            guard root[.concurrent]?.bool != true, let table = root[.relation]?.relationName, !context.isNewTable(table) else { return }
+            guard root[.concurrent]?.bool != true, let relation = root[.relation], let table = relation.relationName,
+                  !context.isNewTable(table) else { return }
+            // `ON ONLY parent` creates the parent's (invalid) index without building anything.
+            if relation[.inh]?.bool != true { return }
+            if context.schema.table(table)?.isPartitioned == true {
+                context.reportAtStatement(FindingText(
+                    message: "create index on partitioned \(table) builds every partition's index while blocking writes, and concurrently is not allowed on it",
+                    help: "create index … on only \(table), create index concurrently on each partition, then alter index … attach partition each one"))
+                return
+            }
             report(context, keywords: root[.unique]?.bool == true ? ["CREATE", "UNIQUE", "INDEX"] : ["CREATE", "INDEX"], FindingText(
                 message: "create index on \(table) without concurrently blocks writes to \(table) until the index is built",
                 help: "create index concurrently (outside a transaction block)"))

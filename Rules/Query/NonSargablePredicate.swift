@@ -36,6 +36,10 @@ public enum NonSargablePredicate: SQLRule {
             RuleExample("SELECT id FROM orders WHERE created_at >= '2024-05-01' AND created_at < '2024-05-02' LIMIT 100"),
             RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\nCREATE INDEX users_email_lower ON users (lower(email));\nSELECT id FROM users WHERE lower(email) = lower($1)"),
             RuleExample("SELECT user_id, count(*) FROM orders GROUP BY user_id HAVING count(*) > 5"),
+            // Values of a set-returning function and an outer row's columns have no index to miss.
+            RuleExample("SELECT o.id FROM orders o, jsonb_array_elements(o.items) item WHERE jsonb_typeof(item->'qty') = 'number' LIMIT 10"),
+            RuleExample("SELECT count(*) FROM jsonb_array_elements($1::jsonb) WHERE (value->>'qty')::int > 5"),
+            RuleExample("SELECT u.id, l.flag FROM users u CROSS JOIN LATERAL (SELECT 1 AS flag WHERE lower(u.email) = 'a@b.c') l LIMIT 10"),
             RuleExample("SELECT id FROM orders WHERE total_cents > $1 / 100 LIMIT 10"),
         ])
 
@@ -55,7 +59,9 @@ public enum NonSargablePredicate: SQLRule {
                 } else {
                     continue
                 }
-                for side in sides.compactMap({ $0 }) where isWrappedColumn(side) {
+                // Only a table's column can have an index: not a function's or an outer query's value.
+                for side in sides.compactMap({ $0 }) where isWrappedColumn(side)
+                    && side.columnReferences.contains(where: clause.scope.isTableColumn) {
                     report(side, context: context, scope: clause.scope)
                 }
             }
@@ -79,7 +85,8 @@ public enum NonSargablePredicate: SQLRule {
 
     private static func report(_ expression: Node, context: RuleContext, scope: FromScope) {
         let text = ExpressionText.of(expression)
-        guard let column = expression.columnReferences.first, let name = column.columnReference?.column else { return }
+        guard let column = expression.columnReferences.first(where: scope.isTableColumn),
+              let name = column.columnReference?.column else { return }
         let table = context.table(of: column, in: scope)
         let candidates = table.map { [$0] } ?? context.knownTables(in: scope)
         let structure = ExpressionIdentity.structure(of: expression)

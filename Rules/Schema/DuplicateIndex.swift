@@ -27,6 +27,12 @@ public enum DuplicateIndex: SQLRule {
         ],
         good: [
             RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE);\nCREATE INDEX users_lower_email_idx ON users (lower(email))"),
+            // Partial indexes on opposite predicates cover different rows.
+            RuleExample("""
+                CREATE TABLE posts (id bigint PRIMARY KEY, channelid bigint, deleteat bigint);
+                CREATE INDEX idx_posts_live ON posts (channelid) WHERE deleteat IS NULL;
+                CREATE INDEX idx_posts_deleted ON posts (channelid) WHERE deleteat IS NOT NULL
+                """),
             RuleExample("""
                 CREATE TABLE orders (id bigint PRIMARY KEY, status text, deleted_at timestamptz, archived_at timestamptz);
                 CREATE INDEX orders_live_status_idx ON orders (status) WHERE deleted_at IS NULL;

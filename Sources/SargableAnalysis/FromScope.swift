@@ -5,6 +5,9 @@ import SargableSyntax
 public struct FromScope: Sendable {
     public private(set) var aliases: [String: RelationName] = [:]
     public private(set) var relations: [RelationName] = []
+    /// Names of FROM items that are not tables (functions, subqueries, VALUES) and of their
+    /// columns: `e` in `FROM jsonb_array_elements(x) e`.
+    public private(set) var derivedNames: Set<String> = []
 
     /// The FROM items of a SelectStmt (or the target and USING/FROM of UPDATE/DELETE, or both
     /// sides of a JoinExpr).
@@ -31,12 +34,32 @@ public struct FromScope: Sendable {
             guard let name = item.relationName else { return }
             relations.append(name)
             aliases[item[.alias, .aliasname]?.string ?? name.name] = name
+        case .rangeFunction, .rangeSubselect:
+            if let alias = item[.alias] {
+                if let name = alias[.aliasname]?.string { derivedNames.insert(name) }
+                derivedNames.formUnion(alias[.colnames]?.stringValues ?? [])
+            }
+            // An unaliased function is named after itself (`FROM unnest(a)` gives `unnest`).
+            for function in item[.functions]?.elements ?? [] {
+                for call in function.elements where call.kind == .funcCall {
+                    if let name = call.functionName { derivedNames.insert(name) }
+                }
+            }
         default:
             return
         }
     }
 
     public func relation(forAlias alias: String) -> RelationName? { aliases[alias] }
+
+    /// True when a column reference can be a column of a table of this scope: not a value of a
+    /// function or subquery in FROM, not an outer query's value (a qualifier this scope does not
+    /// have), and not in a scope without tables (a FROM-less LATERAL subquery).
+    public func isTableColumn(_ column: Node) -> Bool {
+        guard let reference = column.columnReference, !relations.isEmpty else { return false }
+        if let qualifier = reference.qualifier { return aliases[qualifier] != nil }
+        return !derivedNames.contains(reference.column)
+    }
 
     /// The table a column reference belongs to: by its qualifier, or the one table of the scope
     /// `schema` knows to have the column (the only table, when the schema knows no columns).

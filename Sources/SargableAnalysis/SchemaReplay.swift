@@ -20,7 +20,7 @@ public struct SchemaReplay: Sendable {
     /// True for the statements `apply` reads (CREATE TABLE, CREATE INDEX, ALTER, RENAME, DROP, …).
     public static func changesSchema(_ root: Node) -> Bool {
         switch root.kind {
-        case .createStmt, .createTableAsStmt, .indexStmt, .alterTableStmt, .renameStmt, .dropStmt: true
+        case .createStmt, .createTableAsStmt, .indexStmt, .alterTableStmt, .renameStmt, .dropStmt, .createPolicyStmt: true
         default: false
         }
     }
@@ -40,6 +40,10 @@ public struct SchemaReplay: Sendable {
         case .alterTableStmt: alterTable(root)
         case .renameStmt: rename(root)
         case .dropStmt: drop(root)
+        case .createPolicyStmt:
+            guard let table = root.as(CreatePolicyStmt.self)?.table?.node.relationName,
+                  let policy = root.as(CreatePolicyStmt.self)?.policyName else { return }
+            schema.updateTable(table) { $0.rowSecurity = ($0.rowSecurity ?? RowSecurity()).adding(policy: policy) }
         default: break
         }
     }
@@ -66,6 +70,7 @@ public struct SchemaReplay: Sendable {
                 table.columns.insert(contentsOf: parentTable.columns.filter { table.column(named: $0.name) == nil }, at: 0)
             }
         }
+        table.isPartitioned = statement[.partspec] != nil
         schema.setTable(table)
         newTables.insert(name)
     }
@@ -111,11 +116,30 @@ public struct SchemaReplay: Sendable {
                 referencedColumns: constraint[.pkAttrs]?.stringValues ?? [],
                 onDelete: ForeignKeyAction.name(constraint[.fkDelAction]?.string),
                 isValidated: constraint[.skipValidation]?.bool != true))
+        case .check?:
+            let columns = constraint[.rawExpr].map(Self.columnsProvedNotNull) ?? []
+            guard !columns.isEmpty else { return }
+            table.notNullChecks.append(NotNullCheck(name: constraint[.conname]?.string, columns: columns,
+                                                    isValidated: constraint[.skipValidation]?.bool != true))
         case .notnull?:
             if let column { Self.mark(column, in: &table) { $0.notNull = true } }
         case .default?:
             if let column { Self.mark(column, in: &table) { $0.hasDefault = true } }
         default: break
+        }
+    }
+
+    /// The columns a CHECK expression proves not null: `c IS NOT NULL`, and each side of an AND.
+    static func columnsProvedNotNull(_ expression: Node) -> [String] {
+        switch expression.kind {
+        case .nullTest:
+            guard expression.as(NullTest.self)?.nulltesttype == .notNull,
+                  let column = expression[.arg]?.columnReference?.column else { return [] }
+            return [column]
+        case .boolExpr where expression.as(BoolExpr.self)?.boolop == .and:
+            return (expression[.args]?.elements ?? []).flatMap(columnsProvedNotNull)
+        default:
+            return []
         }
     }
 
@@ -184,13 +208,26 @@ public struct SchemaReplay: Sendable {
                     if let column { Self.mark(column, in: &table) { $0.hasDefault = command[.def] != nil } }
                 case .addConstraint?:
                     if let constraint = command[.def] { Self.addConstraint(constraint, to: &table, column: nil) }
+                case .enableRowSecurity?, .disableRowSecurity?, .forceRowSecurity?, .noForceRowSecurity?:
+                    var security = table.rowSecurity ?? RowSecurity()
+                    switch command.as(AlterTableCmd.self)?.subtype {
+                    case .enableRowSecurity?: security.enabled = true
+                    case .disableRowSecurity?: security.enabled = false
+                    case .forceRowSecurity?: security.forced = true
+                    default: security.forced = false
+                    }
+                    table.rowSecurity = security
                 case .validateConstraint?:
                     for index in table.foreignKeys.indices where table.foreignKeys[index].name == column {
                         table.foreignKeys[index].isValidated = true
                     }
+                    for index in table.notNullChecks.indices where table.notNullChecks[index].name == column {
+                        table.notNullChecks[index].isValidated = true
+                    }
                 case .dropConstraint?:
                     guard let column else { break }
                     table.foreignKeys.removeAll { $0.name == column }
+                    table.notNullChecks.removeAll { $0.name == column }
                     if let index = table.indexes.first(where: { $0.name == column }) {
                         table.indexes.removeAll { $0.name == column }
                         if index.isPrimary { table.primaryKey = nil }
@@ -215,6 +252,7 @@ public struct SchemaReplay: Sendable {
             for index in table.indexes.indices { table.indexes[index].table = renamed }
             for key in table.foreignKeys.indices { table.foreignKeys[key].table = renamed }
             schema.setTable(table)
+            schema.recordRename(of: old, to: renamed)
             if newTables.remove(old) != nil { newTables.insert(renamed) }
         case .column?:
             guard let tableName = statement[.relation]?.relationName, let old = statement[.subname]?.string else { return }
@@ -279,6 +317,14 @@ public struct SchemaReplay: Sendable {
             for name in names {
                 guard let index = schema.index(named: name) else { continue }
                 schema.updateTable(index.table) { $0.indexes.removeAll { $0.name == name.name } }
+            }
+        case .policy?:
+            // DROP POLICY p ON [schema.]t: the table's name, then the policy's.
+            for object in statement[.objects]?.elements ?? [] {
+                let parts = (object[.items] ?? object).stringValues
+                guard parts.count >= 2, let policy = parts.last else { continue }
+                let table = RelationName(schema: parts.count >= 3 ? parts[parts.count - 3] : nil, name: parts[parts.count - 2])
+                schema.updateTable(table) { $0.rowSecurity?.policies.removeAll { $0 == policy } }
             }
         default: break
         }

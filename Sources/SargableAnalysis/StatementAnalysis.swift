@@ -35,10 +35,34 @@ public enum PredicateOperator: Sendable, Hashable {
 public struct ColumnPredicate: Sendable, Hashable {
     public var column: ColumnOf
     public var comparison: PredicateOperator
+    /// The constant an equality compares with when it is written in the statement (`status =
+    /// 'pending'`), not a parameter: a partial index can be built for exactly that value.
+    public var literal: Literal?
 
-    public init(column: ColumnOf, comparison: PredicateOperator) {
+    public init(column: ColumnOf, comparison: PredicateOperator, literal: Literal? = nil) {
         self.column = column
         self.comparison = comparison
+        self.literal = literal
+    }
+}
+
+/// A constant written in a statement, kept by kind so that consumers can write it back as SQL.
+public enum Literal: Sendable, Hashable {
+    case string(String)
+    case integer(Int)
+    /// A decimal number as written (`1.5`).
+    case number(String)
+    case boolean(Bool)
+
+    /// The constant of `node` (a constant, or a constant cast to a type), nil for anything else.
+    public init?(_ node: Node) {
+        let value = node.kind == .typeCast ? node[.arg] : node
+        guard let value, value.kind == .aConst else { return nil }
+        if let integer = value.integerConstant { self = .integer(integer) }
+        else if let string = value.stringConstant { self = .string(string) }
+        else if let number = value[.fval, .fval]?.string { self = .number(number) }
+        else if let boolean = value[.boolval] { self = .boolean(boolean[.boolval]?.bool == true) }
+        else { return nil }
     }
 }
 
@@ -98,6 +122,12 @@ public struct QueryBlock: Sendable {
     public var setColumns: [ColumnOf] = []
     /// What a SELECT (or a RETURNING list) returns.
     public var returnedColumns: [ReturnedColumn] = []
+    /// Every table column the block itself reads (returned, compared, sorted, grouped, computed
+    /// with), in first-seen order; subqueries are blocks of their own. A covering index needs them all.
+    public var columnsRead: [ColumnOf] = []
+    /// Every table column WHERE, JOIN … ON and HAVING mention, whatever the shape of the condition
+    /// (inside OR, CASE, a function): the planner may derive an index condition from any of them.
+    public var conditionColumns: [ColumnOf] = []
 
     /// Every column predicate on `relation`.
     public func predicates(on relation: RelationName) -> [ColumnPredicate] {
@@ -201,7 +231,27 @@ public struct StatementAnalysis: Sendable {
             case .select:
                 block.returnedColumns = returned(node[.targetList], in: block)
             }
+            block.columnsRead = columnsRead(in: [node[.targetList], node[.whereClause], node[.havingClause],
+                                                 node[.groupClause], node[.sortClause], node[.returningList]]
+                                                 + joins.map { $0[.quals] }, of: block)
+            block.conditionColumns = columnsRead(in: [node[.whereClause], node[.havingClause]] + joins.map { $0[.quals] }, of: block)
             blocks.append(block)
+        }
+
+        private func columnsRead(in clauses: [Node?], of block: QueryBlock) -> [ColumnOf] {
+            var seen = Set<ColumnOf>()
+            var result: [ColumnOf] = []
+            for clause in clauses.compactMap({ $0 }) {
+                clause.walk { node in
+                    if node.kind == .subLink { return .skipChildren }
+                    if node.kind == .columnRef, let column = resolve(node, in: block), column.relation != nil,
+                       seen.insert(column).inserted {
+                        result.append(column)
+                    }
+                    return .visitChildren
+                }
+            }
+            return result
         }
 
         private mutating func addFromItem(_ item: Node, to block: inout QueryBlock, joins: inout [Node], ctes: Set<String>, depth: Int) {
@@ -240,7 +290,13 @@ public struct StatementAnalysis: Sendable {
             guard let reference = column.columnReference, !column.isStarReference else { return nil }
             if let qualifier = reference.qualifier { return ColumnOf(block.relations[qualifier], reference.column) }
             let relations = Set(block.relations.values)
-            if relations.count == 1 { return ColumnOf(relations.first, reference.column) }
+            if relations.count == 1, let only = relations.first {
+                // A name the known table lacks comes from elsewhere (a CTE or subquery in FROM, an outer query).
+                if let table = schema.table(only), !table.columns.isEmpty, table.column(named: reference.column) == nil {
+                    return ColumnOf(nil, reference.column)
+                }
+                return ColumnOf(only, reference.column)
+            }
             let owners = relations.filter { schema.table($0)?.column(named: reference.column) != nil }
             return ColumnOf(owners.count == 1 ? owners.first : nil, reference.column)
         }
@@ -285,9 +341,9 @@ public struct StatementAnalysis: Sendable {
                     block.columnPredicates.append(ColumnPredicate(column: leftColumn, comparison: .joinKey(rightColumn)))
                     block.columnPredicates.append(ColumnPredicate(column: rightColumn, comparison: .joinKey(leftColumn)))
                 } else if isFixed(right) {
-                    add(left, .equality, to: &block)
+                    add(left, .equality, literal: Literal(right), to: &block)
                 } else if isFixed(left) {
-                    add(right, .equality, to: &block)
+                    add(right, .equality, literal: Literal(left), to: &block)
                 }
             case .op where Self.rangeOperators.contains(name ?? ""):
                 if isFixed(right) { add(left, .range, to: &block) } else if isFixed(left) { add(right, .range, to: &block) }
@@ -308,9 +364,9 @@ public struct StatementAnalysis: Sendable {
 
         /// Files a comparison under its column, or under its expression when it is one of a
         /// relation's columns wrapped (`lower(email)`).
-        private func add(_ side: Node, _ comparison: PredicateOperator, to block: inout QueryBlock) {
+        private func add(_ side: Node, _ comparison: PredicateOperator, literal: Literal? = nil, to block: inout QueryBlock) {
             if side.kind == .columnRef, let column = resolve(side, in: block) {
-                block.columnPredicates.append(ColumnPredicate(column: column, comparison: comparison))
+                block.columnPredicates.append(ColumnPredicate(column: column, comparison: comparison, literal: literal))
                 return
             }
             guard let first = side.columnReferences.first, side.descendants(ofKind: .subLink).isEmpty else { return }

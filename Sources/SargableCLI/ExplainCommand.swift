@@ -66,7 +66,7 @@ struct ExplainCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try configFile.load()
-        let (documents, inputFailures) = readDocuments()
+        let (documents, inputFailures) = SQLInputOptions.documents(orText: inputs)
         var failures = inputFailures
         // Nothing readable to explain: the input errors are the whole story, no server needed.
         if documents.isEmpty && failures > 0 { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
@@ -128,23 +128,6 @@ struct ExplainCommand: ParsableCommand {
         if failOn.fails(reports.flatMap { $0.findings.map(\.finding.severity) }) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }
-    }
-
-    /// Inputs are files, directories or `-`; an argument that names no file and contains a space
-    /// is the SQL itself.
-    private func readDocuments() -> (documents: [SQLDocument], failures: Int) {
-        var documents: [SQLDocument] = []
-        var paths: [String] = []
-        for input in inputs {
-            if input != "-" && !FileManager.default.fileExists(atPath: input) && input.contains(where: \.isWhitespace) {
-                documents.append(SQLDocument(path: "<argument>", text: input))
-            } else {
-                paths.append(input)
-            }
-        }
-        guard !paths.isEmpty else { return (documents, 0) }
-        let (read, failures) = SQLInputOptions.documents(paths)
-        return (documents + read, failures)
     }
 }
 

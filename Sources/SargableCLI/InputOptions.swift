@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SargableCore
 import SargableSyntax
 #if canImport(Glibc)
@@ -27,6 +28,23 @@ struct SQLInputOptions: ParsableArguments {
                           respectingGitignore: Bool = true) -> (documents: [SQLDocument], failures: Int) {
         let (files, failures) = read(paths, respectingGitignore: respectingGitignore)
         return (LargeStack.parallelMap(files) { SQLDocument(file: $0, parsing: parsing) }, failures)
+    }
+
+    /// Inputs are files, directories or `-`; an argument that names no file and contains a space
+    /// is the SQL itself (`sargable explain "SELECT …"`).
+    static func documents(orText inputs: [String]) -> (documents: [SQLDocument], failures: Int) {
+        var documents: [SQLDocument] = []
+        var paths: [String] = []
+        for input in inputs {
+            if input != "-" && !FileManager.default.fileExists(atPath: input) && input.contains(where: \.isWhitespace) {
+                documents.append(SQLDocument(path: "<argument>", text: input))
+            } else {
+                paths.append(input)
+            }
+        }
+        guard !paths.isEmpty else { return (documents, 0) }
+        let (read, failures) = Self.documents(paths)
+        return (documents + read, failures)
     }
 
     /// Reads SQL files, directories (their *.sql files, sorted) and `-`, in parallel: decoding and

@@ -118,11 +118,7 @@ struct LintCommand: ParsableCommand {
         case .json:
             Terminal.print(LintReporter.json(report))
         case .sarif:
-            let workingDirectory = LintInputs.currentDirectory()
-            let paths = LintReporter.SARIFPaths(root: LintInputs.repositoryRoot() ?? workingDirectory,
-                                                workingDirectory: workingDirectory, catalogueURL: Terminal.catalogueURL)
-            Terminal.print(JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
-                                                     version: Sargable.configuration.version, paths: paths)))
+            Terminal.print(Self.sarif(report))
         case .github:
             Terminal.print(LintReporter.github(report), terminator: "")
         }
@@ -151,6 +147,16 @@ struct LintCommand: ParsableCommand {
         return (files.filter { !schemaPaths.contains(LintInputs.canonicalPath($0.path)) }, failures)
     }
 
+    /// SARIF 2.1.0 with URIs relative to the repository root (or the working directory), as code
+    /// scanning reads them; `doctor` writes its findings the same way.
+    static func sarif(_ report: LintReport) -> String {
+        let workingDirectory = LintInputs.currentDirectory()
+        let paths = LintReporter.SARIFPaths(root: LintInputs.repositoryRoot() ?? workingDirectory,
+                                            workingDirectory: workingDirectory, catalogueURL: Terminal.catalogueURL)
+        return JSONText.encode(LintReporter.sarif(report, rules: RuleRegistry.allMetadata,
+                                                  version: Sargable.configuration.version, paths: paths))
+    }
+
     private func loadConfiguration() throws -> Configuration {
         var configuration = try configFile.load()
         // The command line adds to the file's settings, through the same fields the file sets.
@@ -158,7 +164,11 @@ struct LintCommand: ParsableCommand {
         if let postgresVersion { configuration.postgresVersion = postgresVersion }
         let known = Set(RuleRegistry.configurableRules.map(\.id))
         let only = try ruleIds(onlyRules, option: "--rules", known: known)
-        if !only.isEmpty { configuration.disabledRules.formUnion(known.subtracting(only)) }
+        if !only.isEmpty {
+            configuration.disabledRules.formUnion(known.subtracting(only))
+            // Naming an opt-in rule turns it on.
+            configuration.enabledRules.formUnion(only)
+        }
         configuration.disabledRules.formUnion(try ruleIds(excludedRules, option: "--exclude-rules", known: known))
         return configuration
     }

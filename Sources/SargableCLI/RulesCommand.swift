@@ -33,7 +33,7 @@ struct RulesCommand: ParsableCommand {
         var out = ""
         for rule in rules {
             out += pad(rule.id, idWidth) + "  " + pad(rule.severity.rawValue, 7) + "  "
-                + pad(rule.category.rawValue, categoryWidth) + "  " + rule.title + "\n"
+                + pad(rule.category.rawValue, categoryWidth) + "  " + rule.title + (rule.isEnabledByDefault ? "" : " (opt-in)") + "\n"
         }
         Terminal.print(out, terminator: "")
     }

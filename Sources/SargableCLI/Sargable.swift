@@ -25,7 +25,10 @@ public struct Sargable: ParsableCommand {
             RulesCommand.self,
             AnalyzeCommand.self,
             ExplainCommand.self,
+            AdviseCommand.self,
             DatabaseCommand.self,
+            DoctorCommand.self,
+            CheckCommand.self,
         ]
     )
 

@@ -136,9 +136,13 @@ public struct RuleMetadata: Sendable, Hashable {
     public var fix: String
     public var bad: [RuleExample]
     public var good: [RuleExample]
+    /// False for opt-in rules (style preferences): they run only when the configuration turns them on.
+    public var isEnabledByDefault: Bool
 
     public init(id: String, title: String, severity: Severity, category: RuleCategory,
-                rationale: String, fix: String, bad: [RuleExample] = [], good: [RuleExample] = []) {
+                rationale: String, fix: String, bad: [RuleExample] = [], good: [RuleExample] = [],
+                isEnabledByDefault: Bool = true) {
+        self.isEnabledByDefault = isEnabledByDefault
         self.id = id
         self.title = title
         self.severity = severity

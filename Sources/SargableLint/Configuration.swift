@@ -10,6 +10,9 @@ import Darwin
 /// ```yaml
 /// postgres-version: 15          # target server; version-dependent rules use it
 /// exclude: [legacy/*.sql]       # glob patterns matched against each file's path
+/// migrations:
+///   layout: auto                # auto | path | up-down | flyway | sqitch (replay order, down files)
+///   transaction: none           # none | per-file (the tool runs each file in a transaction)
 /// rules:
 ///   select-star: off            # off | on | info | warning | error
 ///   offset-pagination:
@@ -26,10 +29,16 @@ public struct Configuration: Sendable {
     /// The file it was read from, if any.
     public var path: String?
     public var disabledRules: Set<String> = []
+    /// Rules turned on by name (`on`, a severity, `enabled: true`): opt-in rules run only then.
+    public var enabledRules: Set<String> = []
     public var severities: [String: Severity] = [:]
     public var options: [String: [String: RuleOption.Value]] = [:]
     public var exclude: [String] = []
     public var postgresVersion: Int?
+    /// How migration files are named: the replay order and which files undo another.
+    public var migrationLayout: MigrationLayout = .auto
+    /// The migration tool runs each file in a transaction of its own (`migrations.transaction: per-file`).
+    public var migrationsRunInTransaction = false
 
     public init() {}
 
@@ -85,6 +94,28 @@ public struct Configuration: Sendable {
                 configuration.postgresVersion = version
             case "exclude":
                 configuration.exclude = try strings(entry.value, key: "exclude", path: path)
+            case "migrations":
+                guard case .table(let settings, _) = entry.value else {
+                    throw ConfigurationError(path: path, line: entry.line, message: "migrations must be a mapping (layout, transaction)")
+                }
+                for setting in settings {
+                    let text: String? = if case .scalar(let text, _) = setting.value { text.lowercased() } else { nil }
+                    switch setting.key {
+                    case "layout":
+                        guard let layout = text.flatMap(MigrationLayout.init(rawValue:)) else {
+                            throw ConfigurationError(path: path, line: setting.line, message: MigrationLayout.requirement)
+                        }
+                        configuration.migrationLayout = layout
+                    case "transaction":
+                        guard let text, ["none", "per-file"].contains(text) else {
+                            throw ConfigurationError(path: path, line: setting.line, message: "migrations.transaction must be none or per-file")
+                        }
+                        configuration.migrationsRunInTransaction = text == "per-file"
+                    default:
+                        throw ConfigurationError(path: path, line: setting.line,
+                                                 message: "unknown key 'migrations.\(setting.key)' (expected layout or transaction)")
+                    }
+                }
             case "rules":
                 guard case .table(let ruleEntries, _) = entry.value else {
                     throw ConfigurationError(path: path, line: entry.line, message: "rules must map rule ids to settings")
@@ -97,7 +128,7 @@ public struct Configuration: Sendable {
                 }
             default:
                 throw ConfigurationError(path: path, line: entry.line,
-                                         message: "unknown key '\(entry.key)' (expected postgres-version, exclude or rules)")
+                                         message: "unknown key '\(entry.key)' (expected postgres-version, exclude, migrations or rules)")
             }
         }
         return configuration
@@ -121,7 +152,7 @@ public struct Configuration: Sendable {
                     guard let enabled = Self.boolean(text) else {
                         throw ConfigurationError(path: path, line: line, message: "\(rule.id).enabled must be true or false")
                     }
-                    if enabled { disabledRules.remove(rule.id) } else { disabledRules.insert(rule.id) }
+                    if enabled { disabledRules.remove(rule.id); enabledRules.insert(rule.id) } else { disabledRules.insert(rule.id) }
                 default:
                     guard let option = rule.options.first(where: { $0.name == entry.key }) else {
                         let accepted = (["severity", "enabled"] + rule.options.map(\.name)).joined(separator: ", ")
@@ -138,12 +169,15 @@ public struct Configuration: Sendable {
     private mutating func applyLevel(_ text: String, rule: String, line: Int, path: String) throws(ConfigurationError) {
         switch text.lowercased() {
         case "off", "false", "disabled": disabledRules.insert(rule)
-        case "on", "true", "enabled": disabledRules.remove(rule)
+        case "on", "true", "enabled":
+            disabledRules.remove(rule)
+            enabledRules.insert(rule)
         default:
             guard let severity = Severity(rawValue: text.lowercased()) else {
                 throw ConfigurationError(path: path, line: line, message: "\(rule): expected off, on, info, warning or error, not '\(text)'")
             }
             disabledRules.remove(rule)
+            enabledRules.insert(rule)
             severities[rule] = severity
         }
     }
@@ -199,7 +233,18 @@ public struct Configuration: Sendable {
         return exclude.contains { pattern in suffixes.contains { fnmatch(pattern, $0, 0) == 0 } }
     }
 
-    public func isEnabled(_ rule: String) -> Bool { !disabledRules.contains(rule) }
+    /// Whether `rule` runs: off when turned off, on when turned on by name, else its default.
+    public func isEnabled(_ rule: String, byDefault: Bool = true) -> Bool {
+        !disabledRules.contains(rule) && (byDefault || enabledRules.contains(rule))
+    }
+
+    /// A rule's option values: the configured ones over the `declared` defaults.
+    public func optionValues(of rule: String, declared: [RuleOption]) -> [String: RuleOption.Value] {
+        var values: [String: RuleOption.Value] = [:]
+        for option in declared { values[option.name] = option.defaultValue }
+        for (name, value) in options[rule] ?? [:] { values[name] = value }
+        return values
+    }
 
     public func severity(of rule: String, default severity: Severity) -> Severity { severities[rule] ?? severity }
 

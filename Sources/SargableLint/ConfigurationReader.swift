@@ -28,15 +28,16 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 
 /// Reads the subset of YAML that `.sargable.yml` needs: nested block mappings, block lists
 /// (`- item`), flow lists (`[a, b]`), plain and quoted scalars, `#` comments. Anchors, multi-line
-/// strings and flow mappings are rejected with the line, never guessed at.
-enum YAMLSubset {
+/// strings and flow mappings are rejected with the line, never guessed at. Public for the other
+/// YAML inputs of the command line (`sargable check`).
+public enum YAMLSubset {
     private struct Line {
         let number: Int
         let indent: Int
         let text: String
     }
 
-    static func read(_ text: String, path: String) throws(ConfigurationError) -> ConfigValue {
+    public static func read(_ text: String, path: String) throws(ConfigurationError) -> ConfigValue {
         var lines: [Line] = []
         for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let stripped = stripComment(String(raw))

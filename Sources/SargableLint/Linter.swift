@@ -30,6 +30,8 @@ public struct LintReport: Sendable {
     /// The schema after replaying every file.
     public var schema = SchemaModel()
 
+    public init(findings: [Finding] = []) { self.findings = findings }
+
     /// True when some finding is at or above `threshold`.
     public func fails(at threshold: Severity) -> Bool { findings.contains { $0.severity >= threshold } }
 }
@@ -37,10 +39,12 @@ public struct LintReport: Sendable {
 /// Lints SQL documents: replays their DDL into a schema model, runs every enabled rule on every
 /// statement, applies configuration and suppression comments.
 ///
-/// Files are split and parsed in parallel. Then one job replays every file's DDL in path order and
-/// publishes the schema as it stood before each file (only the tables that file names), while the
-/// other workers lint one file each as soon as its schema is out, replaying the file's own DDL as
-/// they go, so every statement sees the schema "so far". Findings that depend on later files
+/// Files are split and parsed in parallel. Then one job replays every file's DDL in the order of the
+/// migration history (`MigrationStep`: versions in order; a down file sees the schema its up file
+/// produced and changes nothing after it) and publishes the schema as it stood before each file
+/// (only the tables that file names), while the other workers lint one file each as soon as its
+/// schema is out, replaying the file's own DDL (DO blocks' too) as they go, so every statement sees
+/// the schema "so far". Findings that depend on later files
 /// (an index that arrives in a later migration) are decided on the final schema.
 public struct Linter: Sendable {
     public static let unusedSuppressionRule = "unused-suppression"
@@ -64,6 +68,8 @@ public struct Linter: Sendable {
     private let severities: [String: Severity]
     /// Rules only a live catalog answers: a suppression of one silences nothing without a database.
     private let catalogOnlyRules: Set<String>
+    /// Rules the configuration leaves off (turned off, or opt-in and not turned on).
+    private let offRules: Set<String>
 
     /// `catalogue` names the other rules whose ids may appear in suppressions and configuration, and
     /// whose findings may be handed to `lint` (database checks).
@@ -74,17 +80,15 @@ public struct Linter: Sendable {
         // Rules compare index expressions by structure: read any the base schema has only as text, once.
         self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
-        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id) }.map { rule, metadata in
-            var values: [String: RuleOption.Value] = [:]
-            for option in rule.options { values[option.name] = option.defaultValue }
-            for (name, value) in configuration.options[metadata.id] ?? [:] { values[name] = value }
-            return EnabledRule(rule: rule, id: metadata.id, options: values)
+        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
+            EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options))
         }
         let known = metadata + catalogue.map { $0.metadata }
         severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
                                 uniquingKeysWith: { first, _ in first })
         catalogOnlyRules = Set(catalogue.filter { $0.input == .catalog }.map { $0.metadata.id })
             .subtracting(metadata.map(\.id))
+        offRules = Set(known.filter { !configuration.isEnabled($0.id, byDefault: $0.isEnabledByDefault) }.map(\.id))
     }
 
     private struct FileResult: Sendable {
@@ -94,14 +98,18 @@ public struct Linter: Sendable {
         var usedSuppressions: [Set<String>] = []
         var deferred: [DeferredFinding] = []
         var errors: [LintError] = []
+        /// Rules that reported their once-per-file finding.
+        var reportedOnce: Set<String> = []
     }
 
-    /// Lints `documents` (sorted by path); `schemaDocuments` feed the schema model but are not reported on.
+    /// Lints `documents` (replayed in migration order, reported in path order); `schemaDocuments` feed the schema model but are not reported on.
     /// `databaseFindings`, when a database was inspected, are reported with the files' findings.
     public func lint(_ documents: [SQLDocument], schemaDocuments: [SQLDocument] = [],
                      databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
-        let linted = documents.filter { !configuration.isExcluded($0.file.path) }.sorted { $0.file.path < $1.file.path }
-        return lint(parsed: LargeStack.parallelMap(schemaDocuments + linted, threads: threads) { ParsedFile($0) },
+        let linted = inReplayOrder(documents.filter { !configuration.isExcluded($0.file.path) }, path: \.file.path)
+        // Schema files are a migration history too: in its order, down files feeding nothing.
+        let schema = inReplayOrder(schemaDocuments, path: \.file.path)
+        return lint(parsed: LargeStack.parallelMap(schema + linted, threads: threads) { ParsedFile($0) },
                     schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
     }
 
@@ -112,9 +120,16 @@ public struct Linter: Sendable {
 
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
-        let linted = files.filter { !configuration.isExcluded($0.path) }.sorted { $0.path < $1.path }
-        return lint(parsed: LargeStack.parallelMap(schemaFiles + linted, threads: threads) { ParsedFile(file: $0) },
+        let linted = inReplayOrder(files.filter { !configuration.isExcluded($0.path) }, path: \.path)
+        let schema = inReplayOrder(schemaFiles, path: \.path)
+        return lint(parsed: LargeStack.parallelMap(schema + linted, threads: threads) { ParsedFile(file: $0) },
                     schemaCount: schemaFiles.count, databaseFindings: databaseFindings)
+    }
+
+    /// Files in the order the migration history runs them (`MigrationStep`): the up chain by
+    /// version, each down file right after the up file whose schema it is linted against.
+    private func inReplayOrder<File>(_ files: [File], path: (File) -> String) -> [File] {
+        files.map { (MigrationStep(path: path($0), layout: configuration.migrationLayout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
     /// What the replay needs from a parsed file.
@@ -122,6 +137,8 @@ public struct Linter: Sendable {
         let schemaChanges: [StatementSource]
         let relations: Set<RelationName>
         let indexes: Set<RelationName>
+        /// False for a down file: it undoes its migration, the history goes on without it.
+        let isApplied: Bool
     }
 
     /// What the replay and the lint job need from a file's first pass. No tree is kept: the replay
@@ -160,6 +177,14 @@ public struct Linter: Sendable {
                     return
                 }
                 if SchemaReplay.changesSchema(root) { schemaChanges.append(statement.source) }
+                // DDL a DO block runs changes the schema like any other (it may run: it counts).
+                for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
+                    guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
+                    if SchemaReplay.changesSchema(inner) { schemaChanges.append(embedded.source) }
+                    relations.formUnion(StatementIndex.relations(in: inner))
+                    indexNames.formUnion(SchemaReplay.indexesNamed(by: inner))
+                    if inner.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(inner)) }
+                }
                 let named = StatementIndex.relations(in: root), indexes = SchemaReplay.indexesNamed(by: root)
                 relations.formUnion(named)
                 indexNames.formUnion(indexes)
@@ -204,7 +229,11 @@ public struct Linter: Sendable {
 
         let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statementCount }
         let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0) }
-        let replayInputs = parsed.map { ReplayInput(schemaChanges: $0.schemaChanges, relations: $0.relationNames, indexes: $0.indexNames) }
+        let layout = configuration.migrationLayout
+        let replayInputs = parsed.enumerated().map { position, file in
+            ReplayInput(schemaChanges: file.schemaChanges, relations: file.relationNames, indexes: file.indexNames,
+                        isApplied: MigrationStep(path: file.document.file.path, layout: layout).direction == .up)
+        }
         // Each file's parse goes to the worker that lints it, which then holds the only reference,
         // so what the worker no longer needs is freed there, in parallel.
         let files = (0 ..< linted.count).map { HandOff(parsed[schemaCount + $0]) }
@@ -224,6 +253,7 @@ public struct Linter: Sendable {
                     // cost more than linting it.
                     publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
                 }
+                guard input.isApplied else { continue }
                 replay.beginFile()
                 for source in input.schemaChanges {
                     if let root = SQLDocument.parseAlone(source).root { replay.apply(root) }
@@ -241,19 +271,22 @@ public struct Linter: Sendable {
         var report = LintReport()
         report.files = linted.count
         report.statements = statementCount
-        report.documents = linted
         report.schema = finalSchema
         report.errors = schemaErrors
         var unplaced: [DatabaseFinding] = []
+        // Reported in path order, whatever order the history ran the files in.
+        let reportOrder = linted.indices.sorted { linted[$0].file.path < linted[$1].file.path }
+        report.documents = reportOrder.map { linted[$0] }
         var placements: [Int: [(finding: DatabaseFinding, offset: Int)]] = [:]
         for databaseFinding in (databaseFindings ?? []).compactMap(graded) {
-            if let (position, offset) = Self.place(databaseFinding, created: createdObjects, mentioned: mentionedObjects) {
+            if let (position, offset) = Self.place(databaseFinding, in: reportOrder, created: createdObjects, mentioned: mentionedObjects) {
                 placements[position, default: []].append((databaseFinding, offset))
             } else {
                 unplaced.append(databaseFinding)
             }
         }
-        for (position, (document, result)) in zip(linted, results).enumerated() {
+        for position in reportOrder {
+            let document = linted[position], result = results[position]
             var findings = result.findings
             var used = result.usedSuppressions
             for deferred in result.deferred {
@@ -280,13 +313,14 @@ public struct Linter: Sendable {
     }
 
     /// The linted file (its position) and statement a database finding is reported at: the first
-    /// file in path order that creates its object, else its index's table; failing both, the first
-    /// statement that names the object, else the table. Nil when no linted file has either.
-    private static func place(_ finding: DatabaseFinding, created: [[RelationName: Int]],
+    /// file in path order (`order`) that creates its object, else its index's table; failing both,
+    /// the first statement that names the object, else the table. Nil when no linted file has
+    /// either, or the finding has no object (a server setting).
+    private static func place(_ finding: DatabaseFinding, in order: [Int], created: [[RelationName: Int]],
                               mentioned: [[RelationName: Int]]) -> (position: Int, offset: Int)? {
         for objects in [created, mentioned] {
             for name in [finding.object, finding.table].compactMap(\.self) {
-                if let position = objects.firstIndex(where: { $0[name] != nil }), let offset = objects[position][name] {
+                if let position = order.first(where: { objects[$0][name] != nil }), let offset = objects[position][name] {
                     return (position, offset)
                 }
             }
@@ -317,11 +351,19 @@ public struct Linter: Sendable {
         var result = FileResult()
         result.errors = errors(in: file)
         var replay = SchemaReplay(base: schema)
+        var session = SessionState(fileRunsInTransaction: configuration.migrationsRunInTransaction)
         document.forEachParsed { statement in
             guard let root = statement.root else { return }
-            check(root, StatementIndex(root), statement.source, document: document, replay: replay, into: &result)
+            check(root, StatementIndex(root), statement.source, document: document, replay: replay, session: session, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
+            session.apply(root)
+            for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
+                guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
+                check(inner, StatementIndex(inner), embedded.source, document: document, replay: replay, session: session, into: &result,
+                      note: embedded.isConditional ? " (in a conditional branch of a do block: it may run)" : " (in a do block)")
+                if SchemaReplay.changesSchema(inner) { replay.apply(inner) }
+            }
         }
         result.suppressions = Suppression.all(in: document)
         result.usedSuppressions = Array(repeating: [], count: result.suppressions.count)
@@ -330,16 +372,32 @@ public struct Linter: Sendable {
     }
 
     private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
-                       replay: SchemaReplay, into result: inout FileResult) {
+                       replay: SchemaReplay, session: SessionState, into result: inout FileResult, note: String = "") {
         let context = StatementContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
-                                       newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion)
+                                       newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion,
+                                       session: session)
         for enabled in enabledRules {
             enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
         }
-        for report in context.reported {
-            result.findings.append(finding(report.rule, report.text, in: document, range: report.range))
+        // A statement inside a DO block: its findings say so (it may run only on some branch).
+        @Sendable func noted(_ text: FindingText) -> FindingText {
+            var text = text
+            text.message += note
+            return text
         }
-        result.deferred.append(contentsOf: context.deferred)
+        for report in context.reported {
+            if report.oncePerFile, !result.reportedOnce.insert(report.rule).inserted { continue }
+            result.findings.append(finding(report.rule, noted(report.text), in: document, range: report.range))
+        }
+        if note.isEmpty {
+            result.deferred.append(contentsOf: context.deferred)
+        } else {
+            result.deferred += context.deferred.map { deferred in
+                var wrapped = deferred
+                wrapped.decide = { schema in deferred.decide(schema).map(noted) }
+                return wrapped
+            }
+        }
     }
 
     private func errors(in file: ParsedFile) -> [LintError] {
@@ -379,7 +437,7 @@ public struct Linter: Sendable {
                                     inspectedDatabase: Bool) -> [Finding] {
         guard !suppressions.isEmpty else { return [] }
         let knownRules = Set(severities.keys)
-        guard configuration.isEnabled(Self.unusedSuppressionRule),
+        guard !offRules.contains(Self.unusedSuppressionRule),
               knownRules.contains(Self.unusedSuppressionRule) else { return [] }
         var result: [Finding] = []
         for (index, suppression) in suppressions.enumerated() {
@@ -388,7 +446,7 @@ public struct Linter: Sendable {
                 if !knownRules.contains(rule) {
                     text = FindingText(message: "suppression names unknown rule '\(rule)'",
                                        help: "use a rule id from `sargable rules`")
-                } else if !configuration.isEnabled(rule) {
+                } else if offRules.contains(rule) {
                     continue  // the configuration turned the rule off; the comment is not wrong
                 } else if !inspectedDatabase, catalogOnlyRules.contains(rule) {
                     continue  // only `--database` can tell whether it silences something

@@ -65,11 +65,7 @@ public enum LintReporter {
     }
 
     public static func summaryLine(_ report: LintReport) -> String {
-        let counts = Severity.allCases.reversed().compactMap { severity -> String? in
-            let count = report.findings.filter { $0.severity == severity }.count
-            return count == 0 ? nil : "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
-        }
-        let findings = report.findings.isEmpty ? "no findings" : "\(report.findings.count) finding\(report.findings.count == 1 ? "" : "s") (\(counts.joined(separator: ", ")))"
+        let findings = findingCount(report.findings)
         var line = "\(findings) in \(report.files) file\(report.files == 1 ? "" : "s"), \(report.statements) statement\(report.statements == 1 ? "" : "s")"
         if !report.errors.isEmpty {
             line += "; \(report.errors.count) statement\(report.errors.count == 1 ? "" : "s") could not be read"
@@ -77,6 +73,15 @@ public enum LintReporter {
         return line
     }
 
+
+    /// `no findings`, `3 findings (1 error, 2 warnings)`.
+    public static func findingCount(_ findings: [Finding]) -> String {
+        let counts = Severity.allCases.reversed().compactMap { severity -> String? in
+            let count = findings.filter { $0.severity == severity }.count
+            return count == 0 ? nil : "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
+        }
+        return findings.isEmpty ? "no findings" : "\(findings.count) finding\(findings.count == 1 ? "" : "s") (\(counts.joined(separator: ", ")))"
+    }
 
     // MARK: - JSON
 
@@ -427,11 +432,13 @@ public enum LintReporter {
         return out
     }
 
-    private static func escapeData(_ text: String) -> String {
+    /// A workflow command's message: `%`, CR and LF escaped (GitHub's rule).
+    public static func escapeData(_ text: String) -> String {
         text.replacingAll("%", with: "%25").replacingAll("\r", with: "%0D").replacingAll("\n", with: "%0A")
     }
 
-    private static func escapeProperty(_ text: String) -> String {
+    /// A workflow command's property value: also `:` and `,`.
+    public static func escapeProperty(_ text: String) -> String {
         escapeData(text).replacingAll(":", with: "%3A").replacingAll(",", with: "%2C")
     }
 }

@@ -60,6 +60,8 @@ public struct RuleContext {
     public var newTables: Set<RelationName> { shared.newTables }
     /// Target PostgreSQL major version (configuration, live server, or 15).
     public var postgresVersion: Int { shared.postgresVersion }
+    /// What earlier statements of the file set: timeouts, an open transaction block.
+    public var session: SessionState { shared.session }
     public var predicateClauses: [QueryShape.Clause] { shared.predicateClauses }
     public var predicateExpressions: [(expression: Node, clause: QueryShape.Clause)] { shared.predicateExpressions }
     public var statementTokens: [Token] { shared.statementTokens }
@@ -97,6 +99,13 @@ public struct RuleContext {
         shared.record(ruleID, byteOffset ..< byteOffset + shared.tokenLength(at: byteOffset), text)
     }
 
+    /// Reports at the statement's first token unless this rule already did so in this file: for a
+    /// problem one fix at the top of the file solves (a missing `SET lock_timeout`).
+    public func reportOncePerFile(_ text: FindingText) {
+        let offset = shared.statement.range.lowerBound
+        shared.record(ruleID, offset ..< offset + shared.tokenLength(at: offset), text, oncePerFile: true)
+    }
+
     /// Reports a finding that covers `range` (file byte offsets), e.g. the tokens a replacement rewrites.
     public func report(range: Range<Int>, _ text: FindingText) {
         shared.record(ruleID, range, text)
@@ -122,15 +131,18 @@ public final class StatementContext {
     public let newTables: Set<RelationName>
     /// Target PostgreSQL major version (configuration, live server, or 15).
     public let postgresVersion: Int
-    private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText)] = []
+    /// What earlier statements of the file set: timeouts, an open transaction block.
+    public let session: SessionState
+    private(set) var reported: [(rule: String, range: Range<Int>, text: FindingText, oncePerFile: Bool)] = []
     private(set) var deferred: [DeferredFinding] = []
     private let index: StatementIndex
     private var tokens: [Token]?
     private let indexLookup: IndexLookup
 
     init(root: Node, index: StatementIndex, statement: StatementSource, document: SQLDocument, schema: SchemaModel,
-         newTables: Set<RelationName>, indexLookup: IndexLookup, postgresVersion: Int) {
+         newTables: Set<RelationName>, indexLookup: IndexLookup, postgresVersion: Int, session: SessionState = SessionState()) {
         self.root = root
+        self.session = session
         self.indexLookup = indexLookup
         self.index = index
         self.statement = statement
@@ -187,8 +199,8 @@ public final class StatementContext {
         return earliest.map { $0 + root.tree.sourceOffset } ?? statement.range.lowerBound
     }
 
-    func record(_ rule: String, _ range: Range<Int>, _ text: FindingText) {
-        reported.append((rule, range, text))
+    func record(_ rule: String, _ range: Range<Int>, _ text: FindingText, oncePerFile: Bool = false) {
+        reported.append((rule, range, text, oncePerFile))
     }
 
     func recordDeferred(_ finding: DeferredFinding) {

@@ -48,11 +48,13 @@ public enum RuleCatalogue {
 
         """
         for rule in rules {
-            out += "| [`\(rule.id)`](#\(rule.id)) | \(rule.severity.rawValue) | \(rule.category.rawValue) | \(rule.title) |\n"
+            let severity = rule.severity.rawValue + (rule.isEnabledByDefault ? "" : " (opt-in)")
+            out += "| [`\(rule.id)`](#\(rule.id)) | \(severity) | \(rule.category.rawValue) | \(rule.title) |\n"
         }
         for rule in rules {
             out += "\n## \(rule.id)\n\n"
-            out += "**\(rule.title).** Severity: \(rule.severity.rawValue). Category: \(rule.category.rawValue).\n\n"
+            out += "**\(rule.title).** Severity: \(rule.severity.rawValue). Category: \(rule.category.rawValue)."
+            out += rule.isEnabledByDefault ? "\n\n" : " Off by default: turn it on in the configuration (`\(rule.id): on`).\n\n"
             out += "**Why it matters.** \(rule.rationale)\n\n"
             out += "**Fix.** \(rule.fix)\n"
             if let ruleOptions = options[rule.id], !ruleOptions.isEmpty {

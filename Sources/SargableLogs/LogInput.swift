@@ -26,7 +26,9 @@ public final class LogInput {
 
     private static let chunkBytes = 1 << 20
 
-    public init(path: String) throws(InputError) {
+    /// `offset` skips that many bytes of a regular file first: the part of a live server log
+    /// written after a known moment (the first line read may then be the end of a line).
+    public init(path: String, offset: Int = 0) throws(InputError) {
         self.path = InputFiles.displayName(path)
         descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
         guard descriptor >= 0 else { throw InputError(path: path, reason: String(cString: strerror(errno))) }
@@ -34,6 +36,11 @@ public final class LogInput {
         if fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFDIR {
             if path != "-" { close(descriptor) }
             throw InputError(path: path, reason: "Is a directory")
+        }
+        if offset > 0, lseek(descriptor, off_t(offset), SEEK_SET) < 0 {
+            let reason = String(cString: strerror(errno))
+            if path != "-" { close(descriptor) }
+            throw InputError(path: path, reason: reason)
         }
         fileSize = info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : nil
         raw = [UInt8](repeating: 0, count: Self.chunkBytes)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One statement the server ran (or refused), assembled from a log's entries.
 public struct Execution: Sendable {
     public var line: Int
@@ -55,6 +57,10 @@ public final class StatementAssembler {
         var text: String
         var parameters: String?
         var durationMs: Double?
+        /// An extended-protocol `execute`: its portal ends after the duration line, so
+        /// auto_explain's plan for it comes next (a simple query's comes before it).
+        var planFollows = false
+        var plan: String?
     }
 
     public init() {}
@@ -92,6 +98,12 @@ public final class StatementAssembler {
             return
         }
         var next = classify(entry)
+        if next.kind == .plan, var previous = pending[session], previous.kind == .execution, previous.planFollows, previous.plan == nil,
+           Self.queryText(ofPlan: next.text).map({ previous.text == $0 || previous.text.hasPrefix($0 + "\n") }) ?? true {
+            previous.plan = next.text
+            pending[session] = previous
+            return
+        }
         if next.kind == .other, next.durationMs != nil, var previous = pending[session],
            previous.kind == .execution, previous.durationMs == nil {
             // `log_statement` logged the text; this bare `duration:` line completes it.
@@ -126,7 +138,7 @@ public final class StatementAssembler {
         case .execution:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: current.durationMs, isError: false,
-                           plan: plans.removeValue(forKey: session), sessionKnown: live[.unknown] != session))
+                           plan: current.plan ?? plans.removeValue(forKey: session), sessionKnown: live[.unknown] != session))
         case .error where !current.text.isEmpty:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: nil, isError: true, plan: nil,
@@ -214,6 +226,7 @@ public final class StatementAssembler {
                 guard position + 1 < bytes.count else { return }
                 position += 2
                 result.kind = .execution
+                result.planFollows = true
                 result.text = rest()
             } else if skip("plan:") {
                 while position < bytes.count, bytes[position] == 10 || bytes[position] == 32 { position += 1 }
@@ -225,6 +238,16 @@ public final class StatementAssembler {
             result.parameters = Self.parameters(in: detail)
         }
         return result
+    }
+
+    /// auto_explain's `Query Text` (JSON format; the first line in text format), to pair a plan
+    /// with its statement.
+    static func queryText(ofPlan plan: String) -> String? {
+        if plan.hasPrefix("{") {
+            return (try? JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])?["Query Text"] as? String
+        }
+        guard plan.hasPrefix("Query Text: ") else { return nil }
+        return String(plan.dropFirst(12).prefix { $0 != "\n" })
     }
 
     /// `parameters: $1 = '42'` → `$1 = '42'`.

@@ -22,6 +22,8 @@ public struct WorkloadReport: Sendable, Codable {
         public var lastSeen: Double?
         public var timelineBucketSeconds = 60
         public var files: [FileSummary] = []
+
+        public init() {}
     }
 
     public struct FileSummary: Sendable, Codable {

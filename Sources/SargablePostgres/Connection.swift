@@ -85,6 +85,9 @@ public final class Connection {
     /// The server's `server_version_num` (150004 for 15.4).
     public var serverVersion: Int { Int(PQserverVersion(handle)) }
 
+    /// Set by `beginReadOnlySession`: every transaction is read-only with these limits.
+    public internal(set) var readOnlySessionLimits: StatementLimits?
+
     /// Notices received since the last call, oldest first.
     public func takeNotices() -> [PostgresNotice] {
         defer { noticeBox.notices.removeAll() }

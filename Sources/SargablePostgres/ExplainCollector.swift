@@ -91,10 +91,39 @@ public struct ExplainOptions: Sendable {
 public struct ExplainError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public let underlying: PostgresError?
-    init(_ description: String, underlying: PostgresError? = nil) {
+    public init(_ description: String, underlying: PostgresError? = nil) {
         self.description = description
         self.underlying = underlying
     }
+}
+
+/// Plans one statement again and again on one connection (the advisor's what-if loop): the first
+/// plan passes every check of `ExplainCollector.explain`; later ones, of the same text on the same
+/// connection, only open the read-only transaction, EXPLAIN and roll back.
+public final class RepeatedPlanner {
+    public let collector: ExplainCollector
+    public let sql: String
+    public let root: Node
+    public let parameters: [String?]?
+    private var checked = false
+
+    public init(collector: ExplainCollector, sql: String, root: Node, parameters: [String?]? = nil) {
+        self.collector = collector
+        self.sql = sql
+        self.root = root
+        self.parameters = parameters
+    }
+
+    public func plan() throws(ExplainError) -> ExplainPlan {
+        if checked, collector.connection.readOnlySessionLimits == collector.options.limits, parameters != nil || !hasParameters {
+            return try collector.planInReadOnlySession(sql, parameters: parameters ?? [])
+        }
+        let collected = try collector.explain(sql, root: root, parameters: parameters, checked: checked)
+        checked = true
+        return collected.plan
+    }
+
+    private lazy var hasParameters = !root.descendants(ofKind: .paramRef).isEmpty
 }
 
 /// Collects plans without ever changing the user's data: reads run in a read-only transaction,
@@ -115,6 +144,12 @@ public struct ExplainCollector {
     /// Explains one statement (its text and parse tree). `parameters` are values for `$1…`; when
     /// the statement has parameters and none are given, the generic plan is explained.
     public func explain(_ sql: String, root: Node, parameters: [String?]? = nil) throws(ExplainError) -> CollectedPlan {
+        try explain(sql, root: root, parameters: parameters, checked: false)
+    }
+
+    /// `checked`: this statement already passed the lexing and function checks on this
+    /// connection (`RepeatedPlanner`), so only the transaction and the EXPLAIN are sent again.
+    func explain(_ sql: String, root: Node, parameters: [String?]?, checked: Bool) throws(ExplainError) -> CollectedPlan {
         let statementClass = StatementClass.of(root, text: sql)
         let analyze: Bool
         switch statementClass {
@@ -159,14 +194,20 @@ public struct ExplainCollector {
                 if isPrepared { _ = try? connection.deallocate(prepared) }
                 if !locksReleased { _ = releaseSessionLocks() }
             }
-            try connection.execute("BEGIN" + (readOnly ? " READ ONLY" : ""))
             // The server must split and read the text exactly as libpg_query did, or the checks
             // below would judge a different statement: standard_conforming_strings off (settable
-            // per database, per role, in PGOPTIONS) turns backslashes into escapes.
-            try connection.execute(options.limits.setLocalStatements
+            // per database, per role, in PGOPTIONS) turns backslashes into escapes. One round trip:
+            // the what-if loop plans thousands of times.
+            try connection.execute("BEGIN" + (readOnly ? " READ ONLY" : "") + "; " + options.limits.setLocalStatements
                 + "; SET LOCAL standard_conforming_strings = on"
                 + (handling == .genericPlan ? "; SET LOCAL plan_cache_mode = force_generic_plan" : ""))
             connection.clientTimeout = options.limits.clientDeadline
+            if checked && !runs {
+                locksReleased = true
+                return CollectedPlan(plan: try runExplain(sql, handling: handling, parameters: parameters, count: parameterCount,
+                                                          runs: false, prepared: prepared, isPrepared: &isPrepared).0,
+                                     executed: false, parameters: handling, notes: notes)
+            }
             let lexing = try connection.query("SELECT current_setting('standard_conforming_strings') AS strings, "
                 + "current_setting('client_encoding') AS encoding").rows.first
             guard lexing?["strings"] == "on", lexing?["encoding"] == "UTF8" else {
@@ -189,38 +230,59 @@ public struct ExplainCollector {
             }
             if runs && statementClass == .write { notes.append(Self.sideEffectsNote) }
 
-            var explainOptions = runs ? ["ANALYZE", "BUFFERS", "SETTINGS", "FORMAT JSON"] : ["SETTINGS", "FORMAT JSON"]
-            if !runs { explainOptions.insert("COSTS", at: 0) }
-            let explain = "EXPLAIN (\(explainOptions.joined(separator: ", "))) "
-            // Every user statement goes over the extended protocol, which carries exactly one
-            // statement; the only text spliced into SQL is our own identifier and NULLs.
-            let result: QueryResult
-            switch handling {
-            case .none:
-                result = try connection.query(explain + sql)
-            case .values:
-                result = try connection.query(explain + sql, Array(parameters?.prefix(parameterCount) ?? []))
-            case .genericPlan:
-                try connection.prepare(prepared, sql)
-                isPrepared = true
-                let nulls = Array(repeating: "NULL", count: try connection.describePrepared(prepared)).joined(separator: ", ")
-                result = try connection.query(explain + "EXECUTE \(Connection.quoteIdentifier(prepared))(\(nulls))")
-            }
-            guard let json = result.rows.first?.fields.first ?? nil else {
-                throw PostgresError(kind: .server, message: "EXPLAIN returned no plan")
-            }
-            let plan: ExplainPlan
-            do {
-                plan = try ExplainPlan.decode(json)
-            } catch {
-                throw PostgresError(kind: .server, message: "cannot read the plan: \(error)")
-            }
+            let (plan, json) = try runExplain(sql, handling: handling, parameters: parameters, count: parameterCount, runs: runs,
+                                              prepared: prepared, isPrepared: &isPrepared)
             locksReleased = true
             return CollectedPlan(plan: plan, executed: runs, parameters: handling, notes: notes + releaseSessionLocks(),
                                  postgresJSON: json)
         } catch {
             throw ExplainError(describe(error), underlying: error)
         }
+    }
+
+    /// A plain EXPLAIN, alone, on a connection whose every transaction is read-only and limited
+    /// (`beginReadOnlySession`), of a statement that already passed `explain`'s checks on it.
+    /// Generic plans keep the full path: they need plan_cache_mode set for their transaction.
+    func planInReadOnlySession(_ sql: String, parameters: [String?]) throws(ExplainError) -> ExplainPlan {
+        do throws(PostgresError) {
+            var isPrepared = false
+            return try runExplain(sql, handling: parameters.isEmpty ? .none : .values, parameters: parameters,
+                                  count: parameters.count, runs: false, prepared: "", isPrepared: &isPrepared).0
+        } catch {
+            throw ExplainError(describe(error), underlying: error)
+        }
+    }
+
+    /// EXPLAIN of the statement inside the transaction the caller opened: the plan and its JSON.
+    private func runExplain(_ sql: String, handling: ParameterHandling, parameters: [String?]?, count parameterCount: Int,
+                            runs: Bool, prepared: String, isPrepared: inout Bool) throws(PostgresError) -> (ExplainPlan, String) {
+        var explainOptions = runs ? ["ANALYZE", "BUFFERS", "SETTINGS", "FORMAT JSON"] : ["SETTINGS", "FORMAT JSON"]
+        if !runs { explainOptions.insert("COSTS", at: 0) }
+        let explain = "EXPLAIN (\(explainOptions.joined(separator: ", "))) "
+        // Every user statement goes over the extended protocol, which carries exactly one
+        // statement; the only text spliced into SQL is our own identifier and NULLs.
+        let result: QueryResult
+        switch handling {
+        case .none:
+            result = try connection.query(explain + sql)
+        case .values:
+            result = try connection.query(explain + sql, Array(parameters?.prefix(parameterCount) ?? []))
+        case .genericPlan:
+            try connection.prepare(prepared, sql)
+            isPrepared = true
+            let nulls = Array(repeating: "NULL", count: try connection.describePrepared(prepared)).joined(separator: ", ")
+            result = try connection.query(explain + "EXECUTE \(Connection.quoteIdentifier(prepared))(\(nulls))")
+        }
+        guard let json = result.rows.first?.fields.first ?? nil else {
+            throw PostgresError(kind: .server, message: "EXPLAIN returned no plan")
+        }
+        let plan: ExplainPlan
+        do {
+            plan = try ExplainPlan.decode(json)
+        } catch {
+            throw PostgresError(kind: .server, message: "cannot read the plan: \(error)")
+        }
+        return (plan, json)
     }
 
     /// Belt and braces: an advisory lock taken for the session outlives the rolled-back

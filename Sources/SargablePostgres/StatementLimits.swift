@@ -38,6 +38,21 @@ public struct StatementLimits: Sendable, Equatable {
 }
 
 extension Connection {
+    /// Makes every later transaction of this connection read-only and limited (session settings,
+    /// checked back): a connection that only ever plans — the advisor's what-if sessions — then
+    /// needs no BEGIN / SET LOCAL / ROLLBACK around each of its thousands of EXPLAINs.
+    public func beginReadOnlySession(_ limits: StatementLimits) throws(PostgresError) {
+        try execute("SET default_transaction_read_only = on; SET standard_conforming_strings = on; "
+            + "SET statement_timeout = \(limits.statementTimeoutMilliseconds); SET lock_timeout = \(limits.lockTimeoutMilliseconds)")
+        let settings = try query("SELECT current_setting('default_transaction_read_only') AS read_only, "
+            + "current_setting('standard_conforming_strings') AS strings, current_setting('client_encoding') AS encoding").rows.first
+        guard settings?["read_only"] == "on", settings?["strings"] == "on", settings?["encoding"] == "UTF8" else {
+            throw PostgresError(kind: .server, message: "the server did not take the settings of a read-only planning session")
+        }
+        clientTimeout = limits.clientDeadline
+        readOnlySessionLimits = limits
+    }
+
     /// Runs `body` inside `BEGIN READ ONLY` with `limits` on the server and on the client, and
     /// rolls back afterwards whatever happens (nothing in it is meant to change anything).
     public func readOnlyTransaction<T>(_ limits: StatementLimits,

@@ -115,10 +115,7 @@ public final class TemporaryPostgres: @unchecked Sendable {
                     "--pgdata", dataDirectory, "--log", serverLogFile, "--wait", "--silent", "start",
                 ], as: runAs, failure: .startFailed)
             } catch {
-                // pg_ctl only says to look at the log, which says why.
-                let log = Self.lastLines(of: (try? String(contentsOfFile: serverLogFile, encoding: .utf8)) ?? "")
-                let reason = log.isEmpty ? error.message : Self.withoutLogPrefixes(log.suffix(2)).joined(separator: "; ")
-                throw TemporaryPostgresError(.startFailed, "the server did not start: \(reason)", output: error.output + log)
+                throw Self.startFailure(error, log: serverLogFile)
             }
             do throws(PostgresError) {
                 hasHypoPG = try configuration.createHypoPG ? Self.createHypoPG(
@@ -163,6 +160,25 @@ public final class TemporaryPostgres: @unchecked Sendable {
             try Connection(connectionString(database: name)).execute("CREATE EXTENSION IF NOT EXISTS hypopg")
         }
         return connectionString(database: name)
+    }
+
+    /// Restarts the server, for settings that apply only at start (`shared_preload_libraries`,
+    /// `max_connections`); sessions are ended, the data stays.
+    public func restart() throws(TemporaryPostgresError) {
+        do throws(TemporaryPostgresError) {
+            try Self.runServerProgram(binaries.path("pg_ctl"), [
+                "--pgdata", dataDirectory, "--log", serverLogFile, "--wait", "--silent", "--mode", "fast", "restart",
+            ], as: Self.serverAccount(), failure: .startFailed)
+        } catch {
+            throw Self.startFailure(error, log: serverLogFile)
+        }
+    }
+
+    /// pg_ctl only says to look at the log, which says why.
+    private static func startFailure(_ error: TemporaryPostgresError, log path: String) -> TemporaryPostgresError {
+        let log = lastLines(of: (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+        let reason = log.isEmpty ? error.message : withoutLogPrefixes(log.suffix(2)).joined(separator: "; ")
+        return TemporaryPostgresError(.startFailed, "the server did not start: \(reason)", output: error.output + log)
     }
 
     /// Stops the server and deletes every file. Safe to call more than once.

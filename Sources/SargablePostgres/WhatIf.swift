@@ -38,6 +38,7 @@ public final class WhatIfSession {
                 + "CREATE EXTENSION hypopg (Debian: postgresql-15-hypopg) there, or advise on a throwaway copy "
                 + "with `sargable database run --load schema.sql -- sargable advise …`")
         }
+        try connection.beginReadOnlySession(limits)
         try reset()
     }
 
@@ -46,6 +47,23 @@ public final class WhatIfSession {
     public func use(_ definitions: [String]) throws(PostgresError) -> [HypotheticalIndex] {
         try reset()
         for definition in definitions { indexes.append(try create(definition)) }
+        return indexes
+    }
+
+    /// Makes `definitions` the session's hypothetical indexes, creating and dropping only the
+    /// difference from what the session holds: an advisor moves between configurations that
+    /// differ by one index, and HypoPG's create is the dearer half of a what-if call.
+    @discardableResult
+    public func configure(_ definitions: [String]) throws(PostgresError) -> [HypotheticalIndex] {
+        let wanted = Set(definitions)
+        let dropped = indexes.filter { !wanted.contains($0.definition) }.map { String($0.oid) }
+        if !dropped.isEmpty {
+            try connection.query("SELECT hypopg_drop_index(oid) FROM unnest($1::oid[]) AS oid", ["{" + dropped.joined(separator: ",") + "}"])
+        }
+        indexes.removeAll { !wanted.contains($0.definition) }
+        let held = Set(indexes.map(\.definition))
+        let missing = definitions.filter { !held.contains($0) }
+        indexes += try create(missing)
         return indexes
     }
 
@@ -68,25 +86,55 @@ public final class WhatIfSession {
         return try collector.explain(sql, root: root).plan
     }
 
+    /// A planner for one statement on this session: checked once, then planned cheaply as often
+    /// as the hypothetical indexes change. `parameters` are values for `$1…` (nil: the generic plan).
+    public func planner(for sql: String, root: Node, parameters: [String?]? = nil) -> RepeatedPlanner {
+        RepeatedPlanner(collector: collector, sql: sql, root: root, parameters: parameters)
+    }
+
+    /// The plan of `planner`'s statement with the session's hypothetical indexes in place.
+    public func plan(_ planner: RepeatedPlanner) throws(ExplainError) -> ExplainPlan {
+        whatIfCalls += 1
+        return try planner.plan()
+    }
+
     /// The session's hypothetical indexes that `plan` uses.
     public func used(by plan: ExplainPlan) -> [HypotheticalIndex] {
         let names = Set(plan.nodes.compactMap(\.indexName))
         return indexes.filter { names.contains($0.name) }
     }
 
-    // The definition travels as a parameter, never spliced into SQL text, and must be exactly one
-    // CREATE INDEX: hypopg_create_index reads every statement of its text and skips the others.
     private func create(_ definition: String) throws(PostgresError) -> HypotheticalIndex {
-        let statements = (try? PgQuery.parse(definition))?.statements ?? []
-        guard statements.count == 1, statements[0].kind == .indexStmt else {
-            throw PostgresError(kind: .server, message: "not a single CREATE INDEX statement: \(definition)")
-        }
-        let row = try connection.query(
-            "SELECT indexrelid, indexname, hypopg_relation_size(indexrelid) AS size FROM hypopg_create_index($1)",
-            [definition]).rows.first
-        guard let row, let oid = row.int("indexrelid"), let name = row["indexname"] else {
+        let created = try create([definition])
+        guard let index = created.first else {
             throw PostgresError(kind: .server, message: "hypopg did not create an index for: \(definition)")
         }
-        return HypotheticalIndex(oid: oid, name: name, definition: definition, estimatedSizeBytes: row.int("size") ?? 0)
+        return index
+    }
+
+    // Definitions travel as parameters, never spliced into SQL text, and each must be exactly one
+    // CREATE INDEX: hypopg_create_index reads every statement of its text and skips the others.
+    // All of them go in one round trip, each numbered so the rows map back to their definition.
+    private func create(_ definitions: [String]) throws(PostgresError) -> [HypotheticalIndex] {
+        guard !definitions.isEmpty else { return [] }
+        for definition in definitions {
+            let statements = (try? PgQuery.parse(definition))?.statements ?? []
+            guard statements.count == 1, statements[0].kind == .indexStmt else {
+                throw PostgresError(kind: .server, message: "not a single CREATE INDEX statement: \(definition)")
+            }
+        }
+        let query = definitions.indices.map { position in
+            "SELECT \(position) AS position, indexrelid, indexname, hypopg_relation_size(indexrelid) AS size "
+                + "FROM hypopg_create_index($\(position + 1))"
+        }.joined(separator: " UNION ALL ")
+        var created: [HypotheticalIndex?] = Array(repeating: nil, count: definitions.count)
+        for row in try connection.query(query, definitions).rows {
+            guard let position = row.int("position"), definitions.indices.contains(position),
+                  let oid = row.int("indexrelid"), let name = row["indexname"] else { continue }
+            created[position] = HypotheticalIndex(oid: oid, name: name, definition: definitions[position],
+                                                  estimatedSizeBytes: row.int("size") ?? 0)
+        }
+        guard let missing = created.firstIndex(where: { $0 == nil }) else { return created.compactMap { $0 } }
+        throw PostgresError(kind: .server, message: "hypopg did not create an index for: \(definitions[missing])")
     }
 }

@@ -141,10 +141,28 @@ public struct ForeignKey: Sendable, Hashable, Codable {
     }
 }
 
+/// A CHECK constraint that proves columns are not null (`CHECK (c IS NOT NULL)`): once validated,
+/// PostgreSQL 12+ uses it to SET NOT NULL without scanning the table.
+public struct NotNullCheck: Sendable, Hashable, Codable {
+    public var name: String?
+    public var columns: [String]
+    public var isValidated: Bool
+
+    public init(name: String?, columns: [String], isValidated: Bool) {
+        self.name = name
+        self.columns = columns
+        self.isValidated = isValidated
+    }
+}
+
 /// A table with its columns, keys, constraints and indexes.
 public struct Table: Sendable, Hashable, Codable {
     public var name: RelationName
     public var columns: [Column]
+    /// CHECK constraints of the `c IS NOT NULL` shape (replayed DDL only).
+    public var notNullChecks: [NotNullCheck] = []
+    /// True for a partitioned table (`PARTITION BY`): its indexes are built per partition.
+    public var isPartitioned = false
     public var primaryKey: [String]?
     /// Column lists of UNIQUE constraints (unique indexes are in `indexes`).
     public var uniqueConstraints: [[String]]
@@ -153,6 +171,14 @@ public struct Table: Sendable, Hashable, Codable {
     /// Planner's row estimate and on-disk size (live catalog only).
     public var estimatedRows: Int?
     public var sizeBytes: Int?
+    /// Row-level security: from `ALTER TABLE … ENABLE/FORCE ROW LEVEL SECURITY` and `CREATE
+    /// POLICY` in replayed DDL, or from the live catalog. Nil: never enabled nor given a policy.
+    public var rowSecurity: RowSecurity?
+    /// The heap alone, without indexes and TOAST (live catalog only).
+    public var heapSizeBytes: Int?
+    /// Rows written since statistics were reset, and whether autovacuum is off for the table (live catalog only).
+    public var writes: TableWrites?
+    public var autovacuumDisabled: Bool?
 
     public init(name: RelationName, columns: [Column] = [], primaryKey: [String]? = nil,
                 uniqueConstraints: [[String]] = [], foreignKeys: [ForeignKey] = [], indexes: [Index] = [],
@@ -198,10 +224,27 @@ public struct SchemaModel: Sendable, Codable {
     public private(set) var tables: [RelationName: Table] = [:]
     /// Target PostgreSQL major version, when known (configuration or `server_version_num`).
     public var serverVersion: Int?
+    /// Each renamed table's new name, so a finding decided at the end of a replay still finds the
+    /// table it was made on.
+    public private(set) var renamedTables: [RelationName: RelationName] = [:]
 
     public init() {}
 
     public func table(_ name: RelationName) -> Table? { tables[name] }
+
+    /// The table a statement named `name`, under the name it has now (after RENAME TO).
+    public func currentTable(formerlyNamed name: RelationName) -> Table? {
+        var current = name
+        // Bounded: renames can go in a circle (a → b, b → a).
+        for _ in 0 ... renamedTables.count {
+            if let table = tables[current] { return table }
+            guard let next = renamedTables[current] else { return nil }
+            current = next
+        }
+        return nil
+    }
+
+    public mutating func recordRename(of old: RelationName, to new: RelationName) { renamedTables[old] = new }
 
     public mutating func setTable(_ table: Table) { tables[table.name] = table }
 
@@ -218,4 +261,51 @@ public struct SchemaModel: Sendable, Codable {
     public var allIndexes: [Index] { tables.values.flatMap(\.indexes) }
 
     public var sortedTables: [Table] { tables.values.sorted { $0.name < $1.name } }
+}
+
+/// A table's row-level security: `relrowsecurity`, `relforcerowsecurity` and its policies' names.
+public struct RowSecurity: Sendable, Hashable, Codable {
+    public var enabled: Bool
+    /// FORCE ROW LEVEL SECURITY: without it the table's owner bypasses every policy.
+    public var forced: Bool
+    public var policies: [String]
+
+    public init(enabled: Bool = false, forced: Bool = false, policies: [String] = []) {
+        self.enabled = enabled
+        self.forced = forced
+        self.policies = policies
+    }
+}
+
+/// A table's writes since statistics were reset (`pg_stat_user_tables`).
+public struct TableWrites: Sendable, Hashable, Codable {
+    public var inserted: Int
+    public var updated: Int
+    /// Updates that touched no indexed column and found room on the page: they maintain no index.
+    public var hotUpdated: Int
+    public var deleted: Int
+
+    public init(inserted: Int, updated: Int, hotUpdated: Int, deleted: Int) {
+        self.inserted = inserted
+        self.updated = updated
+        self.hotUpdated = hotUpdated
+        self.deleted = deleted
+    }
+
+    /// Writes that must also write every index: inserts and non-HOT updates.
+    public var indexWrites: Int { inserted + max(0, updated - hotUpdated) }
+
+    /// `1200 inserts, 300 updates (40% HOT)`.
+    public var description: String {
+        let hot = updated > 0 ? " (\(hotUpdated * 100 / updated)% HOT)" : ""
+        return "\(inserted) inserts, \(updated) updates\(hot), \(deleted) deletes"
+    }
+}
+
+extension RowSecurity {
+    public func adding(policy: String) -> RowSecurity {
+        var result = self
+        result.policies.append(policy)
+        return result
+    }
 }

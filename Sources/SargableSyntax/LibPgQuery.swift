@@ -36,6 +36,24 @@ public enum PgQuery {
         }
     }
 
+    /// Compiles the PL/pgSQL of a `DO` block or `CREATE FUNCTION … LANGUAGE plpgsql` statement into
+    /// libpg_query's tree of PL/pgSQL statements (`[{"PLpgSQL_function": …}]`): the SQL each one
+    /// runs is in its `query` text.
+    public static func parsePlpgsql(_ sql: String) throws(SyntaxError) -> ParseTree {
+        try withGuardedCString(sql) { (text) throws(SyntaxError) -> ParseTree in
+            let result = pg_query_parse_plpgsql(text)
+            var owned = false
+            defer { if !owned { pg_query_free_plpgsql_parse_result(result) } }
+            try check(result.error)
+            guard let functions = result.plpgsql_funcs else {
+                throw SyntaxError(message: "libpg_query returned no PL/pgSQL tree", cursorPosition: 0)
+            }
+            let tree = try ParseTree(json: functions, owner: .plpgsql(result), source: sql, sourceOffset: 0)
+            owned = true
+            return tree
+        }
+    }
+
     public static func fingerprint(_ sql: String) throws(SyntaxError) -> Fingerprint {
         try withGuardedCString(sql) { (text) throws(SyntaxError) -> Fingerprint in
             let result = pg_query_fingerprint(text)

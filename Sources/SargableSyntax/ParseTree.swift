@@ -15,7 +15,13 @@ public final class ParseTree: @unchecked Sendable {
     // Immutable after init, hence safe to share across threads. Raw buffers owned by the tree (freed in
     // deinit) rather than arrays: rules read them millions of times, and an array read retains its storage.
     /// libpg_query's result, whose JSON text the tape points into; freed in deinit.
-    private let result: PgQueryParseResult
+    private let result: Owner
+
+    /// The two kinds of libpg_query result a tree reads: a parse tree, or PL/pgSQL functions.
+    enum Owner {
+        case parse(PgQueryParseResult)
+        case plpgsql(PgQueryPlpgsqlParseResult)
+    }
     @usableFromInline let json: UnsafeBufferPointer<UInt8>
     @usableFromInline let tape: UnsafeMutableBufferPointer<TapeEntry>
     /// The statement text this tree was parsed from.
@@ -26,9 +32,14 @@ public final class ParseTree: @unchecked Sendable {
     public let depth: Int
 
     /// Takes over a successful `pg_query_parse` result (the caller must not free it once this returns).
-    init(result: PgQueryParseResult, source: String, sourceOffset: Int) throws(SyntaxError) {
-        let text = UnsafeRawPointer(result.parse_tree!)
-        let json = UnsafeBufferPointer(start: text.assumingMemoryBound(to: UInt8.self), count: strlen(result.parse_tree!))
+    convenience init(result: PgQueryParseResult, source: String, sourceOffset: Int) throws(SyntaxError) {
+        try self.init(json: result.parse_tree!, owner: .parse(result), source: source, sourceOffset: sourceOffset)
+    }
+
+    /// Takes over `owner`, whose JSON text is `jsonText` (the caller must not free it once this returns).
+    init(json jsonText: UnsafePointer<CChar>, owner result: Owner, source: String, sourceOffset: Int) throws(SyntaxError) {
+        let text = UnsafeRawPointer(jsonText)
+        let json = UnsafeBufferPointer(start: text.assumingMemoryBound(to: UInt8.self), count: strlen(jsonText))
         var builder = TapeBuilder(capacity: json.count / 12)
         guard builder.build(json) else {
             builder.tape.deallocate()
@@ -43,7 +54,10 @@ public final class ParseTree: @unchecked Sendable {
     }
 
     deinit {
-        pg_query_free_parse_result(result)
+        switch result {
+        case .parse(let parsed): pg_query_free_parse_result(parsed)
+        case .plpgsql(let parsed): pg_query_free_plpgsql_parse_result(parsed)
+        }
         tape.deallocate()
     }
 

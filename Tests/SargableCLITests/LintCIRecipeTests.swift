@@ -137,6 +137,13 @@ struct LintCIRecipeTests {
         #expect(!(try findings(without.stdout)).contains { $0.rule == "select-star" })
         #expect((try findings(without.stdout)).contains { $0.rule == "unfiltered-write" })
 
+        // Naming an opt-in rule turns it on.
+        try directory.write("t.sql", "CREATE TABLE notes (id bigint PRIMARY KEY, body varchar(200));\n")
+        #expect(!(try findings(try Sargable.run(["lint", "--format", "json", "t.sql"], directory: directory.url).stdout))
+            .contains { $0.rule == "varchar-column" })
+        let optIn = try Sargable.run(["lint", "--format", "json", "--rules", "varchar-column", "t.sql"], directory: directory.url)
+        #expect(try findings(optIn.stdout).map(\.rule) == ["varchar-column"])
+
         let unknown = try Sargable.run(["lint", "--rules", "select-star,no-such-rule", "q.sql"], directory: directory.url)
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "sargable: error: --rules: unknown rule 'no-such-rule'; `sargable rules` lists them\n")

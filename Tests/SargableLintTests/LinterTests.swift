@@ -88,6 +88,32 @@ func everyFileSeesTheSchemaSoFarOnAnyNumberOfThreads(threads: Int) {
     #expect(findings.first?.span?.start == SourcePosition(line: 3, column: 59))
 }
 
+/// Row-level security enabled, forced and given a policy in later migrations counts; a policy
+/// dropped afterwards leaves the table without one.
+@Test func rowSecurityFromLaterMigrationsCounts() {
+    let create = SQLDocument(path: "m/001.sql", text: """
+    CREATE TABLE invoices (id bigint PRIMARY KEY, tenant_id bigint NOT NULL);
+    CREATE TABLE app.notes (id bigint PRIMARY KEY, tenant_id uuid NOT NULL);
+    """)
+    let secure = SQLDocument(path: "m/002.sql", text: """
+    ALTER TABLE invoices ENABLE ROW LEVEL SECURITY;
+    ALTER TABLE invoices FORCE ROW LEVEL SECURITY;
+    CREATE POLICY tenant_isolation ON invoices USING (tenant_id = current_setting('app.tenant_id')::bigint);
+    ALTER TABLE app.notes ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+    CREATE POLICY notes_tenant ON app.notes USING (tenant_id = current_setting('app.tenant_id')::uuid);
+    """)
+    let rule = "tenant-table-without-row-security"
+    #expect(linter().lint([create, secure]).findings.filter { $0.rule == rule }.isEmpty)
+
+    let drop = SQLDocument(path: "m/003.sql", text: "DROP POLICY notes_tenant ON app.notes;\nALTER TABLE invoices NO FORCE ROW LEVEL SECURITY;")
+    let findings = linter().lint([create, secure, drop]).findings.filter { $0.rule == rule }
+    #expect(findings.map(\.message) == [
+        "the owner of invoices bypasses its row-level security policies (tenant_isolation): FORCE ROW LEVEL SECURITY is not set",
+        "row-level security is enabled on app.notes but it has no policy: only its owner, which bypasses RLS, sees rows",
+    ])
+    #expect(findings.last?.help == "CREATE POLICY tenant_isolation ON app.notes USING (tenant_id = current_setting('app.tenant_id')::uuid);")
+}
+
 @Test func schemaFilesFeedTheModelWithoutBeingReported() {
     let schema = SQLDocument(path: "schema.sql", text: """
     CREATE TABLE users (id bigint, email text);

@@ -56,6 +56,8 @@ func expectedPosition(ofByte target: Int, in text: String) -> SourcePosition {
 /// The linter as an example runs: every SQL rule, with the example's options for its rule.
 func exampleLinter(_ example: RuleExampleCase) -> Linter {
     var configuration = Configuration()
+    // Opt-in rules run their examples turned on.
+    configuration.enabledRules.insert(example.rule)
     if !example.example.options.isEmpty { configuration.options[example.rule] = example.example.options }
     return Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all, configuration: configuration)
 }
@@ -145,7 +147,8 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 /// in `RuleRegistry`.
 @Test func everyRuleTypeIsInTheRegistry() throws {
     let registered = Set(RuleRegistry.sqlRules.map { String(describing: $0) } + RuleRegistry.planRules.map { String(describing: $0) }
-        + RuleRegistry.databaseRules.map { String(describing: $0) } + RuleRegistry.workloadRules.map { String(describing: $0) })
+        + RuleRegistry.databaseRules.map { String(describing: $0) } + RuleRegistry.healthRules.map { String(describing: $0) }
+        + RuleRegistry.workloadRules.map { String(describing: $0) })
     var declared: [String] = []
     for folder in ["Rules", "Sources/SargableLogs"] {
         let root = repositoryRoot + "/" + folder
@@ -155,7 +158,7 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             for line in text.split(separator: "\n") where line.hasPrefix("public enum ") {
                 let words = line.dropFirst("public enum ".count).split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "{" || $0 == "," })
                 guard let name = words.first, words.dropFirst().contains(where: {
-                    ["SQLRule", "PlanRule", "DatabaseRule", "WorkloadRule"].contains(String($0))
+                    ["SQLRule", "PlanRule", "DatabaseRule", "HealthRule", "WorkloadRule"].contains(String($0))
                 }) else { continue }
                 declared.append(String(name))
             }

@@ -95,12 +95,8 @@ extension TemporaryPostgres {
     /// asynchronously, and the server's directory goes away with the server.
     func collectedLogs(_ logs: [String], as copies: [String], until isComplete: (String) -> Bool) throws -> [String] {
         let sources = logs.map { dataDirectory + "/log/" + $0 }
-        for _ in 0 ..< 300 {
-            let complete = sources.allSatisfy { path in
-                (try? String(contentsOfFile: path, encoding: .utf8)).map(isComplete) == true
-            }
-            if complete { break }
-            usleep(100_000)
+        _ = LiveLogFile.wait(for: sources, timeout: .seconds(30), every: .milliseconds(100)) {
+            isComplete(String(decoding: $0, as: UTF8.self))
         }
         let directory = NSTemporaryDirectory() + "sargable-logs-tests-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

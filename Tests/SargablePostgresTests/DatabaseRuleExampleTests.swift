@@ -5,13 +5,14 @@ import SargableRules
 import SargableSyntax
 import Testing
 
-/// Every example of a rule that reads the live catalog, run on a throwaway server: each statement
+/// Every example of a rule that reads the live catalog's schema (the checklist's rules have
+/// HealthRuleExampleTests), run on a throwaway server: each statement
 /// is executed (a failing one, such as a CREATE INDEX CONCURRENTLY over duplicates, is part of the
 /// story), the catalog is read, and the findings, placed by the linter at the statement that
 /// creates their object, must be exactly where the `↓` are.
 @Suite(.enabled(if: TemporaryPostgres.isAvailable, "needs PostgreSQL server programs (Debian: postgresql-15)"))
 struct DatabaseRuleExampleTests {
-    @Test(arguments: RuleRegistry.all.filter { $0.input == .catalog }.map { $0.metadata.id })
+    @Test(arguments: RuleRegistry.all.filter { $0 is any DatabaseRule.Type }.map { $0.metadata.id })
     func examples(_ id: String) throws {
         let metadata = try #require(RuleRegistry.all.first { $0.metadata.id == id }).metadata
         #expect(!metadata.bad.isEmpty && !metadata.good.isEmpty)

@@ -1,0 +1,519 @@
+import SargableAnalysis
+import SargableCore
+import SargablePlan
+import SargablePostgres
+import SargableSchema
+import SargableSyntax
+
+public struct AdvisorOptions: Sendable {
+    /// Total estimated size of the recommendations (HypoPG's estimate); nil: no limit.
+    public var budgetBytes: Int?
+    public var maxIndexes: Int?
+    /// Keys per index at most.
+    public var maxWidth = 3
+    /// Connections planning at once (each a HypoPG session of its own).
+    public var workers = 2
+    /// Planner cost units charged per index entry an INSERT or non-HOT UPDATE writes: roughly one
+    /// page write, amortised (PostgreSQL's planner charges nothing for index maintenance).
+    public var indexEntryCost = 1.0
+    /// An index must save at least this share of the workload's cost to be recommended: the list
+    /// stays short, each index on it is worth a migration, and a small partial index is not
+    /// displaced by a big one that saves a sliver more. 0 fills the budget, as the literature does.
+    public var minimumBenefitShare = 0.02
+    public var limits = StatementLimits()
+    public var functions = FunctionPolicy()
+
+    public init() {}
+}
+
+public enum AdvisorError: Error, CustomStringConvertible {
+    case database(String)
+    case nothingToAdvise(String)
+
+    public var description: String {
+        switch self {
+        case .database(let message), .nothingToAdvise(let message): message
+        }
+    }
+}
+
+/// The index advisor: candidates from what the workload's statements mean, costed with HypoPG
+/// what-if plans, chosen greedily by benefit per byte under the budget (adding an index or growing
+/// a chosen one by a column, as Extend does), net of the write cost each index adds, then pruned
+/// (an index whose contribution vanished once others were chosen is dropped).
+public final class Advisor {
+    public typealias Progress = (String) -> Void
+
+    let options: AdvisorOptions
+    let workload: Workload
+    private let schema: SchemaModel
+    private let statistics: PlannerStatistics
+    private let evaluator: WhatIfEvaluator
+    private let needs: [StatementNeeds]
+    private let analyses: [StatementAnalysis]
+    private let connection: Connection
+    private var problems: [String]
+
+    /// `connect` opens a connection to the database to advise for; it is called once per worker.
+    public init(workload: Workload, options: AdvisorOptions = AdvisorOptions(),
+                connect: () throws(PostgresError) -> Connection) throws(AdvisorError) {
+        self.options = options
+        self.workload = workload
+        problems = workload.problems
+        var sessions: [WhatIfSession] = []
+        do throws(PostgresError) {
+            connection = try connect()
+            schema = ExpressionIdentity.normalised(try Catalog.read(connection, limits: options.limits))
+            statistics = try PlannerStatistics.read(connection, limits: options.limits)
+            sessions.append(try WhatIfSession(connection: connection, limits: options.limits, functions: options.functions))
+        } catch {
+            throw .database(error.description)
+        }
+        for _ in 1 ..< max(1, options.workers) {
+            // A second connection only speeds things up: without it the advice is the same.
+            guard let extra = try? connect(),
+                  let session = try? WhatIfSession(connection: extra, limits: options.limits, functions: options.functions)
+            else { break }
+            sessions.append(session)
+        }
+        let schema = self.schema
+        analyses = workload.statements.map { StatementAnalysis($0.root, schema: schema) }
+        let generation = CandidateGeneration(schema: schema, statistics: statistics, maxWidth: options.maxWidth)
+        needs = analyses.map(generation.needs)
+        evaluator = WhatIfEvaluator(statements: workload.statements, needs: needs, sessions: sessions)
+    }
+
+    deinit { evaluator.reset() }
+
+    public func advise(progress: Progress? = nil) -> Advice {
+        let clock = ContinuousClock()
+        let started = clock.now
+        defer { evaluator.reset() }
+        let generation = CandidateGeneration(schema: schema, statistics: statistics, maxWidth: options.maxWidth)
+
+        progress?("planning \(workload.statements.count) statements without new indexes")
+        let baseline = evaluator.costs(workload.statements.indices.map { ($0, []) })
+        var costed: [Int] = []
+        for (index, result) in baseline.enumerated() {
+            switch result {
+            case .success: costed.append(index)
+            case .failure(let error):
+                problems.append("\(workload.statements[index].origin): not costed: \(error.description)")
+            }
+        }
+        let baselineCosts = baseline.map { (try? $0.get())?.cost ?? 0 }
+        let timed = workload.isTimed
+        let weights = workload.statements.indices.map { index -> Double in
+            let statement = workload.statements[index]
+            if timed, let total = statement.totalMs { return baselineCosts[index] > 0 ? total / baselineCosts[index] : 0 }
+            return Double(statement.calls)
+        }
+
+        // Candidates, less those an existing index already serves.
+        var pool: [IndexCandidate] = []
+        var seen = Set<IndexCandidate>()
+        for index in costed {
+            for candidate in generation.candidates(of: analyses[index]) where seen.insert(candidate).inserted {
+                let existing = schema.table(candidate.table)?.indexes ?? []
+                if !existing.contains(where: candidate.isServed) { pool.append(candidate) }
+            }
+        }
+        progress?("estimating the size of \(pool.count) candidate indexes")
+        let sizes = evaluator.sizes(of: pool)
+        pool = pool.filter { candidate in
+            if case .failure(let error) = sizes[candidate.definition] {
+                problems.append("candidate \(candidate.definition) left out: \(error.description)")
+                return false
+            }
+            return true
+        }
+
+        var search = Search(advisor: self, costed: costed, weights: weights, sizes: { [evaluator] in
+            evaluator.sizes(of: $0).compactMapValues { try? $0.get() }
+        }, progress: progress)
+        search.threshold = options.minimumBenefitShare * search.total([])
+        search.run(pool: pool)
+
+        var advice = Advice(unit: timed ? "ms" : "cost", baselineCost: search.total([]), recommendedCost: search.total(search.chosen),
+                            whatIfCalls: 0, cacheHits: 0, candidates: pool.count, statements: costed.count,
+                            budgetBytes: options.budgetBytes)
+        advice.recommendations = evidence(for: search, weights: weights, baselineCosts: baselineCosts)
+        advice.rejectedForWrites = search.rejectedForWrites.sorted { $0.definition < $1.definition }
+        advice.drops = drops(baselineUses: baseline, final: search)
+        advice.uncosted = uncosted()
+        advice.problems = problems
+        if let seconds = statistics.secondsCounted, seconds < Self.unusedAfterSeconds {
+            advice.notes.append("unused indexes are not judged: the statistics have counted for \(Self.describe(seconds: Double(seconds))) only (a week is needed)")
+        }
+        if workload.skippedStatements > 0 {
+            advice.notes.append("\(workload.skippedStatements) statement(s) that are not SELECT, INSERT, UPDATE, DELETE or MERGE were left out")
+        }
+        if workload.omittedFamilies > 0 {
+            advice.notes.append("\(workload.omittedFamilies) statement families with the smallest share of time were left out (--top-share)")
+        }
+        advice.whatIfCalls = evaluator.whatIfCalls
+        advice.cacheHits = evaluator.cacheHits
+        advice.elapsedSeconds = Double((clock.now - started).components.attoseconds) / 1e18
+            + Double((clock.now - started).components.seconds)
+        return advice
+    }
+
+    // MARK: - Search
+
+    /// The greedy search with its state: the chosen indexes and what each step cost.
+    struct Search {
+        let advisor: Advisor
+        let costed: [Int]
+        let weights: [Double]
+        let sizes: ([IndexCandidate]) -> [String: Int]
+        let progress: Progress?
+        var chosen: [IndexCandidate] = []
+        /// The least benefit (and leave-one-out contribution) an index must have.
+        var threshold = 0.0
+        var benefitAtChoice: [IndexCandidate: Double] = [:]
+        var writeAtChoice: [IndexCandidate: Double] = [:]
+        var lastRatio: [IndexCandidate: Double] = [:]
+        var rejectedForWrites: [RejectedCandidate] = []
+        private var rejectedSeen = Set<String>()
+
+        init(advisor: Advisor, costed: [Int], weights: [Double], sizes: @escaping ([IndexCandidate]) -> [String: Int],
+             progress: Progress?) {
+            self.advisor = advisor
+            self.costed = costed
+            self.weights = weights
+            self.sizes = sizes
+            self.progress = progress
+        }
+
+        struct Move {
+            var candidate: IndexCandidate
+            /// The chosen index this one grows (Extend's "append a column"), nil for a new index.
+            var replaces: IndexCandidate?
+            var ratio = Double.infinity
+            var benefit = 0.0
+            var sizeDelta = 0
+            var evaluatedAt = -1
+        }
+
+        /// The workload's objective under `configuration`: weighted read cost plus write overhead.
+        func total(_ configuration: [IndexCandidate]) -> Double {
+            readCost(configuration, statements: costed) + writeCost(configuration)
+        }
+
+        func readCost(_ configuration: [IndexCandidate], statements: [Int]) -> Double {
+            let results = advisor.evaluator.costs(statements.map { ($0, configuration) })
+            var sum = 0.0
+            for (statement, result) in zip(statements, results) {
+                // A configuration that fails to plan (it should not) counts as no change.
+                let cost = (try? result.get())?.cost
+                    ?? (try? advisor.evaluator.costs([(statement, [])])[0].get())?.cost ?? 0
+                sum += weights[statement] * cost
+            }
+            return sum
+        }
+
+        /// Index maintenance of the workload's own writes: an INSERT writes an entry in every
+        /// index; an UPDATE writes one in every index unless it is HOT, and an index on a column
+        /// it sets makes it non-HOT, so that index costs the entries of all the table's indexes.
+        func writeCost(_ configuration: [IndexCandidate]) -> Double {
+            var total = 0.0
+            for statement in costed {
+                let need = advisor.needs[statement]
+                for table in need.written {
+                    let added = configuration.filter { $0.table == table }
+                    guard !added.isEmpty,
+                          let planned = try? advisor.evaluator.costs([(statement, [])])[0].get() else { continue }
+                    let rows = max(planned.rows, 1) * weights[statement] * advisor.options.indexEntryCost
+                    let kind = advisor.analyses[statement].blocks.last { $0.target == table }?.kind
+                    switch kind {
+                    case .insert?:
+                        total += rows * Double(added.count)
+                    case .update?:
+                        let updated = need.updatedColumns[table] ?? []
+                        let existing = advisor.schema.table(table)?.indexes ?? []
+                        let alreadyNonHOT = existing.contains { !Set($0.keys.compactMap(\.columnName)).isDisjoint(with: updated) }
+                        let breaksHOT = added.contains { !$0.columns.isDisjoint(with: updated) }
+                        if alreadyNonHOT {
+                            total += rows * Double(added.count)
+                        } else if breaksHOT {
+                            // Every index, old and new, now gets an entry, and the heap a new tuple version.
+                            total += rows * Double(added.count + existing.count + 1)
+                        }
+                    default:
+                        break
+                    }
+                }
+            }
+            return total
+        }
+
+        private func affected(by move: Move) -> [Int] {
+            costed.filter { advisor.needs[$0].canUse(move.candidate) || move.replaces.map(advisor.needs[$0].canUse) == true }
+        }
+
+        private func applying(_ move: Move, to configuration: [IndexCandidate]) -> [IndexCandidate] {
+            var result = configuration.filter { $0 != move.replaces }
+            result.append(move.candidate)
+            return result
+        }
+
+        /// Benefit of `move` under the current choice: read cost saved less write cost added.
+        private mutating func evaluate(_ moves: inout [Move], indices: [Int], version: Int) {
+            // One batch for every statement of every move, planned in parallel.
+            var jobs: [(statement: Int, configuration: [IndexCandidate])] = []
+            var affectedBy: [[Int]] = []
+            for index in indices {
+                let statements = affected(by: moves[index])
+                affectedBy.append(statements)
+                let after = applying(moves[index], to: chosen)
+                for statement in statements { jobs.append((statement, chosen)); jobs.append((statement, after)) }
+            }
+            _ = advisor.evaluator.costs(jobs)
+            let writesNow = writeCost(chosen)
+            for (position, index) in indices.enumerated() {
+                let after = applying(moves[index], to: chosen)
+                let read = readCost(chosen, statements: affectedBy[position]) - readCost(after, statements: affectedBy[position])
+                let write = writeCost(after) - writesNow
+                moves[index].benefit = read - write
+                // Benefit per √byte: benefit per byte (Extend) spends a budget on many small wins,
+                // absolute benefit (AutoAdmin's order) on a few big indexes; on TPC-H at 0.5, 1 and
+                // 2 GB the square root beat both (scripts/bench-advise-tpch.sh).
+                moves[index].ratio = moves[index].benefit / Double(max(moves[index].sizeDelta, 8192)).squareRoot()
+                moves[index].evaluatedAt = version
+                if read >= max(threshold, Double.ulpOfOne), read <= write, rejectedSeen.insert(moves[index].candidate.definition).inserted {
+                    rejectedForWrites.append(RejectedCandidate(definition: moves[index].candidate.definition,
+                                                               readBenefit: read, writeOverhead: write))
+                }
+                lastRatio[moves[index].candidate] = moves[index].ratio
+            }
+        }
+
+        mutating func run(pool: [IndexCandidate]) {
+            let size = sizes(pool)
+            var moves = pool.compactMap { candidate in size[candidate.definition].map { Move(candidate: candidate, sizeDelta: $0) } }
+            var version = 0
+            var used = 0
+            let batch = 2
+            var pruned = false
+            while true {
+                moves.removeAll { $0.evaluatedAt == version && ($0.benefit <= 0 || ($0.replaces == nil && $0.benefit < threshold)) }
+                moves.sort { $0.ratio != $1.ratio ? $0.ratio > $1.ratio : $0.candidate < $1.candidate }
+                guard let top = moves.first else {
+                    if !pruned, prune(&used) {
+                        pruned = true
+                        version += 1
+                        // The budget pruning freed may now hold a candidate that did not fit before.
+                        let room = options.budgetBytes.map { $0 - used } ?? Int.max
+                        moves = pool.filter { !chosen.contains($0) }.compactMap { candidate in
+                            size[candidate.definition].flatMap { $0 <= room ? Move(candidate: candidate, sizeDelta: $0) : nil }
+                        }
+                        continue
+                    }
+                    break
+                }
+                if top.evaluatedAt == version {
+                    moves.removeFirst()
+                    guard top.benefit > 0, top.benefit >= threshold || top.replaces != nil else { continue }
+                    let fits = options.budgetBytes.map { used + top.sizeDelta <= $0 } ?? true
+                    let countFits = top.replaces != nil || options.maxIndexes.map { chosen.count < $0 } ?? true
+                    guard fits, countFits else { continue }
+                    accept(top, version: &version, used: &used, moves: &moves)
+                    continue
+                }
+                let stale = moves.indices.filter { moves[$0].evaluatedAt != version }.prefix(batch)
+                evaluate(&moves, indices: Array(stale), version: version)
+            }
+        }
+
+        private var options: AdvisorOptions { advisor.options }
+
+        private mutating func accept(_ move: Move, version: inout Int, used: inout Int, moves: inout [Move]) {
+            chosen = applying(move, to: chosen)
+            used += move.sizeDelta
+            // A move none of whose statements (nor table, for writes) the choice touches keeps its
+            // benefit exactly: the indexes that can matter to its statements did not change.
+            let touched = Set(affected(by: move))
+            for position in moves.indices where moves[position].evaluatedAt == version
+                && moves[position].candidate.table != move.candidate.table
+                && touched.isDisjoint(with: affected(by: moves[position])) {
+                moves[position].evaluatedAt = version + 1
+            }
+            benefitAtChoice[move.candidate] = move.benefit
+            if let replaced = move.replaces {
+                benefitAtChoice[move.candidate, default: 0] += benefitAtChoice[replaced] ?? 0
+                benefitAtChoice[replaced] = nil
+                moves.removeAll { $0.replaces == replaced }
+            }
+            version += 1
+            progress?("chose \(move.candidate.definition) (\(chosen.count) indexes, \(used / 1_048_576) MB)")
+            moves.removeAll { $0.candidate == move.candidate || chosen.contains($0.candidate) }
+            // Extend's growth: the chosen index with one more column a statement it can serve uses.
+            guard move.candidate.method == "btree", move.candidate.keys.count < options.maxWidth else { return }
+            var extensions: [IndexCandidate] = []
+            var seen = Set<IndexCandidate>()
+            // Only statements whose plan now reads through the index: the others cannot gain from its growth.
+            let users = costed.filter { advisor.needs[$0].canUse(move.candidate) }
+            let plans = advisor.evaluator.costs(users.map { ($0, chosen) })
+            for (statement, plan) in zip(users, plans) where (try? plan.get())?.used.contains(move.candidate.definition) == true {
+                let columns = (advisor.needs[statement].usableColumns[move.candidate.table] ?? []).sorted()
+                for column in columns where !move.candidate.keys.contains(.column(column)) {
+                    let grown = move.candidate.appending(.column(column), reason: "\(column) appended")
+                    if !chosen.contains(grown), seen.insert(grown).inserted { extensions.append(grown) }
+                }
+            }
+            let grownSizes = sizes(extensions)
+            let ownSize = sizes([move.candidate])[move.candidate.definition] ?? 0
+            for grown in extensions {
+                guard let size = grownSizes[grown.definition] else { continue }
+                moves.append(Move(candidate: grown, replaces: move.candidate, sizeDelta: max(size - ownSize, 0)))
+            }
+        }
+
+        /// Leave-one-out: an index the others made useless is dropped, freeing its budget.
+        private mutating func prune(_ used: inout Int) -> Bool {
+            var removed = false
+            let allSizes = sizes(chosen)
+            for index in chosen {
+                let without = chosen.filter { $0 != index }
+                if total(without) - total(chosen) < max(threshold, Double.ulpOfOne) {
+                    chosen = without
+                    used -= allSizes[index.definition] ?? 0
+                    progress?("dropped \(index.definition): the other indexes serve its statements")
+                    removed = true
+                }
+            }
+            return removed
+        }
+    }
+
+    // MARK: - Evidence
+
+    private func evidence(for search: Search, weights: [Double], baselineCosts: [Double]) -> [Recommendation] {
+        let chosen = search.chosen
+        let final = evaluator.costs(search.costed.map { ($0, chosen) })
+        let totalBaseline = search.costed.reduce(0) { $0 + weights[$1] * baselineCosts[$1] }
+        let finalTotal = search.total(chosen)
+        let sizes = evaluator.sizes(of: chosen)
+        var recommendations: [Recommendation] = []
+        for index in chosen {
+            var served: [ServedStatement] = []
+            var servedBaseline = 0.0
+            for (statement, result) in zip(search.costed, final) {
+                guard let planned = try? result.get(), planned.used.contains(index.definition) else { continue }
+                let before = try? evaluator.costs([(statement, [])])[0].get()
+                let relationScan = before?.scans[index.table.name].map { "\($0) on \(index.table.name)" }
+                let replaces = relationScan.map { "\($0) → \(planned.nodeUsing[index.definition] ?? "index scan")" }
+                let workloadStatement = workload.statements[statement]
+                served.append(ServedStatement(fingerprint: workloadStatement.fingerprint, origin: workloadStatement.origin,
+                                              calls: workloadStatement.calls, costBefore: baselineCosts[statement],
+                                              costAfter: planned.cost, replaces: replaces))
+                servedBaseline += weights[statement] * baselineCosts[statement]
+            }
+            let without = search.total(chosen.filter { $0 != index })
+            let size = (try? sizes[index.definition]?.get()) ?? 0
+            let alternatives = search.lastRatio.filter { $0.key.table == index.table && !chosen.contains($0.key) && $0.value > 0 }
+                .sorted { $0.value > $1.value }.prefix(3).map(\.key.definition)
+            let writeWithout = search.writeCost(chosen.filter { $0 != index })
+            recommendations.append(Recommendation(
+                rank: 0, schema: index.table.schema, table: index.table.description,
+                definition: index.definition(prefix: "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(Connection.quoteIdentifier(index.suggestedName)) ON"),
+                hypotheticalDefinition: index.definition, name: index.suggestedName, reason: index.reason,
+                estimatedSizeBytes: size, deduplicatedSizeBytes: deduplicatedSize(index, estimated: size),
+                benefit: search.benefitAtChoice[index] ?? 0, writeOverhead: search.writeCost(chosen) - writeWithout,
+                tableWrites: schema.table(index.table)?.writes?.description,
+                contribution: without - finalTotal,
+                workloadShareServed: totalBaseline > 0 ? servedBaseline / totalBaseline : 0,
+                statements: served.sorted { $0.costBefore - $0.costAfter > $1.costBefore - $1.costAfter },
+                alternatives: Array(alternatives), verification: nil))
+        }
+        recommendations.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.definition < $1.definition }
+        for position in recommendations.indices { recommendations[position].rank = position + 1 }
+        return recommendations
+    }
+
+    /// B-tree deduplication (PostgreSQL 13+) stores a repeated key once per leaf page: an index on
+    /// a column with few distinct values is far smaller than HypoPG's estimate, which ignores it.
+    private func deduplicatedSize(_ index: IndexCandidate, estimated: Int) -> Int {
+        guard index.method == "btree", index.include.isEmpty, (schema.serverVersion ?? 15) >= 13,
+              let rows = schema.table(index.table)?.estimatedRows, rows > 0 else { return estimated }
+        var distinct = 1.0
+        for key in index.keys {
+            guard let column = key.columnName, let statistics = statistics.column(index.table, column) else { return estimated }
+            distinct *= max(statistics.distinctValues(rows: Double(rows)), 1)
+        }
+        let duplicates = 1 - min(distinct / Double(rows), 1)
+        // A posting list keeps a 6-byte TID per row instead of a whole 16+ byte tuple for each.
+        return Int(Double(estimated) * (1 - duplicates * 0.6))
+    }
+
+    // MARK: - Drops and uncosted suggestions
+
+    private func drops(baselineUses: [Result<PlannedCost, ExplainError>], final search: Search) -> [DropSuggestion] {
+        var tables = Set<RelationName>()
+        for statement in search.costed { tables.formUnion(needs[statement].tables) }
+        // Existing indexes the workload's plans read today but none reads once the recommendations exist.
+        let final = evaluator.costs(search.costed.map { ($0, search.chosen) })
+        let usedBefore = search.costed.compactMap { try? baselineUses[$0].get() }.reduce(into: [String: Int]()) { counts, plan in
+            for name in plan.indexNames { counts[name, default: 0] += 1 }
+        }
+        let usedAfter = Set(final.compactMap { try? $0.get() }.flatMap(\.indexNames))
+        var result: [DropSuggestion] = []
+        for table in tables.sorted() {
+            guard let indexes = schema.table(table)?.indexes else { continue }
+            for index in indexes.sorted(by: { $0.name < $1.name }) where !index.isPrimary && !index.isUnique {
+                let drop = "DROP INDEX CONCURRENTLY IF EXISTS \(Connection.quoteIdentifier(table.schema)).\(Connection.quoteIdentifier(index.name))"
+                if let wider = indexes.first(where: { other in
+                    other.name != index.name && other.method == "btree" && index.method == "btree"
+                        && other.predicate == index.predicate && other.keys.count > index.keys.count
+                        && Array(other.keys.prefix(index.keys.count)) == index.keys
+                }) {
+                    result.append(DropSuggestion(table: table.description, index: index.name, definition: drop,
+                                                 reason: "its keys are a prefix of \(wider.name), which serves every lookup it does",
+                                                 scans: index.scans, sizeBytes: index.sizeBytes))
+                } else if !search.chosen.isEmpty, let served = usedBefore[index.name], !usedAfter.contains(index.name) {
+                    result.append(DropSuggestion(table: table.description, index: index.name, definition: drop,
+                                                 reason: "the workload's plans use it today (\(served) statement\(served == 1 ? "" : "s")) "
+                                                    + "but none does once the recommendations exist; other applications may still need it",
+                                                 scans: index.scans, sizeBytes: index.sizeBytes))
+                } else if index.scans == 0, let seconds = statistics.secondsCounted, seconds >= Self.unusedAfterSeconds {
+                    result.append(DropSuggestion(table: table.description, index: index.name, definition: drop,
+                                                 reason: "never scanned since the statistics were reset"
+                                                    + " (\(Self.describe(seconds: Double(seconds))) ago)"
+                                                    + (schema.table(table)?.writes.map { "; the table had \($0.description) meanwhile" } ?? ""),
+                                                 scans: index.scans, sizeBytes: index.sizeBytes))
+                }
+            }
+        }
+        return result
+    }
+
+    /// An index unscanned for less than a week may serve a weekly job: not judged unused before.
+    static let unusedAfterSeconds = 7 * 86_400
+
+    static func describe(seconds: Double) -> String {
+        if seconds >= 86_400 { return "\(Int(seconds / 86_400)) days" }
+        if seconds >= 3_600 { return "\(Int(seconds / 3_600)) hours" }
+        return "\(Int(seconds / 60)) minutes"
+    }
+
+    /// What HypoPG cannot cost (GIN): named, never ranked.
+    private func uncosted() -> [UncostedSuggestion] {
+        var result: [UncostedSuggestion] = []
+        var seen = Set<String>()
+        for analysis in analyses {
+            for block in analysis.blocks {
+                for predicate in block.columnPredicates {
+                    guard let relation = predicate.column.relation,
+                          let column = schema.table(relation)?.column(named: predicate.column.column), column.isArray,
+                          predicate.comparison == .inList || predicate.comparison == .equality else { continue }
+                    let definition = "CREATE INDEX CONCURRENTLY ON \(Connection.quoteIdentifier(relation.schema)).\(Connection.quoteIdentifier(relation.name)) USING gin (\(Connection.quoteIdentifier(column.name)))"
+                    if seen.insert(definition).inserted {
+                        result.append(UncostedSuggestion(table: relation.description, definition: definition,
+                                                         reason: "array column \(column.name) is searched; GIN serves @>, && and = ANY on arrays, but HypoPG cannot estimate GIN, so this is not costed"))
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

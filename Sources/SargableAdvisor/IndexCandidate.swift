@@ -1,0 +1,124 @@
+import SargableAnalysis
+import SargablePostgres
+import SargableSchema
+
+/// An index the advisor may recommend: its table, access method, keys, INCLUDE columns and
+/// partial predicate. Two candidates are the same index when their definitions are the same.
+public struct IndexCandidate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public enum Key: Sendable, Hashable {
+        case column(String)
+        /// An expression over the table's columns, as SQL (`lower(email)`), with its structure.
+        case expression(IndexExpression)
+
+        var sql: String {
+            switch self {
+            case .column(let name): Connection.quoteIdentifier(name)
+            case .expression(let expression): "(\(expression.text))"
+            }
+        }
+
+        public var columnName: String? { if case .column(let name) = self { name } else { nil } }
+    }
+
+    public var table: RelationName
+    public var method: String
+    public var keys: [Key]
+    /// Operator class per key (`text_pattern_ops` for prefix LIKE), nil for the default.
+    public var operatorClasses: [String?]
+    public var include: [String]
+    /// The partial predicate as SQL (`"status" = 'pending'`), and its structure for comparison.
+    public var predicate: IndexExpression?
+    /// Why it was proposed, for the explanation (`equality on customer_id, range on created_at`).
+    public var reason: String
+
+    public init(table: RelationName, method: String = "btree", keys: [Key], operatorClasses: [String?]? = nil,
+                include: [String] = [], predicate: IndexExpression? = nil, reason: String) {
+        self.table = table
+        self.method = method
+        self.keys = keys
+        self.operatorClasses = operatorClasses ?? Array(repeating: nil, count: keys.count)
+        self.include = include
+        self.predicate = predicate
+        self.reason = reason
+    }
+
+    /// `CREATE INDEX ON public.orders USING btree (customer_id, created_at)`: HypoPG and a
+    /// migration read the same text (the migration adds CONCURRENTLY and a name).
+    public var definition: String { definition(prefix: "CREATE INDEX ON") }
+
+    public func definition(prefix: String) -> String {
+        let keyList = zip(keys, operatorClasses).map { key, operatorClass in
+            key.sql + (operatorClass.map { " " + $0 } ?? "")
+        }.joined(separator: ", ")
+        var text = "\(prefix) \(Connection.quoteIdentifier(table.schema)).\(Connection.quoteIdentifier(table.name))"
+            + " USING \(method) (\(keyList))"
+        if !include.isEmpty { text += " INCLUDE (\(include.map(Connection.quoteIdentifier).joined(separator: ", ")))" }
+        if let predicate { text += " WHERE \(predicate.text)" }
+        return text
+    }
+
+    /// Every column the index holds or tests: an UPDATE of any of them writes an index entry.
+    public var columns: Set<String> {
+        var result = Set(keys.compactMap(\.columnName) + include)
+        for case .expression(let expression) in keys { result.formUnion(Self.columnNames(in: expression)) }
+        if let predicate { result.formUnion(Self.columnNames(in: predicate)) }
+        return result
+    }
+
+    /// A name for the migration: `orders_customer_id_created_at_idx`, cut to PostgreSQL's 63 bytes.
+    public var suggestedName: String {
+        let parts = keys.map { key -> String in
+            switch key {
+            case .column(let name): name
+            case .expression(let expression):
+                String(expression.text.map { $0.isLetter || $0.isNumber ? $0 : "_" })
+                    .split(separator: "_").joined(separator: "_")
+            }
+        }
+        var name = ([table.name] + parts + [predicate == nil ? "idx" : "partial_idx"]).joined(separator: "_")
+        while name.utf8.count > 63 { name.removeLast() }
+        return name
+    }
+
+    public var description: String { definition }
+
+    public static func == (lhs: IndexCandidate, rhs: IndexCandidate) -> Bool { lhs.definition == rhs.definition }
+    public func hash(into hasher: inout Hasher) { hasher.combine(definition) }
+    public static func < (lhs: IndexCandidate, rhs: IndexCandidate) -> Bool { lhs.definition < rhs.definition }
+
+    /// The same index with `column` appended to its keys (Extend's step).
+    func appending(_ key: Key, reason: String) -> IndexCandidate {
+        var copy = self
+        copy.keys.append(key)
+        copy.operatorClasses.append(nil)
+        copy.include.removeAll { $0 == key.columnName }
+        copy.reason = self.reason + ", then " + reason
+        return copy
+    }
+
+    /// True when an existing index already serves what this one would: same method, predicate
+    /// and operator classes, and this candidate's keys are a prefix of the existing index's keys
+    /// (a b-tree on (a, b) serves every lookup one on (a) would), and it covers the INCLUDE list.
+    func isServed(by existing: Index) -> Bool {
+        guard existing.isValid, existing.method == method, existing.table == table,
+              existing.predicate == predicate, existing.keys.count >= keys.count else { return false }
+        for (position, key) in keys.enumerated() {
+            let same: Bool
+            switch (key, existing.keys[position]) {
+            case (.column(let mine), .column(let theirs)): same = mine == theirs
+            case (.expression(let mine), .expression(let theirs)): same = mine == theirs
+            default: same = false
+            }
+            guard same, (existing.operatorClasses.count > position ? existing.operatorClasses[position] : nil)
+                    == operatorClasses[position] else { return false }
+        }
+        guard method == "btree" || existing.keys.count == keys.count else { return false }
+        let existingColumns = Set(existing.keys.compactMap(\.columnName))
+        return include.allSatisfy(existingColumns.contains)
+    }
+
+    private static func columnNames(in expression: IndexExpression) -> Set<String> {
+        guard let node = ExpressionIdentity.parse(expression.text) else { return [] }
+        return Set(node.columnReferences.compactMap { $0.columnReference?.column })
+    }
+}

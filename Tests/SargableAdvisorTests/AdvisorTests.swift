@@ -1,0 +1,193 @@
+import Foundation
+import SargableAdvisor
+import SargablePostgres
+import SargableSyntax
+import Testing
+
+/// One throwaway server, and one database of generated data big enough that the planner prefers
+/// an index when one exists (200,000 orders, 20,000 customers), shared by the suite.
+enum AdvisorDatabase {
+    static let server: Result<TemporaryPostgres, Error> = Result { try TemporaryPostgres.start() }
+
+    static let shop: Result<String, Error> = Result {
+        let conninfo = try server.get().createDatabase("advisor_shop")
+        let connection = try Connection(conninfo)
+        try connection.execute("""
+            CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL, region text NOT NULL);
+            CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers (id),
+                                 shop_id int NOT NULL, status text NOT NULL, total numeric NOT NULL,
+                                 created_at timestamptz NOT NULL);
+            CREATE TABLE events (id bigint PRIMARY KEY, account_id int NOT NULL, kind text NOT NULL, payload text);
+            CREATE TABLE archived_orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, created_at timestamptz NOT NULL);
+            CREATE INDEX archived_orders_customer_created ON archived_orders (customer_id, created_at);
+            CREATE INDEX archived_orders_customer ON archived_orders (customer_id);
+            INSERT INTO customers SELECT i, 'user' || i || '@example.com', (ARRAY['eu', 'us', 'ap'])[1 + i % 3]
+                FROM generate_series(1, 20000) AS i;
+            INSERT INTO orders SELECT i, 1 + (i * 7919) % 20000, i % 20, CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'done' END,
+                                      (i % 1000) / 10.0, timestamptz '2026-01-01' + (i % 365) * interval '1 day'
+                FROM generate_series(1, 200000) AS i;
+            INSERT INTO events SELECT i, i % 500, (ARRAY['click', 'view', 'buy', 'error'])[1 + i % 4], md5(i::text)
+                FROM generate_series(1, 100000) AS i;
+            INSERT INTO archived_orders SELECT i, 1 + i % 20000, timestamptz '2025-01-01' + (i % 365) * interval '1 day'
+                FROM generate_series(1, 100000) AS i;
+            """)
+        // The visibility map makes index-only scans cheap, as on any vacuumed table.
+        try connection.execute("VACUUM ANALYZE")
+        return conninfo
+    }
+
+    static func advise(_ sql: String, configure: (inout AdvisorOptions) -> Void = { _ in }) throws -> Advice {
+        let conninfo = try shop.get()
+        var options = AdvisorOptions()
+        configure(&options)
+        let workload = Workload.from(documents: [SQLDocument(path: "workload.sql", text: sql)])
+        #expect(workload.problems.isEmpty, "\(workload.problems)")
+        let advisor = try Advisor(workload: workload, options: options) { () throws(PostgresError) in try Connection(conninfo) }
+        return advisor.advise()
+    }
+}
+
+@Suite(.serialized) struct AdvisorTests {
+    private func keys(_ recommendation: Recommendation) -> String { recommendation.hypotheticalDefinition }
+
+    @Test func unindexedForeignKeyBehindAnNPlusOneLoopGetsAnIndexLedByTheKey() throws {
+        let advice = try AdvisorDatabase.advise("""
+            -- sargable: weight 5000
+            SELECT id, total FROM orders WHERE customer_id = $1;
+            """)
+        let first = try #require(advice.recommendations.first)
+        #expect(first.table == "orders")
+        #expect(first.hypotheticalDefinition.contains("USING btree (\"customer_id\""), "\(first.hypotheticalDefinition)")
+        #expect(first.statements.first?.replaces?.hasPrefix("Seq Scan on orders") == true)
+        #expect(first.statements.first.map { $0.costAfter < $0.costBefore / 10 } == true)
+        #expect(advice.recommendedCost < advice.baselineCost / 10)
+        #expect(advice.whatIfCalls > 0)
+    }
+
+    @Test func equalityComesBeforeTheRangeInOneIndex() throws {
+        let advice = try AdvisorDatabase.advise("""
+            SELECT id, total FROM orders WHERE shop_id = 4 AND created_at >= '2026-06-01' AND created_at < '2026-07-01';
+            """)
+        let definitions = advice.recommendations.map(\.hypotheticalDefinition)
+        #expect(definitions.first?.contains("(\"shop_id\", \"created_at\"") == true, "\(definitions)")
+    }
+
+    @Test func functionWrappedPredicateGetsAnExpressionIndex() throws {
+        let advice = try AdvisorDatabase.advise("""
+            -- sargable: weight 100
+            SELECT id FROM customers WHERE lower(email) = 'user42@example.com';
+            """)
+        let first = try #require(advice.recommendations.first)
+        #expect(first.table == "customers")
+        #expect(first.hypotheticalDefinition.contains("((lower(email)))"), "\(first.hypotheticalDefinition)")
+    }
+
+    @Test func constantConditionThatSelectsFewRowsGetsAPartialIndex() throws {
+        let advice = try AdvisorDatabase.advise("""
+            -- sargable: weight 100
+            SELECT id, created_at FROM orders WHERE status = 'pending' ORDER BY created_at LIMIT 50;
+            """)
+        let first = try #require(advice.recommendations.first)
+        #expect(first.hypotheticalDefinition.hasSuffix("WHERE \"status\" = 'pending'"), "\(first.hypotheticalDefinition)")
+        // A partial index holds 1% of the rows: far smaller than one over the whole table.
+        #expect(first.estimatedSizeBytes < 1_000_000)
+    }
+
+    @Test func hotQueryReadingTwoColumnsGetsACoveringIndex() throws {
+        let advice = try AdvisorDatabase.advise("""
+            -- sargable: weight 100
+            SELECT created_at, total FROM orders WHERE created_at >= '2026-03-01' AND created_at < '2026-05-01';
+            """)
+        let first = try #require(advice.recommendations.first)
+        #expect(first.hypotheticalDefinition.contains("\"created_at\""))
+        #expect(first.hypotheticalDefinition.contains("\"total\""), "an index-only scan needs total: \(first.hypotheticalDefinition)")
+        #expect(first.statements.first?.replaces?.contains("Index Only Scan") == true, "\(String(describing: first.statements.first?.replaces))")
+    }
+
+    @Test func anExistingIndexOrOneItPrefixesIsNeverRecommendedAgain() throws {
+        let advice = try AdvisorDatabase.advise("""
+            -- sargable: weight 1000
+            SELECT count(*) FROM archived_orders WHERE customer_id = $1;
+            SELECT count(*) FROM archived_orders WHERE customer_id = $1 AND created_at > $2;
+            """)
+        #expect(advice.recommendations.allSatisfy { $0.table != "archived_orders" },
+                "\(advice.recommendations.map { ($0.hypotheticalDefinition, $0.statements.map(\.replaces)) })")
+        // The narrower of the two existing indexes is a prefix of the wider one.
+        #expect(advice.drops.contains { $0.index == "archived_orders_customer" && $0.reason.contains("prefix") })
+    }
+
+    @Test func writeHeavyTableIsNotIndexedForARareRead() throws {
+        let workload = """
+            -- sargable: weight 200000
+            INSERT INTO events (id, account_id, kind, payload) VALUES ($1, $2, $3, $4);
+            SELECT id FROM events WHERE account_id = 7;
+            """
+        let advice = try AdvisorDatabase.advise(workload)
+        #expect(advice.recommendations.allSatisfy { $0.table != "events" }, "\(advice.recommendations.map(\.hypotheticalDefinition))")
+        #expect(advice.rejectedForWrites.contains { $0.definition.contains("\"events\"") && $0.writeOverhead > $0.readBenefit })
+        // Without the writes, the same read gets its index: the writes decided it.
+        let readOnly = try AdvisorDatabase.advise("SELECT id FROM events WHERE account_id = 7;")
+        #expect(readOnly.recommendations.contains { $0.table == "events" })
+    }
+
+    @Test func updatesOfAnIndexedColumnCostTheTableItsHOTUpdates() throws {
+        let advice = try AdvisorDatabase.advise("""
+            -- sargable: weight 100000
+            UPDATE orders SET status = $1 WHERE id = $2;
+            SELECT id FROM orders WHERE status = 'pending';
+            """)
+        #expect(advice.recommendations.allSatisfy { !$0.hypotheticalDefinition.contains("\"status\"") },
+                "\(advice.recommendations.map(\.hypotheticalDefinition))")
+    }
+
+    @Test func theBudgetIsRespectedAndTheSameInputGivesTheSameAdvice() throws {
+        let workload = """
+            SELECT id, total FROM orders WHERE customer_id = $1;
+            SELECT id FROM customers WHERE lower(email) = 'user7@example.com';
+            SELECT created_at, total FROM orders WHERE created_at >= '2026-03-01' AND created_at < '2026-05-01';
+            SELECT id FROM customers WHERE region = 'eu' ORDER BY id LIMIT 10;
+            """
+        let unlimited = try AdvisorDatabase.advise(workload)
+        let total = unlimited.recommendations.reduce(0) { $0 + $1.estimatedSizeBytes }
+        #expect(unlimited.recommendations.count >= 2)
+        let budget = total / 2
+        let limited = try AdvisorDatabase.advise(workload) { $0.budgetBytes = budget }
+        #expect(limited.recommendations.reduce(0) { $0 + $1.estimatedSizeBytes } <= budget)
+        #expect(!limited.recommendations.isEmpty)
+        let again = try AdvisorDatabase.advise(workload) { $0.budgetBytes = budget }
+        #expect(again.recommendations.map(\.definition) == limited.recommendations.map(\.definition))
+        #expect(again.recommendedCost == limited.recommendedCost)
+        let one = try AdvisorDatabase.advise(workload) { $0.maxIndexes = 1 }
+        #expect(one.recommendations.count == 1)
+    }
+
+    @Test func statementsThatCannotBeCostedAreReportedWithTheirOrigin() throws {
+        let advice = try AdvisorDatabase.advise("""
+            SELECT id FROM no_such_table WHERE x = 1;
+            SELECT id, total FROM orders WHERE customer_id = 3;
+            """)
+        #expect(advice.problems.count == 1)
+        #expect(advice.problems.first?.hasPrefix("workload.sql:1:1: not costed:") == true, "\(advice.problems)")
+        #expect(advice.statements == 1)
+    }
+
+    @Test func verifyMeasuresARealSpeedUpAndDropsWhatItBuilt() throws {
+        let conninfo = try AdvisorDatabase.shop.get()
+        let workload = Workload.from(documents: [SQLDocument(path: "workload.sql", text: """
+            -- sargable: weight 1000
+            SELECT id, total FROM orders WHERE customer_id = 1234;
+            """)])
+        let connect = { () throws(PostgresError) -> Connection in try Connection(conninfo) }
+        var advice = try Advisor(workload: workload, connect: connect).advise()
+        let recommendation = try #require(advice.recommendations.first)
+        try Verifier(connect: connect, runs: 3).verify(&advice, workload: workload, keep: false)
+        let verification = try #require(advice.recommendations.first?.verification)
+        #expect(verification.pays)
+        let measured = try #require(verification.statements.first)
+        #expect(measured.usesIndex)
+        #expect(measured.speedup > 2, "\(measured)")
+        #expect((verification.sizeBytes ?? 0) > 0)
+        let left = try Connection(conninfo).query("SELECT 1 FROM pg_class WHERE relname = $1", [recommendation.name]).rows
+        #expect(left.isEmpty, "the index --verify built is dropped again")
+    }
+}
