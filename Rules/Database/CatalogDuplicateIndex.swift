@@ -18,7 +18,7 @@ public enum CatalogDuplicateIndex: DatabaseRule {
                 }
                 guard let covering else { continue }
                 let relation = covering.keys == redundant.keys ? "duplicates" : "is a prefix of"
-                findings.append(finding(about: redundant.relationName,
+                findings.append(finding(about: redundant,
                                         message: "index \(redundant.described) on \(table.name) \(relation) \(covering.described)",
                                         help: "drop index concurrently \(redundant.name)"))
             }

@@ -16,8 +16,16 @@ extension DatabaseRule {
     static func finding(about object: RelationName, message: String, help: String) -> DatabaseFinding {
         DatabaseFinding(object: object, finding: Finding(rule: metadata.id, severity: metadata.severity, message: message, help: help))
     }
+
+    /// A finding of this rule about `index`, placed with its table when no file creates the index.
+    static func finding(about index: Index, message: String, help: String) -> DatabaseFinding {
+        var result = finding(about: index.relationName, message: message, help: help)
+        result.table = index.table
+        return result
+    }
 }
 
+/// The database rules run together, as `lint --database` and `database check` run them.
 public enum DatabaseChecks {
     /// Every database check on a schema read from a live catalog, in the registry's order.
     public static func run(_ schema: SchemaModel) -> [DatabaseFinding] {

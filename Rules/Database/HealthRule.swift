@@ -39,6 +39,7 @@ extension HealthRule {
     }
 }
 
+/// The health checklist `sargable doctor` runs: its rules and the section each belongs to.
 public enum HealthChecks {
     /// The database rules (schema-model checks) that belong to the checklist, with their section.
     public static let databaseRules: [(rule: any DatabaseRule.Type, section: HealthSection)] = [

@@ -34,7 +34,7 @@ public enum InvalidIndex: DatabaseRule {
     public static func check(_ schema: SchemaModel) -> [DatabaseFinding] {
         schema.sortedTables.flatMap { table in
             table.indexes.filter { !$0.isValid }.map { index in
-                finding(about: index.relationName,
+                finding(about: index,
                         message: "index \(index.described) on \(table.name) is invalid: queries cannot use it but writes still maintain it",
                         help: "drop index concurrently \(index.name), then create it again")
             }

@@ -44,7 +44,7 @@ public enum UnusedIndex: DatabaseRule {
                 index.scans == 0 && !index.isPrimary && !index.isUnique && index.isValid
                     && (index.sizeBytes ?? 0) >= minimumSizeBytes
             }.map { index in
-                finding(about: index.relationName,
+                finding(about: index,
                         message: "index \(index.described) on \(table.name) has not been scanned since statistics were reset (\(ByteCount(index.sizeBytes ?? 0)); \(table.writeCost)",
                         help: "drop index concurrently \(index.name)")
             }

@@ -111,6 +111,7 @@ public final class Advisor {
 
         // Candidates, less those an existing index already serves.
         var pool: [IndexCandidate] = []
+        var candidateNotes: [String] = []
         var seen = Set<IndexCandidate>()
         let proposed = costed.flatMap { generation.candidates(of: analyses[$0]) }
         for candidate in proposed + generation.mergedCovering(proposed) where seen.insert(candidate).inserted {
@@ -120,8 +121,10 @@ public final class Advisor {
         progress?("estimating the size of \(pool.count) candidate indexes")
         let sizes = evaluator.sizes(of: pool)
         pool = pool.filter { candidate in
+            // The server may refuse a candidate (an expression index needs IMMUTABLE functions, and
+            // `date_trunc` on timestamptz is only STABLE): that is the candidate's fault, not the input's.
             if case .failure(let error) = sizes[candidate.definition] {
-                problems.append("candidate \(candidate.definition) left out: \(error.description)")
+                candidateNotes.append("candidate \(candidate.definition) left out: \(error.description)")
                 return false
             }
             return true
@@ -141,6 +144,7 @@ public final class Advisor {
         advice.drops = drops(baselineUses: baseline, final: search)
         advice.uncosted = uncosted()
         advice.problems = problems
+        advice.notes += candidateNotes
         if let seconds = statistics.secondsCounted, seconds < Self.unusedAfterSeconds {
             advice.notes.append("unused indexes are not judged: the statistics have counted for \(Self.describe(seconds: Double(seconds))) only (a week is needed)")
         }

@@ -28,8 +28,10 @@ struct AdviseCommand: ParsableCommand {
 
         Examples:
           sargable advise --database postgresql:///app --budget 500MB queries.sql
-          sargable advise --database postgresql:///app postgresql.log --format sql > add-indexes.sql
-          sargable advise --database postgresql:///app --workload pg_stat_statements --max-indexes 5
+          sargable advise --database postgresql:///app postgresql.log \\
+            --format sql > add-indexes.sql
+          sargable advise --database postgresql:///app \\
+            --workload pg_stat_statements --max-indexes 5
           sargable database run --load schema.sql --load data.sql -- \\
               sargable advise --verify --allow-index-builds queries.sql
         """

@@ -104,7 +104,7 @@ struct AnalyzeHTMLReport {
         for point in points {
             let top = y(point.executions)
             svg += "<rect x=\"\(x(point.time))\" y=\"\(top)\" width=\"\(barWidth)\" height=\"\(height - bottom - top)\" class=\"rate\">"
-            svg += "<title>\(AnalyzeFormatting.timestamp(point.time)): \(point.executions) executions</title></rect>"
+            svg += "<title>\(AnalyzeFormatting.timestamp(point.time)): \(AnalyzeFormatting.counted(point.executions, "execution"))</title></rect>"
         }
         svg += "<text x=\"\(left)\" y=\"\(height - 8)\" class=\"axis\">\(AnalyzeFormatting.timestamp(first.time))</text>"
         svg += "<text x=\"\(width - right)\" y=\"\(height - 8)\" text-anchor=\"end\" class=\"axis\">\(AnalyzeFormatting.timestamp(last.time))</text>"

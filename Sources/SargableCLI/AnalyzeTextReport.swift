@@ -62,7 +62,7 @@ struct AnalyzeTextReport {
             output += "\n  = help: \(finding.finding.help)\n\n"
         }
         if report.findings.count > shown.count {
-            output += "… and \(report.findings.count - shown.count) more findings (--top 0 shows all)\n\n"
+            output += "… and \(counted(report.findings.count - shown.count, "more finding")) (--top 0 shows all)\n\n"
         }
         let counts = Dictionary(grouping: report.findings, by: \.finding.severity).mapValues(\.count)
         output += Severity.allCases.reversed().compactMap { severity in
@@ -85,12 +85,10 @@ enum AnalyzeFormatting {
     static func counted(_ value: Int, _ noun: String) -> String { "\(grouped(value)) \(noun)\(value == 1 ? "" : "s")" }
 
     /// What a workload finding rests on, the same in the text and HTML reports:
-    /// `8 executions, 8 distinct parameter sets, 0.209 ms in 12 ms`.
+    /// `8 executions, 8 distinct parameter sets, 0.209 ms total over 12 ms`.
     static func evidence(_ finding: WorkloadFinding) -> String {
-        var text = counted(finding.count, "execution") + ", " + counted(finding.distinctParameters, "distinct parameter set")
-            + ", " + WorkloadRules.formatMilliseconds(finding.totalMs)
-        if let span = finding.spanSeconds { text += " in \(WorkloadRules.formatSeconds(span))" }
-        return text
+        counted(finding.count, "execution") + ", " + counted(finding.distinctParameters, "distinct parameter set")
+            + ", " + WorkloadRules.timing(totalMs: finding.totalMs, span: finding.spanSeconds)
     }
 
     static func grouped(_ value: Int) -> String {

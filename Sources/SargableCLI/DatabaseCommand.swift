@@ -54,7 +54,7 @@ struct DatabaseRunCommand: ParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("give the command to run after --") }
-        for setting in settings where !setting.contains("=") {
+        for setting in settings where !setting.contains("=") || setting.hasPrefix("=") {
             throw ValidationError("--set takes name=value, not '\(setting)'")
         }
     }
@@ -71,7 +71,7 @@ struct DatabaseRunCommand: ParsableCommand {
         do {
             server = try TemporaryPostgres.start(.init(settings: serverSettings))
         } catch {
-            throw CommandFailure("cannot start a throwaway PostgreSQL: \(error)")
+            throw CommandFailure(Self.refusedSetting(error, settings: settings) ?? "cannot start a throwaway PostgreSQL: \(error)")
         }
         defer { server.stop() }
         try load(documents, into: server)
@@ -123,12 +123,32 @@ struct DatabaseRunCommand: ParsableCommand {
                     try connection.execute(statement.text, copyInput: Self.copyData(after: statement, before: next, in: document))
                 } catch {
                     try Interrupts.shared.checkpoint()
-                    let position = document.file.position(ofByte: statement.range.lowerBound)
+                    // The server's position (characters into the statement) points at the culprit.
+                    let offset = error.position.map { document.file.byteOffset(ofCharacter: $0, from: statement.range.lowerBound) }
+                    let position = document.file.position(ofByte: offset ?? statement.range.lowerBound)
                     throw CommandFailure("\(document.file.path):\(position): \(error.description)")
                 }
                 try Interrupts.shared.checkpoint()
             }
         }
+    }
+
+    /// A server that refuses a `--set` says why in its log (`invalid value for parameter "work_mem":
+    /// "banana"`): that reason under the `--set` it concerns, without the generated file's path.
+    static func refusedSetting(_ error: any Error, settings: [String]) -> String? {
+        guard let error = error as? TemporaryPostgresError, error.kind == .startFailed else { return nil }
+        for setting in settings {
+            // The server logs a name as given or folded to lower case, depending on the message.
+            let name = "\"" + setting.prefix { $0 != "=" }.lowercased() + "\""
+            guard let line = error.output.first(where: { $0.lowercased().contains(name) }) else { continue }
+            var reason = Substring(line)
+            for severity in ["LOG:", "FATAL:"] {
+                if let range = reason.range(of: severity) { reason = reason[range.upperBound...] }
+            }
+            if let file = reason.range(of: " in file \"") { reason = reason[..<file.lowerBound] }
+            return "--set \(setting): \(reason.trimmingCharacters(in: .whitespaces))"
+        }
+        return nil
     }
 
     /// The COPY data lines the splitter skipped after `statement` (a note between it and the next

@@ -103,7 +103,7 @@ struct LintCommand: ParsableCommand {
 
         // --database: the live catalog is the schema the files are replayed onto, plus its own checks.
         let live = try connection.database.map { _ in try DatabaseInspection.inspect(connection) }
-        let linter = Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all, configuration: configuration,
+        let linter = Linter(configuration: configuration,
                             baseSchema: live?.schema ?? SchemaModel())
         let report = LargeStack.run { linter.lint(files: files, schemaFiles: schemaFiles, databaseFindings: live?.findings) }
 

@@ -24,10 +24,15 @@ enum LintInputs {
     /// ignored. Deleted files are left out: there is nothing to lint.
     static func changedSQLFiles(since base: String, under pathspecs: [String]) throws -> [String] {
         let scope = ["--"] + (pathspecs.isEmpty ? ["."] : pathspecs)
-        let changed = try git(["diff", "--name-only", "-z", "--diff-filter=d", "--relative", "--merge-base", base] + scope)
+        // Before the first commit HEAD names nothing: against it, every staged file is a change.
+        let unborn = base == defaultChangedBase && (try? git(["rev-parse", "--verify", "-q", "HEAD"])) == nil
+            && (try? git(["rev-parse", "--git-dir"])) != nil
+        let changed = unborn ? try git(["ls-files", "-z", "--cached"] + scope)
+            : try git(["diff", "--name-only", "-z", "--diff-filter=d", "--relative", "--merge-base", base] + scope)
         let untracked = try git(["ls-files", "-z", "--others", "--exclude-standard"] + scope)
         let files = (changed + untracked).split(separator: "\0").map(String.init)
-        return Array(Set(files)).filter { $0.hasSuffix(".sql") }.sorted()
+        // A staged file deleted since is not there to lint.
+        return Array(Set(files)).filter { $0.hasSuffix(".sql") && access($0, F_OK) == 0 }.sorted()
     }
 
     /// The working directory, resolved (getcwd gives no symlinks).

@@ -1,5 +1,5 @@
 /// A problem found by a rule, in a file, a plan or a workload. Every command reports this shape.
-public struct Finding: Sendable, Hashable, Codable {
+public struct Finding: Sendable, Hashable, Codable, CustomStringConvertible {
     public var rule: String
     public var severity: Severity
     /// What is wrong, naming the table and column: `foreign key orders.user_id has no index`.
@@ -21,5 +21,11 @@ public struct Finding: Sendable, Hashable, Codable {
         self.file = file
         self.span = span
         self.replacement = replacement
+    }
+
+    /// `queries/users.sql:1:8: warning[select-star]: message`, as compilers print a diagnostic.
+    public var description: String {
+        let location = span?.description ?? file
+        return (location.map { $0 + ": " } ?? "") + "\(severity.rawValue)[\(rule)]: \(message)"
     }
 }

@@ -113,6 +113,11 @@ public struct Linter: Sendable {
                     schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
     }
 
+    /// Lints one text as the file `path`: `Linter().lint(sql: "SELECT * FROM users")`.
+    public func lint(sql: String, path: String = "query.sql") -> LintReport {
+        lint([SQLDocument(path: path, text: sql)])
+    }
+
     /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = inReplayOrder(files.filter { !configuration.isExcluded($0.path) }, path: \.path)
@@ -152,6 +157,9 @@ public struct Linter: Sendable {
         /// The tables and indexes the file creates, at their statement's start: where a database
         /// finding about one of them is placed.
         let createdObjects: [RelationName: Int]
+        /// Every relation and index the file names, at the start of the first statement naming it:
+        /// where a database finding goes when no linted file creates its object.
+        let mentionedObjects: [RelationName: Int]
 
         private struct Collector {
             var statementCount = 0
@@ -160,6 +168,7 @@ public struct Linter: Sendable {
             var relations = Set<RelationName>()
             var indexNames = Set<RelationName>()
             var createdObjects: [RelationName: Int] = [:]
+            var mentionedObjects: [RelationName: Int] = [:]
 
             mutating func add(_ statement: ParsedStatement) {
                 statementCount += 1
@@ -176,9 +185,13 @@ public struct Linter: Sendable {
                     indexNames.formUnion(SchemaReplay.indexesNamed(by: inner))
                     if inner.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(inner)) }
                 }
-                relations.formUnion(StatementIndex.relations(in: root))
-                indexNames.formUnion(SchemaReplay.indexesNamed(by: root))
+                let named = StatementIndex.relations(in: root), indexes = SchemaReplay.indexesNamed(by: root)
+                relations.formUnion(named)
+                indexNames.formUnion(indexes)
                 if root.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(root)) }
+                for object in Array(named) + indexes where mentionedObjects[object] == nil {
+                    mentionedObjects[object] = statement.source.range.lowerBound
+                }
                 if let created = SchemaReplay.createdObject(root), createdObjects[created] == nil {
                     createdObjects[created] = statement.source.range.lowerBound
                 }
@@ -206,6 +219,7 @@ public struct Linter: Sendable {
             relationNames = collector.relations
             indexNames = collector.indexNames
             createdObjects = collector.createdObjects
+            mentionedObjects = collector.mentionedObjects
         }
     }
 
@@ -224,6 +238,7 @@ public struct Linter: Sendable {
         // so what the worker no longer needs is freed there, in parallel.
         let files = (0 ..< linted.count).map { HandOff(parsed[schemaCount + $0]) }
         let createdObjects = parsed.dropFirst(schemaCount).map(\.createdObjects)
+        let mentionedObjects = parsed.dropFirst(schemaCount).map(\.mentionedObjects)
         parsed.removeAll()
 
         // The replay runs over every file's DDL in path order and publishes the schema before each
@@ -258,10 +273,18 @@ public struct Linter: Sendable {
         report.statements = statementCount
         report.schema = finalSchema
         report.errors = schemaErrors
-        var unplaced = (databaseFindings ?? []).compactMap(graded)
+        var unplaced: [DatabaseFinding] = []
         // Reported in path order, whatever order the history ran the files in.
         let reportOrder = linted.indices.sorted { linted[$0].file.path < linted[$1].file.path }
         report.documents = reportOrder.map { linted[$0] }
+        var placements: [Int: [(finding: DatabaseFinding, offset: Int)]] = [:]
+        for databaseFinding in (databaseFindings ?? []).compactMap(graded) {
+            if let (position, offset) = Self.place(databaseFinding, in: reportOrder, created: createdObjects, mentioned: mentionedObjects) {
+                placements[position, default: []].append((databaseFinding, offset))
+            } else {
+                unplaced.append(databaseFinding)
+            }
+        }
         for position in reportOrder {
             let document = linted[position], result = results[position]
             var findings = result.findings
@@ -271,17 +294,12 @@ public struct Linter: Sendable {
                 findings += silence([finding(deferred.rule, text, in: document, range: deferred.byteRange)],
                                     by: result.suppressions, used: &used)
             }
-            // A database finding goes to the first file (in path order) that creates its object.
-            let created = createdObjects[position]
-            if !created.isEmpty, !unplaced.isEmpty {
-                var placed: [Finding] = []
-                unplaced.removeAll { databaseFinding in
-                    guard let object = databaseFinding.object, let offset = created[object] else { return false }
+            if let here = placements[position] {
+                let placed = here.map { databaseFinding, offset in
                     var finding = databaseFinding.finding
                     finding.file = document.file.path
                     finding.span = document.file.span(of: offset ..< offset + document.tokenLength(at: offset))
-                    placed.append(finding)
-                    return true
+                    return finding
                 }
                 findings += silence(placed, by: result.suppressions, used: &used)
             }
@@ -292,6 +310,22 @@ public struct Linter: Sendable {
         // Objects no linted file creates: reported on the database itself.
         report.findings += unplaced.map(\.finding)
         return report
+    }
+
+    /// The linted file (its position) and statement a database finding is reported at: the first
+    /// file in path order (`order`) that creates its object, else its index's table; failing both,
+    /// the first statement that names the object, else the table. Nil when no linted file has
+    /// either, or the finding has no object (a server setting).
+    private static func place(_ finding: DatabaseFinding, in order: [Int], created: [[RelationName: Int]],
+                              mentioned: [[RelationName: Int]]) -> (position: Int, offset: Int)? {
+        for objects in [created, mentioned] {
+            for name in [finding.object, finding.table].compactMap(\.self) {
+                if let position = order.first(where: { objects[$0][name] != nil }), let offset = objects[position][name] {
+                    return (position, offset)
+                }
+            }
+        }
+        return nil
     }
 
     /// A finding made outside the linted files (a database check) as the configuration grades it:

@@ -268,9 +268,9 @@ public enum LintReporter {
     /// SARIF 2.1.0 as GitHub code scanning uses it: every rule with its help and `helpUri`; every
     /// result with a location (URIs relative to the root, percent-encoded), a fingerprint that
     /// survives the code moving, and a fix when the finding has a replacement. Syntax errors are
-    /// results too (`syntax-error`), and tool notifications as well. A finding with no file (from
-    /// a live catalog) cannot be a result, since code scanning refuses results without a location:
-    /// it becomes a notification.
+    /// results too (`syntax-error`), and tool notifications as well. A finding still without a file
+    /// (from a live catalog, about an object no linted file names) cannot be a result, since code
+    /// scanning refuses results without a location: it becomes a notification.
     public static func sarif(_ report: LintReport, rules: [RuleMetadata], version: String,
                              paths: SARIFPaths = SARIFPaths()) -> SARIFDocument {
         let syntaxError = RuleMetadata(

@@ -115,7 +115,7 @@ public enum WorkloadRules {
     }
 
     static func describe(rule id: String, count: Int, runs: Int, span: Double?, totalMs: Double, group: Group) -> (message: String, help: String) {
-        let timing = " (\(formatMilliseconds(totalMs)) total\(span.map { " over " + formatSeconds($0) } ?? ""))"
+        let timing = " (\(timing(totalMs: totalMs, span: span)))"
         return (rule(id) ?? RepeatedIdenticalQuery.self).describe(count: count, runs: runs, timing: timing, relation: group.relation)
     }
 
@@ -125,6 +125,15 @@ public enum WorkloadRules {
         if value >= 1000 { return String(format: "%.2f s", value / 1000) }
         if value >= 10 { return String(format: "%.1f ms", value) }
         return String(format: "%.3f ms", value)
+    }
+
+    /// `0.209 ms total over 12 ms`: the executions' time and the log time between the first and the
+    /// last. Log timestamps count milliseconds, so a span that rounds to 0 ms is `within 1 ms`, never
+    /// a total over a zero-length span.
+    public static func timing(totalMs: Double, span: Double?) -> String {
+        let total = formatMilliseconds(totalMs) + " total"
+        guard let span else { return total }
+        return total + (span < 0.0005 ? " within 1 ms" : " over " + formatSeconds(span))
     }
 
     public static func formatSeconds(_ value: Double) -> String {

@@ -135,6 +135,7 @@ public struct ExplainPlan: Sendable, Hashable, Codable {
     }
 }
 
+/// Why a text is not an EXPLAIN plan; `description` is one line.
 public struct PlanDecodingError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }

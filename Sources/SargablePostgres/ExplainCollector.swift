@@ -62,6 +62,7 @@ public struct CollectedPlan: Sendable, Codable {
     public var postgresJSON: String = ""
 }
 
+/// How `ExplainCollector` explains a statement: whether it may run it, and the limits it runs under.
 public struct ExplainOptions: Sendable {
     /// Run the statement (EXPLAIN ANALYZE) when it is safe: SELECTs only, unless `analyzeWrites`.
     public var analyze: Bool

@@ -7,6 +7,7 @@ public enum PostgresValue: Sendable, Hashable, Codable {
     case text(String)
 }
 
+/// A column of a query result: its name and type.
 public struct ResultColumn: Sendable, Hashable {
     public var name: String
     /// The type's OID (`pg_type.oid`): 20 bigint, 25 text, 16 boolean, …
@@ -49,6 +50,7 @@ public struct Row: Sendable {
     }
 }
 
+/// What a query returned: its columns, its rows as text, and the rows a write affected.
 public struct QueryResult: Sendable {
     public let columns: [ResultColumn]
     public let rows: [Row]

@@ -16,6 +16,7 @@ public struct RelationName: Sendable, Hashable, Codable, CustomStringConvertible
     }
 }
 
+/// A table column: its name, type and whether it may be null or has a default.
 public struct Column: Sendable, Hashable, Codable {
     public var name: String
     /// The type as written or as `format_type` prints it: `bigint`, `character varying(20)`, `text[]`.
@@ -79,6 +80,7 @@ public enum IndexKey: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
+/// An index: its keys, method, operator classes and predicate, and from a live catalog its usage and size.
 public struct Index: Sendable, Hashable, Codable {
     public var name: String
     public var table: RelationName
@@ -116,6 +118,7 @@ public struct Index: Sendable, Hashable, Codable {
     public var isPartial: Bool { predicate != nil }
 }
 
+/// A foreign key from `table` (`columns`) to `referencedTable` (`referencedColumns`).
 public struct ForeignKey: Sendable, Hashable, Codable {
     public var name: String?
     public var table: RelationName
@@ -152,6 +155,7 @@ public struct NotNullCheck: Sendable, Hashable, Codable {
     }
 }
 
+/// A table with its columns, keys, constraints and indexes.
 public struct Table: Sendable, Hashable, Codable {
     public var name: RelationName
     public var columns: [Column]

@@ -139,6 +139,7 @@ public struct SettingOverride: Sendable, Hashable {
     }
 }
 
+/// A role that can log in, as the health checks read it.
 public struct LoginRole: Sendable, Hashable {
     public var name: String
     public var isSuperuser: Bool

@@ -84,7 +84,7 @@ public struct SourceFile: Sendable {
 
     /// The span of a byte range.
     public func span(of range: Range<Int>) -> SourceSpan {
-        SourceSpan(start: position(ofByte: range.lowerBound), end: position(ofByte: range.upperBound),
+        SourceSpan(file: path, start: position(ofByte: range.lowerBound), end: position(ofByte: range.upperBound),
                    byteRange: range)
     }
 

@@ -274,19 +274,51 @@ extension CLITests {
             .joined()
         try directory.write("app.log", log)
         let text = try Sargable.run(["analyze", directory.path("app.log")])
-        #expect(text.stdout.contains("   | 3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s\n"), "\(text.stdout)")
+        #expect(text.stdout.contains("   | 3 executions, 1 distinct parameter set, 3.000 ms total over 2.0 s\n"), "\(text.stdout)")
         let html = try Sargable.run(["analyze", "--format", "html", directory.path("app.log")])
-        #expect(html.stdout.contains("3 executions, 1 distinct parameter set, 3.000 ms in 2.0 s"))
+        #expect(html.stdout.contains("3 executions, 1 distinct parameter set, 3.000 ms total over 2.0 s"))
         #expect(!html.stdout.contains("parameter sets"))
+    }
+
+    /// The line under a shortened list counts what it leaves out with the right noun.
+    @Test func analyzeCountsTheFindingsLeftOut() throws {
+        let log = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples/logs/app.log").path
+        let json = try Sargable.run(["analyze", "--format", "json", log])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let total = try #require(report["findings"] as? [Any]).count
+        #expect(total > 2)
+        let one = try Sargable.run(["analyze", "--top", String(total - 1), log])
+        #expect(one.stdout.contains("… and 1 more finding (--top 0 shows all)\n"), "\(one.stdout)")
+        let two = try Sargable.run(["analyze", "--top", String(total - 2), log])
+        #expect(two.stdout.contains("… and 2 more findings (--top 0 shows all)\n"))
     }
 }
 
 extension CLITests {
+    /// Every command and subcommand, read from the SUBCOMMANDS of each `--help` (wide, so names
+    /// are not wrapped): commands added later are checked without editing this test.
+    static let helpCommands: [[String]] = {
+        var found: [[String]] = [], pending: [[String]] = [[]]
+        while let command = pending.popLast() {
+            found.append(command)
+            guard let help = try? Sargable.run(command + ["--help"], environment: ["COLUMNS": "200"]).stdout else { continue }
+            let lines = help.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let start = lines.firstIndex(of: "SUBCOMMANDS:") else { continue }
+            for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty }) where line.hasPrefix("  ") && !line.hasPrefix("   ") {
+                if let name = line.split(separator: " ").first { pending.append(command + [String(name)]) }
+            }
+        }
+        return found
+    }()
+
+    @Test func helpCommandsAreFound() {
+        #expect(Self.helpCommands.count >= 10, "\(Self.helpCommands)")
+        #expect(Self.helpCommands.contains(["database", "run"]))
+    }
+
     /// At 80 columns every example line keeps its indent: none is wrapped mid-command.
-    @Test("help examples fit 80 columns", arguments: [
-        [], ["lint"], ["analyze"], ["explain"], ["fingerprint"], ["parse"], ["rules"], ["rules", "explain"], ["database"],
-        ["database", "run"], ["doctor"],
-    ])
+    @Test("help examples fit 80 columns", arguments: helpCommands)
     func helpExamplesFit(command: [String]) throws {
         let result = try Sargable.run(command + ["--help"], environment: ["COLUMNS": "80"])
         #expect(result.status == 0)

@@ -6,7 +6,7 @@ import Testing
 /// `< /dev/zero`) and pipes (`| head -1`) are exactly what a user types. Every script runs its
 /// commands under `timeout`, so an endless walk or read fails the test (status 124) instead of
 /// hanging the suite.
-private func shell(_ script: String, in directory: URL? = nil) throws -> CommandResult {
+func shell(_ script: String, in directory: URL? = nil) throws -> CommandResult {
     let scratch = try TemporaryDirectory()
     let outputURL = scratch.url.appendingPathComponent("stdout"), errorURL = scratch.url.appendingPathComponent("stderr")
     try Data().write(to: outputURL)

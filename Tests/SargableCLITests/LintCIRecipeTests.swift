@@ -77,6 +77,22 @@ struct LintCIRecipeTests {
         #expect(try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) is [String: Any])
     }
 
+    @Test func changedBeforeTheFirstCommitLintsStagedAndUntrackedFiles() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("staged.sql", Self.selectStar)
+        try directory.write("gone.sql", Self.selectStar)
+        try git(["init", "-q"], in: directory)
+        try git(["add", "staged.sql", "gone.sql"], in: directory)
+        try FileManager.default.removeItem(atPath: directory.path("gone.sql"))
+        try directory.write("new.sql", Self.selectStar)
+        let result = try Sargable.run(["lint", "--changed", "--format", "json"], directory: directory.url)
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(try reportedFiles(result.stdout) == ["new.sql", "staged.sql"])
+        // A base that names nothing is still an error.
+        let named = try Sargable.run(["lint", "--changed=origin/main"], directory: directory.url)
+        #expect(named.status == 2)
+    }
+
     @Test func changedOutsideARepositoryIsOneLine() throws {
         let directory = try TemporaryDirectory()
         let result = try Sargable.run(["lint", "--changed"], directory: directory.url)

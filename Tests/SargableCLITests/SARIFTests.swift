@@ -81,7 +81,7 @@ private let sarifSchema: [String: Definition] = [
         "endColumn": .integer(minimum: 1), "charOffset": .integer(minimum: -1), "charLength": .integer(minimum: 0),
         "byteOffset": .integer(minimum: -1), "byteLength": .integer(minimum: 0), "snippet": .any, "message": .object("message"),
         "sourceLanguage": .string, "properties": .object("propertyBag"),
-    ], required: []),
+    ], required: [], requiresOneOf: ["startLine", "charOffset", "byteOffset"]),
     "fix": .init(properties: ["description": .object("message"), "artifactChanges": .array(.object("artifactChange"), minItems: 1),
                               "properties": .object("propertyBag")], required: ["artifactChanges"]),
     "artifactChange": .init(properties: ["artifactLocation": .object("artifactLocation"),
@@ -164,6 +164,39 @@ private func git(_ arguments: [String], in directory: URL) throws {
     try #require(process.terminationStatus == 0)
 }
 
+/// The OASIS schema itself, vendored (see Fixtures/README.md for its source).
+private let schemaPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/sarif-schema-2.1.0.json").path
+
+/// python3 with the `jsonschema` package: the one full JSON-schema validator available offline.
+private let jsonSchemaValidatorAvailable: Bool = {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", "import jsonschema"]
+    process.standardError = FileHandle.nullDevice
+    guard (try? process.run()) != nil else { return false }
+    process.waitUntilExit()
+    return process.terminationStatus == 0
+}()
+
+@Suite("the transcribed SARIF constraints")
+struct SARIFSchemaTranscriptionTests {
+    /// Each transcribed object has exactly the schema's properties, required ones and `anyOf`
+    /// requirements, so the offline check cannot drift from the published schema.
+    @Test func matchesTheVendoredSchema() throws {
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: schemaPath))) as? [String: Any])
+        let definitions = try #require(schema["definitions"] as? [String: [String: Any]])
+        for (name, transcribed) in sarifSchema {
+            let definition = try #require(name == "log" ? schema : definitions[name], "\(name) is not in the schema")
+            #expect(definition["additionalProperties"] as? Bool == false, "\(name)")
+            #expect(Set((definition["properties"] as? [String: Any] ?? [:]).keys) == Set(transcribed.properties.keys), "\(name)")
+            #expect(Set(definition["required"] as? [String] ?? []) == Set(transcribed.required), "\(name)")
+            let anyOf = (definition["anyOf"] as? [[String: Any]] ?? []).compactMap { ($0["required"] as? [String])?.first }
+            #expect(Set(anyOf) == Set(transcribed.requiresOneOf), "\(name)")
+        }
+    }
+}
+
 @Suite("SARIF for GitHub code scanning")
 struct SARIFTests {
     static let queries = "SELECT * FROM users WHERE id = 1;\nSELEC 1;\n"
@@ -199,6 +232,44 @@ struct SARIFTests {
         let (log, _) = try sarif()
         #expect(violations(log, .object("log")) == [])
         #expect(log["version"] as? String == "2.1.0")
+    }
+
+    /// The whole schema (formats aside), by a real validator: Draft 4, as the schema declares.
+    @Test(.enabled(if: jsonSchemaValidatorAvailable, "needs python3 with jsonschema (Debian: python3-jsonschema)"))
+    func validatesAgainstThePublishedSchema() throws {
+        let (log, root) = try sarif()
+        let output = root.url.appendingPathComponent("lint.sarif")
+        try JSONSerialization.data(withJSONObject: log).write(to: output)
+        let script = """
+            import json, sys, jsonschema
+            schema, log = (json.load(open(path)) for path in sys.argv[1:3])
+            errors = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft4Validator(schema).iter_errors(log)]
+            print("\\n".join(errors)); sys.exit(1 if errors else 0)
+            """
+        let process = Process()
+        let pipe = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, schemaPath, output.path]
+        process.standardOutput = pipe
+        try process.run()
+        let problems = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(problems)")
+        // The validator does reject what breaks the schema (a result without a message).
+        var broken = log
+        var runs = try #require(broken["runs"] as? [[String: Any]])
+        var results = try #require(runs[0]["results"] as? [[String: Any]])
+        results[0]["message"] = nil
+        runs[0]["results"] = results
+        broken["runs"] = runs
+        try JSONSerialization.data(withJSONObject: broken).write(to: output)
+        let again = Process()
+        again.executableURL = process.executableURL
+        again.arguments = process.arguments
+        again.standardOutput = FileHandle.nullDevice
+        try again.run()
+        again.waitUntilExit()
+        #expect(again.terminationStatus == 1)
     }
 
     /// GitHub's documented requirements ("SARIF support for code scanning"): a rule id, message text

@@ -98,6 +98,56 @@ struct ServerSessionTests {
         #expect(!result.stderr.contains("throwaway PostgreSQL ready"))
     }
 
+    /// Code scanning drops results without a location: a live catalog's finding on a table the
+    /// linted files only query is a result at the statement that names the table.
+    @Test func sarifPlacesADatabaseFindingInTheLintedFiles() throws {
+        let (conninfo, connection) = try Self.freshDatabase("sarif")
+        try connection.execute("CREATE TABLE events (id bigint, payload text)")
+        let directory = try TemporaryDirectory()
+        try directory.write("q.sql", "SELECT 1;\nSELECT payload FROM events WHERE id = 1;\n")
+        #expect(try shell("git init -q", in: directory.url).status == 0)
+        let result = try Sargable.run(["lint", "--database", conninfo, "--format", "sarif", "q.sql"], directory: directory.url)
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let run = try #require((log["runs"] as? [[String: Any]])?.first)
+        let results = try #require(run["results"] as? [[String: Any]])
+        let missingKey = try #require(results.first { $0["ruleId"] as? String == "missing-primary-key" }, "\(result.stdout)")
+        let location = try #require((missingKey["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+        #expect(location["artifactLocation"] as? [String: String] == ["uri": "q.sql", "uriBaseId": "%SRCROOT%"])
+        #expect((location["region"] as? [String: Int])?["startLine"] == 2)
+        let notifications = ((run["invocations"] as? [[String: Any]])?.first?["toolExecutionNotifications"] as? [[String: Any]]) ?? []
+        #expect(!notifications.contains { (($0["message"] as? [String: Any])?["text"] as? String)?.hasPrefix("missing-primary-key") == true })
+    }
+
+    @Test func aSyntaxErrorInALoadedFileHasItsLineAndColumn() throws {
+        let directory = try TemporaryDirectory()
+        let file = try directory.write("bad.sql", "CREATE TABLE a (id int);\n\nSELECT 1;\n  CREATE TABLE b (id int,, x int);\n")
+        let result = try Sargable.run(["database", "run", "--load", file.path, "--", "true"])
+        #expect(result.status == 2)
+        // The second comma: line 4, column 26 (after two spaces of indent).
+        #expect(result.stderr.hasPrefix("sargable: error: \(file.path):4:26: syntax error at or near \",\"\n"), "\(result.stderr)")
+    }
+
+    @Test func aStatementTheServerRefusesPointsAtTheCulprit() throws {
+        let directory = try TemporaryDirectory()
+        // `é` is two bytes and one character: the server counts characters, columns count characters.
+        let file = try directory.write("data.sql", "CREATE TABLE a (id int, note text);\n  INSERT INTO a VALUES (1, 'é'), (nope, 'x');\n")
+        let result = try Sargable.run(["database", "run", "--load", file.path, "--", "true"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("sargable: error: \(file.path):2:35: column \"nope\" does not exist (SQLSTATE 42703)"),
+                "\(result.stderr)")
+    }
+
+    @Test(arguments: [
+        ("work_mem=banana", #"--set work_mem=banana: invalid value for parameter "work_mem": "banana""#),
+        ("No_Such_Setting=1", #"--set No_Such_Setting=1: unrecognized configuration parameter "No_Such_Setting""#),
+        ("shared_buffers=1", #"--set shared_buffers=1: 1 8kB is outside the valid range for parameter "shared_buffers" (16 .. 1073741823)"#),
+    ])
+    func aSettingTheServerRefusesIsNamedInOneLine(_ setting: String, _ message: String) throws {
+        let result = try Sargable.run(["database", "run", "--set", setting, "--", "true"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "sargable: error: \(message)\n")
+    }
+
     @Test func explainRefusesExtraParameterValues() throws {
         let (conninfo, _) = try Self.freshDatabase("params")
         let result = try Sargable.run(["explain", "--database", conninfo, "--param", "1", "--param", "2",

@@ -10,7 +10,7 @@ import Testing
 @Suite("database findings in the lint engine")
 struct DatabaseFindingTests {
     static let unused = DatabaseFinding(
-        object: RelationName(name: "orders_status_idx"),
+        object: RelationName(name: "orders_status_idx"), table: RelationName(name: "orders"),
         finding: Finding(rule: UnusedIndex.metadata.id, severity: UnusedIndex.metadata.severity,
                          message: "index orders_status_idx (status) on orders has not been scanned since statistics were reset (2.1 MB)",
                          help: "drop index concurrently orders_status_idx"))
@@ -33,6 +33,40 @@ struct DatabaseFindingTests {
         // No file creates `events`: that finding is on the database itself.
         let unplaced = try #require(report.findings.first { $0.rule == "missing-primary-key" })
         #expect(unplaced.file == nil && unplaced.span == nil)
+    }
+
+    /// Lints `files` (path, text) as migrations in path order.
+    func lint(files: [(String, String)]) -> LintReport {
+        Linter(rules: RuleRegistry.sqlRules, catalogue: RuleRegistry.all)
+            .lint(files.map { SQLDocument(path: $0.0, text: $0.1) }, databaseFindings: [Self.unused, Self.noKey])
+    }
+
+    func place(_ report: LintReport, _ rule: String) -> String? {
+        report.findings.first { $0.rule == rule }.flatMap { finding in finding.file.map { "\($0):\(finding.span?.start.line ?? 0)" } }
+    }
+
+    @Test func anIndexNoFileCreatesIsPlacedWhereItsTableIsCreated() {
+        let report = lint(files: [
+            ("001_tables.sql", "SELECT 1;\nCREATE TABLE orders (id bigint PRIMARY KEY, status text);\n"),
+            ("002_more.sql", "CREATE TABLE events (id bigint);\n"),
+        ])
+        #expect(place(report, "unused-index") == "001_tables.sql:2")
+        #expect(place(report, "missing-primary-key") == "002_more.sql:1")
+    }
+
+    @Test func creatingTheObjectWinsOverAnEarlierMention() {
+        let report = lint(files: [
+            ("001_reads.sql", "SELECT count(*) FROM events;\nSELECT status FROM orders;\n"),
+            ("002_tables.sql", "CREATE TABLE events (id bigint);\n"),
+        ])
+        #expect(place(report, "missing-primary-key") == "002_tables.sql:1")
+        // Nothing creates orders or its index: the first statement that names orders.
+        #expect(place(report, "unused-index") == "001_reads.sql:2")
+    }
+
+    @Test func anObjectNoFileNamesStaysOnTheDatabase() throws {
+        let report = lint(files: [("001.sql", "SELECT 1;\n")])
+        #expect(report.findings.filter { $0.file == nil }.map(\.rule).sorted() == ["missing-primary-key", "unused-index"])
     }
 
     @Test func aSuppressionSilencesADatabaseFinding() {

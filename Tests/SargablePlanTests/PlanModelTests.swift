@@ -120,3 +120,47 @@ struct HostilePlanNumberTests {
         #expect(Int(saturating: -2.4) == -2)
     }
 }
+
+/// Which nodes `plan-hotspot` names, on plans built node by node so each case isolates one shape.
+struct PlanHotspotSelectionTests {
+    /// A node that took `exclusive` ms itself, over one loop, above `children`.
+    func node(_ type: PlanNodeType, exclusive: Double, _ children: [PlanNode] = []) -> PlanNode {
+        var node = PlanNode(nodeType: type, children: children)
+        node.actualTotalTime = exclusive + children.compactMap(\.inclusiveTime).reduce(0, +)
+        node.actualRows = 1
+        node.actualLoops = 1
+        return node
+    }
+
+    /// Numbers the nodes in plan order, as the decoder does, and names the hotspots' types.
+    func hotspots(_ root: PlanNode) -> [String] {
+        var nextID = 0
+        func number(_ node: inout PlanNode) {
+            node.id = nextID
+            nextID += 1
+            for index in node.children.indices { number(&node.children[index]) }
+        }
+        var root = root
+        number(&root)
+        let plan = ExplainPlan(root: root)
+        return PlanHotspot.check(plan).compactMap { plan.node($0.nodeID)?.nodeType.name }
+    }
+
+    @Test(arguments: [PlanNodeType.gather, .gatherMerge, .modifyTable, .limit])
+    func nodesNobodyTunesAreNeverHotspots(_ type: PlanNodeType) {
+        #expect(hotspots(node(type, exclusive: 90, [node(.seqScan, exclusive: 10)])) == [])
+        // The node below is still reported when it is the heavy one.
+        #expect(hotspots(node(type, exclusive: 10, [node(.seqScan, exclusive: 90)])) == ["Seq Scan"])
+    }
+
+    @Test func onlyTheHeaviestNodeOfAPathIsReported() {
+        // Sort 45% above a Seq Scan at 50%: both pass 40%, one path, so only the scan.
+        #expect(hotspots(node(.aggregate, exclusive: 5, [node(.sort, exclusive: 45, [node(.seqScan, exclusive: 50)])])) == ["Seq Scan"])
+        #expect(hotspots(node(.sort, exclusive: 50, [node(.seqScan, exclusive: 45)])) == ["Sort"])
+    }
+
+    @Test func heavyNodesOnDifferentPathsAreBothReported() {
+        let join = node(.hashJoin, exclusive: 2, [node(.seqScan, exclusive: 49), node(.hash, exclusive: 0, [node(.seqScan, exclusive: 49)])])
+        #expect(hotspots(join) == ["Seq Scan", "Seq Scan"])
+    }
+}
