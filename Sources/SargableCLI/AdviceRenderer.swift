@@ -133,7 +133,7 @@ enum AdviceRenderer {
 
     /// `−44.6%` for a workload that got cheaper, `+0.0%` when nothing changed.
     static func change(_ improvement: Double) -> String {
-        improvement > 0 ? "−" + percent(improvement) : "+" + percent(-improvement)
+        improvement > 0 ? "−" + percent(improvement) : "+" + percent(abs(improvement))
     }
 
     static func bytes(_ count: Int) -> String {

@@ -60,7 +60,7 @@ struct AdviseCommand: ParsableCommand {
     @Option(help: "Recommend only indexes that save at least this share of the workload's cost (0 fills the budget).")
     var minBenefit = 0.02
 
-    @Option(help: "Planner cost charged per index entry an INSERT or non-HOT UPDATE writes.")
+    @Option(help: "Planner cost charged per index entry an INSERT or non-HOT UPDATE writes (workloads without logged times).")
     var writeCost = 1.0
 
     @Flag(help: "Let user-defined functions be planned (those acting outside the transaction never are).")
