@@ -50,6 +50,7 @@ public final class Advisor {
     private let statistics: PlannerStatistics
     private let evaluator: WhatIfEvaluator
     private let needs: [StatementNeeds]
+    private let generation: CandidateGeneration
     private let analyses: [StatementAnalysis]
     private let connection: Connection
     private var problems: [String]
@@ -78,7 +79,7 @@ public final class Advisor {
         }
         let schema = self.schema
         analyses = workload.statements.map { StatementAnalysis($0.root, schema: schema) }
-        let generation = CandidateGeneration(schema: schema, statistics: statistics, maxWidth: options.maxWidth)
+        generation = CandidateGeneration(schema: schema, statistics: statistics, maxWidth: options.maxWidth)
         needs = analyses.map(generation.needs)
         evaluator = WhatIfEvaluator(statements: workload.statements, needs: needs, sessions: sessions)
     }
@@ -89,7 +90,6 @@ public final class Advisor {
         let clock = ContinuousClock()
         let started = clock.now
         defer { evaluator.reset() }
-        let generation = CandidateGeneration(schema: schema, statistics: statistics, maxWidth: options.maxWidth)
 
         progress?("planning \(workload.statements.count) statements without new indexes")
         let baseline = evaluator.costs(workload.statements.indices.map { ($0, []) })
@@ -130,7 +130,8 @@ public final class Advisor {
             return true
         }
 
-        var search = Search(advisor: self, costed: costed, weights: weights, sizes: { [evaluator] in
+        var search = Search(advisor: self, costed: costed, weights: weights, baseline: baseline.map { try? $0.get() },
+                            sizes: { [evaluator] in
             evaluator.sizes(of: $0).compactMapValues { try? $0.get() }
         }, progress: progress)
         search.threshold = options.minimumBenefitShare * search.total([])
@@ -141,7 +142,7 @@ public final class Advisor {
                             budgetBytes: options.budgetBytes)
         advice.recommendations = evidence(for: search, weights: weights, baselineCosts: baselineCosts)
         advice.rejectedForWrites = search.rejectedForWrites.sorted { $0.definition < $1.definition }
-        advice.drops = drops(baselineUses: baseline, final: search)
+        advice.drops = drops(final: search)
         advice.uncosted = uncosted()
         advice.problems = problems
         advice.notes += candidateNotes
@@ -156,8 +157,8 @@ public final class Advisor {
         }
         advice.whatIfCalls = evaluator.whatIfCalls
         advice.cacheHits = evaluator.cacheHits
-        advice.elapsedSeconds = Double((clock.now - started).components.attoseconds) / 1e18
-            + Double((clock.now - started).components.seconds)
+        let elapsed = clock.now - started
+        advice.elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return advice
     }
 
@@ -168,22 +169,24 @@ public final class Advisor {
         let advisor: Advisor
         let costed: [Int]
         let weights: [Double]
+        /// Each statement's plan without new indexes (nil: it could not be planned).
+        let baseline: [PlannedCost?]
         let sizes: ([IndexCandidate]) -> [String: Int]
         let progress: Progress?
         var chosen: [IndexCandidate] = []
         /// The least benefit (and leave-one-out contribution) an index must have.
         var threshold = 0.0
         var benefitAtChoice: [IndexCandidate: Double] = [:]
-        var writeAtChoice: [IndexCandidate: Double] = [:]
         var lastRatio: [IndexCandidate: Double] = [:]
         var rejectedForWrites: [RejectedCandidate] = []
         private var rejectedSeen = Set<String>()
 
-        init(advisor: Advisor, costed: [Int], weights: [Double], sizes: @escaping ([IndexCandidate]) -> [String: Int],
-             progress: Progress?) {
+        init(advisor: Advisor, costed: [Int], weights: [Double], baseline: [PlannedCost?],
+             sizes: @escaping ([IndexCandidate]) -> [String: Int], progress: Progress?) {
             self.advisor = advisor
             self.costed = costed
             self.weights = weights
+            self.baseline = baseline
             self.sizes = sizes
             self.progress = progress
         }
@@ -208,8 +211,7 @@ public final class Advisor {
             var sum = 0.0
             for (statement, result) in zip(statements, results) {
                 // A configuration that fails to plan (it should not) counts as no change.
-                let cost = (try? result.get())?.cost
-                    ?? (try? advisor.evaluator.costs([(statement, [])])[0].get())?.cost ?? 0
+                let cost = (try? result.get())?.cost ?? baseline[statement]?.cost ?? 0
                 sum += weights[statement] * cost
             }
             return sum
@@ -227,8 +229,7 @@ public final class Advisor {
                 let need = advisor.needs[statement]
                 for table in need.written {
                     let added = configuration.filter { $0.table == table }
-                    guard !added.isEmpty,
-                          let planned = try? advisor.evaluator.costs([(statement, [])])[0].get() else { continue }
+                    guard !added.isEmpty, let planned = baseline[statement] else { continue }
                     let existing = advisor.schema.table(table)?.indexes ?? []
                     let measured = advisor.workload.isTimed ? advisor.workload.statements[statement].totalMs : nil
                     let oneIndex = measured.map { $0 / Double(existing.count + 1) }
@@ -418,7 +419,7 @@ public final class Advisor {
             var servedBaseline = 0.0
             for (statement, result) in zip(search.costed, final) {
                 guard let planned = try? result.get(), planned.used.contains(index.definition) else { continue }
-                let before = try? evaluator.costs([(statement, [])])[0].get()
+                let before = search.baseline[statement]
                 let relationScan = before?.scans[index.table.name].map { "\($0) on \(index.table.name)" }
                 let replaces = relationScan.map { "\($0) → \(planned.nodeUsing[index.definition] ?? "index scan")" }
                 let workloadStatement = workload.statements[statement]
@@ -466,12 +467,12 @@ public final class Advisor {
 
     // MARK: - Drops and uncosted suggestions
 
-    private func drops(baselineUses: [Result<PlannedCost, ExplainError>], final search: Search) -> [DropSuggestion] {
+    private func drops(final search: Search) -> [DropSuggestion] {
         var tables = Set<RelationName>()
         for statement in search.costed { tables.formUnion(needs[statement].tables) }
         // Existing indexes the workload's plans read today but none reads once the recommendations exist.
         let final = evaluator.costs(search.costed.map { ($0, search.chosen) })
-        let usedBefore = search.costed.compactMap { try? baselineUses[$0].get() }.reduce(into: [String: Int]()) { counts, plan in
+        let usedBefore = search.costed.compactMap { search.baseline[$0] }.reduce(into: [String: Int]()) { counts, plan in
             for name in plan.indexNames { counts[name, default: 0] += 1 }
         }
         let usedAfter = Set(final.compactMap { try? $0.get() }.flatMap(\.indexNames))

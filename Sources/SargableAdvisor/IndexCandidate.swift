@@ -5,20 +5,8 @@ import SargableSchema
 /// An index the advisor may recommend: its table, access method, keys, INCLUDE columns and
 /// partial predicate. Two candidates are the same index when their definitions are the same.
 public struct IndexCandidate: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public enum Key: Sendable, Hashable {
-        case column(String)
-        /// An expression over the table's columns, as SQL (`lower(email)`), with its structure.
-        case expression(IndexExpression)
-
-        var sql: String {
-            switch self {
-            case .column(let name): Connection.quoteIdentifier(name)
-            case .expression(let expression): "(\(expression.text))"
-            }
-        }
-
-        public var columnName: String? { if case .column(let name) = self { name } else { nil } }
-    }
+    /// The schema's own key: a column, or an expression with its structure (`lower(email)`).
+    public typealias Key = IndexKey
 
     public var table: RelationName
     public var method: String
@@ -107,29 +95,28 @@ public struct IndexCandidate: Sendable, Hashable, Comparable, CustomStringConver
         return other.include.allSatisfy(held.contains)
     }
 
-    /// True when an existing index already serves what this one would: same method, predicate
-    /// and operator classes, and this candidate's keys are a prefix of the existing index's keys
-    /// (a b-tree on (a, b) serves every lookup one on (a) would), and it covers the INCLUDE list.
+    /// True when an existing index already serves what this one would: it `contains` this one (a
+    /// b-tree on (a, b) serves every lookup one on (a) would) and is valid; other methods serve
+    /// only with the very same keys.
     func isServed(by existing: Index) -> Bool {
-        guard existing.isValid, existing.method == method, existing.table == table,
-              existing.predicate == predicate, existing.keys.count >= keys.count else { return false }
-        for (position, key) in keys.enumerated() {
-            let same: Bool
-            switch (key, existing.keys[position]) {
-            case (.column(let mine), .column(let theirs)): same = mine == theirs
-            case (.expression(let mine), .expression(let theirs)): same = mine == theirs
-            default: same = false
-            }
-            guard same, (existing.operatorClasses.count > position ? existing.operatorClasses[position] : nil)
-                    == operatorClasses[position] else { return false }
-        }
-        guard method == "btree" || existing.keys.count == keys.count else { return false }
-        let existingColumns = Set(existing.keys.compactMap(\.columnName))
-        return include.allSatisfy(existingColumns.contains)
+        guard existing.isValid, method == "btree" || existing.keys.count == keys.count else { return false }
+        let classes = existing.keys.indices.map { $0 < existing.operatorClasses.count ? existing.operatorClasses[$0] : nil }
+        return IndexCandidate(table: existing.table, method: existing.method, keys: existing.keys, operatorClasses: classes,
+                              predicate: existing.predicate, reason: "existing index \(existing.name)").contains(self)
     }
 
     private static func columnNames(in expression: IndexExpression) -> Set<String> {
         guard let node = ExpressionIdentity.parse(expression.text) else { return [] }
         return Set(node.columnReferences.compactMap { $0.columnReference?.column })
+    }
+}
+
+extension IndexKey {
+    /// The key as CREATE INDEX writes it.
+    var sql: String {
+        switch self {
+        case .column(let name): Connection.quoteIdentifier(name)
+        case .expression(let expression): "(\(expression.text))"
+        }
     }
 }
