@@ -307,28 +307,37 @@ public final class Advisor {
             var used = 0
             let batch = 2
             var pruned = false
+            var swaps = 0
             while true {
                 moves.removeAll { $0.evaluatedAt == version && ($0.benefit <= 0 || ($0.replaces == nil && $0.benefit < threshold)) }
                 moves.sort { $0.ratio != $1.ratio ? $0.ratio > $1.ratio : $0.candidate < $1.candidate }
                 guard let top = moves.first else {
+                    var freed = false
                     if !pruned, prune(&used) {
                         pruned = true
-                        version += 1
-                        // The budget pruning freed may now hold a candidate that did not fit before.
-                        let room = options.budgetBytes.map { $0 - used } ?? Int.max
-                        moves = pool.filter { !chosen.contains($0) }.compactMap { candidate in
-                            size[candidate.definition].flatMap { $0 <= room ? Move(candidate: candidate, sizeDelta: $0) : nil }
-                        }
-                        continue
+                        freed = true
+                    } else if swaps < Self.maximumSwaps, swapForBudget(&used) {
+                        swaps += 1
+                        freed = true
                     }
-                    break
+                    guard freed else { break }
+                    version += 1
+                    // The budget pruning or a swap freed may now hold a candidate that did not fit before.
+                    let room = options.budgetBytes.map { $0 - used } ?? Int.max
+                    moves = pool.filter { !chosen.contains($0) }.compactMap { candidate in
+                        size[candidate.definition].flatMap { $0 <= room ? Move(candidate: candidate, sizeDelta: $0) : nil }
+                    }
+                    continue
                 }
                 if top.evaluatedAt == version {
                     moves.removeFirst()
                     guard top.benefit > 0, top.benefit >= threshold || top.replaces != nil else { continue }
                     let fits = options.budgetBytes.map { used + top.sizeDelta <= $0 } ?? true
                     let countFits = top.replaces != nil || options.maxIndexes.map { chosen.count < $0 } ?? true
-                    guard fits, countFits else { continue }
+                    guard fits, countFits else {
+                        if !fits, countFits { outOfBudget.append(top) }
+                        continue
+                    }
                     accept(top, version: &version, used: &used, moves: &moves)
                     continue
                 }
@@ -386,6 +395,70 @@ public final class Advisor {
                 guard let size = grownSizes[grown.definition] else { continue }
                 moves.append(Move(candidate: grown, replaces: move.candidate, sizeDelta: max(size - ownSize, 0)))
             }
+        }
+
+        /// Moves that paid but did not fit the budget when their turn came.
+        private var outOfBudget: [Move] = []
+        /// Swaps tried after the greedy pass; each costs a leave-one-out round and a few plans.
+        static let maximumSwaps = 4
+        /// Moves out of budget tried per swap round, by the benefit they had.
+        static let swapCandidates = 6
+
+        /// The knapsack step greedy misses: a move that did not fit, made to fit by dropping the
+        /// chosen indexes that contribute least per byte, taken when the workload's total drops.
+        /// (At TPC-H's 1 GB budget, growing lineitem(l_partkey) by l_suppkey pays for the small
+        /// indexes it pushes out.) Returns whether the choice changed.
+        private mutating func swapForBudget(_ used: inout Int) -> Bool {
+            guard let budget = options.budgetBytes, !outOfBudget.isEmpty else { return false }
+            let current = total(chosen)
+            let allSizes = sizes(chosen)
+            let contribution = Dictionary(uniqueKeysWithValues: chosen.map { index in
+                (index, total(chosen.filter { $0 != index }) - current)
+            })
+            var tried = Set<IndexCandidate>()
+            let candidates = outOfBudget.sorted { $0.benefit != $1.benefit ? $0.benefit > $1.benefit : $0.candidate < $1.candidate }
+                .filter { !chosen.contains($0.candidate) && tried.insert($0.candidate).inserted }
+                .filter { $0.replaces.map(chosen.contains) ?? true }
+                .prefix(Self.swapCandidates)
+            outOfBudget.removeAll()
+            var best: (configuration: [IndexCandidate], total: Double, used: Int)?
+            for move in candidates {
+                var configuration = applying(move, to: chosen)
+                var size = used + move.sizeDelta
+                var lost = 0.0
+                // Cheapest first: the least contribution per byte goes out until the move fits.
+                let removable = chosen.filter { $0 != move.replaces }.sorted {
+                    let left = (contribution[$0] ?? 0) / Double(max(allSizes[$0.definition] ?? 1, 1))
+                    let right = (contribution[$1] ?? 0) / Double(max(allSizes[$1.definition] ?? 1, 1))
+                    return left != right ? left < right : $0 < $1
+                }
+                for index in removable where size > budget {
+                    configuration.removeAll { $0 == index }
+                    size -= allSizes[index.definition] ?? 0
+                    lost += contribution[index] ?? 0
+                }
+                // Contributions overlap, so this is an estimate; the exact total decides below.
+                guard size <= budget, lost < move.benefit else { continue }
+                let after = total(configuration)
+                if after < (best?.total ?? current) - max(threshold, Double.ulpOfOne) {
+                    best = (configuration, after, size)
+                }
+            }
+            guard let best else { return false }
+            let removed = chosen.filter { !best.configuration.contains($0) }
+            for index in best.configuration where !chosen.contains(index) {
+                // A grown index carries the benefit of the one it grew from.
+                let grownFrom = removed.filter(index.contains).reduce(0) { $0 + (benefitAtChoice[$1] ?? 0) }
+                benefitAtChoice[index] = current - best.total + grownFrom
+                progress?("swapped in \(index.definition)")
+            }
+            for index in removed {
+                benefitAtChoice[index] = nil
+                progress?("swapped out \(index.definition)")
+            }
+            chosen = best.configuration
+            used = best.used
+            return true
         }
 
         /// Leave-one-out: an index the others made useless is dropped, freeing its budget.

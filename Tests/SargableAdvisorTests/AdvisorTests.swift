@@ -126,6 +126,24 @@ enum AdvisorDatabase {
         #expect(first.statements.allSatisfy { $0.replaces?.hasSuffix("Index Only Scan") == true })
     }
 
+    @Test func aSmallIndexChosenFirstMakesWayForABiggerWinThatOnlyFitsAlone() throws {
+        // By benefit per √byte the small customers index comes first; the orders index saves more
+        // but no longer fits beside it. Greedy alone would stop at the small one.
+        let workload = """
+            -- sargable: weight 5
+            SELECT count(*) FROM customers WHERE email = $1;
+            SELECT count(*) FROM orders WHERE customer_id = $1;
+            """
+        let unlimited = try AdvisorDatabase.advise(workload)
+        let small = try #require(unlimited.recommendations.first { $0.table == "customers" })
+        let big = try #require(unlimited.recommendations.first { $0.table == "orders" })
+        #expect(small.benefit < big.benefit && small.estimatedSizeBytes < big.estimatedSizeBytes)
+        let advice = try AdvisorDatabase.advise(workload) { $0.budgetBytes = big.estimatedSizeBytes + small.estimatedSizeBytes / 2 }
+        #expect(advice.recommendations.map(\.hypotheticalDefinition) == [big.hypotheticalDefinition],
+                "\(advice.recommendations.map(\.hypotheticalDefinition))")
+        #expect(advice.recommendedCost < advice.baselineCost - small.benefit)
+    }
+
     @Test func anExistingIndexOrOneItPrefixesIsNeverRecommendedAgain() throws {
         let advice = try AdvisorDatabase.advise("""
             -- sargable: weight 1000
