@@ -56,11 +56,10 @@ public final class Advisor {
     private var problems: [String]
 
     /// `connect` opens a connection to the database to advise for; it is called once per worker.
-    public init(workload: Workload, options: AdvisorOptions = AdvisorOptions(),
+    public init(workload given: Workload, options: AdvisorOptions = AdvisorOptions(),
                 connect: () throws(PostgresError) -> Connection) throws(AdvisorError) {
         self.options = options
-        self.workload = workload
-        problems = workload.problems
+        problems = given.problems
         var sessions: [WhatIfSession] = []
         do throws(PostgresError) {
             connection = try connect()
@@ -77,6 +76,9 @@ public final class Advisor {
             else { break }
             sessions.append(session)
         }
+        var workload = given
+        sampledStatements = Self.keepCostliestSamples(of: &workload, in: sessions[0])
+        self.workload = workload
         let schema = self.schema
         analyses = workload.statements.map { StatementAnalysis($0.root, schema: schema) }
         generation = CandidateGeneration(schema: schema, statistics: statistics, maxWidth: options.maxWidth)
@@ -85,6 +87,32 @@ public final class Advisor {
     }
 
     deinit { evaluator.reset() }
+
+    /// Statements whose logged values were sampled more than once.
+    private let sampledStatements: Int
+
+    /// A family logged with several sets of values is planned, without new indexes, with each;
+    /// the costliest is kept, so an index is chosen for the values that hurt (a skewed key's
+    /// common value may be best served by a scan, a rare one by the index). Returns how many
+    /// statements had a choice.
+    private static func keepCostliestSamples(of workload: inout Workload, in session: WhatIfSession) -> Int {
+        var sampled = 0
+        for position in workload.statements.indices where workload.statements[position].parameterSamples.count > 1 {
+            let statement = workload.statements[position]
+            guard (try? session.configure([])) != nil else { return sampled }
+            var costliest: (cost: Double, values: [String?])?
+            for values in statement.parameterSamples {
+                let planner = session.planner(for: statement.text, root: statement.root, parameters: values)
+                guard let cost = try? session.plan(planner).root.totalCost else { continue }
+                if cost > costliest?.cost ?? -1 { costliest = (cost, values) }
+            }
+            if let costliest {
+                workload.statements[position].parameters = costliest.values
+                sampled += 1
+            }
+        }
+        return sampled
+    }
 
     public func advise(progress: Progress? = nil) -> Advice {
         let clock = ContinuousClock()
@@ -148,6 +176,9 @@ public final class Advisor {
         advice.notes += candidateNotes
         if let seconds = statistics.secondsCounted, seconds < Self.unusedAfterSeconds {
             advice.notes.append("unused indexes are not judged: the statistics have counted for \(Self.describe(seconds: Double(seconds))) only (a week is needed)")
+        }
+        if sampledStatements > 0 {
+            advice.notes.append("\(sampledStatements) statement(s) were logged with several sets of values: each was planned with the set that costs most")
         }
         if workload.skippedStatements > 0 {
             advice.notes.append("\(workload.skippedStatements) statement(s) that are not SELECT, INSERT, UPDATE, DELETE or MERGE were left out")

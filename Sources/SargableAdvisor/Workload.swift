@@ -11,18 +11,22 @@ public struct WorkloadStatement: Sendable {
     public var root: Node
     /// Values for `$1…` (from the log's `parameters:` detail); nil plans the generic plan.
     public var parameters: [String?]?
+    /// Other logged values for `$1…`, the slowest first: the advisor plans each and keeps the
+    /// costliest as `parameters` (one family's plan can change with its values).
+    public var parameterSamples: [[String?]]
     public var calls: Int
     /// Total execution time in milliseconds, when the source has it (logs, pg_stat_statements).
     public var totalMs: Double?
     /// Where the statement came from, for messages: `queries.sql:3:1`, a log's name.
     public var origin: String
 
-    public init(fingerprint: String, text: String, root: Node, parameters: [String?]? = nil, calls: Int,
-                totalMs: Double? = nil, origin: String) {
+    public init(fingerprint: String, text: String, root: Node, parameters: [String?]? = nil,
+                parameterSamples: [[String?]] = [], calls: Int, totalMs: Double? = nil, origin: String) {
         self.fingerprint = fingerprint
         self.text = text
         self.root = root
         self.parameters = parameters
+        self.parameterSamples = parameterSamples
         self.calls = calls
         self.totalMs = totalMs
         self.origin = origin
@@ -64,7 +68,7 @@ public struct Workload: Sendable {
                 case .success(let root):
                     let calls = weights[statement.source.ordinal] ?? 1
                     workload.add(text: statement.source.text, root: root, calls: calls, totalMs: nil, parameters: nil,
-                                 origin: origin, merging: &byFingerprint)
+                                 parameterSamples: [], origin: origin, merging: &byFingerprint)
                 }
             }
         }
@@ -77,10 +81,11 @@ public struct Workload: Sendable {
         public var text: String
         public var calls: Int
         public var totalMs: Double
-        /// `$1 = '42', $2 = NULL`, as the log's `parameters:` detail writes them.
-        public var loggedParameters: String?
+        /// `$1 = '42', $2 = NULL`, as the log's `parameters:` detail writes them; several when the
+        /// log has them, the slowest execution's first.
+        public var loggedParameters: [String]
 
-        public init(fingerprint: String, text: String, calls: Int, totalMs: Double, loggedParameters: String? = nil) {
+        public init(fingerprint: String, text: String, calls: Int, totalMs: Double, loggedParameters: [String] = []) {
             self.fingerprint = fingerprint
             self.text = text
             self.calls = calls
@@ -92,7 +97,8 @@ public struct Workload: Sendable {
     /// The families of an analyzed log or pg_stat_statements export.
     public static func from(report: WorkloadReport, origin: String, topShare: Double = 0.95) -> Workload {
         from(families: report.queries.filter { $0.calls > 0 }.map {
-            Family(fingerprint: $0.fingerprint, text: $0.example, calls: $0.calls, totalMs: $0.totalMs, loggedParameters: $0.parameters)
+            Family(fingerprint: $0.fingerprint, text: $0.example, calls: $0.calls, totalMs: $0.totalMs,
+                   loggedParameters: $0.parameterSamples ?? [$0.parameters].compactMap { $0 })
         }, origin: origin, topShare: topShare)
     }
 
@@ -123,15 +129,15 @@ public struct Workload: Sendable {
                 continue
             }
             covered += family.totalMs
+            let samples = family.loggedParameters.compactMap(LoggedParameters.values)
             workload.add(text: family.text, root: root, calls: max(family.calls, 1), totalMs: family.totalMs,
-                         parameters: family.loggedParameters.flatMap(LoggedParameters.values), origin: origin,
-                         merging: &byFingerprint)
+                         parameters: samples.first, parameterSamples: samples, origin: origin, merging: &byFingerprint)
         }
         return workload
     }
 
     private mutating func add(text: String, root: Node, calls: Int, totalMs: Double?, parameters: [String?]?,
-                              origin: String, merging byFingerprint: inout [String: Int]) {
+                              parameterSamples: [[String?]], origin: String, merging byFingerprint: inout [String: Int]) {
         if case .refused = StatementClass.of(root, text: text) {
             skippedStatements += 1
             return
@@ -144,7 +150,7 @@ public struct Workload: Sendable {
         }
         byFingerprint[fingerprint] = statements.count
         statements.append(WorkloadStatement(fingerprint: fingerprint, text: text, root: root, parameters: parameters,
-                                            calls: calls, totalMs: totalMs, origin: origin))
+                                            parameterSamples: parameterSamples, calls: calls, totalMs: totalMs, origin: origin))
     }
 
     static let weightDirective = "sargable: weight"

@@ -412,6 +412,10 @@ struct Group {
     var exampleText: String
     var exampleParameters: String?
     var examplePlan: String?
+    /// The bind values of the slowest executions (distinct, slowest first): the advisor plans
+    /// each and keeps the worst, since one family's plan can change with its values.
+    var parameterSamples: [(ms: Double, values: String)] = []
+    static let parameterSampleLimit = 3
 
     /// `query` is what reports show: normalized (constants as `$n`) when the text parses, and
     /// with its passwords hidden, or every constant when `hidingLiterals`, before it is shortened.
@@ -451,6 +455,7 @@ struct Group {
             exampleText = execution.text
             exampleParameters = execution.parameters
         }
+        if let values = execution.parameters { keepSample(values, ms: execution.durationMs ?? 0) }
         guard let duration = execution.durationMs else { return }
         timedCalls += 1
         totalMs = totalMs.addingSaturated(duration)
@@ -463,6 +468,20 @@ struct Group {
             durations.removeAll()
             histogram[Self.bucket(duration), default: 0] += 1
         }
+    }
+
+    private mutating func keepSample(_ values: String, ms: Double) {
+        if let known = parameterSamples.firstIndex(where: { $0.values == values }) {
+            parameterSamples[known].ms = max(parameterSamples[known].ms, ms)
+        } else if parameterSamples.count < Self.parameterSampleLimit {
+            parameterSamples.append((ms, values))
+        } else if let fastest = parameterSamples.indices.min(by: { parameterSamples[$0].ms < parameterSamples[$1].ms }),
+                  parameterSamples[fastest].ms < ms {
+            parameterSamples[fastest] = (ms, values)
+        } else {
+            return
+        }
+        parameterSamples.sort { $0.ms > $1.ms }
     }
 
     private static func bucket(_ value: Double) -> Int { Int((log(max(value, 0.0001)) / log(1.01)).rounded(.down)) }
@@ -489,7 +508,9 @@ struct Group {
                         totalMs: totalMs, meanMs: calls > 0 ? totalMs / Double(calls) : 0, maxMs: maxMs, p95Ms: p95,
                         sessions: sessions, firstSeen: firstSeen, lastSeen: lastSeen,
                         example: hidingLiterals ? Redaction.hidingLiterals(in: exampleText) : Redaction.hidingPasswords(in: exampleText),
-                        parameters: hidingLiterals ? nil : exampleParameters, plan: hidingLiterals ? nil : examplePlan)
+                        parameters: hidingLiterals ? nil : exampleParameters,
+                        parameterSamples: hidingLiterals || parameterSamples.isEmpty ? nil : parameterSamples.map(\.values),
+                        plan: hidingLiterals ? nil : examplePlan)
     }
 }
 

@@ -64,6 +64,8 @@ public struct QueryStatistics: Sendable, Codable {
     public var lastSeen: Double?
     public var example: String
     public var parameters: String?
+    /// Bind values of the slowest executions, distinct, slowest first (at most 3).
+    public var parameterSamples: [String]?
     public var plan: String?
 }
 

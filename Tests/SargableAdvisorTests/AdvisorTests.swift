@@ -258,4 +258,38 @@ enum AdvisorDatabase {
         #expect(first.hypotheticalDefinition.contains("(\"customer_id\""), "\(first.hypotheticalDefinition)")
         #expect(first.statements.contains { $0.fingerprint == loop.fingerprint && $0.calls == 150 })
     }
+    @Test func aFamilyLoggedWithSeveralValuesIsPlannedWithTheCostliest() throws {
+        let server = try TemporaryPostgres.start(.init(settings: ["log_min_duration_statement": "0"]))
+        defer { server.stop() }
+        let conninfo = try server.createDatabase("skewed_shop")
+        let connection = try Connection(conninfo)
+        try connection.execute("""
+            CREATE TABLE orders (id bigint PRIMARY KEY, status text NOT NULL, total numeric NOT NULL);
+            INSERT INTO orders SELECT i, CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'done' END, i % 997
+                FROM generate_series(1, 200000) AS i;
+            """)
+        try connection.execute("VACUUM ANALYZE orders")
+        let query = "SELECT id, total FROM orders WHERE status = $1 ORDER BY total LIMIT 50"
+        for _ in 1 ... 60 { _ = try connection.query(query, ["pending"]) }
+        func advice() throws -> (Advice, WorkloadStatement) {
+            let (report, _) = LogAnalysis.run(paths: [server.serverLogFile])
+            let workload = Workload.from(report: report, origin: "server.log")
+            let family = try #require(workload.statements.first { $0.text.contains("status = $1") })
+            return (try Advisor(workload: workload) { () throws(PostgresError) in try Connection(conninfo) }.advise(), family)
+        }
+        // The rare value alone: an index on status pays.
+        let (rare, rareFamily) = try advice()
+        #expect(rareFamily.parameterSamples.count == 1)
+        #expect(rare.recommendations.contains { $0.hypotheticalDefinition.contains("\"status\"") },
+                "\(rare.recommendations.map(\.hypotheticalDefinition))")
+        // The common value too, a few times: its plan (sort 99% of the table) is the costlier, and
+        // for it the scan stays; the advice must not be built for the cheap case only.
+        for _ in 1 ... 3 { _ = try connection.query(query, ["done"]) }
+        let (mixed, mixedFamily) = try advice()
+        #expect(Set(mixedFamily.parameterSamples.compactMap { $0.first ?? nil }) == ["pending", "done"])
+        #expect(mixedFamily.parameters == ["done"])
+        #expect(mixed.notes.contains { $0.contains("several sets of values") }, "\(mixed.notes)")
+        #expect(!mixed.recommendations.contains { $0.hypotheticalDefinition.contains("(\"status\")") && !$0.hypotheticalDefinition.contains("total") },
+                "\(mixed.recommendations.map(\.hypotheticalDefinition))")
+    }
 }
