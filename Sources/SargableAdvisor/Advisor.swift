@@ -45,7 +45,8 @@ public final class Advisor {
     public typealias Progress = (String) -> Void
 
     let options: AdvisorOptions
-    let workload: Workload
+    /// The workload as planned: each family with the logged values it is planned with.
+    public let workload: Workload
     private let schema: SchemaModel
     private let statistics: PlannerStatistics
     private let evaluator: WhatIfEvaluator
@@ -220,7 +221,13 @@ public final class Advisor {
             self.baseline = baseline
             self.sizes = sizes
             self.progress = progress
+            writtenByWorkload = Set(costed.flatMap { advisor.needs[$0].written })
+            costUnit = Self.costUnit(of: advisor, costed: costed, baseline: baseline)
         }
+
+        /// Tables a statement of the workload writes: their writes are charged from the statements.
+        private let writtenByWorkload: Set<RelationName>
+        private let costUnit: Double
 
         struct Move {
             var candidate: IndexCandidate
@@ -284,7 +291,38 @@ public final class Advisor {
                     }
                 }
             }
+            return total + unseenWriteCost(configuration)
+        }
+
+        /// Writes the workload did not capture (a log of slow statements only leaves the fast
+        /// INSERTs out) still maintain every index: the table's `pg_stat_user_tables` counters,
+        /// scaled from the time they have counted to the workload's window, charge each new index
+        /// on a table none of the workload's statements writes. An entry costs `indexEntryCost`
+        /// planner units, in milliseconds at the workload's own measured time per cost unit.
+        func unseenWriteCost(_ configuration: [IndexCandidate]) -> Double {
+            guard let window = advisor.workload.windowSeconds, let counted = advisor.statistics.secondsCounted else { return 0 }
+            // Counters younger than a second have counted no longer than the window.
+            let share = counted > 0 ? min(window / Double(counted), 1) : 1
+            var total = 0.0
+            for table in Set(configuration.map(\.table)) where !writtenByWorkload.contains(table) {
+                guard let writes = advisor.schema.table(table)?.writes, writes.indexWrites > 0 else { continue }
+                let entries = Double(writes.indexWrites) * share
+                let added = configuration.filter { $0.table == table }.count
+                total += entries * Double(added) * advisor.options.indexEntryCost * costUnit
+            }
             return total
+        }
+
+        /// The objective's unit per planner cost unit: 1, or the workload's measured ms per unit.
+        private static func costUnit(of advisor: Advisor, costed: [Int], baseline: [PlannedCost?]) -> Double {
+            guard advisor.workload.isTimed else { return 1 }
+            var milliseconds = 0.0, cost = 0.0
+            for statement in costed {
+                guard let planned = baseline[statement], let total = advisor.workload.statements[statement].totalMs else { continue }
+                milliseconds += total
+                cost += planned.cost * Double(advisor.workload.statements[statement].calls)
+            }
+            return cost > 0 ? milliseconds / cost : 0
         }
 
         private func affected(by move: Move) -> [Int] {

@@ -42,6 +42,9 @@ public struct Workload: Sendable {
     public var omittedFamilies = 0
     /// DDL and utility statements (CREATE, SET, LOAD …): no index changes how they run.
     public var skippedStatements = 0
+    /// How long the captured workload ran (a log's first to last line, pg_stat_statements since
+    /// its reset): the table's own write counters are scaled to it. Nil for SQL files.
+    public var windowSeconds: Double?
 
     public init(statements: [WorkloadStatement] = [], problems: [String] = []) {
         self.statements = statements
@@ -96,10 +99,14 @@ public struct Workload: Sendable {
 
     /// The families of an analyzed log or pg_stat_statements export.
     public static func from(report: WorkloadReport, origin: String, topShare: Double = 0.95) -> Workload {
-        from(families: report.queries.filter { $0.calls > 0 }.map {
+        var workload = from(families: report.queries.filter { $0.calls > 0 }.map {
             Family(fingerprint: $0.fingerprint, text: $0.example, calls: $0.calls, totalMs: $0.totalMs,
                    loggedParameters: $0.parameterSamples ?? [$0.parameters].compactMap { $0 })
         }, origin: origin, topShare: topShare)
+        if let first = report.summary.firstSeen, let last = report.summary.lastSeen, last > first {
+            workload.windowSeconds = last - first
+        }
+        return workload
     }
 
     /// Families heaviest first, keeping those that make `topShare` of the total time; a family's

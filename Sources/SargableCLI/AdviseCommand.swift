@@ -175,7 +175,12 @@ struct AdviseCommand: ParsableCommand {
                           let fingerprint = try? PgQuery.fingerprint(query) else { return nil }
                     return Workload.Family(fingerprint: fingerprint.hex, text: query, calls: calls, totalMs: total)
                 }
-                return (Workload.from(families: families, origin: "pg_stat_statements", topShare: topShare), 0)
+                var workload = Workload.from(families: families, origin: "pg_stat_statements", topShare: topShare)
+                // PostgreSQL 14+ records when the counters started; the table write counters scale to it.
+                workload.windowSeconds = (try? connection.query(
+                    "SELECT extract(epoch FROM now() - stats_reset)::float8::text AS seconds FROM pg_stat_statements_info"
+                ).rows.first?["seconds"]).flatMap { $0.flatMap(Double.init) }
+                return (workload, 0)
             } catch {
                 throw CommandFailure("cannot read pg_stat_statements (is the extension created in this database?): \(error.description)")
             }
