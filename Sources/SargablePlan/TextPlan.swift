@@ -56,6 +56,7 @@ private struct TextPlanReader {
     var planningTime: Double?
     var executionTime: Double?
     var sawBuffers = false
+    var sawTiming = false
 
     var queryText: String? {
         guard !queryLines.isEmpty else { return nil }
@@ -71,6 +72,7 @@ private struct TextPlanReader {
         if root == nil, stack.isEmpty {
             if column == 0, Self.isNodeLine(content) {
                 stack = [Open(node: try Self.node(content), nameColumn: 0)]
+                sawTiming = sawTiming || stack[0].node.actualTotalTime != nil
             } else if !queryLines.isEmpty || content.hasPrefix("Query Text: ") {
                 queryLines.append(line)
             } else {
@@ -90,6 +92,7 @@ private struct TextPlanReader {
                 node.parentRelationship = Self.relationship(under: stack[parent].node.nodeType, ordinal: stack[parent].plainChildren)
                 stack[parent].plainChildren += 1
             }
+            sawTiming = sawTiming || node.actualTotalTime != nil
             stack.append(Open(node: node, nameColumn: column + 4))
         } else if stack.isEmpty {
             // After the tree: EXPLAIN ANALYZE's times, `Settings:`, `JIT:`, triggers.
@@ -106,14 +109,29 @@ private struct TextPlanReader {
     mutating func finish() -> PlanNode? {
         while !stack.isEmpty { close() }
         guard var root else { return nil }
-        // Text prints `Buffers:` only where a count is not zero; JSON prints zeros everywhere.
-        if sawBuffers { Self.fillBuffers(&root) }
+        Self.fillZeros(&root, buffers: sawBuffers, timing: sawTiming, analyzed: root.actualRows != nil)
         return root
     }
 
-    private static func fillBuffers(_ node: inout PlanNode) {
-        if node.buffers == nil { node.buffers = BufferCounts() }
-        for index in node.children.indices { fillBuffers(&node.children[index]) }
+    /// Text leaves out what is zero where JSON prints it: `Buffers:` lines (when any node has
+    /// one, BUFFERS was on), rows removed by a filter, join filter or index recheck, and the
+    /// times of a node never executed (when the others have times, TIMING was on).
+    private static func fillZeros(_ node: inout PlanNode, buffers: Bool, timing: Bool, analyzed: Bool) {
+        if buffers, node.buffers == nil { node.buffers = BufferCounts() }
+        if node.neverExecuted, timing {
+            node.actualStartupTime = 0
+            node.actualTotalTime = 0
+        }
+        if analyzed {
+            if node.filter != nil, node.rowsRemovedByFilter == nil { node.rowsRemovedByFilter = 0 }
+            if node.joinFilter != nil, node.rowsRemovedByJoinFilter == nil { node.rowsRemovedByJoinFilter = 0 }
+            let rechecks = node.nodeType == .bitmapHeapScan ? node.recheckCond != nil
+                : (node.nodeType == .indexScan || node.nodeType == .indexOnlyScan) && node.indexCond != nil
+            if rechecks, node.rowsRemovedByIndexRecheck == nil { node.rowsRemovedByIndexRecheck = 0 }
+        }
+        for index in node.children.indices {
+            fillZeros(&node.children[index], buffers: buffers, timing: timing, analyzed: analyzed)
+        }
     }
 
     private mutating func close() {
@@ -312,8 +330,6 @@ private struct TextPlanReader {
         }
         if figures.contains("(never executed)") {
             node.neverExecuted = true
-            node.actualStartupTime = 0
-            node.actualTotalTime = 0
             node.actualRows = 0
             node.actualLoops = 0
         } else if let actual = parenthesized(figures, after: "(actual ") {

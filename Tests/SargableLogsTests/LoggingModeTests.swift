@@ -181,6 +181,23 @@ struct LoggingModeTests {
         }
     }
 
+    /// With the prefix stated, `%i` is read while it holds a space: PostgreSQL 15 shows
+    /// `UPDATE waiting` on the lines of a statement waiting for a lock.
+    @Test func aCommandTagWithASpaceIsRead() throws {
+        let prefix = "%m [%p] %i: "
+        let paths = try Self.serverLogs(["log_min_duration_statement": "0", "log_lock_waits": "on", "deadlock_timeout": "100ms",
+                                         "log_line_prefix": prefix], workload: Self.statementWorkload, disconnections: 3)
+        #expect(try paths.map(Self.contents).joined().contains("] UPDATE waiting: LOG:  process "))
+        var settings = LogAnalysis.Settings()
+        settings.prefix = LogLinePrefix(prefix)
+        let (report, problems) = analyze(paths, settings: settings)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(report.summary.unreadableLines == 0)
+        #expect(report.summary.executions == 9)
+        #expect(report.summary.errors == 1)
+        #expect(abs(report.queries.map(\.totalMs).reduce(0, +) - (try Self.loggedMilliseconds(paths))) < 0.0005)
+    }
+
     /// Hand-written where PostgreSQL cannot be made to write it: the same statement logged by
     /// `log_statement` and again in the `duration: … statement:` form is one execution.
     @Test func aStatementLoggedTwiceIsOneExecution() throws {
@@ -295,7 +312,7 @@ struct LoggingModeTests {
                 node.alias, node.indexName, node.joinType, node.strategy, node.scanDirection, node.startupCost,
                 node.totalCost, node.planRows, node.planWidth, node.actualRows, node.actualLoops, node.neverExecuted,
                 node.filter, node.indexCond, node.recheckCond, node.joinFilter, node.hashCond, node.mergeCond,
-                node.rowsRemovedByFilter, node.rowsRemovedByJoinFilter, node.heapFetches, node.sortKey, node.sortMethod,
+                node.rowsRemovedByFilter, node.rowsRemovedByJoinFilter, node.rowsRemovedByIndexRecheck, node.heapFetches, node.sortKey, node.sortMethod,
                 node.sortSpaceType, node.hashBuckets, node.hashBatches, node.originalHashBatches, node.workersPlanned,
                 node.workersLaunched, node.processes, node.children.count, node.actualTotalTime != nil,
             ]
