@@ -133,12 +133,16 @@ public final class StatementAssembler {
         detached.remove(session)
         if let previous = pending[session], previous.kind == .execution {
             switch next.kind {
-            case .plan where previous.plan == nil && (previous.planFollows || previous.awaitsDuration)
-                && previous.explained(by: next.text):
+            case .plan where previous.planFollows || previous.awaitsDuration:
                 // After an extended-protocol `execute` (its portal ends later), or while a
                 // statement `log_statement` logged is still running.
-                pending[session]?.plan = next.text
-                return
+                if previous.explained(by: next.text) {
+                    if previous.plan == nil { pending[session]?.plan = next.text }
+                    return
+                }
+                // Another statement's plan while a logged statement runs: one nested in it
+                // (log_nested_statements), or one log_statement does not log (`ddl`, `mod`).
+                if previous.awaitsDuration { return }
             case .other where next.bareDuration && previous.awaitsDuration:
                 // `log_statement` logged the text; log_duration's bare `duration:` line completes it.
                 pending[session]?.durationMs = next.durationMs
@@ -151,7 +155,8 @@ public final class StatementAssembler {
                 return
             case .error where previous.awaitsDuration:
                 var failed = next
-                failed.interrupted = [previous]
+                // csvlog and jsonlog carry the failed statement on the error itself.
+                failed.interrupted = next.text == previous.text ? [] : [previous]
                 pending[session] = failed
                 return
             default: break

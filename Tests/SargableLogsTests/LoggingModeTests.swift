@@ -38,7 +38,8 @@ struct LoggingModeTests {
 
     static func contents(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
-    /// Every `duration: … ms` the server wrote, summed by reading the lines themselves.
+    /// Every `duration: … ms` the server wrote for a statement (auto_explain's `plan:` lines
+    /// aside), summed by reading the lines themselves; with `only`, those followed by it.
     static func loggedMilliseconds(_ paths: [String], only: String? = nil) throws -> Double {
         var total = 0.0
         for path in paths {
@@ -46,7 +47,9 @@ struct LoggingModeTests {
                 guard let start = line.range(of: " duration: ") else { continue }
                 let rest = line[start.upperBound...]
                 guard let end = rest.range(of: " ms") else { continue }
-                if let only, !rest[end.upperBound...].hasPrefix("  " + only) { continue }
+                let after = rest[end.upperBound...]
+                if after.hasPrefix("  plan:") { continue }
+                if let only, !after.hasPrefix("  " + only) { continue }
                 total += try #require(Double(rest[..<end.lowerBound]))
             }
         }
@@ -151,8 +154,10 @@ struct LoggingModeTests {
 
     @Test(arguments: statementModes)
     func failedStatementsAreErrorsAndEveryDurationFindsItsStatement(mode: [String: String]) throws {
-        let settings = mode.merging(["log_temp_files": "0", "log_lock_waits": "on", "deadlock_timeout": "100ms"]) { $1 }
-        let paths = try Self.serverLogs(settings, workload: Self.statementWorkload, disconnections: 3)
+        let settings = mode.merging(["log_temp_files": "0", "log_lock_waits": "on", "deadlock_timeout": "100ms",
+                                     "log_destination": "stderr,csvlog"]) { $1 }
+        let files = try Self.serverLogs(settings, workload: Self.statementWorkload, disconnections: 3)
+        let paths = files.filter { $0.hasSuffix(".log") }
         let raw = try paths.map(Self.contents).joined()
         // The lines this is about are there, between a statement and its duration.
         #expect(raw.contains("still waiting for ShareLock") && raw.contains("acquired ShareLock"))
@@ -162,6 +167,11 @@ struct LoggingModeTests {
 
         let (report, problems) = analyze(paths)
         #expect(problems.isEmpty, "\(problems)")
+        // The csvlog written at the same time (its error record carries the statement) agrees.
+        let csv = analyze(files.filter { $0.hasSuffix(".csv") }).report
+        #expect(csv.summary.format == "csvlog")
+        #expect(csv.queries.map { "\($0.fingerprint) \($0.calls) \($0.errors) \($0.totalMs)" }.sorted()
+            == report.queries.map { "\($0.fingerprint) \($0.calls) \($0.errors) \($0.totalMs)" }.sorted())
         // BEGIN, UPDATE, pg_sleep, COMMIT; UPDATE, SET, the sort, DO, the marker.
         #expect(report.summary.executions == 9)
         #expect(report.summary.errors == 1)
@@ -302,6 +312,28 @@ struct LoggingModeTests {
             let others = try #require(text[statement])
             #expect(plans.map(Self.shape) == others.map(Self.shape), "\(statement)")
         }
+    }
+
+    /// With `log_nested_statements`, the plan of a statement inside a function comes before its
+    /// caller's, while the caller `log_statement` logged is still running: the caller keeps its
+    /// own plan and its duration.
+    @Test func aNestedStatementsPlanDoesNotTakeTheCallersPlace() throws {
+        let workload = """
+            set -eu
+            PGOPTIONS="-c log_statement=none -c log_duration=off -c auto_explain.log_min_duration=-1" psql -X -q -v ON_ERROR_STOP=1 -c \\
+                "CREATE FUNCTION counted() RETURNS bigint LANGUAGE plpgsql AS \\$\\$BEGIN RETURN (SELECT count(*) FROM generate_series(1, 1000)); END\\$\\$"
+            psql -X -q -v ON_ERROR_STOP=1 -c "SELECT counted()" -c "SELECT 'end of the workload'" > /dev/null
+            """
+        let paths = try Self.serverLogs(["log_statement": "all", "log_duration": "on", "session_preload_libraries": "auto_explain",
+                                         "auto_explain.log_min_duration": "0", "auto_explain.log_analyze": "on",
+                                         "auto_explain.log_nested_statements": "on"], workload: workload, disconnections: 2)
+        #expect(try paths.map(Self.contents).joined().contains("Query Text: (SELECT count(*) FROM generate_series(1, 1000))"))
+        let (report, problems) = analyze(paths)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(report.summary.executions == 2)
+        #expect(abs(report.queries.map(\.totalMs).reduce(0, +) - (try Self.loggedMilliseconds(paths))) < 0.0005)
+        let plan = try #require(try report.query("SELECT counted()")?.plan)
+        #expect(try ExplainPlan.decode(logged: plan).queryText == "SELECT counted()")
     }
 
     /// Everything a plan says but its times and memory, which differ from run to run.
