@@ -83,6 +83,8 @@ private struct TextPlanReader {
         while let top = stack.last, top.nameColumn + 2 > column { close() }
         if content.hasPrefix("->  ") {
             guard let parent = stack.indices.last else { return }
+            // Plans come from logs anyone could write: the tree is walked recursively.
+            guard stack.count < Self.deepest else { throw PlanDecodingError("text plan nests deeper than \(Self.deepest) nodes") }
             var node = try Self.node(content.dropFirst(4))
             if let heading {
                 node.subplanName = heading
@@ -142,6 +144,8 @@ private struct TextPlanReader {
             stack[stack.count - 1].node.children.append(open.node)
         }
     }
+
+    static let deepest = 1000
 
     /// What JSON calls a child that text shows with no heading.
     static func relationship(under parent: PlanNodeType, ordinal: Int) -> String {

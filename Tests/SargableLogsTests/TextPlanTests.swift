@@ -66,8 +66,11 @@ struct TextPlanTests {
     }
 
     /// What is not a plan says so in one line.
-    @Test func textThatIsNotAPlanIsAnError() {
+    @Test func textThatIsNotAPlanIsAnError() throws {
         #expect(throws: PlanDecodingError.self) { try ExplainPlan.decode(logged: "this is not a plan") }
         #expect(throws: PlanDecodingError.self) { try ExplainPlan.decode(logged: "Query Text: SELECT 1") }
+        let deep = (0 ..< 1001).map { String(repeating: " ", count: $0 * 6) + ($0 == 0 ? "" : "->  ") + "Limit  (cost=0.00..1.00 rows=1 width=4)" }
+        #expect(throws: PlanDecodingError.self) { try ExplainPlan.decode(logged: deep.joined(separator: "\n")) }
+        #expect(try ExplainPlan.decode(logged: deep.prefix(900).joined(separator: "\n")).nodes.count == 900)
     }
 }
