@@ -191,6 +191,34 @@ struct LoggingModeTests {
         }
     }
 
+    /// The extended protocol (libpq's PQsendQueryParams) under `log_statement`: the `execute`
+    /// line of a statement that fails is its error only.
+    @Test(arguments: [["log_statement": "all"], ["log_statement": "all", "log_duration": "on"]])
+    func aFailedExtendedProtocolStatementIsAnError(mode: [String: String]) throws {
+        let server = try TemporaryPostgres.start(TemporaryPostgres.Configuration(settings: [
+            "logging_collector": "on", "log_destination": "stderr", "log_directory": "log", "log_filename": "postgresql.log",
+            "log_line_prefix": "%m [%p] ", "log_disconnections": "on",
+        ].merging(mode) { $1 }, createHypoPG: false))
+        defer { server.stop() }
+        do {
+            // Connecting sets client_encoding: one more statement, run with the simple protocol.
+            let connection = try Connection(server.connectionString())
+            // Fails while it runs (a constant `1 / $1` would fail earlier, in bind, before `execute` is logged).
+            #expect(throws: PostgresError.self) { try connection.query("SELECT 1 / n FROM generate_series($1::int, 1) AS n", ["0"]) }
+            try connection.query("SELECT $1::int + 1", ["1"])
+            try connection.execute("SELECT 'end of the workload'")
+        }
+        let path = try server.collectedLogs(["postgresql.log"], as: ["extended.log"]) { $0.contains("disconnection: ") }[0]
+        #expect(try Self.contents(path).contains("execute <unnamed>: SELECT 1 / n FROM generate_series($1::int, 1) AS n"))
+        let (report, problems) = analyze([path])
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(report.summary.executions == 3)
+        #expect(report.summary.errors == 1)
+        let failed = try #require(try report.query("SELECT 1 / n FROM generate_series($1::int, 1) AS n"))
+        #expect(failed.calls == 0 && failed.errors == 1)
+        #expect(try report.query("SELECT $1::int + 1")?.parameters == "$1 = '1'")
+    }
+
     /// With the prefix stated, `%i` is read while it holds a space: PostgreSQL 15 shows
     /// `UPDATE waiting` on the lines of a statement waiting for a lock.
     @Test func aCommandTagWithASpaceIsRead() throws {
