@@ -113,6 +113,6 @@ let package = Package(
                     dependencies: ["SargableTesting", "SargableTestingCore", "SargablePostgres", "SargablePlan", "SargableRules"],
                     // Migrations and seed the trait tests load by path.
                     exclude: ["Fixtures"]),
-        .testTarget(name: "SargableLogsTests", dependencies: ["SargableCore", "SargableLogs", "SargableSyntax", "SargablePostgres", "sargable"]),
+        .testTarget(name: "SargableLogsTests", dependencies: ["SargableCore", "SargableLogs", "SargablePlan", "SargableSyntax", "SargablePostgres", "sargable"]),
     ]
 )

@@ -68,24 +68,29 @@ public enum LogAnalysis {
             queue.push(.executions(batch, ended: ended))
             batch.removeAll(keepingCapacity: true)
         }
-        for path in paths {
+        // Where the previous input ended, to tell whether the next one continues it.
+        var previous: (format: LogFormat, lastTime: Double?)?
+        for path in inTimeOrder(paths, settings: settings) {
             let name = InputFiles.displayName(path)
             var opened: LogReader?
             do {
                 let reader = try LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix)
                 opened = reader
-                assembler.beginFile(name, emit: emit)
+                assembler.beginFile(name, continuing: previous.map { Self.continues($0, with: reader) } ?? false, emit: emit)
+                previous = nil
+                var lastTime: Double?
                 let entriesBefore = assembler.entries
                 let withoutSessionBefore = assembler.entriesWithoutSession
                 var nextProgress = 8 << 20
                 try reader.read { entry in
+                    if let time = entry.time { lastTime = max(lastTime ?? time, time) }
                     assembler.add(entry, emit: emit)
                     if let progress, reader.bytesConsumed >= nextProgress {
                         progress(name, reader.bytesConsumed, reader.input.fileSize)
                         nextProgress = reader.bytesConsumed + (8 << 20)
                     }
                 }
-                assembler.finish(emit: emit)
+                previous = (reader.format, lastTime)
                 send()
                 if reader.format == .pgStatStatements { queue.push(.statStatements(reader.statStatements)) }
                 let entries = reader.format == .pgStatStatements ? reader.statStatements.count : assembler.entries - entriesBefore
@@ -113,16 +118,45 @@ public enum LogAnalysis {
                         + "equally well and the first was used; state the right one with --log-line-prefix", kind: .warning))
                 }
             } catch {
+                previous = nil
                 assembler.finish(emit: emit)
                 send()
                 problems += refusedValues(opened?.warnings ?? InputWarnings(), assembler.takeWarnings(), path: name)
                 problems.append(Problem(path: name, line: nil, message: error.reason))
             }
         }
+        assembler.finish(emit: emit)
+        send()
         summary.sessions = assembler.sessionCount
         summary.peakSessions = assembler.sessionPeak
         queue.close()
         return (summary, problems)
+    }
+
+    /// Rotated files given together are read in the order they were written, by the time of
+    /// their first entry rather than by name. Inputs that cannot be read twice (stdin, pipes),
+    /// cannot be opened, or have no time in their first lines keep their places.
+    static func inTimeOrder(_ paths: [String], settings: Settings) -> [String] {
+        guard paths.count > 1 else { return paths }
+        let times = paths.map { path -> Double? in
+            var status = stat()
+            guard path != "-", stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG else { return nil }
+            return (try? LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix))?.firstTime
+        }
+        let timed = paths.indices.filter { times[$0] != nil }
+        let ordered = timed.sorted { (times[$0]!, $0) < (times[$1]!, $1) }
+        var result = paths
+        for (slot, index) in zip(timed, ordered) { result[slot] = paths[index] }
+        return result
+    }
+
+    /// A file continues the one read before it (a rotated log) when it is in the same format
+    /// and does not start before that one ended (a second apart at most: the logging collector
+    /// may write a line a little out of order). Files that overlap are different servers' logs.
+    static func continues(_ previous: (format: LogFormat, lastTime: Double?), with reader: LogReader) -> Bool {
+        guard previous.format == reader.format, reader.format != .pgStatStatements else { return false }
+        guard let last = previous.lastTime, let first = reader.firstTime else { return true }
+        return first >= last - 1
     }
 
     /// One warning per refused value, in line order, and a count of those not shown.

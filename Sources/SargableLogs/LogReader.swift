@@ -96,6 +96,27 @@ public final class LogReader {
     /// A line from the sample that shows what the prefix had to match, for the "nothing matched" error.
     public private(set) var exampleLine: String?
 
+    /// The time of the first entry that has one, from the lines read ahead (nil once `read`
+    /// has started, or when the first lines have no times): orders rotated files.
+    public var firstTime: Double? {
+        for (_, bytes) in sample where !bytes.isEmpty && bytes.first != 9 {
+            let time: Double? = bytes.withUnsafeBufferPointer { line in
+                switch format {
+                case .stderr: return prefix?.match(line)?.time
+                case .syslog:
+                    return Self.syslogBody(bytes).flatMap { body in body.body.withUnsafeBufferPointer { prefix?.match($0)?.time } }
+                case .csvlog: return Self.startsCSVRecord(line) ? LogTimestamp.parse(line, at: 0)?.seconds : nil
+                case .jsonlog, .cloudsql:
+                    let record = Self.jsonObject(bytes).map { $0["record"] as? [String: Any] ?? $0 }
+                    return (record?["timestamp"] as? String ?? record?["log_time"] as? String).flatMap(LogTimestamp.parse)
+                case .pgStatStatements: return nil
+                }
+            }
+            if let time { return time }
+        }
+        return nil
+    }
+
     /// Reads the whole input, calling `body` with each entry in file order.
     public func read(_ body: (LogEntry) -> Void) throws(InputError) {
         let buffered = sample

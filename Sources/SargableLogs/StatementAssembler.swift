@@ -44,6 +44,9 @@ public final class StatementAssembler {
     private var infos: [Int: SessionInfo] = [:]
     private var pending: [Int: Pending] = [:]
     private var plans: [Int: String] = [:]
+    /// Sessions whose latest entry was one that is not kept (a `bind` duration, a lock wait):
+    /// the DETAIL and STATEMENT lines after it are its own, not the pending statement's.
+    private var detached: Set<Int> = []
     private var file = ""
     private var ended: [(Int, SessionInfo)] = []
     /// Durations refused since the last `takeWarnings()`.
@@ -60,17 +63,38 @@ public final class StatementAssembler {
         var text: String
         var parameters: String?
         var durationMs: Double?
+        /// A `duration:` line with nothing after the time: log_duration's line for the statement
+        /// `log_statement` logged before it (never a `parse` or `bind` duration).
+        var bareDuration = false
+        /// `log_statement`'s line, written before the statement ran: its duration, if logged,
+        /// is a bare `duration:` line to come.
+        var awaitsDuration = false
+        /// An `ERROR` holds the statement pending when it came: `log_statement` logged the
+        /// statement that failed before running it, and the `STATEMENT:` line tells which.
+        var interrupted: [Pending] = []
         /// An extended-protocol `execute`: its portal ends after the duration line, so
         /// auto_explain's plan for it comes next (a simple query's comes before it).
         var planFollows = false
         var plan: String?
+
+        /// Whether auto_explain's `plan` is this statement's: its `Query Text` is the text (text
+        /// format gives its first line); a plan without one is taken as it comes.
+        func explained(by plan: String) -> Bool {
+            StatementAssembler.queryText(ofPlan: plan).map { text == $0 || text.hasPrefix($0 + "\n") } ?? true
+        }
     }
 
     public init() {}
 
-    /// Starts a new input: sessions never continue across files.
-    public func beginFile(_ path: String, emit: (Execution) -> Void) {
-        finish(emit: emit)
+    /// Starts a new input. With `continuing`, it is the next file of the same log (rotated):
+    /// sessions open at the end of the previous one go on in it. Otherwise every session ends.
+    public func beginFile(_ path: String, continuing: Bool = false, emit: (Execution) -> Void) {
+        if continuing {
+            // The peak is per input; the sessions, their pending statements and plans carry over.
+            if let peak = peakCounter.finish(file: file) { sessionPeak = peak.combined(with: sessionPeak) }
+        } else {
+            finish(emit: emit)
+        }
         file = path
     }
 
@@ -93,32 +117,60 @@ public final class StatementAssembler {
         let keyed = live[.unknown] != session
         if keyed { peakCounter.see(session, entry) }
         if entry.severity.isSecondary {
-            guard var current = pending[session] else { return }
+            guard !detached.contains(session), var current = pending[session] else { return }
             switch entry.severity {
             case .detail: current.parameters = Self.parameters(in: entry.message) ?? current.parameters
-            case .statement where current.kind == .error: current.text = entry.message
+            case .statement where current.kind == .error:
+                current.text = entry.message
+                // The statement log_statement logged was this one: it failed, so it is the error only.
+                current.interrupted.removeAll { $0.text == entry.message }
             default: break
             }
             pending[session] = current
             return
         }
-        var next = classify(entry)
-        if next.kind == .plan, var previous = pending[session], previous.kind == .execution, previous.planFollows, previous.plan == nil,
-           Self.queryText(ofPlan: next.text).map({ previous.text == $0 || previous.text.hasPrefix($0 + "\n") }) ?? true {
-            previous.plan = next.text
-            pending[session] = previous
+        let next = classify(entry)
+        detached.remove(session)
+        if let previous = pending[session], previous.kind == .execution {
+            switch next.kind {
+            case .plan where previous.planFollows || previous.awaitsDuration:
+                // After an extended-protocol `execute` (its portal ends later), or while a
+                // statement `log_statement` logged is still running.
+                if previous.explained(by: next.text) {
+                    if previous.plan == nil { pending[session]?.plan = next.text }
+                    return
+                }
+                // Another statement's plan while a logged statement runs: one nested in it
+                // (log_nested_statements), or one log_statement does not log (`ddl`, `mod`).
+                if previous.awaitsDuration { return }
+            case .other where next.bareDuration && previous.awaitsDuration:
+                // `log_statement` logged the text; log_duration's bare `duration:` line completes it.
+                pending[session]?.durationMs = next.durationMs
+                pending[session]?.awaitsDuration = false
+                return
+            case .execution where previous.awaitsDuration && !next.awaitsDuration && previous.text == next.text:
+                // The same statement logged by log_statement and again with its duration: one execution.
+                pending[session]?.durationMs = next.durationMs
+                pending[session]?.awaitsDuration = false
+                return
+            case .error where previous.awaitsDuration:
+                var failed = next
+                // csvlog and jsonlog carry the failed statement on the error itself.
+                failed.interrupted = next.text == previous.text ? [] : [previous]
+                pending[session] = failed
+                return
+            default: break
+            }
+        }
+        if entry.severity == .log, entry.message.hasPrefix("disconnection: ") { return endSession(of: entry, emit: emit) }
+        // Other lines (temporary files, lock waits, notices, checkpoints) leave the pending
+        // statement open: its duration or plan may still follow.
+        guard next.kind != .other else {
+            detached.insert(session)
             return
         }
-        if next.kind == .other, next.durationMs != nil, var previous = pending[session],
-           previous.kind == .execution, previous.durationMs == nil {
-            // `log_statement` logged the text; this bare `duration:` line completes it.
-            previous.durationMs = next.durationMs
-            pending[session] = previous
-            next = Pending(kind: .other, line: entry.line, text: "")
-        }
         flush(session, emit: emit)
-        if next.kind != .other { pending[session] = next }
-        if entry.severity == .log, entry.message.hasPrefix("disconnection: ") { endSession(of: entry, emit: emit) }
+        pending[session] = next
     }
 
     /// Emits what is still pending and ends every session (at the end of each input).
@@ -129,17 +181,24 @@ public final class StatementAssembler {
         for session in infos.keys.sorted() { if let info = infos[session] { ended.append((session, info)) } }
         infos.removeAll()
         live.removeAll()
+        detached.removeAll()
     }
 
     private func endSession(of entry: LogEntry, emit: (Execution) -> Void) {
         guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key) else { return }
         flush(session, emit: emit)
         plans[session] = nil
+        detached.remove(session)
         if let info = infos.removeValue(forKey: session) { ended.append((session, info)) }
     }
 
     private func flush(_ session: Int, emit: (Execution) -> Void) {
         guard let current = pending.removeValue(forKey: session) else { return }
+        for statement in current.interrupted { emitPending(statement, session: session, emit: emit) }
+        emitPending(current, session: session, emit: emit)
+    }
+
+    private func emitPending(_ current: Pending, session: Int, emit: (Execution) -> Void) {
         // A session that ran (or was refused) a statement is a client's, not a background process.
         if current.kind == .execution || current.kind == .error && !current.text.isEmpty { peakCounter.ranStatement(session) }
         switch current.kind {
@@ -193,6 +252,7 @@ public final class StatementAssembler {
 
     private func classify(_ entry: LogEntry) -> Pending {
         var result = Pending(kind: .other, line: entry.line, time: entry.time, text: "")
+        var sawDuration = false
         if entry.severity.isError {
             result.kind = .error
             result.text = entry.statement ?? ""
@@ -212,9 +272,11 @@ public final class StatementAssembler {
             }
             func rest() -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[position...]), as: UTF8.self) }
             if skip("duration: ") {
+                sawDuration = true
                 let start = position
                 while position < bytes.count, bytes[position] != 32 { position += 1 }
                 guard bytes[position...].starts(with: " ms".utf8) else { return }
+                result.bareDuration = position + 3 == bytes.count
                 let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
                 switch LogNumber.milliseconds(text) {
                 case .success(let milliseconds): result.durationMs = milliseconds
@@ -242,6 +304,7 @@ public final class StatementAssembler {
                 result.text = rest()
             }
         }
+        result.awaitsDuration = result.kind == .execution && !sawDuration
         if result.kind == .execution, let detail = entry.detail {
             result.parameters = Self.parameters(in: detail)
         }

@@ -51,8 +51,9 @@ public struct ExplainPlan: Sendable, Hashable, Codable {
         guard let planObject = top["Plan"] as? [String: Any] else {
             throw PlanDecodingError("plan JSON has no \"Plan\" object")
         }
+        var root = try decodeNode(planObject)
         var nextID = 0
-        let root = try decodeNode(planObject, processes: 1, nextID: &nextID)
+        numberAndCountProcesses(&root, processes: 1, nextID: &nextID)
         var settings: [String: String] = [:]
         for (key, value) in top["Settings"] as? [String: Any] ?? [:] { settings[key] = "\(value)" }
         return ExplainPlan(root: root, planningTime: top["Planning Time"] as? Double,
@@ -60,7 +61,7 @@ public struct ExplainPlan: Sendable, Hashable, Codable {
                            queryText: top["Query Text"] as? String)
     }
 
-    private static func decodeNode(_ object: [String: Any], processes: Double, nextID: inout Int) throws(PlanDecodingError) -> PlanNode {
+    private static func decodeNode(_ object: [String: Any]) throws(PlanDecodingError) -> PlanNode {
         guard let nodeType = object["Node Type"] as? String else {
             throw PlanDecodingError("plan node without \"Node Type\"")
         }
@@ -72,10 +73,9 @@ public struct ExplainPlan: Sendable, Hashable, Codable {
         }
         func int(_ key: String) -> Int? { double(key).map(Int.init(saturating:)) }
         func string(_ key: String) -> String? { object[key] as? String }
-        var node = PlanNode(id: nextID, nodeType: PlanNodeType(nodeType), startupCost: double("Startup Cost") ?? 0,
+        var node = PlanNode(nodeType: PlanNodeType(nodeType), startupCost: double("Startup Cost") ?? 0,
                             totalCost: double("Total Cost") ?? 0, planRows: double("Plan Rows") ?? 0,
                             planWidth: int("Plan Width") ?? 0)
-        nextID += 1
         node.parentRelationship = string("Parent Relationship")
         node.subplanName = string("Subplan Name")
         node.relationName = string("Relation Name") ?? string("CTE Name") ?? string("Function Name")
@@ -124,12 +124,8 @@ public struct ExplainPlan: Sendable, Hashable, Codable {
         node.diskUsage = int("Disk Usage")
         node.workersPlanned = int("Workers Planned")
         node.workersLaunched = int("Workers Launched")
-        node.processes = processes
-        // Below a Gather the leader and its workers share the loops (the leader takes part by default).
-        let childProcesses = node.nodeType.isGather
-            ? Double((node.workersLaunched ?? node.workersPlanned ?? 0) + 1) : processes
         for child in object["Plans"] as? [[String: Any]] ?? [] {
-            node.children.append(try decodeNode(child, processes: childProcesses, nextID: &nextID))
+            node.children.append(try decodeNode(child))
         }
         return node
     }

@@ -54,10 +54,10 @@ public struct CapturedStatement: Sendable {
     public var fingerprint: String
     /// The text with constants replaced by `$n`, as reports show a shape.
     public var shape: String
-    /// auto_explain's plan (JSON), when the database logs plans.
+    /// auto_explain's plan (JSON or text), when the database logs plans.
     public var plan: String?
     /// The logged plan as a plan tree, for the plan matchers' kind of checks on what really ran.
-    public var explainPlan: ExplainPlan? { plan.flatMap { try? ExplainPlan.decode($0) } }
+    public var explainPlan: ExplainPlan? { plan.flatMap { try? ExplainPlan.decode(logged: $0) } }
     /// The execution as `SargableLogs` assembled it (its session, for the n-plus-one detector).
     public var execution: Execution
 
