@@ -325,7 +325,10 @@ public final class WorkloadAnalyzer {
         for (index, run) in state.runs { close(run, group: index, session: session) }
         var best: [Int: Identical] = [:]
         for (key, value) in state.identical where value.count >= options.minimumRun {
-            if value.count > best[key.group]?.count ?? 0 { best[key.group] = value }
+            // The most repeated values, the earliest among equals: the same log, the same finding
+            // (dictionary order changes from run to run).
+            if let known = best[key.group], (known.count, value.firstLine) >= (value.count, known.firstLine) { continue }
+            best[key.group] = value
         }
         for (index, value) in best {
             var accumulator = FindingAccumulator(firstLine: value.firstLine, firstTime: value.firstTime)

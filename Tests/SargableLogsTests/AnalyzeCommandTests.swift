@@ -1,4 +1,5 @@
 import Foundation
+import SargablePostgres
 import Testing
 
 /// `sargable analyze` as users run it.
@@ -130,5 +131,36 @@ struct AnalyzeConfigurationTests {
         let graded = try Self.findings(config: "rules:\n  n-plus-one:\n    severity: error\n")
         let nPlusOne = graded.filter { $0["rule"] as? String == "n-plus-one" }
         #expect(!nPlusOne.isEmpty && nPlusOne.allSatisfy { $0["severity"] as? String == "error" })
+    }
+}
+
+/// The same log gives the same report in every run: among equally repeated values the earliest
+/// is the one reported (the analyzer's dictionaries iterate in a new order in each process).
+@Suite(.enabled(if: TemporaryPostgres.isAvailable, "no PostgreSQL server programs installed"))
+struct ReportDeterminismTests {
+    @Test func equallyRepeatedValuesReportTheEarliestInEveryRun() throws {
+        let server = try TemporaryPostgres.start(.init(settings: ["log_min_duration_statement": "0"], createHypoPG: false))
+        defer { server.stop() }
+        let connection = try Connection(try server.createDatabase("repeats"))
+        try connection.execute("CREATE TABLE items (id int PRIMARY KEY, name text); INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 10) AS i")
+        // One session, four values each asked for three times: a four-way tie.
+        for value in ["4", "2", "3", "1"] {
+            for _ in 1 ... 3 { _ = try connection.query("SELECT name FROM items WHERE id = $1", [value]) }
+        }
+        _ = try connection.query("SELECT 'done'")
+        var reports: Set<String> = []
+        var firstLines: Set<Int> = []
+        for _ in 1 ... 4 {
+            let result = try SargableExecutable.run(["analyze", "--format", "json", server.serverLogFile])
+            let root = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            let findings = try #require(root["findings"] as? [[String: Any]])
+            let repeated = try #require(findings.first { $0["rule"] as? String == "repeated-identical-query" })
+            firstLines.insert(try #require(repeated["firstLine"] as? Int))
+            reports.insert(String(decoding: try JSONSerialization.data(withJSONObject: findings, options: .sortedKeys), as: UTF8.self))
+        }
+        #expect(reports.count == 1, "the findings differ between runs")
+        let lines = try String(contentsOfFile: server.serverLogFile, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        let line = try #require(firstLines.first)
+        #expect(lines[line - 1].contains("$1 = '4'") || lines[line].contains("$1 = '4'"), "the first value asked for: \(lines[line - 1])")
     }
 }
