@@ -87,6 +87,15 @@ struct AnalyzeCommand: ParsableCommand {
                 return graded
             }
         }
+        let insights = LoggedPlanInsights.findings(in: report)
+        for problem in insights.unreadable { Terminal.standardError("sargable: warning: \(problem)") }
+        report.planFindings = insights.findings.compactMap { planFinding in
+            configuration.graded(planFinding.finding).map { finding in
+                var graded = planFinding
+                graded.finding = finding
+                return graded
+            }
+        }
         switch format {
         case .text: Terminal.print(AnalyzeTextReport(report: report, top: top, colour: colour.onStandardOutput).render(), terminator: "")
         case .json:
@@ -96,7 +105,7 @@ struct AnalyzeCommand: ParsableCommand {
         case .html: Terminal.print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
         }
         if unreadInput { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
-        if failOn.fails(report.findings.map(\.finding.severity)) {
+        if failOn.fails(report.findings.map(\.finding.severity) + report.planFindings.map(\.finding.severity)) {
             throw ExitCode(SargableExitCode.findings.rawValue)
         }
     }

@@ -8,6 +8,9 @@ public struct WorkloadReport: Sendable, Codable {
     public var findings: [WorkloadFinding]
     /// Executions per `summary.timelineBucketSeconds`, for the rate chart.
     public var timeline: [TimelinePoint]
+    /// What the plan-insight rules find in the plans the log holds (auto_explain), heaviest
+    /// statement first; filled by whoever runs the rules (the analyzer does not know them).
+    public var planFindings: [WorkloadPlanFinding] = []
 
     public struct Summary: Sendable, Codable {
         public var entries = 0
@@ -165,5 +168,43 @@ public struct WorkloadFinding: Sendable, Codable {
         self.firstLine = firstLine
         self.lastLine = lastLine
         self.parent = parent
+    }
+}
+
+/// A plan-insight finding on a statement's logged plan.
+public struct WorkloadPlanFinding: Sendable, Codable {
+    public var finding: Finding
+    public var fingerprint: String
+    public var query: String
+    public var calls: Int
+    public var totalMs: Double
+
+    public init(finding: Finding, fingerprint: String, query: String, calls: Int, totalMs: Double) {
+        self.finding = finding
+        self.fingerprint = fingerprint
+        self.query = query
+        self.calls = calls
+        self.totalMs = totalMs
+    }
+
+    private enum CodingKeys: String, CodingKey { case fingerprint, query, calls, totalMs }
+
+    // Flat on the wire, as `WorkloadFinding`: the finding's fields beside the statement's.
+    public func encode(to encoder: any Encoder) throws {
+        try finding.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(fingerprint, forKey: .fingerprint)
+        try container.encode(query, forKey: .query)
+        try container.encode(calls, forKey: .calls)
+        try container.encode(totalMs, forKey: .totalMs)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        finding = try Finding(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        fingerprint = try container.decode(String.self, forKey: .fingerprint)
+        query = try container.decode(String.self, forKey: .query)
+        calls = try container.decode(Int.self, forKey: .calls)
+        totalMs = try container.decode(Double.self, forKey: .totalMs)
     }
 }

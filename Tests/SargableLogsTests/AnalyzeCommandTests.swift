@@ -164,3 +164,34 @@ struct ReportDeterminismTests {
         #expect(lines[line - 1].contains("$1 = '4'") || lines[line].contains("$1 = '4'"), "the first value asked for: \(lines[line - 1])")
     }
 }
+
+/// Plans auto_explain logged go through the same plan-insight rules as `sargable explain`.
+@Suite(.enabled(if: TemporaryPostgres.isAvailable, "no PostgreSQL server programs installed"))
+struct LoggedPlanInsightTests {
+    @Test(arguments: ["json", "text"])
+    func aLoggedPlanThatScansToFilterOutMostRowsIsAFinding(_ format: String) throws {
+        let server = try TemporaryPostgres.start(.init(settings: [
+            "log_min_duration_statement": "0", "session_preload_libraries": "auto_explain",
+            "auto_explain.log_min_duration": "0", "auto_explain.log_analyze": "on", "auto_explain.log_format": format,
+        ], createHypoPG: false))
+        defer { server.stop() }
+        let connection = try Connection(try server.createDatabase("insights"))
+        try connection.execute("""
+            SET auto_explain.log_min_duration = -1;
+            CREATE TABLE readings (id int, sensor int, value float8);
+            INSERT INTO readings SELECT i, i % 5000, random() FROM generate_series(1, 60000) AS i;
+            ANALYZE readings;
+            """)
+        try connection.execute("RESET auto_explain.log_min_duration")
+        _ = try connection.query("SELECT count(*) FROM readings WHERE sensor = $1", ["7"])
+        _ = try connection.query("SELECT id FROM readings WHERE id = $1", ["1"])
+        let result = try SargableExecutable.run(["analyze", "--format", "json", server.serverLogFile])
+        #expect(!result.stderr.contains("could not be read"), "\(result.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let findings = try #require(root["planFindings"] as? [[String: Any]])
+        let scans = findings.filter { $0["rule"] as? String == "plan-seq-scan-filter" }
+        #expect(scans.count == 2, "\(findings)")
+        #expect(scans.contains { ($0["query"] as? String)?.contains("sensor = $1") == true && $0["calls"] as? Int == 1 })
+        #expect(scans.allSatisfy { $0["severity"] as? String == "warning" && ($0["message"] as? String)?.contains("readings") == true })
+    }
+}
