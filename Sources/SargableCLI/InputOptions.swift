@@ -53,7 +53,7 @@ struct SQLInputOptions: ParsableArguments {
     /// work tree, a directory's walk leaves out what .gitignore ignores (build output, vendored
     /// dumps), as git and the editors do; a file named on the command line is always read.
     static func read(_ paths: [String], standardInputName: String? = nil,
-                     respectingGitignore: Bool = true) -> (files: [SourceFile], failures: Int) {
+                     respectingGitignore: Bool = true, threads: Int = LargeStack.defaultThreadCount) -> (files: [SourceFile], failures: Int) {
         var (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
         if respectingGitignore {
             let named = Set(paths)
@@ -67,7 +67,7 @@ struct SQLInputOptions: ParsableArguments {
         for error in errors { Terminal.error(error.description) }
         // Standard input is read once, here, not from a worker.
         let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
-        let results = LargeStack.parallelMap(names) { path -> Result<SourceFile, InputError> in
+        let results = LargeStack.parallelMap(names, threads: threads) { path -> Result<SourceFile, InputError> in
             let bytes: Result<[UInt8], InputError>
             if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
             let name = path == "-" ? standardInputName ?? InputFiles.displayName(path) : path
