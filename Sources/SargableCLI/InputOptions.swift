@@ -67,12 +67,14 @@ struct SQLInputOptions: ParsableArguments {
         for error in errors { Terminal.error(error.description) }
         // Standard input is read once, here, not from a worker.
         let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
-        let results = LargeStack.parallelMap(names, threads: threads) { path -> Result<SourceFile, InputError> in
+        let readOne: @Sendable (String) -> Result<SourceFile, InputError> = { path in
             let bytes: Result<[UInt8], InputError>
             if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
             let name = path == "-" ? standardInputName ?? InputFiles.displayName(path) : path
             return bytes.map { SourceFile(path: name, contents: $0) }
         }
+        // Reading recurses nowhere: one file is read here, without a thread started for it.
+        let results = names.count > 1 ? LargeStack.parallelMap(names, threads: threads, readOne) : names.map(readOne)
         var files: [SourceFile] = []
         var failures = errors.count
         for result in results {
