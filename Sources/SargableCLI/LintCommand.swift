@@ -61,12 +61,12 @@ struct LintCommand: ParsableCommand {
 
     @Option(name: .customLong("rules"), parsing: .singleValue,
             help: ArgumentHelp("Run only these rules (comma-separated or repeated).", valueName: "id,…"),
-            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+            completion: .list(RuleRegistry.allIDs))
     var onlyRules: [String] = []
 
     @Option(name: .customLong("exclude-rules"), parsing: .singleValue,
             help: ArgumentHelp("Do not run these rules (comma-separated or repeated).", valueName: "id,…"),
-            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+            completion: .list(RuleRegistry.allIDs))
     var excludedRules: [String] = []
 
     @Option(help: ArgumentHelp("The target server's major version, as `postgres-version` in the configuration.", valueName: "major"))
@@ -170,7 +170,7 @@ struct LintCommand: ParsableCommand {
         // The command line adds to the file's settings, through the same fields the file sets.
         configuration.exclude += exclude
         if let postgresVersion { configuration.postgresVersion = postgresVersion }
-        let known = Set(RuleRegistry.configurableRules.map(\.id))
+        let known = Set(RuleRegistry.allIDs)
         let only = try ruleIds(onlyRules, option: "--rules", known: known)
         if !only.isEmpty {
             configuration.disabledRules.formUnion(known.subtracting(only))
