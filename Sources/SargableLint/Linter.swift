@@ -173,6 +173,9 @@ public struct Linter: Sendable {
         let syntaxErrors: [(error: SyntaxError, source: StatementSource)]
         /// The statements that change the schema, parsed again by the replay unless kept.
         let schemaChanges: [SchemaChange]
+        /// With kept trees: the parsed statements of each DO block, by the DO statement's ordinal
+        /// (nil: the lint job finds and parses them again).
+        let embedded: [Int: [(statement: EmbeddedStatement, root: Node)]]?
         /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
         /// the schema its rules and its own replay can see.
         let relationNames: Set<RelationName>
@@ -188,8 +191,9 @@ public struct Linter: Sendable {
             var statementCount = 0
             var syntaxErrors: [(error: SyntaxError, source: StatementSource)] = []
             var schemaChanges: [SchemaChange] = []
-            /// Whether the document keeps its trees (then so does the replay's input).
+            /// Whether the document keeps its trees (then so do the replay's input and `embedded`).
             let keepsTrees: Bool
+            var embedded: [Int: [(statement: EmbeddedStatement, root: Node)]] = [:]
             var relations = Set<RelationName>()
             var indexNames = Set<RelationName>()
             var createdObjects: [RelationName: Int] = [:]
@@ -203,8 +207,8 @@ public struct Linter: Sendable {
                 }
                 if SchemaReplay.changesSchema(root) { schemaChanges.append(SchemaChange(source: statement.source, root: keepsTrees ? root : nil)) }
                 // DDL a DO block runs changes the schema like any other (it may run: it counts).
-                for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
-                    guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
+                for (embedded, inner) in Linter.parsedEmbeddedStatements(in: statement.source, root: root) {
+                    if keepsTrees { self.embedded[statement.source.ordinal, default: []].append((embedded, inner)) }
                     if SchemaReplay.changesSchema(inner) { schemaChanges.append(SchemaChange(source: embedded.source, root: keepsTrees ? inner : nil)) }
                     relations.formUnion(StatementIndex.relations(in: inner))
                     indexNames.formUnion(SchemaReplay.indexesNamed(by: inner))
@@ -248,6 +252,7 @@ public struct Linter: Sendable {
             statementCount = collector.statementCount
             syntaxErrors = collector.syntaxErrors
             schemaChanges = collector.schemaChanges
+            embedded = collector.keepsTrees ? collector.embedded : nil
             relationNames = collector.relations
             indexNames = collector.indexNames
             createdObjects = collector.createdObjects
@@ -390,8 +395,9 @@ public struct Linter: Sendable {
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
             session.apply(root)
-            for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
-                guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
+            let embeddedStatements = file.embedded.map { $0[statement.source.ordinal] ?? [] }
+                ?? Self.parsedEmbeddedStatements(in: statement.source, root: root)
+            for (embedded, inner) in embeddedStatements {
                 check(inner, StatementIndex(inner), embedded.source, document: document, replay: replay, session: session, into: &result,
                       note: embedded.isConditional ? " (in a conditional branch of a do block: it may run)" : " (in a do block)")
                 if SchemaReplay.changesSchema(inner) { replay.apply(inner) }
@@ -401,6 +407,13 @@ public struct Linter: Sendable {
         result.usedSuppressions = Array(repeating: [], count: result.suppressions.count)
         result.findings = silence(result.findings, by: result.suppressions, used: &result.usedSuppressions)
         return result
+    }
+
+    /// The statements a DO block runs that parse, with their trees.
+    private static func parsedEmbeddedStatements(in statement: StatementSource, root: Node) -> [(statement: EmbeddedStatement, root: Node)] {
+        SQLDocument.embeddedStatements(in: statement, root: root).compactMap { embedded in
+            SQLDocument.parseAlone(embedded.source).root.map { (embedded, $0) }
+        }
     }
 
     private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,
