@@ -25,8 +25,9 @@ let package = Package(
     targets: [
         // C libraries from Debian, behind thin system-library shims and nothing else.
         .systemLibrary(name: "CPgQuery", path: "Sources/CPgQuery"),
-        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq",
-                       providers: [.apt(["libpq-dev"])]),
+        // libpq is opened at run time on first use (Sources/CLibPQ/shim.h), so no pkgConfig: its
+        // flags would link it.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev", "libbz2-dev"])]),
 
         // Shared vocabulary: severities, findings, rule metadata, source positions.

@@ -104,18 +104,22 @@ public enum RuleRegistry {
         return every.filter { seen.insert($0.metadata.id).inserted }
     }()
 
+    // Stored, not computed: every command line builds its command more than once (argument
+    // parsing, completions), and each build reads the rule ids.
+
     /// Every catalogue entry, in catalogue order.
-    public static var allMetadata: [RuleMetadata] { all.map { $0.metadata } }
+    public static let allMetadata: [RuleMetadata] = all.map { $0.metadata }
+
+    /// Every rule id, in catalogue order.
+    public static let allIDs: [String] = allMetadata.map(\.id)
 
     /// Options per rule id, for the catalogue and the configuration reader.
-    public static var options: [String: [RuleOption]] {
+    public static let options: [String: [RuleOption]] =
         Dictionary(all.map { ($0.metadata.id, $0.options) }, uniquingKeysWith: { first, _ in first })
-    }
 
     /// What a configuration file may name: every rule id with its options.
-    public static var configurableRules: [Configuration.RuleSettings] {
+    public static let configurableRules: [Configuration.RuleSettings] =
         allMetadata.map { Configuration.RuleSettings(id: $0.id, options: options[$0.id] ?? []) }
-    }
 }
 
 /// Every plan rule on a plan, in the registry's order.

@@ -40,11 +40,25 @@ enum Git {
                       errors: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// False when no git work tree can hold `directory`: no `.git` in it or any parent, and no
+    /// `GIT_DIR`, which is where git itself looks. Answered without starting git, which costs a
+    /// directory lint outside a repository (a CI checkout's build output, a shared corpus) more
+    /// wall time than linting hundreds of files.
+    static func mayBeInWorkTree(_ directory: String) -> Bool {
+        if getenv("GIT_DIR") != nil { return true }
+        var path = LintInputs.canonicalPath(directory)
+        while true {
+            if access(path + "/.git", F_OK) == 0 { return true }
+            guard let slash = path.lastIndex(of: "/"), path != "/" else { return false }
+            path = slash == path.startIndex ? "/" : String(path[..<slash])
+        }
+    }
+
     /// The files among `files`, all found by walking `directory`, that .gitignore (or
     /// .git/info/exclude, or the global excludes file) ignores; none outside a work tree, and none
     /// when `directory` is itself ignored: whoever names an ignored directory wants it read.
     static func ignored(_ files: [String], walkedFrom directory: String) -> Set<String> {
-        guard !files.isEmpty else { return [] }
+        guard !files.isEmpty, mayBeInWorkTree(directory) else { return [] }
         if let itself = try? run(["check-ignore", "-q", LintInputs.canonicalPath(directory) + "/"], in: directory),
            itself.status != 1 {
             return []

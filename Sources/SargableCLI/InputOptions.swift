@@ -53,7 +53,7 @@ struct SQLInputOptions: ParsableArguments {
     /// work tree, a directory's walk leaves out what .gitignore ignores (build output, vendored
     /// dumps), as git and the editors do; a file named on the command line is always read.
     static func read(_ paths: [String], standardInputName: String? = nil,
-                     respectingGitignore: Bool = true) -> (files: [SourceFile], failures: Int) {
+                     respectingGitignore: Bool = true, threads: Int = LargeStack.defaultThreadCount) -> (files: [SourceFile], failures: Int) {
         var (names, errors) = InputFiles.expand(paths, extensions: [".sql"], skipped: { Terminal.note($0.description) })
         if respectingGitignore {
             let named = Set(paths)
@@ -67,12 +67,14 @@ struct SQLInputOptions: ParsableArguments {
         for error in errors { Terminal.error(error.description) }
         // Standard input is read once, here, not from a worker.
         let stdin = names.contains("-") ? Result { () throws(InputError) in try InputFiles.read("-") } : nil
-        let results = LargeStack.parallelMap(names) { path -> Result<SourceFile, InputError> in
+        let readOne: @Sendable (String) -> Result<SourceFile, InputError> = { path in
             let bytes: Result<[UInt8], InputError>
             if path == "-", let stdin { bytes = stdin } else { bytes = Result { () throws(InputError) in try InputFiles.read(path) } }
             let name = path == "-" ? standardInputName ?? InputFiles.displayName(path) : path
             return bytes.map { SourceFile(path: name, contents: $0) }
         }
+        // Reading recurses nowhere: one file is read here, without a thread started for it.
+        let results = names.count > 1 ? LargeStack.parallelMap(names, threads: threads, readOne) : names.map(readOne)
         var files: [SourceFile] = []
         var failures = errors.count
         for result in results {

@@ -61,12 +61,12 @@ struct LintCommand: ParsableCommand {
 
     @Option(name: .customLong("rules"), parsing: .singleValue,
             help: ArgumentHelp("Run only these rules (comma-separated or repeated).", valueName: "id,…"),
-            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+            completion: .list(RuleRegistry.allIDs))
     var onlyRules: [String] = []
 
     @Option(name: .customLong("exclude-rules"), parsing: .singleValue,
             help: ArgumentHelp("Do not run these rules (comma-separated or repeated).", valueName: "id,…"),
-            completion: .list(RuleRegistry.allMetadata.map(\.id)))
+            completion: .list(RuleRegistry.allIDs))
     var excludedRules: [String] = []
 
     @Option(help: ArgumentHelp("The target server's major version, as `postgres-version` in the configuration.", valueName: "major"))
@@ -77,6 +77,9 @@ struct LintCommand: ParsableCommand {
 
     @Flag(help: "Walk directories without skipping the files .gitignore ignores.")
     var noGitignore = false
+
+    @Option(help: ArgumentHelp("Threads that read, parse and lint files (default: one per core).", valueName: "n"))
+    var jobs: Int?
 
     @OptionGroup var colour: ColourOptions
 
@@ -91,6 +94,7 @@ struct LintCommand: ParsableCommand {
         guard !paths.isEmpty || changedBase != nil || filesFrom != nil else {
             throw ValidationError("give at least one path, - to read standard input, --changed or --files-from")
         }
+        if let jobs, !(1 ... 64).contains(jobs) { throw ValidationError("--jobs must be between 1 and 64") }
         if let postgresVersion, !Configuration.postgresVersions.contains(postgresVersion) {
             throw ValidationError("--" + Configuration.postgresVersionRequirement)
         }
@@ -99,12 +103,13 @@ struct LintCommand: ParsableCommand {
     func run() throws {
         let configuration = try loadConfiguration()
         let (files, readFailures) = try readInputs()
-        let (schemaFiles, schemaFailures) = SQLInputOptions.read(schema)
+        let (schemaFiles, schemaFailures) = SQLInputOptions.read(schema, threads: threads)
 
         // --database: the live catalog is the schema the files are replayed onto, plus its own checks.
         let live = try connection.database.map { _ in try DatabaseInspection.inspect(connection) }
-        let linter = Linter(configuration: configuration,
+        var linter = Linter(configuration: configuration,
                             baseSchema: live?.schema ?? SchemaModel())
+        linter.threads = threads
         let report = LargeStack.run { linter.lint(files: files, schemaFiles: schemaFiles, databaseFindings: live?.findings) }
 
         // JSON carries the notes itself; elsewhere they go beside the errors.
@@ -140,7 +145,8 @@ struct LintCommand: ParsableCommand {
             names += try LintInputs.listedFiles(in: filesFrom)
             if names.isEmpty { Terminal.note("no path to lint in \(InputFiles.displayName(filesFrom))") }
         }
-        let (files, failures) = SQLInputOptions.read(names, standardInputName: stdinFilepath, respectingGitignore: !noGitignore)
+        let (files, failures) = SQLInputOptions.read(names, standardInputName: stdinFilepath, respectingGitignore: !noGitignore,
+                                                     threads: threads)
         guard !schema.isEmpty else { return (files, failures) }
         let (schemaNames, _) = InputFiles.expand(schema, extensions: [".sql"])
         let schemaPaths = Set(schemaNames.map(LintInputs.canonicalPath))
@@ -157,12 +163,14 @@ struct LintCommand: ParsableCommand {
                                                   version: Sargable.configuration.version, paths: paths))
     }
 
+    private var threads: Int { jobs ?? LargeStack.defaultThreadCount }
+
     private func loadConfiguration() throws -> Configuration {
         var configuration = try configFile.load()
         // The command line adds to the file's settings, through the same fields the file sets.
         configuration.exclude += exclude
         if let postgresVersion { configuration.postgresVersion = postgresVersion }
-        let known = Set(RuleRegistry.configurableRules.map(\.id))
+        let known = Set(RuleRegistry.allIDs)
         let only = try ruleIds(onlyRules, option: "--rules", known: known)
         if !only.isEmpty {
             configuration.disabledRules.formUnion(known.subtracting(only))

@@ -54,7 +54,7 @@ struct ExplainRuleCommand: ParsableCommand {
     )
 
     @Argument(help: ArgumentHelp("A rule id, as `sargable rules` lists them.", valueName: "id"),
-              completion: .list(RuleRegistry.allMetadata.map(\.id)))
+              completion: .list(RuleRegistry.allIDs))
     var id: String
 
     func run() throws {

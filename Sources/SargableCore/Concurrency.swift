@@ -49,9 +49,12 @@ public enum WorkerThreads {
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 
-    /// Runs `body` on a new thread with `stackBytes` of stack and waits for it.
+    /// Runs `body` on a new thread with `stackBytes` of stack and waits for it; on this thread
+    /// when it is a worker made with at least that stack (a nested call: a thread per level would
+    /// cost a thread start, a malloc arena and their page faults for nothing).
     public static func run<T>(stackBytes: Int, _ body: () -> T) -> T {
-        withoutActuallyEscaping(body) { escapable in
+        if let own = ownStackBytes, own >= stackBytes { return body() }
+        return withoutActuallyEscaping(body) { escapable in
             let box = ResultBox(escapable)
             Thread(stackBytes: stackBytes) { box.run() }.join()
             return box.take()
@@ -104,8 +107,13 @@ public enum WorkerThreads {
     /// Stack this thread can use: what `WorkerThreads` gave it less a margin, or a conservative
     /// guess for threads it did not make (Dispatch and Swift concurrency threads have 512 KiB).
     public static func availableStackBytes() -> Int {
-        guard let value = pthread_getspecific(stackSizeKey) else { return 448 << 10 }
-        return Int(bitPattern: value) - (1 << 20)
+        guard let own = ownStackBytes else { return 448 << 10 }
+        return own - (1 << 20)
+    }
+
+    /// The stack this thread was made with, when `WorkerThreads` made it.
+    private static var ownStackBytes: Int? {
+        pthread_getspecific(stackSizeKey).map { Int(bitPattern: $0) }
     }
 
     private static let stackSizeKey: pthread_key_t = {

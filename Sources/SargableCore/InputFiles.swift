@@ -93,7 +93,10 @@ public enum InputFiles {
         if isRegular, Int(info.st_size) > limit { throw tooLarge }
         var contents: [UInt8] = []
         if isRegular { contents.reserveCapacity(Int(info.st_size) + 1) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // Sized to the file when it is regular: a zeroed 1 MiB buffer per file cost more than
+        // reading a small migration (a directory of hundreds of them).
+        let bufferBytes = isRegular ? max(4096, min(Int(info.st_size) + 1, 1 << 20)) : 1 << 20
+        var buffer = [UInt8](repeating: 0, count: bufferBytes)
         while true {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count == 0 { break }

@@ -122,9 +122,23 @@ public struct Linter: Sendable {
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = inReplayOrder(files.filter { !configuration.isExcluded($0.path) }, path: \.path)
         let schema = inReplayOrder(schemaFiles, path: \.path)
-        return lint(parsed: LargeStack.parallelMap(schema + linted, threads: threads) { ParsedFile(file: $0) },
+        let all = schema + linted
+        // The first files in replay order, up to `keptTreeBudget` bytes of SQL, keep their trees
+        // from the first pass, so neither the replay nor the lint job parses them again.
+        var budget = Self.keptTreeBudget
+        let keepsTrees = all.map { file in
+            guard file.bytes.count <= budget else { return false }
+            budget -= file.bytes.count
+            return true
+        }
+        return lint(parsed: LargeStack.parallelMap(Array(zip(all, keepsTrees)), threads: threads) { ParsedFile(file: $0, keepingTrees: $1) },
                     schemaCount: schemaFiles.count, databaseFindings: databaseFindings)
     }
+
+    /// Bytes of SQL whose trees are kept between the first pass and the lint: a tree (JSON and
+    /// tape) is about 20 times its text, so this bounds the memory they hold to about 100 MiB,
+    /// while a CI run's changed files and most migration histories fit whole.
+    static let keptTreeBudget = 5 << 20
 
     /// Files in the order the migration history runs them (`MigrationStep`): the up chain by
     /// version, each down file right after the up file whose schema it is linted against.
@@ -132,24 +146,36 @@ public struct Linter: Sendable {
         files.map { (MigrationStep(path: path($0), layout: configuration.migrationLayout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
+    /// A statement that changes the schema, with its tree when the first pass kept it.
+    private struct SchemaChange: Sendable {
+        let source: StatementSource
+        let root: Node?
+
+        /// The kept tree, or the statement parsed again.
+        var parsedRoot: Node? { root ?? SQLDocument.parseAlone(source).root }
+    }
+
     /// What the replay needs from a parsed file.
     private struct ReplayInput: Sendable {
-        let schemaChanges: [StatementSource]
+        let schemaChanges: [SchemaChange]
         let relations: Set<RelationName>
         let indexes: Set<RelationName>
         /// False for a down file: it undoes its migration, the history goes on without it.
         let isApplied: Bool
     }
 
-    /// What the replay and the lint job need from a file's first pass. No tree is kept: the replay
-    /// parses each DDL statement again and the lint job each window, so a large file never holds
-    /// every tree at once (a tree's tape is tens of times its statement's text).
+    /// What the replay and the lint job need from a file's first pass. Beyond `keptTreeBudget`, no
+    /// tree is kept: the replay parses each DDL statement again and the lint job each window, so a
+    /// large input never holds every tree at once (a tree's tape is tens of times its statement's text).
     private struct ParsedFile: Sendable {
         let document: SQLDocument
         let statementCount: Int
         let syntaxErrors: [(error: SyntaxError, source: StatementSource)]
-        /// The statements that change the schema, parsed again by the replay.
-        let schemaChanges: [StatementSource]
+        /// The statements that change the schema, parsed again by the replay unless kept.
+        let schemaChanges: [SchemaChange]
+        /// With kept trees: the parsed statements of each DO block, by the DO statement's ordinal
+        /// (nil: the lint job finds and parses them again).
+        let embedded: [Int: [(statement: EmbeddedStatement, root: Node)]]?
         /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
         /// the schema its rules and its own replay can see.
         let relationNames: Set<RelationName>
@@ -164,7 +190,10 @@ public struct Linter: Sendable {
         private struct Collector {
             var statementCount = 0
             var syntaxErrors: [(error: SyntaxError, source: StatementSource)] = []
-            var schemaChanges: [StatementSource] = []
+            var schemaChanges: [SchemaChange] = []
+            /// Whether the document keeps its trees (then so do the replay's input and `embedded`).
+            let keepsTrees: Bool
+            var embedded: [Int: [(statement: EmbeddedStatement, root: Node)]] = [:]
             var relations = Set<RelationName>()
             var indexNames = Set<RelationName>()
             var createdObjects: [RelationName: Int] = [:]
@@ -176,11 +205,11 @@ public struct Linter: Sendable {
                     if let error = statement.error { syntaxErrors.append((error, statement.source)) }
                     return
                 }
-                if SchemaReplay.changesSchema(root) { schemaChanges.append(statement.source) }
+                if SchemaReplay.changesSchema(root) { schemaChanges.append(SchemaChange(source: statement.source, root: keepsTrees ? root : nil)) }
                 // DDL a DO block runs changes the schema like any other (it may run: it counts).
-                for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
-                    guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
-                    if SchemaReplay.changesSchema(inner) { schemaChanges.append(embedded.source) }
+                for (embedded, inner) in Linter.parsedEmbeddedStatements(in: statement.source, root: root) {
+                    if keepsTrees { self.embedded[statement.source.ordinal, default: []].append((embedded, inner)) }
+                    if SchemaReplay.changesSchema(inner) { schemaChanges.append(SchemaChange(source: embedded.source, root: keepsTrees ? inner : nil)) }
                     relations.formUnion(StatementIndex.relations(in: inner))
                     indexNames.formUnion(SchemaReplay.indexesNamed(by: inner))
                     if inner.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(inner)) }
@@ -199,16 +228,23 @@ public struct Linter: Sendable {
         }
 
         init(_ document: SQLDocument) {
-            var collector = Collector()
+            var collector = Collector(keepsTrees: false)
             document.forEachParsed { collector.add($0) }
             self.init(document: document, collector)
         }
 
-        /// Splits and parses `file` in one pass, keeping no trees.
-        init(file: SourceFile) {
-            var collector = Collector()
-            let document = SQLDocument(file: file, streaming: { collector.add($0) })
-            self.init(document: document, collector)
+        /// Splits and parses `file` in one pass, keeping its trees for the replay and the lint job
+        /// or none.
+        init(file: SourceFile, keepingTrees: Bool) {
+            var collector = Collector(keepsTrees: keepingTrees)
+            if keepingTrees {
+                let document = SQLDocument(file: file)
+                document.forEachParsed { collector.add($0) }
+                self.init(document: document, collector)
+            } else {
+                let document = SQLDocument(file: file, streaming: { collector.add($0) })
+                self.init(document: document, collector)
+            }
         }
 
         private init(document: SQLDocument, _ collector: Collector) {
@@ -216,6 +252,7 @@ public struct Linter: Sendable {
             statementCount = collector.statementCount
             syntaxErrors = collector.syntaxErrors
             schemaChanges = collector.schemaChanges
+            embedded = collector.keepsTrees ? collector.embedded : nil
             relationNames = collector.relations
             indexNames = collector.indexNames
             createdObjects = collector.createdObjects
@@ -255,8 +292,8 @@ public struct Linter: Sendable {
                 }
                 guard input.isApplied else { continue }
                 replay.beginFile()
-                for source in input.schemaChanges {
-                    if let root = SQLDocument.parseAlone(source).root { replay.apply(root) }
+                for change in input.schemaChanges {
+                    if let root = change.parsedRoot { replay.apply(root) }
                 }
             }
             return replay.schema
@@ -358,8 +395,9 @@ public struct Linter: Sendable {
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
             session.apply(root)
-            for embedded in SQLDocument.embeddedStatements(in: statement.source, root: root) {
-                guard let inner = SQLDocument.parseAlone(embedded.source).root else { continue }
+            let embeddedStatements = file.embedded.map { $0[statement.source.ordinal] ?? [] }
+                ?? Self.parsedEmbeddedStatements(in: statement.source, root: root)
+            for (embedded, inner) in embeddedStatements {
                 check(inner, StatementIndex(inner), embedded.source, document: document, replay: replay, session: session, into: &result,
                       note: embedded.isConditional ? " (in a conditional branch of a do block: it may run)" : " (in a do block)")
                 if SchemaReplay.changesSchema(inner) { replay.apply(inner) }
@@ -369,6 +407,13 @@ public struct Linter: Sendable {
         result.usedSuppressions = Array(repeating: [], count: result.suppressions.count)
         result.findings = silence(result.findings, by: result.suppressions, used: &result.usedSuppressions)
         return result
+    }
+
+    /// The statements a DO block runs that parse, with their trees.
+    private static func parsedEmbeddedStatements(in statement: StatementSource, root: Node) -> [(statement: EmbeddedStatement, root: Node)] {
+        SQLDocument.embeddedStatements(in: statement, root: root).compactMap { embedded in
+            SQLDocument.parseAlone(embedded.source).root.map { (embedded, $0) }
+        }
     }
 
     private func check(_ root: Node, _ index: StatementIndex, _ statement: StatementSource, document: SQLDocument,

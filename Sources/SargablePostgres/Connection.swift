@@ -42,16 +42,16 @@ public final class Connection {
         values += [applicationName, connectionString]
         let connection = Self.withCStrings(keywords) { keywordPointers in
             Self.withCStrings(values) { valuePointers in
-                PQconnectdbParams(keywordPointers, valuePointers, 1)
+                libpq.PQconnectdbParams(keywordPointers, valuePointers, 1)
             }
         }
         guard let connection else {
             throw PostgresError(kind: .connectionFailed, message: "could not connect to \(target): out of memory")
         }
-        let usedPassword = PQpass(connection).map { String(cString: $0) } ?? options["password"]
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let raw = String(cString: PQerrorMessage(connection))
-            PQfinish(connection)
+        let usedPassword = libpq.PQpass(connection).map { String(cString: $0) } ?? options["password"]
+        guard libpq.PQstatus(connection) == CONNECTION_OK else {
+            let raw = String(cString: libpq.PQerrorMessage(connection)!)
+            libpq.PQfinish(connection)
             throw PostgresError(kind: .connectionFailed,
                                 message: ConnectionString.redacting("could not connect to \(target): \(ServerText.printable(raw))",
                                                                     for: connectionString).redacting(usedPassword))
@@ -59,16 +59,16 @@ public final class Connection {
         // Swift strings are UTF-8. A client encoding such as SJIS or GBK (from PGCLIENTENCODING,
         // PGOPTIONS or ALTER ROLE … SET) would let a multibyte character swallow a quote or a
         // backslash, so the server would split text differently from libpg_query.
-        guard PQsetClientEncoding(connection, "UTF8") == 0 else {
-            let raw = String(cString: PQerrorMessage(connection))
-            PQfinish(connection)
+        guard libpq.PQsetClientEncoding(connection, "UTF8") == 0 else {
+            let raw = String(cString: libpq.PQerrorMessage(connection)!)
+            libpq.PQfinish(connection)
             throw PostgresError(kind: .connectionFailed, message: "could not set client_encoding UTF8 on \(target): \(ServerText.printable(raw))")
         }
         handle = connection
         password = usedPassword
-        canceller = Canceller(PQgetCancel(connection))
+        canceller = Canceller(libpq.PQgetCancel(connection))
         noticeBox = NoticeBox()
-        PQsetNoticeReceiver(connection, { context, result in
+        libpq.PQsetNoticeReceiver(connection, { context, result in
             guard let context, let result else { return }
             let box = Unmanaged<NoticeBox>.fromOpaque(context).takeUnretainedValue()
             box.notices.append(PostgresNotice(
@@ -80,10 +80,10 @@ public final class Connection {
         }, Unmanaged.passUnretained(noticeBox).toOpaque())
     }
 
-    deinit { PQfinish(handle) }
+    deinit { libpq.PQfinish(handle) }
 
     /// The server's `server_version_num` (150004 for 15.4).
-    public var serverVersion: Int { Int(PQserverVersion(handle)) }
+    public var serverVersion: Int { Int(libpq.PQserverVersion(handle)) }
 
     /// Set by `beginReadOnlySession`: every transaction is read-only with these limits.
     public internal(set) var readOnlySessionLimits: StatementLimits?
@@ -100,7 +100,7 @@ public final class Connection {
     public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> QueryResult {
         try sendAndWait {
             Self.withOptionalCStrings(parameters) { pointers in
-                PQsendQueryParams(handle, sql, Int32(clamping: parameters.count), nil, pointers, nil, nil, 0)
+                libpq.PQsendQueryParams(handle, sql, Int32(clamping: parameters.count), nil, pointers, nil, nil, 0)
             }
         }
     }
@@ -110,18 +110,18 @@ public final class Connection {
     /// the `\.` line); without it, such a COPY fails with an error saying no data was given.
     @discardableResult
     public func execute(_ sql: String, copyInput: [UInt8]? = nil) throws(PostgresError) -> QueryResult {
-        try sendAndWait(copyInput: copyInput) { PQsendQuery(handle, sql) }
+        try sendAndWait(copyInput: copyInput) { libpq.PQsendQuery(handle, sql) }
     }
 
     /// True while a transaction block is open (or failed and not yet rolled back).
     public var isInTransaction: Bool {
-        let status = PQtransactionStatus(handle)
+        let status = libpq.PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
 
     /// The connection broke (server restart, network), or the client gave up waiting on it, and
     /// cannot be used again.
-    public var isBroken: Bool { abandonedReason != nil || PQstatus(handle) != CONNECTION_OK }
+    public var isBroken: Bool { abandonedReason != nil || libpq.PQstatus(handle) != CONNECTION_OK }
 
     /// Asks the server to cancel the running statement, or the next one sent when none is running.
     /// From another thread, use `canceller.cancel()`.
@@ -136,7 +136,7 @@ public final class Connection {
     /// as `PQexec` does.
     func sendAndWait(copyInput: [UInt8]? = nil, _ send: () -> Int32) throws(PostgresError) -> QueryResult {
         if let abandonedReason { throw PostgresError(kind: .connectionLost, message: abandonedReason) }
-        guard send() == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+        guard send() == 1 else { throw connectionError(String(cString: libpq.PQerrorMessage(handle)!)) }
         canceller.begin()
         defer { canceller.end() }
         // Capped at a year, so that no deadline overflows the clock.
@@ -144,35 +144,35 @@ public final class Connection {
         var pendingCopyInput = copyInput
         var copyRefused = false
         var kept: OpaquePointer?
-        defer { if let kept { PQclear(kept) } }
+        defer { if let kept { libpq.PQclear(kept) } }
         while true {
-            while PQisBusy(handle) == 1 { try waitForSocket(&wait) }
-            guard let result = PQgetResult(handle) else { break }
-            switch PQresultStatus(result) {
+            while libpq.PQisBusy(handle) == 1 { try waitForSocket(&wait) }
+            guard let result = libpq.PQgetResult(handle) else { break }
+            switch libpq.PQresultStatus(result) {
             case PGRES_COPY_IN:
-                PQclear(result)
+                libpq.PQclear(result)
                 if pendingCopyInput == nil { copyRefused = true }
                 try sendCopyInput(pendingCopyInput)
                 pendingCopyInput = nil
             case PGRES_COPY_OUT:
-                PQclear(result)
+                libpq.PQclear(result)
                 try discardCopyOutput(&wait)
             case PGRES_COPY_BOTH:
                 // Only replication connections get here; nothing of Sargable's opens one.
-                PQclear(result)
+                libpq.PQclear(result)
                 throw abandon("connection to \(target) entered COPY BOTH mode, which Sargable does not use")
             default:
                 if let previous = kept {
                     if Self.isError(previous) {
-                        PQclear(result)
+                        libpq.PQclear(result)
                         continue
                     }
-                    PQclear(previous)
+                    libpq.PQclear(previous)
                 }
                 kept = result
             }
         }
-        guard let final = kept else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+        guard let final = kept else { throw connectionError(String(cString: libpq.PQerrorMessage(handle)!)) }
         if wait.cancelledAtDeadline, Self.isError(final),
            Self.field(final, "C").map(SQLState.init(rawValue:)) == .queryCanceled {
             throw PostgresError(kind: .clientTimeout, sqlState: .queryCanceled,
@@ -214,8 +214,8 @@ public final class Connection {
     /// Waits for the socket to be readable, then lets libpq read what arrived. Returns false when
     /// the deadline passed first.
     private func pollSocket(until deadline: ContinuousClock.Instant?) throws(PostgresError) -> Bool {
-        let socket = PQsocket(handle)
-        guard socket >= 0 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+        let socket = libpq.PQsocket(handle)
+        guard socket >= 0 else { throw connectionError(String(cString: libpq.PQerrorMessage(handle)!)) }
         var milliseconds: Int32 = -1
         if let deadline {
             let left = deadline - ContinuousClock.now
@@ -232,8 +232,8 @@ public final class Connection {
             return true
         }
         if ready == 0 { return false }
-        if PQconsumeInput(handle) == 0 {
-            throw connectionError(String(cString: PQerrorMessage(handle)))
+        if libpq.PQconsumeInput(handle) == 0 {
+            throw connectionError(String(cString: libpq.PQerrorMessage(handle)!))
         }
         return true
     }
@@ -242,8 +242,8 @@ public final class Connection {
     /// the server reports back, so the statement fails with a reason instead of hanging.
     private func sendCopyInput(_ data: [UInt8]?) throws(PostgresError) {
         guard let data else {
-            guard PQputCopyEnd(handle, "no COPY data was given with the statement") == 1 else {
-                throw connectionError(String(cString: PQerrorMessage(handle)))
+            guard libpq.PQputCopyEnd(handle, "no COPY data was given with the statement") == 1 else {
+                throw connectionError(String(cString: libpq.PQerrorMessage(handle)!))
             }
             return
         }
@@ -252,23 +252,23 @@ public final class Connection {
         while start < data.count {
             let end = min(start + chunkSize, data.count)
             let sent = data[start ..< end].withUnsafeBytes { buffer in
-                PQputCopyData(handle, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count))
+                libpq.PQputCopyData(handle, buffer.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(buffer.count))
             }
-            guard sent == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+            guard sent == 1 else { throw connectionError(String(cString: libpq.PQerrorMessage(handle)!)) }
             start = end
         }
-        guard PQputCopyEnd(handle, nil) == 1 else { throw connectionError(String(cString: PQerrorMessage(handle))) }
+        guard libpq.PQputCopyEnd(handle, nil) == 1 else { throw connectionError(String(cString: libpq.PQerrorMessage(handle)!)) }
     }
 
     /// Reads and drops `COPY … TO STDOUT` data, so the connection is ready for the next statement.
     private func discardCopyOutput(_ wait: inout Wait) throws(PostgresError) {
         while true {
             var buffer: UnsafeMutablePointer<CChar>?
-            let count = PQgetCopyData(handle, &buffer, 1)
-            if let buffer { PQfreemem(buffer) }
+            let count = libpq.PQgetCopyData(handle, &buffer, 1)
+            if let buffer { libpq.PQfreemem(buffer) }
             if count > 0 { continue }
             if count == -1 { return }
-            if count == -2 { throw connectionError(String(cString: PQerrorMessage(handle))) }
+            if count == -2 { throw connectionError(String(cString: libpq.PQerrorMessage(handle)!)) }
             // Nothing buffered yet: wait for more, under the same deadline.
             try waitForSocket(&wait)
         }
@@ -282,7 +282,7 @@ public final class Connection {
     }
 
     private static func isError(_ result: OpaquePointer) -> Bool {
-        let status = PQresultStatus(result)
+        let status = libpq.PQresultStatus(result)
         return status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY
     }
 
@@ -295,15 +295,15 @@ public final class Connection {
     }
 
     private func consume(_ result: OpaquePointer) throws(PostgresError) -> QueryResult {
-        switch PQresultStatus(result) {
+        switch libpq.PQresultStatus(result) {
         case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
             break
         default:
             guard let message = Self.field(result, "M") else {
-                throw connectionError(String(cString: PQresultErrorMessage(result)))
+                throw connectionError(String(cString: libpq.PQresultErrorMessage(result)!))
             }
             let state = Self.field(result, "C").map(SQLState.init(rawValue:))
-            if PQstatus(handle) != CONNECTION_OK || state?.isConnectionException == true || state == .adminShutdown {
+            if libpq.PQstatus(handle) != CONNECTION_OK || state?.isConnectionException == true || state == .adminShutdown {
                 throw connectionError(message)
             }
             let kind: PostgresError.Kind
@@ -320,24 +320,24 @@ public final class Connection {
                                 hint: Self.field(result, "H"),
                                 position: Self.field(result, "P").flatMap { Int($0) })
         }
-        let columnCount = Int(PQnfields(result))
+        let columnCount = Int(libpq.PQnfields(result))
         let columns = (0 ..< columnCount).map { column in
-            ResultColumn(name: String(cString: PQfname(result, Int32(column))), typeOID: PQftype(result, Int32(column)))
+            ResultColumn(name: String(cString: libpq.PQfname(result, Int32(column))!), typeOID: libpq.PQftype(result, Int32(column)))
         }
         var rows: [Row] = []
-        let rowCount = Int(PQntuples(result))
+        let rowCount = Int(libpq.PQntuples(result))
         rows.reserveCapacity(rowCount)
         for row in 0 ..< rowCount {
             let fields: [String?] = (0 ..< columnCount).map { column in
-                PQgetisnull(result, Int32(row), Int32(column)) == 1
-                    ? nil : String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+                libpq.PQgetisnull(result, Int32(row), Int32(column)) == 1
+                    ? nil : String(cString: libpq.PQgetvalue(result, Int32(row), Int32(column))!)
             }
             rows.append(Row(columns: columns, fields: fields))
         }
-        let tag = String(cString: PQcmdStatus(result))
-        let affected = String(cString: PQcmdTuples(result))
+        let tag = String(cString: libpq.PQcmdStatus(result)!)
+        let affected = String(cString: libpq.PQcmdTuples(result)!)
         return QueryResult(columns: columns, rows: rows, affectedRows: Int(affected), commandTag: tag,
-                           parameterCount: Int(PQnparams(result)))
+                           parameterCount: Int(libpq.PQnparams(result)))
     }
 
     private func connectionError(_ raw: String) -> PostgresError {
@@ -347,7 +347,7 @@ public final class Connection {
 
     /// A field of an error or notice, as text safe to print (see `ServerText`).
     static func field(_ result: OpaquePointer, _ code: Character) -> String? {
-        guard let ascii = code.asciiValue, let value = PQresultErrorField(result, Int32(ascii)) else { return nil }
+        guard let ascii = code.asciiValue, let value = libpq.PQresultErrorField(result, Int32(ascii)) else { return nil }
         return ServerText.printable(String(cString: value))
     }
 
@@ -381,7 +381,7 @@ extension Connection {
 
         fileprivate init(_ cancelHandle: OpaquePointer?) { self.cancelHandle = cancelHandle }
 
-        deinit { if let cancelHandle { PQfreeCancel(cancelHandle) } }
+        deinit { if let cancelHandle { libpq.PQfreeCancel(cancelHandle) } }
 
         /// Asks the server to cancel the running statement, or the next one sent when none is
         /// running (so a request that races a statement's start is not lost). Returns true when
@@ -414,7 +414,7 @@ extension Connection {
         fileprivate func sendCancelRequest() {
             guard let cancelHandle else { return }
             var errorBuffer = [CChar](repeating: 0, count: 256)
-            _ = PQcancel(cancelHandle, &errorBuffer, Int32(errorBuffer.count))
+            _ = libpq.PQcancel(cancelHandle, &errorBuffer, Int32(errorBuffer.count))
         }
     }
 }
@@ -442,12 +442,12 @@ extension Connection {
 extension Connection {
     /// Prepares `sql` as the named statement (`PQprepare`); the server infers the parameter types.
     public func prepare(_ name: String, _ sql: String) throws(PostgresError) {
-        _ = try sendAndWait { PQsendPrepare(handle, name, sql, 0, nil) }
+        _ = try sendAndWait { libpq.PQsendPrepare(handle, name, sql, 0, nil) }
     }
 
     /// The number of parameters the server inferred for a prepared statement (`PQdescribePrepared`).
     public func describePrepared(_ name: String) throws(PostgresError) -> Int {
-        try sendAndWait { PQsendDescribePrepared(handle, name) }.parameterCount
+        try sendAndWait { libpq.PQsendDescribePrepared(handle, name) }.parameterCount
     }
 
     /// Frees a prepared statement. Works outside a transaction and after one was rolled back

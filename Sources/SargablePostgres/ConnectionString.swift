@@ -6,14 +6,15 @@ public enum ConnectionString {
     /// The options libpq reads from a connection string. Throws `invalidConnectionString` with a
     /// message that never quotes the input (libpq quotes fragments, which may be a password).
     public static func parse(_ text: String) throws(PostgresError) -> [String: String] {
+        try LibPQ.open()
         var errorMessage: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(text, &errorMessage) else {
+        guard let options = libpq.PQconninfoParse(text, &errorMessage) else {
             let raw = errorMessage.map { String(cString: $0) } ?? "out of memory"
-            if let errorMessage { PQfreemem(errorMessage) }
+            if let errorMessage { libpq.PQfreemem(errorMessage) }
             throw PostgresError(kind: .invalidConnectionString,
                                 message: "invalid connection string: \(withoutQuotedFragments(raw))")
         }
-        defer { PQconninfoFree(options) }
+        defer { libpq.PQconninfoFree(options) }
         var result: [String: String] = [:]
         var cursor = options
         while let keyword = cursor.pointee.keyword {

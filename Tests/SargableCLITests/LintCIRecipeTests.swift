@@ -239,4 +239,20 @@ struct LintCIRecipeTests {
         let fingerprinted = try Sargable.run(["fingerprint", "db"], directory: directory.url)
         #expect(fingerprinted.stdout.split(separator: "\n").map { $0.split(separator: ":").first.map(String.init) } == ["db/q.sql"])
     }
+
+    /// `--jobs 1` (one thread reads, parses and lints) reports what the default threads report,
+    /// byte for byte; a count outside 1…64 is a usage error.
+    @Test func oneJobReportsWhatEveryCoreReports() throws {
+        let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("samples").path
+        let parallel = try Sargable.run(["lint", "--format", "json", samples + "/migrations", samples + "/queries"])
+        let single = try Sargable.run(["lint", "--format", "json", "--jobs", "1", samples + "/migrations", samples + "/queries"])
+        #expect(parallel.status == 1, "\(parallel.stderr)")
+        #expect(try !findings(parallel.stdout).isEmpty)
+        #expect(single.status == parallel.status)
+        #expect(single.stdout == parallel.stdout)
+        let refused = try Sargable.run(["lint", "--jobs", "0", samples + "/queries"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--jobs must be between 1 and 64"))
+    }
 }
