@@ -18,7 +18,7 @@ struct AnalyzeOperationsHTML {
 
     /// A section that opens and closes; `summary` is what it shows closed.
     private func section(_ id: String, _ title: String, _ summary: String, open: Bool = true, _ body: String) -> String {
-        "<section id=\"\(id)\"><details\(open ? " open" : "")><summary><h2>\(escape(title)) <span class=\"hint\">\(escape(summary))</span></h2></summary>\(body)</details></section>"
+        "<section id=\"\(id)\"><details class=\"fold\"\(open ? " open" : "")><summary><h2>\(escape(title)) <span class=\"hint\">\(escape(summary))</span></h2></summary>\(body)</details></section>"
     }
 
     private func absent(_ id: String, _ title: String, _ setting: String) -> String {
@@ -59,7 +59,7 @@ struct AnalyzeOperationsHTML {
     private func timeChart(_ buckets: [OperationalReport.TimeBucket], seconds: Double, label: String,
                            value: (OperationalReport.TimeBucket) -> Double, text: (Double) -> String) -> String {
         guard let first = buckets.first, let last = buckets.last else { return "<p class=\"empty\">no timestamps</p>" }
-        let width = 640.0, height = 160.0, left = 56.0, bottom = 24.0, topMargin = 8.0, right = 8.0
+        let width = 640.0, height = 160.0, left = 64.0, bottom = 24.0, topMargin = 8.0, right = 8.0
         let span = max(last.time - first.time + seconds, seconds * 10)
         let peak = max(buckets.map(value).max() ?? 1, Double.leastNonzeroMagnitude)
         func x(_ time: Double) -> Double { left + (time - first.time) / span * (width - left - right) }
@@ -68,7 +68,7 @@ struct AnalyzeOperationsHTML {
         for step in 0 ... 2 {
             let v = peak * Double(step) / 2
             svg += "<line x1=\"\(left)\" x2=\"\(width - right)\" y1=\"\(y(v))\" y2=\"\(y(v))\" class=\"grid\"/>"
-            svg += "<text x=\"\(left - 6)\" y=\"\(y(v) + 4)\" text-anchor=\"end\" class=\"axis\">\(escape(text(v)))</text>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(y(v) + 4)\" text-anchor=\"end\" class=\"axis\">\(step == 0 ? "0" : escape(text(v)))</text>"
         }
         let barWidth = max(1, (width - left - right) * seconds / span - 1)
         for bucket in buckets {
@@ -140,7 +140,7 @@ struct AnalyzeOperationsHTML {
         var body = ""
         for slow in shown {
             body += "<tr>" + number(slow.durationMs, WorkloadRules.formatMilliseconds(slow.durationMs))
-            body += cell(slow.time.map(AnalyzeFormatting.timestamp))
+            body += "<td class=\"nowrap\">\(escape(slow.time.map(AnalyzeFormatting.timestamp) ?? "–"))</td>"
             body += cell(AnalyzeFormatting.who(user: slow.user, database: slow.database, application: slow.application))
             body += "<td class=\"query\"><details><summary>\(escape(AnalyzeFormatting.oneLine(slow.query, limit: 110)))</summary>"
             body += "<pre>\(escape(slow.query))</pre><p class=\"meta\">\(escape((slow.file ?? "") + ":\(slow.line)")) · fingerprint \(escape(slow.fingerprint))</p></details>"
@@ -149,7 +149,7 @@ struct AnalyzeOperationsHTML {
         }
         return section("slowest", "Slowest executions", "the \(shown.count) slowest, with their parameters",
                        table([("duration", true), ("at", false), ("who", false), ("statement", false)], body)
-                       + more(slowest.count, shown: shown.count, noun: "kept executions"))
+                       + more(slowest.count, shown: shown.count, noun: "slowest executions kept"))
     }
 
     private func errors() -> String {
@@ -206,7 +206,7 @@ struct AnalyzeOperationsHTML {
         }
         let deadlocks = operations.deadlocks
         if deadlocks.count > 0 {
-            body += "<h3>Deadlocks: \(AnalyzeFormatting.grouped(deadlocks.count))</h3>"
+            body += "<h3 class=\"subhead\">Deadlocks: \(AnalyzeFormatting.grouped(deadlocks.count))</h3>"
             for deadlock in rows(deadlocks.deadlocks) {
                 body += "<article class=\"finding error\"><h3>\(escape(deadlock.file)):\(deadlock.line)"
                 if let time = deadlock.time { body += " at \(AnalyzeFormatting.timestamp(time))" }
@@ -254,8 +254,10 @@ struct AnalyzeOperationsHTML {
         var body = "<div class=\"cards\">" + card("completed", AnalyzeFormatting.grouped(checkpoints.completed))
         body += card("buffers written", AnalyzeFormatting.grouped(checkpoints.buffersWritten))
         body += card("write", String(format: "%.3f s", checkpoints.writeSeconds)) + card("sync", String(format: "%.3f s", checkpoints.syncSeconds))
-        body += card("total (longest)", String(format: "%.3f s (%.3f s)", checkpoints.totalSeconds, checkpoints.maxTotalSeconds))
-        body += card("distance (largest)", AnalyzeFormatting.size(Int(checkpoints.distanceKB * 1024)) + " (" + AnalyzeFormatting.size(Int(checkpoints.maxDistanceKB * 1024)) + ")")
+        body += card("total", String(format: "%.3f s", checkpoints.totalSeconds)) + card("longest", String(format: "%.3f s", checkpoints.maxTotalSeconds))
+        body += "</div><div class=\"cards\">" + card("distance", AnalyzeFormatting.size(Int(checkpoints.distanceKB * 1024)))
+        body += card("largest distance", AnalyzeFormatting.size(Int(checkpoints.maxDistanceKB * 1024)))
+        body += card("too frequent", String(checkpoints.tooFrequent)) + card("restartpoints", String(checkpoints.restartpoints))
         body += "</div><figure><figcaption>By cause</figcaption>"
         body += bars(checkpoints.byCause.map { ($0.name, Double($0.count), AnalyzeFormatting.grouped($0.count)) })
         body += "<p class=\"meta\">WAL files: \(checkpoints.walFilesAdded) added, \(checkpoints.walFilesRemoved) removed, \(checkpoints.walFilesRecycled) recycled"
@@ -312,16 +314,17 @@ struct AnalyzeOperationsHTML {
     }
 
     static let style = """
-    section>details>summary{list-style:none;cursor:pointer}section>details>summary::-webkit-details-marker{display:none}
-    section>details>summary h2::before{content:"\\25BE  ";color:var(--muted)}section>details:not([open])>summary h2::before{content:"\\25B8  "}
-    section>details>summary h2{display:inline-block}
-    .grid2{display:grid;grid-template-columns:1fr 1fr;gap:16px;margin-bottom:16px}
-    .bars{display:grid;gap:4px}.barrow{display:grid;grid-template-columns:minmax(80px,38%) 1fr auto;gap:8px;align-items:center;font-size:12px}
+    .fold>summary{list-style:none;cursor:pointer}.fold>summary::-webkit-details-marker{display:none}
+    .fold>summary h2::before{content:"\\25BE  ";color:var(--muted)}.fold:not([open])>summary h2::before{content:"\\25B8  "}
+    .fold>summary h2{display:inline-block}
+    .grid2{display:grid;grid-template-columns:1fr 1fr;gap:16px;margin-bottom:16px;align-items:start}
+    .bars{display:grid;gap:4px}.barrow{display:grid;grid-template-columns:minmax(80px,38%) 1fr 120px;gap:8px;align-items:center;font-size:12px}
     .barlabel{overflow:hidden;text-overflow:ellipsis;white-space:nowrap;font-family:ui-monospace,Menlo,monospace}
     .bartrack{background:#eef1f5;border-radius:3px;height:14px;overflow:hidden}.barfill{display:block;height:100%;background:var(--accent);border-radius:3px}
     .barvalue{color:var(--muted);white-space:nowrap;font-variant-numeric:tabular-nums}
     .group>summary{cursor:pointer;padding:10px 14px;background:#fff;border:1px solid var(--line);border-radius:8px;margin-bottom:8px}
     .group[open]>summary{margin-bottom:8px}.group>summary code{font-weight:600}.group .finding{margin-left:16px}
+    .subhead{margin:18px 0 8px}td.nowrap{white-space:nowrap}
     @media (max-width:900px){.grid2{grid-template-columns:1fr}}
     """
 }
