@@ -76,13 +76,11 @@ public struct LogEntry: Sendable {
     public var sqlState: String?
     /// The client host (`%h`, `%r` with its port, csvlog's connection_from, jsonlog's remote_host).
     public var host: String?
-    /// `%b`, csvlog's and jsonlog's backend_type: `client backend`, `checkpointer`, …
-    public var backendType: String?
 
     public init(line: Int, time: Double? = nil, pid: Int? = nil, sessionID: String? = nil, user: String? = nil,
                 database: String? = nil, application: String? = nil, severity: LogSeverity, message: String,
                 detail: String? = nil, statement: String? = nil, context: String? = nil, sqlState: String? = nil,
-                host: String? = nil, backendType: String? = nil) {
+                host: String? = nil) {
         self.line = line
         self.time = time
         self.pid = pid
@@ -97,7 +95,6 @@ public struct LogEntry: Sendable {
         self.context = context
         self.sqlState = sqlState
         self.host = host
-        self.backendType = backendType
     }
 }
 

@@ -193,7 +193,7 @@ public final class LogReader {
                            user: text(match.user), database: text(match.database), application: text(match.application),
                            severity: match.severity,
                            message: String(decoding: UnsafeBufferPointer(rebasing: bytes[match.messageStart...]), as: UTF8.self),
-                           sqlState: text(match.sqlState), host: text(match.host), backendType: text(match.backendType))
+                           sqlState: text(match.sqlState), host: text(match.host))
     }
 
     // MARK: syslog
@@ -269,7 +269,7 @@ public final class LogReader {
                       pid: processID(fields[3], line: csv.recordLine),
                       sessionID: field(5), user: field(1), database: field(2), application: field(22),
                       severity: severity, message: fields[13], detail: field(14), statement: field(19),
-                      context: field(18), sqlState: field(12), host: field(4), backendType: fields.count > 23 ? field(23) : nil))
+                      context: field(18), sqlState: field(12), host: field(4)))
     }
 
     /// A csvlog or jsonlog pid: refused with a warning when it cannot be one; the entry still counts.
@@ -331,7 +331,7 @@ public final class LogReader {
                       user: string("user", "user_name"), database: string("dbname", "database_name"),
                       application: string("application_name"), severity: severity, message: message,
                       detail: string("detail"), statement: string("statement", "query"), context: string("context"),
-                      sqlState: string("state_code"), host: string("remote_host"), backendType: string("backend_type")))
+                      sqlState: string("state_code"), host: string("remote_host")))
     }
 
     // MARK: detection

@@ -397,6 +397,8 @@ final class ServerEventCollector {
         switch event {
         case .error(let severity):
             recordError(message, severity: severity)
+            // The process exits: a refused connection logs no disconnection.
+            if severity != .error { hosts[key] = nil }
             if entry.sqlState == "40P01" || entry.message == "deadlock detected" { recordDeadlock(message) }
         case .lockWait(let line): recordLockWait(line, message, key: key)
         case .temporaryFile(let bytes):
@@ -676,6 +678,12 @@ struct QueryBreakdownCounter {
         let index = slowest.firstIndex { ($0.execution.durationMs ?? 0) < duration } ?? slowest.count
         slowest.insert((kept, fingerprint, kept.text, nil), at: index)
         if slowest.count > OperationalReport.QueryBreakdown.slowestKept { slowest.removeLast() }
+    }
+
+    /// A pg_stat_statements row: its calls and time, by type (it has no sessions or times).
+    mutating func add(calls: Int, totalMs: Double, type: String) {
+        byType[type, default: Totals()].executions = byType[type, default: Totals()].executions.addingSaturated(calls)
+        byType[type, default: Totals()].totalMs = byType[type, default: Totals()].totalMs.addingSaturated(totalMs)
     }
 
     mutating func endSession(_ session: Int, info: SessionInfo) {

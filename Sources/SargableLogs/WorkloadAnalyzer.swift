@@ -68,6 +68,7 @@ public final class WorkloadAnalyzer {
             groups[index].maxMs = max(groups[index].maxMs, row.maxMs ?? 0)
             groups[index].hasPercentiles = false
             executions = executions.addingSaturated(row.calls)
+            breakdown.add(calls: row.calls, totalMs: row.totalMs, type: groups[index].type)
         }
     }
 

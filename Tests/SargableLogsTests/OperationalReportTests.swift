@@ -145,4 +145,78 @@ struct OperationalReportTests {
             #expect(queries.perHour.reduce(0) { $0 + $1.executions } == report.summary.executions, "\(file)")
         }
     }
+
+    @Test func everyFormatShowsEverySection() throws {
+        let log = try Self.logs.get()[0]
+        let text = try SargableExecutable.run(["analyze", "--log-line-prefix", Self.prefix, log])
+        #expect(text.status == 0)
+        for line in ["Statements by type", "Slowest executions", "Errors: 5 (4 ERROR, 1 FATAL)",
+                     "       2 × ERROR 42P01  relation \"…\" does not exist",
+                     "           statement: SELECT * FROM missing_table;",
+                     "Lock waits: 3 longer than deadlock_timeout (2 acquired, 1 ended in a deadlock)",
+                     "Deadlocks: 1", "Temporary files: 1, ", "Checkpoints: 1 completed (requested 1)",
+                     "  postgres.public.churn: 1 vacuum (", "1,000 tuples removed), 1 analyze",
+                     "Connections: 11 authorized (11 received), 10 disconnections", "  by host: [local] 11"] {
+            #expect(text.stdout.contains(line), "\(line)")
+        }
+        #expect(!text.stdout.contains("none in the log"))
+
+        let html = try SargableExecutable.run(["analyze", "--format", "html", "--log-line-prefix", Self.prefix, log])
+        for section in ["workload", "slowest", "errors", "locks", "temporary-files", "checkpoints", "autovacuum", "connections"] {
+            #expect(html.stdout.contains("<section id=\"\(section)\"><details class=\"fold\" open>"), "\(section)")
+        }
+        #expect(html.stdout.contains("of 22 statements — <code>--top 0</code> for all"))
+
+        let json = try SargableExecutable.run(["analyze", "--format", "json", "--log-line-prefix", Self.prefix, log])
+        let decoded = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let operations = try #require(decoded?["operations"] as? [String: Any])
+        #expect(Set(operations.keys) == ["errors", "lockWaits", "deadlocks", "temporaryFiles", "checkpoints", "maintenance",
+                                         "connections", "queries"])
+    }
+
+    /// Shared reports keep the events' shape, never a value from the data.
+    @Test func redactedReportsHideValues() throws {
+        let log = try Self.logs.get()[1]
+        let json = try SargableExecutable.run(["analyze", "--format", "json", "--redact-parameters", log]).stdout
+        // JSON escapes the quotes.
+        #expect(json.contains(#"relation \"…\" does not exist"#))
+        #expect(!json.contains("Key (id)=(1)") && !json.contains(#"missing_table\" does not exist"#))
+        #expect(!json.contains("balance = 0 WHERE id = 2") && !json.contains("VALUES (1, 0)"))
+        #expect(json.contains("UPDATE accounts SET balance = $1 WHERE id = $2"))
+    }
+}
+
+/// pgBadger's own statement-type counts for its fixture, against the types the parse trees give.
+@Suite(.enabled(if: TestPaths.fixturesPresent, "../shared/logs/pgbadger-fixtures is absent"))
+struct StatementTypeFixtureTests {
+    @Test func typesAgreeWithPgBadger() throws {
+        let expected = try String(contentsOfFile: TestPaths.fixture("stmt_type.expected.txt"), encoding: .utf8)
+        var pgbadger: [String: Int] = [:]
+        for line in expected.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            pgbadger[String(line[..<colon])] = Int(line[line.index(after: colon)...].split(separator: " ").first ?? "")
+        }
+        let report = analyze([TestPaths.fixture("stmt_type.log")]).report
+        let types = Dictionary(uniqueKeysWithValues: report.operations.queries.byType.map { ($0.name, $0.executions) })
+        for (ours, theirs) in [("select", "SELECT"), ("insert", "INSERT"), ("update", "UPDATE"), ("ddl", "DDL")] {
+            #expect(types[ours] == pgbadger[theirs], "\(ours)")
+        }
+        // pgBadger counts a WITH … DELETE as CTE and has COPY, TCL and CURSOR types; here a
+        // statement's type is its parse tree's root (the CTE is a DELETE), the rest are other.
+        #expect(types["delete"] == pgbadger["DELETE"]! + pgbadger["CTE"]!)
+        #expect(types["other"] == ["COPY FROM", "COPY TO", "TCL", "CURSOR"].reduce(0) { $0 + pgbadger[$1]! })
+        #expect(report.summary.executions == pgbadger.values.reduce(0, +))
+    }
+}
+
+struct StatStatementsTypeTests {
+    /// An export has no sessions or times, but every row's calls still count under its type.
+    @Test func exportsAreCountedByType() throws {
+        let report = analyze([TestPaths.samples + "/app-pg_stat_statements.csv"]).report
+        let byType = report.operations.queries.byType
+        #expect(byType.reduce(0) { $0 + $1.executions } == report.summary.executions)
+        #expect(abs(byType.reduce(0) { $0 + $1.totalMs } - report.queries.reduce(0) { $0 + $1.totalMs }) < 1e-6)
+        #expect(byType.first { $0.name == "select" }.map { $0.executions > 0 } == true)
+        #expect(report.operations.queries.perHour.isEmpty && report.summary.sessions == 0)
+    }
 }
