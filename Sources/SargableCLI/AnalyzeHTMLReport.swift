@@ -133,11 +133,16 @@ struct AnalyzeHTMLReport {
             let sessions = Set(findings.map { ($0.finding.file ?? "") + "\u{0}" + $0.session }).count
             let executions = findings.reduce(0) { $0 + $1.count }
             let total = findings.reduce(0.0) { $0 + $1.totalMs }
-            html += "<details class=\"group\"\(order.count <= 3 ? " open" : "")><summary><span class=\"badge \(severity)\">\(severity)</span> "
+            // Open only when short: a rule found in many sessions is read by its summary first.
+            html += "<details class=\"group\"\(report.findings.count <= 5 ? " open" : "")><summary><span class=\"badge \(severity)\">\(severity)</span> "
             html += "<code>\(escape(first.rule))</code> \(escape(AnalyzeFormatting.oneLine(first.query, limit: 90)))"
             html += " <span class=\"hint\">in \(AnalyzeFormatting.counted(sessions, "session")), "
             html += "\(AnalyzeFormatting.counted(executions, "execution")), \(escape(WorkloadRules.formatMilliseconds(total)))</span></summary>"
-            for finding in findings { html += article(finding) }
+            let shown = top > 0 ? Array(findings.prefix(top)) : findings
+            for finding in shown { html += article(finding) }
+            if findings.count > shown.count {
+                html += "<p class=\"hint\">\(shown.count) of \(findings.count) findings — <code>--top 0</code> for all</p>"
+            }
             html += "</details>"
         }
         return html + "</section>"
