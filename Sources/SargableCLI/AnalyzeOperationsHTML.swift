@@ -22,7 +22,8 @@ struct AnalyzeOperationsHTML {
     }
 
     private func absent(_ id: String, _ title: String, _ setting: String) -> String {
-        "<section id=\"\(id)\"><h2>\(escape(title))</h2><p class=\"empty\">none in the log (logged with <code>\(escape(setting))</code>)</p></section>"
+        guard report.summary.format != LogFormat.pgStatStatements.rawValue else { return "" }
+        return "<section id=\"\(id)\"><h2>\(escape(title))</h2><p class=\"empty\">none in the log (logged with <code>\(escape(setting))</code>)</p></section>"
     }
 
     func render() -> String {

@@ -36,7 +36,10 @@ struct AnalyzeOperationsText {
         } else {
             missing.append("connections (log_connections, log_disconnections = on)")
         }
-        if !missing.isEmpty { output += "\nnone in the log: " + missing.joined(separator: ", ") + "\n" }
+        // A pg_stat_statements export is no log: nothing in it could have said.
+        if !missing.isEmpty, report.summary.format != LogFormat.pgStatStatements.rawValue {
+            output += "\nnone in the log: " + missing.joined(separator: ", ") + "\n"
+        }
         return output
     }
 

@@ -407,6 +407,7 @@ final class ServerEventCollector {
             report.temporaryFiles.maxBytes = max(report.temporaryFiles.maxBytes, bytes)
             guard let statement = message.statement else { return report.temporaryFiles.withoutStatement += 1 }
             let fingerprint = (try? PgQuery.fingerprint(statement).hex) ?? statement.trimmingWhitespace
+            guard temporaryStatements[fingerprint] != nil || temporaryStatements.count < Self.messagesKept else { return }
             var group = temporaryStatements[fingerprint] ?? OperationalReport.TemporaryFileStatement(
                 query: hidingLiterals ? Redaction.hidingLiterals(in: statement)
                     : Redaction.hidingPasswords(in: (try? PgQuery.normalize(statement)) ?? statement),
