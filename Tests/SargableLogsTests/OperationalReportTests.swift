@@ -220,3 +220,20 @@ struct StatStatementsTypeTests {
         #expect(report.operations.queries.perHour.isEmpty && report.summary.sessions == 0)
     }
 }
+
+/// The slowest executions on pgBadger's fixtures written by real servers over the extended
+/// protocol (csvlog and stderr), whose statements log their bind parameters.
+@Suite(.enabled(if: TestPaths.fixturesPresent, "../shared/logs/pgbadger-fixtures is absent"))
+struct SlowestExecutionTests {
+    @Test(arguments: ["anonymize.log", "postgresql_param_range.log", "multiline_param.log"])
+    func slowestKeepTheirParameters(_ name: String) throws {
+        let report = analyze([TestPaths.fixture(name)]).report
+        let slowest = report.operations.queries.slowest
+        #expect(slowest.count == min(OperationalReport.QueryBreakdown.slowestKept, report.summary.executions))
+        #expect(slowest.first?.durationMs == report.queries.map(\.maxMs).max())
+        #expect(zip(slowest, slowest.dropFirst()).allSatisfy { $0.durationMs >= $1.durationMs })
+        let bound = try #require(slowest.first { $0.parameters != nil })
+        #expect(bound.query.contains("$1") && bound.parameters?.hasPrefix("$1 = ") == true)
+        #expect(bound.file == TestPaths.fixture(name))
+    }
+}
