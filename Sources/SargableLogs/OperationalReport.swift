@@ -359,7 +359,7 @@ final class ServerEventCollector {
             return
         }
         entries += 1
-        if let waiting = pending.removeValue(forKey: key) { record(waiting.message, waiting.event, key: key) }
+        if !pending.isEmpty, let waiting = pending.removeValue(forKey: key) { record(waiting.message, waiting.event, key: key) }
         guard Self.mayBeEvent(entry) else { return }
         let message = CompleteMessage(entry, file: file)
         guard let event = ServerEvent.recognise(message) else { return }
@@ -648,6 +648,8 @@ struct QueryBreakdownCounter {
     private var minutes: [Int: (Int, Double)] = [:]
     private var minutesOverflowed = false
     private var hours: [Int: (Int, Double)] = [:]
+    /// The minute being counted: a log is in time order, so most executions fall in the last one.
+    private var current: (minute: Int, executions: Int, totalMs: Double)?
 
     mutating func add(_ execution: Execution, type: String, fingerprint: String, hidingLiterals: Bool) {
         byType[type, default: Totals()].add(execution)
@@ -655,16 +657,12 @@ struct QueryBreakdownCounter {
         guard !execution.isError else { return }
         let milliseconds = execution.durationMs ?? 0
         if let time = execution.time, let minute = Int(exactly: (time / 60).rounded(.down)) {
-            hours[minute / 60, default: (0, 0)].0 += 1
-            hours[minute / 60, default: (0, 0)].1 += milliseconds
-            if !minutesOverflowed {
-                minutes[minute, default: (0, 0)].0 += 1
-                minutes[minute, default: (0, 0)].1 += milliseconds
-                if minutes.count > Self.minutesKept {
-                    minutesOverflowed = true
-                    minutes.removeAll()
-                }
+            if current?.minute != minute {
+                flushMinute()
+                current = (minute, 0, 0)
             }
+            current?.executions += 1
+            current?.totalMs += milliseconds
         }
         guard let duration = execution.durationMs,
               slowest.count < OperationalReport.QueryBreakdown.slowestKept || duration > (slowest.last?.execution.durationMs ?? 0) else { return }
@@ -687,6 +685,23 @@ struct QueryBreakdownCounter {
         byType[type, default: Totals()].totalMs = byType[type, default: Totals()].totalMs.addingSaturated(totalMs)
     }
 
+    private mutating func flushMinute() {
+        guard let (minute, executions, totalMs) = current else { return }
+        current = nil
+        func add(_ counts: inout [Int: (Int, Double)], _ key: Int) {
+            let existing = counts[key] ?? (0, 0)
+            counts[key] = (existing.0 + executions, existing.1 + totalMs)
+        }
+        // Floor division: times before 1970 are negative.
+        add(&hours, minute >= 0 ? minute / 60 : (minute - 59) / 60)
+        guard !minutesOverflowed else { return }
+        add(&minutes, minute)
+        if minutes.count > Self.minutesKept {
+            minutesOverflowed = true
+            minutes.removeAll()
+        }
+    }
+
     mutating func endSession(_ session: Int, info: SessionInfo) {
         for index in slowest.indices where slowest[index].execution.session == session { slowest[index].info = info }
         guard let totals = sessions.removeValue(forKey: session) else { return }
@@ -696,7 +711,8 @@ struct QueryBreakdownCounter {
         byHost[ServerEvent.hostName(info.host) ?? "(none)", default: Totals()].add(totals)
     }
 
-    func report() -> OperationalReport.QueryBreakdown {
+    mutating func report() -> OperationalReport.QueryBreakdown {
+        flushMinute()
         func shares(_ totals: [String: Totals]) -> [OperationalReport.WorkloadShare] {
             totals.map { OperationalReport.WorkloadShare(name: $0.key, executions: $0.value.executions, totalMs: $0.value.totalMs,
                                                          errors: $0.value.errors) }
