@@ -15,7 +15,7 @@ struct AnalyzeHTMLReport {
         <html lang="en"><head><meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>sargable analyze</title>
-        <style>\(Self.style)</style>
+        <style>\(Self.style)\(AnalyzeOperationsHTML.style)</style>
         </head><body>
         <header><h1>sargable analyze</h1><p class="sub">\(escape(subtitle))</p></header>
         <section class="cards">
@@ -33,6 +33,7 @@ struct AnalyzeHTMLReport {
         """
         html += findingsSection()
         html += statementsSection()
+        html += AnalyzeOperationsHTML(report: report, top: top).render()
         html += filesSection()
         html += "<script>\(Self.script)</script></body></html>\n"
         return html
@@ -113,27 +114,56 @@ struct AnalyzeHTMLReport {
 
     // MARK: sections
 
+    /// Findings grouped by rule and statement: one collapsible group per pair, saying in how many
+    /// sessions it was found, with each session's evidence inside.
     private func findingsSection() -> String {
-        var html = "<section><h2>Findings</h2>"
+        var html = "<section id=\"findings\"><h2>Findings</h2>"
         if report.findings.isEmpty { return html + "<p class=\"empty\">no workload findings</p></section>" }
+        var order: [String] = []
+        var groups: [String: [WorkloadFinding]] = [:]
         for finding in report.findings {
-            let severity = finding.finding.severity.rawValue
-            html += "<article class=\"finding \(severity)\"><h3><span class=\"badge \(severity)\">\(severity)</span> "
-            html += "<code>\(escape(finding.rule))</code> \(escape(finding.finding.message))</h3><dl>"
-            var who = "session \(finding.session)"
-            if let pid = finding.pid, String(pid) != finding.session { who += ", pid \(pid)" }
-            if let user = finding.user { who += ", \(user)" + (finding.database.map { "@" + $0 } ?? "") }
-            if let application = finding.application { who += ", \(application)" }
-            html += row("where", "\(finding.finding.file ?? ""):\(finding.firstLine)–\(finding.lastLine) (\(who))")
-            var evidence = AnalyzeFormatting.evidence(finding)
-            if finding.runs > 1 { evidence += ", \(finding.runs) runs" }
-            html += row("evidence", evidence)
-            html += "<dt>query</dt><dd><pre>\(escape(finding.query))</pre></dd>"
-            if let parent = finding.parent { html += "<dt>after</dt><dd><pre>\(escape(parent.query))</pre></dd>" }
-            html += row("help", finding.finding.help)
-            html += "</dl></article>"
+            let key = finding.rule + "\u{0}" + finding.fingerprint
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(finding)
+        }
+        for key in order {
+            let findings = groups[key] ?? []
+            guard let first = findings.first else { continue }
+            let severity = first.finding.severity.rawValue
+            let sessions = Set(findings.map { ($0.finding.file ?? "") + "\u{0}" + $0.session }).count
+            let executions = findings.reduce(0) { $0 + $1.count }
+            let total = findings.reduce(0.0) { $0 + $1.totalMs }
+            // Open only when short: a rule found in many sessions is read by its summary first.
+            html += "<details class=\"group\"\(report.findings.count <= 5 ? " open" : "")><summary><span class=\"badge \(severity)\">\(severity)</span> "
+            html += "<code>\(escape(first.rule))</code> \(escape(AnalyzeFormatting.oneLine(first.query, limit: 90)))"
+            html += " <span class=\"hint\">in \(AnalyzeFormatting.counted(sessions, "session")), "
+            html += "\(AnalyzeFormatting.counted(executions, "execution")), \(escape(WorkloadRules.formatMilliseconds(total)))</span></summary>"
+            let shown = top > 0 ? Array(findings.prefix(top)) : findings
+            for finding in shown { html += article(finding) }
+            if findings.count > shown.count {
+                html += "<p class=\"hint\">\(shown.count) of \(findings.count) findings — <code>--top 0</code> for all</p>"
+            }
+            html += "</details>"
         }
         return html + "</section>"
+    }
+
+    private func article(_ finding: WorkloadFinding) -> String {
+        let severity = finding.finding.severity.rawValue
+        var html = "<article class=\"finding \(severity)\"><h3><span class=\"badge \(severity)\">\(severity)</span> "
+        html += "<code>\(escape(finding.rule))</code> \(escape(finding.finding.message))</h3><dl>"
+        var who = "session \(finding.session)"
+        if let pid = finding.pid, String(pid) != finding.session { who += ", pid \(pid)" }
+        if let user = finding.user { who += ", \(user)" + (finding.database.map { "@" + $0 } ?? "") }
+        if let application = finding.application { who += ", \(application)" }
+        html += row("where", "\(finding.finding.file ?? ""):\(finding.firstLine)–\(finding.lastLine) (\(who))")
+        var evidence = AnalyzeFormatting.evidence(finding)
+        if finding.runs > 1 { evidence += ", \(finding.runs) runs" }
+        html += row("evidence", evidence)
+        html += "<dt>query</dt><dd><pre>\(escape(finding.query))</pre></dd>"
+        if let parent = finding.parent { html += "<dt>after</dt><dd><pre>\(escape(parent.query))</pre></dd>" }
+        html += row("help", finding.finding.help)
+        return html + "</dl></article>"
     }
 
     private func row(_ label: String, _ value: String) -> String {
@@ -166,7 +196,7 @@ struct AnalyzeHTMLReport {
         }
         html += "</tbody></table>"
         if report.queries.count > queries.count {
-            html += "<p class=\"hint\">\(report.queries.count - queries.count) more statements (--top 0 lists all)</p>"
+            html += "<p class=\"hint\">\(queries.count) of \(AnalyzeFormatting.grouped(report.queries.count)) statements — <code>--top 0</code> for all</p>"
         }
         return html + "</section>"
     }
@@ -192,20 +222,7 @@ struct AnalyzeHTMLReport {
         return html + "</tbody></table></section>"
     }
 
-    private func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            default: output.append(character)
-            }
-        }
-        return output
-    }
+    private func escape(_ text: String) -> String { AnalyzeFormatting.escapeHTML(text) }
 
     private static let style = """
     :root{--ink:#1d2430;--muted:#5b6573;--line:#e3e6eb;--accent:#2f6fde;--warn:#c77700;--info:#1b8a9a;--err:#c0392b}

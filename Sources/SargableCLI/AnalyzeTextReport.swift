@@ -37,10 +37,13 @@ struct AnalyzeTextReport {
                 output += "… and \(report.queries.count - queries.count) more (--top 0 shows all)\n"
             }
         }
+        let operations = AnalyzeOperationsText(report: report, top: top, bold: bold).render()
         if report.findings.isEmpty {
+            output += operations
             output += "\nno workload findings\n"
             return output
         }
+        output += operations
         output += "\n"
         let shown = top > 0 ? Array(report.findings.prefix(top)) : report.findings
         for finding in shown {

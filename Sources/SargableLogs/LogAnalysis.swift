@@ -46,13 +46,14 @@ public enum LogAnalysis {
             case .statStatements(let rows): analyzer.add(rows)
             }
         }
-        let (summary, problems) = reading.join()
-        return (analyzer.report(summary: summary), problems)
+        let (summary, operations, problems) = reading.join()
+        return (analyzer.report(summary: summary, operations: operations), problems)
     }
 
     private static func read(paths: [String], settings: Settings, progress: Progress?,
-                             into queue: BoundedQueue<LogBatch>) -> (WorkloadReport.Summary, [Problem]) {
+                             into queue: BoundedQueue<LogBatch>) -> (WorkloadReport.Summary, OperationalReport, [Problem]) {
         let assembler = StatementAssembler()
+        let events = ServerEventCollector(hidingLiterals: settings.options.redactParameters)
         var summary = WorkloadReport.Summary()
         var problems: [Problem] = []
         var batch: [Execution] = []
@@ -77,14 +78,16 @@ public enum LogAnalysis {
                 let reader = try LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix)
                 opened = reader
                 assembler.beginFile(name, continuing: previous.map { Self.continues($0, with: reader) } ?? false, emit: emit)
+                events.beginFile(name)
                 previous = nil
                 var lastTime: Double?
-                let entriesBefore = assembler.entries
+                let entriesBefore = events.entries
                 let withoutSessionBefore = assembler.entriesWithoutSession
                 var nextProgress = 8 << 20
                 try reader.read { entry in
                     if let time = entry.time { lastTime = max(lastTime ?? time, time) }
                     assembler.add(entry, emit: emit)
+                    events.add(entry)
                     if let progress, reader.bytesConsumed >= nextProgress {
                         progress(name, reader.bytesConsumed, reader.input.fileSize)
                         nextProgress = reader.bytesConsumed + (8 << 20)
@@ -93,7 +96,7 @@ public enum LogAnalysis {
                 previous = (reader.format, lastTime)
                 send()
                 if reader.format == .pgStatStatements { queue.push(.statStatements(reader.statStatements)) }
-                let entries = reader.format == .pgStatStatements ? reader.statStatements.count : assembler.entries - entriesBefore
+                let entries = reader.format == .pgStatStatements ? reader.statStatements.count : events.entries - entriesBefore
                 summary.entries += entries
                 summary.unreadableLines += reader.unreadable.count
                 summary.format = summary.format.map { $0 == reader.format.rawValue ? $0 : "mixed" } ?? reader.format.rawValue
@@ -127,10 +130,9 @@ public enum LogAnalysis {
         }
         assembler.finish(emit: emit)
         send()
-        summary.sessions = assembler.sessionCount
         summary.peakSessions = assembler.sessionPeak
         queue.close()
-        return (summary, problems)
+        return (summary, events.finish(), problems)
     }
 
     /// Rotated files given together are read in the order they were written, by the time of

@@ -70,10 +70,17 @@ public struct LogEntry: Sendable {
     /// csvlog and jsonlog carry the secondary lines as fields of the same record.
     public var detail: String?
     public var statement: String?
+    /// csvlog and jsonlog's context field (stderr logs give it as a `CONTEXT:` entry).
+    public var context: String?
+    /// The SQLSTATE, when the log gives it: csvlog, jsonlog, or `%e` in the prefix.
+    public var sqlState: String?
+    /// The client host (`%h`, `%r` with its port, csvlog's connection_from, jsonlog's remote_host).
+    public var host: String?
 
     public init(line: Int, time: Double? = nil, pid: Int? = nil, sessionID: String? = nil, user: String? = nil,
                 database: String? = nil, application: String? = nil, severity: LogSeverity, message: String,
-                detail: String? = nil, statement: String? = nil) {
+                detail: String? = nil, statement: String? = nil, context: String? = nil, sqlState: String? = nil,
+                host: String? = nil) {
         self.line = line
         self.time = time
         self.pid = pid
@@ -85,6 +92,9 @@ public struct LogEntry: Sendable {
         self.message = message
         self.detail = detail
         self.statement = statement
+        self.context = context
+        self.sqlState = sqlState
+        self.host = host
     }
 }
 

@@ -72,6 +72,7 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         var application: Range<Int>?
         var host: Range<Int>?
         var backendType: Range<Int>?
+        var sqlState: Range<Int>?
         var severity: LogSeverity = .log
         var messageStart = 0
         /// A field whose value was refused (left nil), for the reader's warning.
@@ -196,6 +197,7 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
                 guard position + 5 <= end,
                       (position ..< position + 5).allSatisfy({ Self.isDigit(bytes[$0]) || (bytes[$0] >= 65 && bytes[$0] <= 90) })
                 else { return false }
+                result.sqlState = position ..< position + 5
                 return rest(position + 5)
             case UInt8(ascii: "c"):
                 let isHex: (UInt8) -> Bool = { Self.isDigit($0) || ($0 >= 97 && $0 <= 102) }

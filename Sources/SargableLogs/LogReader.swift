@@ -213,7 +213,8 @@ public final class LogReader {
         pending = LogEntry(line: line, time: match.time ?? time, pid: match.pidValue, sessionID: text(match.session),
                            user: text(match.user), database: text(match.database), application: text(match.application),
                            severity: match.severity,
-                           message: String(decoding: UnsafeBufferPointer(rebasing: bytes[match.messageStart...]), as: UTF8.self))
+                           message: String(decoding: UnsafeBufferPointer(rebasing: bytes[match.messageStart...]), as: UTF8.self),
+                           sqlState: text(match.sqlState), host: text(match.host))
     }
 
     // MARK: syslog
@@ -288,7 +289,8 @@ public final class LogReader {
         body(LogEntry(line: csv.recordLine, time: time(fields[0], field: "log_time", line: csv.recordLine),
                       pid: processID(fields[3], line: csv.recordLine),
                       sessionID: field(5), user: field(1), database: field(2), application: field(22),
-                      severity: severity, message: fields[13], detail: field(14), statement: field(19)))
+                      severity: severity, message: fields[13], detail: field(14), statement: field(19),
+                      context: field(18), sqlState: field(12), host: field(4)))
     }
 
     /// A csvlog or jsonlog pid: refused with a warning when it cannot be one; the entry still counts.
@@ -349,7 +351,8 @@ public final class LogReader {
                       pid: value(["pid", "process_id"]).flatMap { processID($0, line: line) }, sessionID: string("session_id"),
                       user: string("user", "user_name"), database: string("dbname", "database_name"),
                       application: string("application_name"), severity: severity, message: message,
-                      detail: string("detail"), statement: string("statement", "query")))
+                      detail: string("detail"), statement: string("statement", "query"), context: string("context"),
+                      sqlState: string("state_code"), host: string("remote_host")))
     }
 
     // MARK: detection

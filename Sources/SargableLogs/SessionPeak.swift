@@ -70,6 +70,8 @@ struct SessionPeakCounter {
         position += 1
         var span = spans[session] ?? Span(first: position, last: position, firstTime: entry.time, firstLine: entry.line)
         span.last = position
+        // A FATAL error ends its process: a connection refused after authorization logs no disconnection.
+        if entry.severity == .fatal || entry.severity == .panic { span.disconnected = position }
         if entry.severity == .log {
             let message = entry.message
             if message.hasPrefix("connection authorized: ") {

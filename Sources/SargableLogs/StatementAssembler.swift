@@ -26,6 +26,8 @@ public struct SessionInfo: Sendable, Codable {
     public var database: String?
     public var application: String?
     public var file: String
+    /// `%h` / `%r`, csvlog's connection_from, jsonlog's remote_host, when the log has them.
+    public var host: String? = nil
 }
 
 /// Turns entries into executions exactly as PostgreSQL logs them: `duration: … ms  statement:`
@@ -234,10 +236,11 @@ public final class StatementAssembler {
         let key = Self.key(of: entry) ?? .unknown
         if key == .unknown { entriesWithoutSession += 1 }
         if let ordinal = live[key] {
-            if var info = infos[ordinal], info.user == nil || info.database == nil || info.application == nil {
+            if var info = infos[ordinal], info.user == nil || info.database == nil || info.application == nil || info.host == nil {
                 info.user = info.user ?? entry.user
                 info.database = info.database ?? entry.database
                 info.application = info.application ?? entry.application
+                info.host = info.host ?? entry.host
                 infos[ordinal] = info
             }
             return ordinal
@@ -245,7 +248,7 @@ public final class StatementAssembler {
         let ordinal = sessionCount
         sessionCount += 1
         infos[ordinal] = SessionInfo(id: entry.sessionID, pid: entry.pid, user: entry.user, database: entry.database,
-                                     application: entry.application, file: file)
+                                     application: entry.application, file: file, host: entry.host)
         live[key] = ordinal
         return ordinal
     }

@@ -34,6 +34,9 @@ public final class WorkloadAnalyzer {
     private static let timelineLimit = 2000
     private var executions = 0
     private var errors = 0
+    /// Sessions that ran (or were refused) a statement: clients, never background processes.
+    private var clientSessions = 0
+    private var breakdown = QueryBreakdownCounter()
     private var firstSeen: Double?
     private var lastSeen: Double?
 
@@ -65,12 +68,15 @@ public final class WorkloadAnalyzer {
             groups[index].maxMs = max(groups[index].maxMs, row.maxMs ?? 0)
             groups[index].hasPercentiles = false
             executions = executions.addingSaturated(row.calls)
+            breakdown.add(calls: row.calls, totalMs: row.totalMs, type: groups[index].type)
         }
     }
 
-    public func report(summary base: WorkloadReport.Summary) -> WorkloadReport {
+    /// `operations` are the server events the reader collected; the statement breakdown is added here.
+    public func report(summary base: WorkloadReport.Summary, operations events: OperationalReport = OperationalReport()) -> WorkloadReport {
         processBatch()
         var summary = base
+        summary.sessions = clientSessions
         summary.executions = executions
         summary.errors = errors
         summary.fingerprints = groups.count
@@ -86,7 +92,10 @@ public final class WorkloadAnalyzer {
         let points = timeline.keys.sorted().map {
             WorkloadReport.TimelinePoint(time: Double($0 * timelineBucket), executions: timeline[$0] ?? 0)
         }
-        return WorkloadReport(summary: summary, queries: queries, findings: reported, timeline: points)
+        var operations = events
+        operations.queries = breakdown.report()
+        operations.connections.peakSessions = summary.peakSessions
+        return WorkloadReport(summary: summary, queries: queries, findings: reported, timeline: points, operations: operations)
     }
 
     // MARK: batches
@@ -164,6 +173,7 @@ public final class WorkloadAnalyzer {
             firstSeen = min(firstSeen ?? time, time)
             lastSeen = max(lastSeen ?? time, time)
         }
+        breakdown.add(execution, type: groups[index].type, fingerprint: groups[index].key, hidingLiterals: options.redactParameters)
         if execution.isError {
             errors += 1
             groups[index].errors += 1
@@ -180,6 +190,7 @@ public final class WorkloadAnalyzer {
 
     private func state(of session: Int) -> SessionState {
         if let existing = sessionStates[session] { return existing }
+        clientSessions += 1
         let state = SessionState()
         sessionStates[session] = state
         return state
@@ -320,6 +331,7 @@ public final class WorkloadAnalyzer {
     }
 
     private func closeSession(_ session: Int, info: SessionInfo) {
+        breakdown.endSession(session, info: info)
         guard let state = sessionStates[session] else { return }
         defer { sessionStates[session] = nil }
         for (index, run) in state.runs { close(run, group: index, session: session) }
@@ -400,6 +412,8 @@ struct Group {
     let key: String
     let query: String
     let kind: Kind
+    /// select, insert, update, delete, ddl or other, for the operational report.
+    let type: String
     let relation: String?
     var calls = 0
     var errors = 0
@@ -429,6 +443,7 @@ struct Group {
             let shown = hidingLiterals ? Redaction.hidingLiterals(in: text) : Redaction.hidingPasswords(in: text)
             query = String(shown.trimmingWhitespace.prefix(4000))
             kind = .other
+            type = "other"
             relation = nil
             return
         }
@@ -440,6 +455,7 @@ struct Group {
         case .insertStmt where tree.statements.count == 1: kind = .insert
         default: kind = .other
         }
+        type = Self.statementType(of: root.kind, statements: tree.statements.count)
         // InsertStmt.relation is a typed field (no node kind), so look there before searching.
         relation = root[.relation, .relname]?.string ?? root.descendants(ofKind: .rangeVar).first?[.relname]?.string
     }
@@ -507,7 +523,7 @@ struct Group {
     /// `hidingLiterals` they lose every constant, and bind values and plans (whose text quotes
     /// the constants) are left out.
     func statistics(hidingLiterals: Bool) -> QueryStatistics {
-        QueryStatistics(fingerprint: key, query: query, kind: kind.rawValue, calls: calls, errors: errors,
+        QueryStatistics(fingerprint: key, query: query, kind: kind.rawValue, type: type, calls: calls, errors: errors,
                         totalMs: totalMs, meanMs: calls > 0 ? totalMs / Double(calls) : 0, maxMs: maxMs, p95Ms: p95,
                         sessions: sessions, firstSeen: firstSeen, lastSeen: lastSeen,
                         example: hidingLiterals ? Redaction.hidingLiterals(in: exampleText) : Redaction.hidingPasswords(in: exampleText),

@@ -11,11 +11,18 @@ public struct WorkloadReport: Sendable, Codable {
     /// What the plan-insight rules find in the plans the log holds (auto_explain), heaviest
     /// statement first; filled by whoever runs the rules (the analyzer does not know them).
     public var planFindings: [WorkloadPlanFinding] = []
+    /// Errors, locks, temporary files, checkpoints, autovacuum, connections, and the workload by
+    /// type, database, user, application, host and time.
+    public var operations = OperationalReport()
 
     public struct Summary: Sendable, Codable {
+        /// Messages, not lines: a DETAIL or STATEMENT line belongs to the message before it, as
+        /// its field does in csvlog and jsonlog.
         public var entries = 0
         public var executions = 0
         public var errors = 0
+        /// Client sessions that ran (or were refused) a statement; background processes
+        /// (checkpointer, autovacuum workers) are not sessions.
         public var sessions = 0
         public var format: String?
         public var logLinePrefix: String?
@@ -56,6 +63,8 @@ public struct QueryStatistics: Sendable, Codable {
     public var fingerprint: String
     public var query: String
     public var kind: String
+    /// select, insert, update, delete, ddl or other.
+    public var type: String
     public var calls: Int
     public var errors: Int
     public var totalMs: Double

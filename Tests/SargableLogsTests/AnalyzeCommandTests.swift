@@ -62,7 +62,11 @@ struct AnalyzeCommandTests {
         #expect(result.status == 0)
         let html = result.stdout
         #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(html.components(separatedBy: "<svg").count == 3)
+        // Top statements, the rate, and executions and time per minute and per hour.
+        #expect(html.components(separatedBy: "<svg").count == 7)
+        for chart in ["executions per minute", "time per minute", "executions per hour", "time per hour"] {
+            #expect(html.contains("aria-label=\"\(chart)\""))
+        }
         #expect(html.contains("n-plus-one"))
         #expect(html.contains("class=\"sortable\""))
         // No external assets: nothing is loaded from anywhere.
