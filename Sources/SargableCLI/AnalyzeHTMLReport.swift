@@ -24,7 +24,7 @@ struct AnalyzeHTMLReport {
         \(card("sessions", AnalyzeFormatting.grouped(summary.sessions)))
         \(card("errors", AnalyzeFormatting.grouped(summary.errors)))
         \(card("total time", WorkloadRules.formatMilliseconds(report.queries.reduce(0) { $0 + $1.totalMs })))
-        \(card("findings", String(report.findings.count)))
+        \(card("findings", String(report.findings.count + report.planFindings.count)))
         </section>
         <section class="charts">
         <figure><figcaption>Top statements by total time</figcaption>\(totalTimeChart())</figure>
@@ -32,6 +32,7 @@ struct AnalyzeHTMLReport {
         </section>
         """
         html += findingsSection()
+        html += planFindingsSection()
         html += statementsSection()
         html += AnalyzeOperationsHTML(report: report, top: top).render()
         html += filesSection()
@@ -164,6 +165,23 @@ struct AnalyzeHTMLReport {
         if let parent = finding.parent { html += "<dt>after</dt><dd><pre>\(escape(parent.query))</pre></dd>" }
         html += row("help", finding.finding.help)
         return html + "</dl></article>"
+    }
+
+    /// The plan-insight rules on the logged plans (auto_explain); nothing when the log has none.
+    private func planFindingsSection() -> String {
+        guard !report.planFindings.isEmpty else { return "" }
+        var html = ""
+        let shown = top > 0 ? Array(report.planFindings.prefix(top)) : report.planFindings
+        for finding in shown {
+            let severity = finding.finding.severity.rawValue
+            html += "<article class=\"finding \(severity)\"><h3><span class=\"badge \(severity)\">\(severity)</span> "
+            html += "<code>\(escape(finding.finding.rule))</code> \(escape(finding.finding.message))</h3><dl>"
+            html += row("evidence", "\(AnalyzeFormatting.counted(finding.calls, "execution")), \(WorkloadRules.formatMilliseconds(finding.totalMs)) in all, fingerprint \(finding.fingerprint)")
+            html += "<dt>query</dt><dd><pre>\(escape(finding.query))</pre></dd>"
+            html += row("help", finding.finding.help) + "</dl></article>"
+        }
+        html += AnalyzeOperationsHTML.more(report.planFindings.count, shown: shown.count, noun: "plan findings")
+        return AnalyzeOperationsHTML.section("plan-findings", "Plan findings", "from the plans auto_explain wrote into the log", html)
     }
 
     private func row(_ label: String, _ value: String) -> String {

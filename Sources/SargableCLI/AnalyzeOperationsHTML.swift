@@ -12,13 +12,14 @@ struct AnalyzeOperationsHTML {
     private func escape(_ text: String) -> String { AnalyzeFormatting.escapeHTML(text) }
     private func rows<T>(_ items: [T]) -> ArraySlice<T> { top == 0 ? items[...] : items.prefix(top) }
 
-    private func more(_ total: Int, shown: Int, noun: String) -> String {
+    static func more(_ total: Int, shown: Int, noun: String) -> String {
         total > shown ? "<p class=\"hint\">\(shown) of \(AnalyzeFormatting.grouped(total)) \(noun) — <code>--top 0</code> for all</p>" : ""
     }
 
     /// A section that opens and closes; `summary` is what it shows closed.
-    private func section(_ id: String, _ title: String, _ summary: String, open: Bool = true, _ body: String) -> String {
-        "<section id=\"\(id)\"><details class=\"fold\"\(open ? " open" : "")><summary><h2>\(escape(title)) <span class=\"hint\">\(escape(summary))</span></h2></summary>\(body)</details></section>"
+    static func section(_ id: String, _ title: String, _ summary: String, open: Bool = true, _ body: String) -> String {
+        let escape = AnalyzeFormatting.escapeHTML
+        return "<section id=\"\(id)\"><details class=\"fold\"\(open ? " open" : "")><summary><h2>\(escape(title)) <span class=\"hint\">\(escape(summary))</span></h2></summary>\(body)</details></section>"
     }
 
     private func absent(_ id: String, _ title: String, _ setting: String) -> String {
@@ -127,11 +128,11 @@ struct AnalyzeOperationsHTML {
             let shown = Array(rows(shares))
             body += "<figure><figcaption>Time by \(title)</figcaption>"
             body += bars(shown.map { ($0.name, $0.totalMs, WorkloadRules.formatMilliseconds($0.totalMs) + " · " + AnalyzeFormatting.grouped($0.executions)) })
-            body += more(shares.count, shown: shown.count, noun: "\(title)s") + "</figure>"
+            body += Self.more(shares.count, shown: shown.count, noun: "\(title)s") + "</figure>"
         }
         body += "</div>"
         let total = queries.byType.reduce(0) { $0 + $1.executions }
-        return section("workload", "Workload", "\(AnalyzeFormatting.counted(total, "execution")) by type, time, database, user, application, host", body)
+        return Self.section("workload", "Workload", "\(AnalyzeFormatting.counted(total, "execution")) by type, time, database, user, application, host", body)
     }
 
     private func slowest() -> String {
@@ -148,9 +149,9 @@ struct AnalyzeOperationsHTML {
             if let parameters = slow.parameters { body += "<p class=\"meta\">parameters: \(escape(parameters))</p>" }
             body += "</td></tr>"
         }
-        return section("slowest", "Slowest executions", "the \(shown.count) slowest, with their parameters",
+        return Self.section("slowest", "Slowest executions", "the \(shown.count) slowest, with their parameters",
                        table([("duration", true), ("at", false), ("who", false), ("statement", false)], body)
-                       + more(slowest.count, shown: shown.count, noun: "slowest executions kept"))
+                       + Self.more(slowest.count, shown: shown.count, noun: "slowest executions kept"))
     }
 
     private func errors() -> String {
@@ -179,8 +180,8 @@ struct AnalyzeOperationsHTML {
             tableBody += "</dl></details></td></tr>"
         }
         body += table([("count", true), ("severity", false), ("SQLSTATE", false), ("message", false)], tableBody)
-        body += more(errors.distinctMessages, shown: shown.count, noun: "messages")
-        return section("errors", "Errors", "\(AnalyzeFormatting.grouped(errors.total)) in \(AnalyzeFormatting.counted(errors.distinctMessages, "message"))", body)
+        body += Self.more(errors.distinctMessages, shown: shown.count, noun: "messages")
+        return Self.section("errors", "Errors", "\(AnalyzeFormatting.grouped(errors.total)) in \(AnalyzeFormatting.counted(errors.distinctMessages, "message"))", body)
     }
 
     private func locks() -> String {
@@ -224,9 +225,9 @@ struct AnalyzeOperationsHTML {
                 if let context = deadlock.context { body += "<dt>context</dt><dd>\(escape(context))</dd>" }
                 body += "</dl></article>"
             }
-            body += more(deadlocks.count, shown: min(deadlocks.deadlocks.count, top == 0 ? .max : top), noun: "deadlocks")
+            body += Self.more(deadlocks.count, shown: min(deadlocks.deadlocks.count, top == 0 ? .max : top), noun: "deadlocks")
         }
-        return section("locks", "Lock waits and deadlocks",
+        return Self.section("locks", "Lock waits and deadlocks",
                        "\(AnalyzeFormatting.counted(locks.waits, "wait")), \(AnalyzeFormatting.counted(deadlocks.count, "deadlock"))", body)
     }
 
@@ -247,7 +248,7 @@ struct AnalyzeOperationsHTML {
             tableBody += "<pre>\(escape(statement.example))</pre></details></td></tr>"
         }
         body += table([("total", true), ("files", true), ("largest", true), ("statement", false)], tableBody)
-        return section("temporary-files", "Temporary files", "\(AnalyzeFormatting.grouped(files.count)), \(AnalyzeFormatting.size(files.totalBytes))", body)
+        return Self.section("temporary-files", "Temporary files", "\(AnalyzeFormatting.grouped(files.count)), \(AnalyzeFormatting.size(files.totalBytes))", body)
     }
 
     private func checkpoints() -> String {
@@ -264,7 +265,7 @@ struct AnalyzeOperationsHTML {
         body += "<p class=\"meta\">WAL files: \(checkpoints.walFilesAdded) added, \(checkpoints.walFilesRemoved) removed, \(checkpoints.walFilesRecycled) recycled"
         if checkpoints.tooFrequent > 0 { body += "; \(checkpoints.tooFrequent) warnings that checkpoints occur too frequently (raise max_wal_size)" }
         body += "</p></figure>"
-        return section("checkpoints", "Checkpoints", AnalyzeFormatting.counted(checkpoints.completed, "checkpoint"), body)
+        return Self.section("checkpoints", "Checkpoints", AnalyzeFormatting.counted(checkpoints.completed, "checkpoint"), body)
     }
 
     private func maintenance() -> String {
@@ -282,8 +283,8 @@ struct AnalyzeOperationsHTML {
         }
         let body = table([("table", false), ("vacuums", true), ("vacuum time", true), ("longest", true), ("tuples removed", true),
                           ("aggressive / wraparound", true), ("analyzes", true), ("analyze time", true)], tableBody)
-            + more(maintenance.tables.count, shown: shown.count, noun: "tables")
-        return section("autovacuum", "Autovacuum and autoanalyze",
+            + Self.more(maintenance.tables.count, shown: shown.count, noun: "tables")
+        return Self.section("autovacuum", "Autovacuum and autoanalyze",
                        "\(AnalyzeFormatting.counted(maintenance.vacuums, "vacuum")), \(AnalyzeFormatting.counted(maintenance.analyzes, "analyze"))", body)
     }
 
@@ -308,10 +309,10 @@ struct AnalyzeOperationsHTML {
             let shown = Array(rows(tallies))
             body += "<figure><figcaption>Connections by \(title)</figcaption>"
             body += bars(shown.map { ($0.name, Double($0.count), AnalyzeFormatting.grouped($0.count)) })
-            body += more(tallies.count, shown: shown.count, noun: "\(title)s") + "</figure>"
+            body += Self.more(tallies.count, shown: shown.count, noun: "\(title)s") + "</figure>"
         }
         body += "</div>"
-        return section("connections", "Connections", "\(AnalyzeFormatting.grouped(connections.authorized)) authorized", body)
+        return Self.section("connections", "Connections", "\(AnalyzeFormatting.grouped(connections.authorized)) authorized", body)
     }
 
     static let style = """

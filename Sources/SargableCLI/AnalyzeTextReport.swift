@@ -41,6 +41,7 @@ struct AnalyzeTextReport {
         if report.findings.isEmpty {
             output += operations
             output += "\nno workload findings\n"
+            if !report.planFindings.isEmpty { output += "\n" + planFindings() + severityCounts() }
             return output
         }
         output += operations
@@ -67,11 +68,33 @@ struct AnalyzeTextReport {
         if report.findings.count > shown.count {
             output += "… and \(counted(report.findings.count - shown.count, "more finding")) (--top 0 shows all)\n\n"
         }
-        let counts = Dictionary(grouping: report.findings, by: \.finding.severity).mapValues(\.count)
-        output += Severity.allCases.reversed().compactMap { severity in
+        return output + planFindings() + severityCounts()
+    }
+
+    /// What the plan-insight rules found in the logged plans (auto_explain), one block each.
+    private func planFindings() -> String {
+        guard !report.planFindings.isEmpty else { return "" }
+        var output = bold("Plan findings (the plans in the log)") + "\n\n"
+        let shown = top > 0 ? Array(report.planFindings.prefix(top)) : report.planFindings
+        for finding in shown {
+            output += colourise("\(finding.finding.severity.rawValue)[\(finding.finding.rule)]", severity: finding.finding.severity)
+                + ": \(finding.finding.message)\n"
+            output += "   | query: \(AnalyzeFormatting.oneLine(finding.query, limit: 120))\n"
+            output += "   | \(counted(finding.calls, "execution")), \(WorkloadRules.formatMilliseconds(finding.totalMs)) in all, fingerprint \(finding.fingerprint)\n"
+            output += "  = help: \(finding.finding.help)\n\n"
+        }
+        if report.planFindings.count > shown.count {
+            output += "… and \(counted(report.planFindings.count - shown.count, "more plan finding")) (--top 0 shows all)\n\n"
+        }
+        return output
+    }
+
+    private func severityCounts() -> String {
+        let severities = report.findings.map(\.finding.severity) + report.planFindings.map(\.finding.severity)
+        let counts = Dictionary(grouping: severities) { $0 }.mapValues(\.count)
+        return Severity.allCases.reversed().compactMap { severity in
             counts[severity].map { "\($0) \(severity.rawValue)\($0 == 1 ? "" : "s")" }
         }.joined(separator: ", ") + "\n"
-        return output
     }
 
     private func count(_ value: Int) -> String { AnalyzeFormatting.grouped(value) }

@@ -197,5 +197,13 @@ struct LoggedPlanInsightTests {
         #expect(scans.count == 2, "\(findings)")
         #expect(scans.contains { ($0["query"] as? String)?.contains("sensor = $1") == true && $0["calls"] as? Int == 1 })
         #expect(scans.allSatisfy { $0["severity"] as? String == "warning" && ($0["message"] as? String)?.contains("readings") == true })
+        let text = try SargableExecutable.run(["analyze", server.serverLogFile]).stdout
+        #expect(text.contains("Plan findings (the plans in the log)"))
+        #expect(text.components(separatedBy: "warning[plan-seq-scan-filter]: seq scan on readings").count == 3, "\(text)")
+        let html = try SargableExecutable.run(["analyze", "--format", "html", server.serverLogFile]).stdout
+        #expect(html.contains("<section id=\"plan-findings\">") && html.contains("plan-seq-scan-filter"))
+        // --fail-on counts them: the workload itself has no warning here.
+        let failing = try SargableExecutable.run(["analyze", "--fail-on", "warning", "--format", "json", server.serverLogFile])
+        #expect(failing.status == 1)
     }
 }
