@@ -80,22 +80,10 @@ struct AnalyzeCommand: ParsableCommand {
         settings.options.redactParameters = redactParameters
         let (analysis, unreadInput) = Self.readLogs(paths, settings: settings)
         var report = analysis
-        report.findings = analysis.findings.compactMap { workloadFinding in
-            configuration.graded(workloadFinding.finding).map { finding in
-                var graded = workloadFinding
-                graded.finding = finding
-                return graded
-            }
-        }
+        report.findings = analysis.findings.compactMap { configuration.graded($0, \.finding) }
         let insights = LoggedPlanInsights.findings(in: report)
         for problem in insights.unreadable { Terminal.standardError("sargable: warning: \(problem)") }
-        report.planFindings = insights.findings.compactMap { planFinding in
-            configuration.graded(planFinding.finding).map { finding in
-                var graded = planFinding
-                graded.finding = finding
-                return graded
-            }
-        }
+        report.planFindings = insights.findings.compactMap { configuration.graded($0, \.finding) }
         switch format {
         case .text: Terminal.print(AnalyzeTextReport(report: report, top: top, colour: colour.onStandardOutput).render(), terminator: "")
         case .json:

@@ -103,7 +103,7 @@ struct ExplainCommand: ParsableCommand {
                         let rule = planFinding.finding.rule
                         guard !suppressions.contains(where: { $0.rules.contains(rule) && $0.covers(statement.source.range.lowerBound) })
                         else { return nil }
-                        return configuration.graded(planFinding.finding).map { PlanFinding(nodeID: planFinding.nodeID, finding: $0) }
+                        return configuration.graded(planFinding, \.finding)
                     }
                     let report = ExplainReport(file: document.file.path, line: position.line, column: position.column,
                                                statement: statement.source.text, collected: collected, findings: findings)

@@ -256,4 +256,13 @@ public struct Configuration: Sendable {
         result.severity = severity(of: finding.rule, default: finding.severity)
         return result
     }
+
+    /// `item` with its finding graded; nil when the finding's rule is off.
+    public func graded<Item>(_ item: Item, _ finding: WritableKeyPath<Item, Finding>) -> Item? {
+        graded(item[keyPath: finding]).map { regraded in
+            var result = item
+            result[keyPath: finding] = regraded
+            return result
+        }
+    }
 }

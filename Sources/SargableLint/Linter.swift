@@ -315,7 +315,7 @@ public struct Linter: Sendable {
         let reportOrder = linted.indices.sorted { linted[$0].file.path < linted[$1].file.path }
         report.documents = reportOrder.map { linted[$0] }
         var placements: [Int: [(finding: DatabaseFinding, offset: Int)]] = [:]
-        for databaseFinding in (databaseFindings ?? []).compactMap(graded) {
+        for databaseFinding in (databaseFindings ?? []).compactMap({ configuration.graded($0, \.finding) }) {
             if let (position, offset) = Self.place(databaseFinding, in: reportOrder, created: createdObjects, mentioned: mentionedObjects) {
                 placements[position, default: []].append((databaseFinding, offset))
             } else {
@@ -363,15 +363,6 @@ public struct Linter: Sendable {
             }
         }
         return nil
-    }
-
-    /// A finding made outside the linted files (a database check) as the configuration grades it:
-    /// nil when its rule is off.
-    private func graded(_ databaseFinding: DatabaseFinding) -> DatabaseFinding? {
-        guard let finding = configuration.graded(databaseFinding.finding) else { return nil }
-        var result = databaseFinding
-        result.finding = finding
-        return result
     }
 
     private static func order(_ lhs: Finding, _ rhs: Finding) -> Bool {
