@@ -97,10 +97,11 @@ public final class Advisor {
     /// common value may be best served by a scan, a rare one by the index). Returns how many
     /// statements had a choice.
     private static func keepCostliestSamples(of workload: inout Workload, in session: WhatIfSession) -> Int {
+        let choices = workload.statements.indices.filter { workload.statements[$0].parameterSamples.count > 1 }
+        guard !choices.isEmpty, (try? session.configure([])) != nil else { return 0 }
         var sampled = 0
-        for position in workload.statements.indices where workload.statements[position].parameterSamples.count > 1 {
+        for position in choices {
             let statement = workload.statements[position]
-            guard (try? session.configure([])) != nil else { return sampled }
             var costliest: (cost: Double, values: [String?])?
             for values in statement.parameterSamples {
                 let planner = session.planner(for: statement.text, root: statement.root, parameters: values)
@@ -474,9 +475,9 @@ public final class Advisor {
         static let swapCandidates = 6
 
         /// The knapsack step greedy misses: a move that did not fit, made to fit by dropping the
-        /// chosen indexes that contribute least per byte, taken when the workload's total drops.
-        /// (At TPC-H's 1 GB budget, growing lineitem(l_partkey) by l_suppkey pays for the small
-        /// indexes it pushes out.) Returns whether the choice changed.
+        /// chosen indexes that contribute least per byte, taken when the workload's total drops
+        /// (a small index chosen first may block a bigger win that fits only alone). Returns
+        /// whether the choice changed.
         private mutating func swapForBudget(_ used: inout Int) -> Bool {
             guard let budget = options.budgetBytes, !outOfBudget.isEmpty else { return false }
             let current = total(chosen)

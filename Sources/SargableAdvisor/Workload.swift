@@ -11,8 +11,8 @@ public struct WorkloadStatement: Sendable {
     public var root: Node
     /// Values for `$1…` (from the log's `parameters:` detail); nil plans the generic plan.
     public var parameters: [String?]?
-    /// Other logged values for `$1…`, the slowest first: the advisor plans each and keeps the
-    /// costliest as `parameters` (one family's plan can change with its values).
+    /// Every logged set of values for `$1…`, the slowest execution's first: the advisor plans
+    /// each and keeps the costliest as `parameters` (one family's plan can change with its values).
     public var parameterSamples: [[String?]]
     public var calls: Int
     /// Total execution time in milliseconds, when the source has it (logs, pg_stat_statements).
