@@ -174,6 +174,10 @@ public final class Advisor {
         advice.rejectedForWrites = search.rejectedForWrites.sorted { $0.definition < $1.definition }
         advice.drops = drops(final: search)
         advice.uncosted = uncosted()
+        if let failure = evaluator.firstWhatIfFailure {
+            problems.append("\(evaluator.failedWhatIfPlans) what-if plan(s) failed with hypothetical indexes in place and "
+                + "were costed as without them; the first: \(failure.description)")
+        }
         advice.problems = problems
         advice.notes += candidateNotes
         if let seconds = statistics.secondsCounted, seconds < Self.unusedAfterSeconds {
@@ -396,7 +400,7 @@ public final class Advisor {
                     let room = options.budgetBytes.map { $0 - used } ?? Int.max
                     moves = pool.filter { !chosen.contains($0) }.compactMap { candidate in
                         size[candidate.definition].flatMap { $0 <= room ? Move(candidate: candidate, sizeDelta: $0) : nil }
-                    }
+                    }.filter { !overlapsChoice($0) }
                     continue
                 }
                 if top.evaluatedAt == version {
@@ -437,7 +441,7 @@ public final class Advisor {
             }
             version += 1
             progress?("chose \(move.candidate.definition) (\(chosen.count) indexes, \(used / 1_048_576) MB)")
-            moves.removeAll { $0.candidate == move.candidate || chosen.contains($0.candidate) }
+            moves.removeAll { $0.candidate == move.candidate || chosen.contains($0.candidate) || overlapsChoice($0) }
             var extensions: [IndexCandidate] = []
             var seen = Set<IndexCandidate>()
             // Candidates that hold everything the chosen one does and more (a merged covering index,
@@ -467,6 +471,12 @@ public final class Advisor {
             }
         }
 
+        /// A new index (not a growth move) that holds, or is held by, a chosen one: the two would be
+        /// the prefix duplicate the advisor tells users to drop; growing the chosen one is its own move.
+        private func overlapsChoice(_ move: Move) -> Bool {
+            move.replaces == nil && chosen.contains { $0.contains(move.candidate) || move.candidate.contains($0) }
+        }
+
         /// Moves that paid but did not fit the budget when their turn came.
         private var outOfBudget: [Move] = []
         /// Swaps tried after the greedy pass; each costs a leave-one-out round and a few plans.
@@ -488,7 +498,7 @@ public final class Advisor {
             var tried = Set<IndexCandidate>()
             let candidates = outOfBudget.sorted { $0.benefit != $1.benefit ? $0.benefit > $1.benefit : $0.candidate < $1.candidate }
                 .filter { !chosen.contains($0.candidate) && tried.insert($0.candidate).inserted }
-                .filter { $0.replaces.map(chosen.contains) ?? true }
+                .filter { $0.replaces.map(chosen.contains) ?? !overlapsChoice($0) }
                 .prefix(Self.swapCandidates)
             outOfBudget.removeAll()
             var best: (configuration: [IndexCandidate], total: Double, used: Int)?
@@ -578,8 +588,7 @@ public final class Advisor {
             let writeWithout = search.writeCost(chosen.filter { $0 != index })
             recommendations.append(Recommendation(
                 rank: 0, schema: index.table.schema, table: index.table.description,
-                definition: index.definition(prefix: "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(Connection.quoteIdentifier(index.suggestedName)) ON"),
-                hypotheticalDefinition: index.definition, name: index.suggestedName, reason: index.reason,
+                definition: "", hypotheticalDefinition: index.definition, name: "", reason: index.reason,
                 estimatedSizeBytes: size, deduplicatedSizeBytes: deduplicatedSize(index, estimated: size),
                 benefit: search.benefitAtChoice[index] ?? 0, writeOverhead: search.writeCost(chosen) - writeWithout,
                 tableWrites: schema.table(index.table)?.writes?.description,
@@ -588,9 +597,35 @@ public final class Advisor {
                 statements: served.sorted { $0.costBefore - $0.costAfter > $1.costBefore - $1.costAfter },
                 alternatives: Array(alternatives), verification: nil))
         }
-        recommendations.sort { $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.definition < $1.definition }
-        for position in recommendations.indices { recommendations[position].rank = position + 1 }
+        recommendations.sort {
+            $0.contribution != $1.contribution ? $0.contribution > $1.contribution : $0.hypotheticalDefinition < $1.hypotheticalDefinition
+        }
+        let byDefinition = Dictionary(uniqueKeysWithValues: chosen.map { ($0.definition, $0) })
+        var taken = Set(schema.tables.values.flatMap { table in table.indexes.map { "\(table.name.schema).\($0.name)" } })
+        for position in recommendations.indices {
+            let index = byDefinition[recommendations[position].hypotheticalDefinition]!
+            let name = Self.uniqueName(index.suggestedName, schema: index.table.schema, taken: &taken)
+            recommendations[position].rank = position + 1
+            recommendations[position].name = name
+            recommendations[position].definition = index.definition(
+                prefix: "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(Connection.quoteIdentifier(name)) ON")
+        }
         return recommendations
+    }
+
+    /// Index names are unique per schema, and `IF NOT EXISTS` would silently skip a second index of
+    /// the same name: like PostgreSQL's own naming, a taken name gets a number (`…_idx1`).
+    static func uniqueName(_ suggested: String, schema: String, taken: inout Set<String>) -> String {
+        var name = suggested
+        var number = 0
+        while !taken.insert("\(schema).\(name)").inserted {
+            number += 1
+            let suffix = String(number)
+            var stem = suggested
+            while stem.utf8.count + suffix.utf8.count > 63 { stem.removeLast() }
+            name = stem + suffix
+        }
+        return name
     }
 
     /// B-tree deduplication (PostgreSQL 13+) stores a repeated key once per leaf page: an index on

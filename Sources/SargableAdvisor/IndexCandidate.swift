@@ -53,7 +53,8 @@ public struct IndexCandidate: Sendable, Hashable, Comparable, CustomStringConver
         return result
     }
 
-    /// A name for the migration: `orders_customer_id_created_at_idx`, cut to PostgreSQL's 63 bytes.
+    /// A name for the migration: `orders_customer_id_created_at_idx`, cut to PostgreSQL's 63 bytes
+    /// (`Advisor` numbers it when the name is taken).
     public var suggestedName: String {
         let parts = keys.map { key -> String in
             switch key {
@@ -63,7 +64,8 @@ public struct IndexCandidate: Sendable, Hashable, Comparable, CustomStringConver
                     .split(separator: "_").joined(separator: "_")
             }
         }
-        var name = ([table.name] + parts + [predicate == nil ? "idx" : "partial_idx"]).joined(separator: "_")
+        // INCLUDE columns are part of the name, as in PostgreSQL's own (so covering and plain differ).
+        var name = ([table.name] + parts + include + [predicate == nil ? "idx" : "partial_idx"]).joined(separator: "_")
         while name.utf8.count > 63 { name.removeLast() }
         return name
     }

@@ -41,6 +41,9 @@ final class WhatIfEvaluator: @unchecked Sendable {
     private var cache: [Key: Result<PlannedCost, ExplainError>] = [:]
     private var sizes: [String: Result<Int, PostgresError>] = [:]
     private(set) var cacheHits = 0
+    /// Plans that failed with hypothetical indexes in place (costed as without them), and the first error.
+    private(set) var failedWhatIfPlans = 0
+    private(set) var firstWhatIfFailure: ExplainError?
 
     init(statements: [WorkloadStatement], needs: [StatementNeeds], sessions: [WhatIfSession]) {
         self.statements = statements
@@ -71,7 +74,13 @@ final class WhatIfEvaluator: @unchecked Sendable {
             self.withSession { session, slot in self.plan(key, in: session, slot: slot) }
         }
         return lock.withLock {
-            for (key, result) in zip(missing, planned) { cache[key] = result }
+            for (key, result) in zip(missing, planned) {
+                cache[key] = result
+                if !key.indexes.isEmpty, case .failure(let error) = result {
+                    failedWhatIfPlans += 1
+                    if firstWhatIfFailure == nil { firstWhatIfFailure = error }
+                }
+            }
             return keys.map { cache[$0]! }
         }
     }

@@ -39,7 +39,23 @@ public final class WhatIfSession {
                 + "with `sargable database run --load schema.sql -- sargable advise …`")
         }
         try connection.beginReadOnlySession(limits)
+        try silenceAutoExplain()
         try reset()
+    }
+
+    /// auto_explain, loaded with a `log_min_duration`, logs plain EXPLAIN's plans too and cannot
+    /// name a hypothetical index in them: every what-if plan would fail with "cache lookup failed
+    /// for index". It is turned off for this session (a superuser setting).
+    private func silenceAutoExplain() throws(PostgresError) {
+        let row = try connection.query("SELECT current_setting('auto_explain.log_min_duration', true) AS threshold").rows.first
+        guard let threshold = row?["threshold"], !threshold.isEmpty, threshold != "-1" else { return }
+        do {
+            try connection.execute("SET auto_explain.log_min_duration = -1")
+        } catch {
+            throw PostgresError(kind: .server, message: "auto_explain logs the plans of this server's statements "
+                + "(auto_explain.log_min_duration = \(threshold)) and cannot name hypothetical indexes in them; this role "
+                + "may not turn it off for its session (\(error.message)): advise as a role that may, or on a copy")
+        }
     }
 
     /// Replaces the session's hypothetical indexes with `definitions` (CREATE INDEX statements).

@@ -22,6 +22,8 @@ enum AdvisorDatabase {
             CREATE TABLE archived_orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, created_at timestamptz NOT NULL);
             CREATE INDEX archived_orders_customer_created ON archived_orders (customer_id, created_at);
             CREATE INDEX archived_orders_customer ON archived_orders (customer_id);
+            -- Holds the name the advisor would give an index on orders (customer_id): names are per schema.
+            CREATE INDEX orders_customer_id_idx ON archived_orders (created_at);
             INSERT INTO customers SELECT i, 'user' || i || '@example.com', (ARRAY['eu', 'us', 'ap'])[1 + i % 3]
                 FROM generate_series(1, 20000) AS i;
             INSERT INTO orders SELECT i, 1 + (i * 7919) % 20000, i % 20, CASE WHEN i % 100 = 0 THEN 'pending' ELSE 'done' END,
@@ -142,6 +144,55 @@ enum AdvisorDatabase {
         #expect(advice.recommendations.map(\.hypotheticalDefinition) == [big.hypotheticalDefinition],
                 "\(advice.recommendations.map(\.hypotheticalDefinition))")
         #expect(advice.recommendedCost < advice.baselineCost - small.benefit)
+    }
+
+    @Test func aRecommendationNeverTakesTheNameOfAnotherIndex() throws {
+        // `IF NOT EXISTS` would skip the migration's index without a word if its name were taken.
+        let advice = try AdvisorDatabase.advise("""
+            -- sargable: weight 1000
+            SELECT count(*) FROM orders WHERE customer_id = $1;
+            -- sargable: weight 1000
+            SELECT count(*) FROM customers WHERE email = $1;
+            """)
+        let orders = try #require(advice.recommendations.first { $0.table == "orders" })
+        #expect(orders.hypotheticalDefinition.hasSuffix("USING btree (\"customer_id\")"), "\(orders.hypotheticalDefinition)")
+        #expect(orders.name == "orders_customer_id_idx1")
+        #expect(orders.definition.hasPrefix("CREATE INDEX CONCURRENTLY IF NOT EXISTS \"orders_customer_id_idx1\" ON"))
+        let customers = try #require(advice.recommendations.first { $0.table == "customers" })
+        #expect(customers.name == "customers_email_idx")
+    }
+
+    /// Production servers often preload auto_explain. With a `log_min_duration` it logs plain
+    /// EXPLAIN's plans too, cannot name a hypothetical index in them, and so fails every what-if plan.
+    @Test func aServerThatPreloadsAutoExplainStillGetsAdvice() throws {
+        let server = try TemporaryPostgres.start(TemporaryPostgres.Configuration(settings: [
+            "shared_preload_libraries": "auto_explain", "auto_explain.log_min_duration": "0",
+        ]))
+        defer { server.stop() }
+        let conninfo = try server.createDatabase("explained")
+        let connection = try Connection(conninfo)
+        try connection.execute("""
+            CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric NOT NULL);
+            INSERT INTO orders SELECT i, i % 5000, i % 100 FROM generate_series(1, 100000) AS i;
+            CREATE ROLE reader LOGIN;
+            GRANT SELECT ON orders TO reader;
+            """)
+        try connection.execute("VACUUM ANALYZE orders")
+        let workload = Workload.from(documents: [SQLDocument(path: "workload.sql", text: "SELECT total FROM orders WHERE customer_id = $1;")])
+        let advice = try Advisor(workload: workload, options: AdvisorOptions()) { () throws(PostgresError) in try Connection(conninfo) }.advise()
+        #expect(advice.problems.isEmpty, "\(advice.problems)")
+        #expect(advice.recommendations.first?.hypotheticalDefinition.contains("(\"customer_id\"") == true,
+                "\(advice.recommendations.map(\.hypotheticalDefinition))")
+        // A role that may not turn auto_explain off is told why, in one line, before any planning.
+        do {
+            _ = try Advisor(workload: workload, options: AdvisorOptions()) { () throws(PostgresError) in
+                try Connection(conninfo + " user=reader")
+            }
+            Issue.record("a role that cannot silence auto_explain was not refused")
+        } catch {
+            #expect("\(error)".contains("auto_explain.log_min_duration = 0"), "\(error)")
+            #expect(!"\(error)".contains("\n"))
+        }
     }
 
     @Test func anExistingIndexOrOneItPrefixesIsNeverRecommendedAgain() throws {
