@@ -51,8 +51,9 @@ let package = Package(
                                "SargableLint", "SargableLogs"],
                 path: "Rules",
                 exclude: ["README.md"]),
-        // Query logs: readers for every PostgreSQL log format, aggregation, workload findings.
-        .target(name: "SargableLogs", dependencies: ["CZlib", "SargableCore", "SargableSyntax"]),
+        // Query logs: readers for every PostgreSQL log format, aggregation, workload findings (the
+        // plan model reads auto_explain's query texts).
+        .target(name: "SargableLogs", dependencies: ["CZlib", "SargableCore", "SargableSyntax", "SargablePlan"]),
         // The only importer of CLibPQ: connections, throwaway servers, catalog, EXPLAIN collector.
         .target(name: "SargablePostgres",
                 dependencies: ["CLibPQ", "SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis", "SargablePlan"]),

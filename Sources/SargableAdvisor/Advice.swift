@@ -65,6 +65,19 @@ public struct ServedStatement: Sendable, Codable {
     public var costAfter: Double
     /// `Seq Scan on orders → Index Scan`.
     public var replaces: String?
+    /// What the plan the log holds did on the index's table, measured (auto_explain).
+    public var logged: LoggedScan?
+}
+
+/// A scan of a logged (auto_explain) plan: what the statement really did on a table.
+public struct LoggedScan: Sendable, Codable {
+    /// `Seq Scan on orders`.
+    public var node: String
+    /// Rows returned over all loops; nil when the plan was logged without ANALYZE.
+    public var rows: Double?
+    /// Rows its filter read and threw away, over all loops.
+    public var rowsRemovedByFilter: Double?
+    public var milliseconds: Double?
 }
 
 public struct DropSuggestion: Sendable, Codable {

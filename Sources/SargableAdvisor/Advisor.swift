@@ -567,6 +567,7 @@ public final class Advisor {
         let finalTotal = search.total(chosen)
         let sizes = evaluator.sizes(of: chosen)
         var recommendations: [Recommendation] = []
+        let loggedPlans = workload.statements.map { $0.loggedPlan.flatMap { try? ExplainPlan.decode(logged: $0) } }
         for index in chosen {
             var served: [ServedStatement] = []
             var servedBaseline = 0.0
@@ -578,7 +579,8 @@ public final class Advisor {
                 let workloadStatement = workload.statements[statement]
                 served.append(ServedStatement(fingerprint: workloadStatement.fingerprint, origin: workloadStatement.origin,
                                               calls: workloadStatement.calls, costBefore: baselineCosts[statement],
-                                              costAfter: planned.cost, replaces: replaces))
+                                              costAfter: planned.cost, replaces: replaces,
+                                              logged: loggedPlans[statement].flatMap { Self.loggedScan(of: index.table.name, in: $0) }))
                 servedBaseline += weights[statement] * baselineCosts[statement]
             }
             let without = search.total(chosen.filter { $0 != index })
@@ -611,6 +613,14 @@ public final class Advisor {
                 prefix: "CREATE INDEX CONCURRENTLY IF NOT EXISTS \(Connection.quoteIdentifier(name)) ON")
         }
         return recommendations
+    }
+
+    /// The logged plan's first scan of `table`: the measured work the index takes away.
+    static func loggedScan(of table: String, in plan: ExplainPlan) -> LoggedScan? {
+        guard let scan = plan.nodes.first(where: { $0.relationName == table }) else { return nil }
+        return LoggedScan(node: scan.nodeType.name + " on " + table, rows: scan.totalActualRows,
+                          rowsRemovedByFilter: scan.rowsRemovedByFilter.map { $0 * (scan.actualLoops ?? 1) },
+                          milliseconds: scan.inclusiveTime)
     }
 
     /// Index names are unique per schema, and `IF NOT EXISTS` would silently skip a second index of

@@ -19,9 +19,12 @@ public struct WorkloadStatement: Sendable {
     public var totalMs: Double?
     /// Where the statement came from, for messages: `queries.sql:3:1`, a log's name.
     public var origin: String
+    /// The plan auto_explain logged for it (JSON or text), when the log has one: what really ran.
+    public var loggedPlan: String?
 
     public init(fingerprint: String, text: String, root: Node, parameters: [String?]? = nil,
-                parameterSamples: [[String?]] = [], calls: Int, totalMs: Double? = nil, origin: String) {
+                parameterSamples: [[String?]] = [], calls: Int, totalMs: Double? = nil, origin: String,
+                loggedPlan: String? = nil) {
         self.fingerprint = fingerprint
         self.text = text
         self.root = root
@@ -30,6 +33,7 @@ public struct WorkloadStatement: Sendable {
         self.calls = calls
         self.totalMs = totalMs
         self.origin = origin
+        self.loggedPlan = loggedPlan
     }
 }
 
@@ -87,13 +91,17 @@ public struct Workload: Sendable {
         /// `$1 = '42', $2 = NULL`, as the log's `parameters:` detail writes them; several when the
         /// log has them, the slowest execution's first.
         public var loggedParameters: [String]
+        /// auto_explain's plan of one of its executions, when logged.
+        public var loggedPlan: String?
 
-        public init(fingerprint: String, text: String, calls: Int, totalMs: Double, loggedParameters: [String] = []) {
+        public init(fingerprint: String, text: String, calls: Int, totalMs: Double, loggedParameters: [String] = [],
+                    loggedPlan: String? = nil) {
             self.fingerprint = fingerprint
             self.text = text
             self.calls = calls
             self.totalMs = totalMs
             self.loggedParameters = loggedParameters
+            self.loggedPlan = loggedPlan
         }
     }
 
@@ -101,7 +109,7 @@ public struct Workload: Sendable {
     public static func from(report: WorkloadReport, origin: String, topShare: Double = 0.95) -> Workload {
         var workload = from(families: report.queries.filter { $0.calls > 0 }.map {
             Family(fingerprint: $0.fingerprint, text: $0.example, calls: $0.calls, totalMs: $0.totalMs,
-                   loggedParameters: $0.parameterSamples ?? [$0.parameters].compactMap { $0 })
+                   loggedParameters: $0.parameterSamples ?? [$0.parameters].compactMap { $0 }, loggedPlan: $0.plan)
         }, origin: origin, topShare: topShare)
         if let first = report.summary.firstSeen, let last = report.summary.lastSeen, last > first {
             workload.windowSeconds = last - first
@@ -138,13 +146,15 @@ public struct Workload: Sendable {
             covered += family.totalMs
             let samples = family.loggedParameters.compactMap(LoggedParameters.values)
             workload.add(text: family.text, root: root, calls: max(family.calls, 1), totalMs: family.totalMs,
-                         parameters: samples.first, parameterSamples: samples, origin: origin, merging: &byFingerprint)
+                         parameters: samples.first, parameterSamples: samples, origin: origin, loggedPlan: family.loggedPlan,
+                         merging: &byFingerprint)
         }
         return workload
     }
 
     private mutating func add(text: String, root: Node, calls: Int, totalMs: Double?, parameters: [String?]?,
-                              parameterSamples: [[String?]], origin: String, merging byFingerprint: inout [String: Int]) {
+                              parameterSamples: [[String?]], origin: String, loggedPlan: String? = nil,
+                              merging byFingerprint: inout [String: Int]) {
         if case .refused = StatementClass.of(root, text: text) {
             skippedStatements += 1
             return
@@ -153,11 +163,13 @@ public struct Workload: Sendable {
         if let existing = byFingerprint[fingerprint] {
             statements[existing].calls = statements[existing].calls.addingReportingOverflow(calls).overflow ? .max : statements[existing].calls + calls
             if let totalMs { statements[existing].totalMs = (statements[existing].totalMs ?? 0) + totalMs }
+            if statements[existing].loggedPlan == nil { statements[existing].loggedPlan = loggedPlan }
             return
         }
         byFingerprint[fingerprint] = statements.count
         statements.append(WorkloadStatement(fingerprint: fingerprint, text: text, root: root, parameters: parameters,
-                                            parameterSamples: parameterSamples, calls: calls, totalMs: totalMs, origin: origin))
+                                            parameterSamples: parameterSamples, calls: calls, totalMs: totalMs, origin: origin,
+                                            loggedPlan: loggedPlan))
     }
 
     static let weightDirective = "sargable: weight"

@@ -49,6 +49,7 @@ enum AdviceRenderer {
                     lines.append("   serves \(statement.origin) (\(statement.calls) call\(statement.calls == 1 ? "" : "s"), \(statement.fingerprint)): "
                         + "cost \(number(statement.costBefore)) → \(number(statement.costAfter))"
                         + (statement.replaces.map { ", \($0)" } ?? ""))
+                    if let logged = statement.logged { lines.append("     in the log: " + Self.describe(logged)) }
                 }
                 if recommendation.statements.count > 8 { lines.append("   … and \(recommendation.statements.count - 8) more statements") }
                 if !recommendation.alternatives.isEmpty {
@@ -127,6 +128,20 @@ enum AdviceRenderer {
         if magnitude >= 1e6 { return String(format: "%.2fM", value / 1e6) }
         if magnitude >= 1e4 { return String(format: "%.1fk", value / 1e3) }
         return String(format: magnitude >= 100 || magnitude == 0 ? "%.0f" : "%.2f", value)
+    }
+
+    /// `Seq Scan on orders returned 3 rows, removed 199,997 by its filter, 41.2 ms`.
+    static func describe(_ scan: LoggedScan) -> String {
+        var text = scan.node
+        if let rows = scan.rows {
+            let count = Int(rows.rounded())
+            text += " returned \(AnalyzeFormatting.grouped(count)) row\(count == 1 ? "" : "s")"
+        }
+        if let removed = scan.rowsRemovedByFilter, removed >= 1 {
+            text += ", removed \(AnalyzeFormatting.grouped(Int(removed.rounded()))) by its filter"
+        }
+        if let milliseconds = scan.milliseconds { text += String(format: ", %.1f ms", milliseconds) }
+        return text
     }
 
     static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }

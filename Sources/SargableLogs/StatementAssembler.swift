@@ -1,4 +1,5 @@
 import Foundation
+import SargablePlan
 
 /// One statement the server ran (or refused), assembled from a log's entries.
 public struct Execution: Sendable {
@@ -45,7 +46,10 @@ public final class StatementAssembler {
     private var live: [SessionKey: Int] = [:]
     private var infos: [Int: SessionInfo] = [:]
     private var pending: [Int: Pending] = [:]
-    private var plans: [Int: String] = [:]
+    /// auto_explain's plan logged before its statement (a simple query's), until the statement
+    /// comes; one no statement claims is an execution of its own (auto_explain alone, or a
+    /// statement under log_min_duration_statement).
+    private var plans: [Int: Pending] = [:]
     /// Sessions whose latest entry was one that is not kept (a `bind` duration, a lock wait):
     /// the DETAIL and STATEMENT lines after it are its own, not the pending statement's.
     private var detached: Set<Int> = []
@@ -82,7 +86,8 @@ public final class StatementAssembler {
         /// Whether auto_explain's `plan` is this statement's: its `Query Text` is the text (text
         /// format gives its first line); a plan without one is taken as it comes.
         func explained(by plan: String) -> Bool {
-            StatementAssembler.queryText(ofPlan: plan).map { text == $0 || text.hasPrefix($0 + "\n") } ?? true
+            guard let queried = ExplainPlan.queryText(ofLogged: plan) else { return true }
+            return text == queried || text.hasPrefix(queried + "\n") || queried.hasPrefix(text + "\n")
         }
     }
 
@@ -178,8 +183,8 @@ public final class StatementAssembler {
     /// Emits what is still pending and ends every session (at the end of each input).
     public func finish(emit: (Execution) -> Void) {
         for session in pending.keys.sorted() { flush(session, emit: emit) }
+        for session in plans.keys.sorted() { emitUnclaimedPlan(of: session, emit: emit) }
         if let peak = peakCounter.finish(file: file) { sessionPeak = peak.combined(with: sessionPeak) }
-        plans.removeAll()
         for session in infos.keys.sorted() { if let info = infos[session] { ended.append((session, info)) } }
         infos.removeAll()
         live.removeAll()
@@ -189,7 +194,7 @@ public final class StatementAssembler {
     private func endSession(of entry: LogEntry, emit: (Execution) -> Void) {
         guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key) else { return }
         flush(session, emit: emit)
-        plans[session] = nil
+        emitUnclaimedPlan(of: session, emit: emit)
         detached.remove(session)
         if let info = infos.removeValue(forKey: session) { ended.append((session, info)) }
     }
@@ -205,18 +210,38 @@ public final class StatementAssembler {
         if current.kind == .execution || current.kind == .error && !current.text.isEmpty { peakCounter.ranStatement(session) }
         switch current.kind {
         case .execution:
+            var plan = current.plan
+            if plan == nil, let before = plans[session] {
+                if current.explained(by: before.text) {
+                    plan = plans.removeValue(forKey: session)?.text
+                } else {
+                    emitUnclaimedPlan(of: session, emit: emit)
+                }
+            }
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: current.durationMs, isError: false,
-                           plan: current.plan ?? plans.removeValue(forKey: session), sessionKnown: live[.unknown] != session))
+                           plan: plan, sessionKnown: live[.unknown] != session))
         case .error where !current.text.isEmpty:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: nil, isError: true, plan: nil,
                            sessionKnown: live[.unknown] != session))
         case .plan:
             // auto_explain logs at executor end, before the statement's own duration line.
-            plans[session] = current.text
+            emitUnclaimedPlan(of: session, emit: emit)
+            plans[session] = current
         case .error, .other: break
         }
+    }
+
+    /// A plan no logged statement claimed is the only record of its execution: its query text,
+    /// duration and plan.
+    private func emitUnclaimedPlan(of session: Int, emit: (Execution) -> Void) {
+        guard let unclaimed = plans.removeValue(forKey: session),
+              let text = ExplainPlan.queryText(ofLogged: unclaimed.text) else { return }
+        peakCounter.ranStatement(session)
+        emit(Execution(line: unclaimed.line, time: unclaimed.time, session: session, text: text, parameters: nil,
+                       durationMs: unclaimed.durationMs, isError: false, plan: unclaimed.text,
+                       sessionKnown: live[.unknown] != session))
     }
 
     /// `%c` when the log has it, else `%p`.
@@ -312,16 +337,6 @@ public final class StatementAssembler {
             result.parameters = Self.parameters(in: detail)
         }
         return result
-    }
-
-    /// auto_explain's `Query Text` (JSON format; the first line in text format), to pair a plan
-    /// with its statement.
-    static func queryText(ofPlan plan: String) -> String? {
-        if plan.hasPrefix("{") {
-            return (try? JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [String: Any])?["Query Text"] as? String
-        }
-        guard plan.hasPrefix("Query Text: ") else { return nil }
-        return String(plan.dropFirst(12).prefix { $0 != "\n" })
     }
 
     /// `parameters: $1 = '42'` → `$1 = '42'`.

@@ -8,6 +8,21 @@ extension ExplainPlan {
         return start == "{" || start == "[" ? try decode(plan) : try decode(text: plan)
     }
 
+    /// auto_explain's `Query Text` of a logged plan, JSON or text, without reading the plan: the
+    /// lines before the first node in text (the query may span several).
+    public static func queryText(ofLogged plan: String) -> String? {
+        let start = plan.first { !$0.isWhitespace }
+        if start == "{" || start == "[" {
+            let object = try? JSONSerialization.jsonObject(with: Data(plan.utf8))
+            return ((object as? [[String: Any]])?.first ?? object as? [String: Any])?["Query Text"] as? String
+        }
+        var reader = TextPlanReader()
+        for line in plan.split(separator: "\n", omittingEmptySubsequences: false) {
+            guard (try? reader.read(line.hasSuffix("\r") ? line.dropLast() : line)) != nil, reader.stack.isEmpty else { break }
+        }
+        return reader.queryText
+    }
+
     /// Reads EXPLAIN's text format into the model the JSON format gives: the same node types,
     /// join types, strategies, relations, conditions, costs, actual rows and loops, sort and hash
     /// figures, buffers, and the `Outer` / `Inner` / `Member` / `Subquery` / `InitPlan` /

@@ -39,8 +39,9 @@ struct LoggingModeTests {
     static func contents(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
     /// Every `duration: … ms` the server wrote for a statement (auto_explain's `plan:` lines
-    /// aside), summed by reading the lines themselves; with `only`, those followed by it.
-    static func loggedMilliseconds(_ paths: [String], only: String? = nil) throws -> Double {
+    /// aside, unless `includingPlans`), summed by reading the lines themselves; with `only`, those
+    /// followed by it.
+    static func loggedMilliseconds(_ paths: [String], only: String? = nil, includingPlans: Bool = false) throws -> Double {
         var total = 0.0
         for path in paths {
             for line in try contents(path).split(separator: "\n") {
@@ -48,7 +49,7 @@ struct LoggingModeTests {
                 let rest = line[start.upperBound...]
                 guard let end = rest.range(of: " ms") else { continue }
                 let after = rest[end.upperBound...]
-                if after.hasPrefix("  plan:") { continue }
+                if after.hasPrefix("  plan:"), !includingPlans { continue }
                 if let only, !after.hasPrefix("  " + only) { continue }
                 total += try #require(Double(rest[..<end.lowerBound]))
             }
@@ -288,6 +289,8 @@ struct LoggingModeTests {
     static let explainModes: [[String: String]] = [
         ["log_min_duration_statement": "0"],
         ["log_statement": "all", "log_duration": "on"],
+        // auto_explain alone: each plan is the only record of its execution.
+        ["log_min_duration_statement": "-1"],
     ]
 
     @Test(arguments: explainModes)
@@ -308,9 +311,13 @@ struct LoggingModeTests {
             let explained = try #require(try ExplainPlan.decode(logged: plan).queryText)
             #expect(try fingerprint(explained) == query.fingerprint, "\(query.query) has the plan of \(explained)")
         }
-        if mode["log_min_duration_statement"] != nil {
+        if mode["log_min_duration_statement"] == "0" {
             let executed = try Self.loggedMilliseconds(paths, only: "execute ") + Self.loggedMilliseconds(paths, only: "statement: ")
             #expect(abs(report.queries.map(\.totalMs).reduce(0, +) - executed) < 0.0005)
+        } else if mode["log_min_duration_statement"] == "-1" {
+            let planned = try Self.loggedMilliseconds(paths, only: "plan:", includingPlans: true)
+            #expect(planned > 0)
+            #expect(abs(report.queries.map(\.totalMs).reduce(0, +) - planned) < 0.0005)
         }
 
         // Each execution, JSON and text alike, carries the plan of its own statement.
