@@ -84,13 +84,13 @@ public enum LogAnalysis {
                 let entriesBefore = events.entries
                 let withoutSessionBefore = assembler.entriesWithoutSession
                 var nextProgress = 8 << 20
-                try reader.read { entry in
+                try reader.readConcurrently { entry, bytesRead in
                     if let time = entry.time { lastTime = max(lastTime ?? time, time) }
                     assembler.add(entry, emit: emit)
                     events.add(entry)
-                    if let progress, reader.bytesConsumed >= nextProgress {
-                        progress(name, reader.bytesConsumed, reader.input.fileSize)
-                        nextProgress = reader.bytesConsumed + (8 << 20)
+                    if let progress, bytesRead >= nextProgress {
+                        progress(name, bytesRead, reader.input.fileSize)
+                        nextProgress = bytesRead + (8 << 20)
                     }
                 }
                 previous = (reader.format, lastTime)

@@ -142,6 +142,42 @@ public final class LogReader {
         finish(body)
     }
 
+    /// `read` on a thread of its own: splitting and matching lines overlaps with what `body` does
+    /// with the entries, which it gets on this thread in the same order. `bytesRead` is the input
+    /// read up to the entry handed over. Only `body` may run while this does.
+    public func readConcurrently(_ body: (_ entry: LogEntry, _ bytesRead: Int) -> Void) throws(InputError) {
+        let queue = BoundedQueue<(entries: [LogEntry], bytesRead: Int)>(capacity: 8)
+        let reader = UncheckedReader(self)
+        let reading = WorkerThreads.start(stackBytes: 16 << 20) { () -> InputError? in
+            var batch: [LogEntry] = []
+            batch.reserveCapacity(Self.batchEntries)
+            defer { queue.close() }
+            let outcome = Result { () throws(InputError) in
+                try reader.value.read { entry in
+                    batch.append(entry)
+                    guard batch.count >= Self.batchEntries else { return }
+                    queue.push((batch, reader.value.bytesConsumed))
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            queue.push((batch, reader.value.bytesConsumed))
+            if case .failure(let error) = outcome { return error }
+            return nil
+        }
+        while let (entries, bytesRead) = queue.pop() {
+            for entry in entries { body(entry, bytesRead) }
+        }
+        if let error = reading.join() { throw error }
+    }
+
+    private static let batchEntries = 2048
+
+    /// Hands the reader to the reading thread; the caller touches it again only after the join.
+    private struct UncheckedReader: @unchecked Sendable {
+        let value: LogReader
+        init(_ value: LogReader) { self.value = value }
+    }
+
     private func handle(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
         switch format {
         case .stderr: stderrLine(line: line, bytes: bytes, time: nil, body)

@@ -23,7 +23,7 @@ public final class WorkloadAnalyzer {
     private var groups: [Group] = []
     private var groupByFingerprint: [UInt64: Int] = [:]
     private var groupByUnparsedText: [String: Int] = [:]
-    private var cache: [String: Int] = [:]
+    private var cache: [HashedText: Int] = [:]
     private var batch: [Execution] = []
     private var sessionStates: [Int: SessionState] = [:]
     private var findings: [FindingKey: FindingAccumulator] = [:]
@@ -117,34 +117,37 @@ public final class WorkloadAnalyzer {
     private func processBatch() {
         guard !batch.isEmpty else { return }
         // One dictionary lookup per execution; texts not cached are fingerprinted once, in parallel.
+        // Each text is hashed once: the cache, the batch's unseen texts and the session detectors
+        // all use that hash.
+        let texts = batch.map { HashedText($0.text) }
         var indices = [Int](repeating: -1, count: batch.count)
-        var unseen: [String] = []
-        var unseenSlot: [String: Int] = [:]
+        var unseen: [HashedText] = []
+        var unseenSlot: [HashedText: Int] = [:]
         unseenSlot.reserveCapacity(batch.count)
         unseen.reserveCapacity(batch.count)
         var waiting: [(execution: Int, unseen: Int)] = []
-        for (position, execution) in batch.enumerated() {
-            if let index = cache[execution.text] {
+        for (position, text) in texts.enumerated() {
+            if let index = cache[text] {
                 indices[position] = index
-            } else if let slot = unseenSlot[execution.text] {
+            } else if let slot = unseenSlot[text] {
                 waiting.append((position, slot))
             } else {
-                unseenSlot[execution.text] = unseen.count
+                unseenSlot[text] = unseen.count
                 waiting.append((position, unseen.count))
-                unseen.append(execution.text)
+                unseen.append(text)
             }
         }
         if cache.count + unseen.count > Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        let identities = LargeStack.parallelMap(unseen, threads: options.threads) { Self.identify($0) }
+        let identities = LargeStack.parallelMap(unseen, threads: options.threads) { Self.identify($0.text) }
         var unseenGroups: [Int] = []
         unseenGroups.reserveCapacity(unseen.count)
         for (text, identity) in zip(unseen, identities) {
-            let index = group(for: identity, text: text)
+            let index = group(for: identity, text: text.text)
             cache[text] = index
             unseenGroups.append(index)
         }
         for (position, slot) in waiting { indices[position] = unseenGroups[slot] }
-        for (position, execution) in batch.enumerated() { record(execution, in: indices[position]) }
+        for (position, execution) in batch.enumerated() { record(execution, textHash: texts[position].hash, in: indices[position]) }
         batch.removeAll(keepingCapacity: true)
     }
 
@@ -168,7 +171,7 @@ public final class WorkloadAnalyzer {
         }
     }
 
-    private func record(_ execution: Execution, in index: Int) {
+    private func record(_ execution: Execution, textHash: Int, in index: Int) {
         if let time = execution.time {
             firstSeen = min(firstSeen ?? time, time)
             lastSeen = max(lastSeen ?? time, time)
@@ -185,7 +188,7 @@ public final class WorkloadAnalyzer {
         countSession(execution.session, group: index)
         if let time = execution.time { countInTimeline(time) }
         // Without a session key, runs would mix every session's statements: no session findings.
-        if execution.sessionKnown { detect(execution, group: index) }
+        if execution.sessionKnown { detect(execution, textHash: textHash, group: index) }
     }
 
     private func state(of session: Int) -> SessionState {
@@ -262,7 +265,7 @@ public final class WorkloadAnalyzer {
         var group: Int
     }
 
-    private func detect(_ execution: Execution, group index: Int) {
+    private func detect(_ execution: Execution, textHash: Int, group index: Int) {
         let kind = groups[index].kind
         let state = state(of: execution.session)
         let previousGroup = state.lastGroup
@@ -277,7 +280,7 @@ public final class WorkloadAnalyzer {
         }
         guard kind == .select || kind == .insert else { return }
         var hasher = Hasher()
-        hasher.combine(execution.text)
+        hasher.combine(textHash)
         hasher.combine(execution.parameters)
         let parameters = hasher.finalize()
 
@@ -404,6 +407,21 @@ public final class WorkloadAnalyzer {
                 lastLine: lastLine, parent: parentInfo)
         }
     }
+}
+
+/// A statement text and its hash, computed once: dictionaries keyed by it hash an `Int`, not the
+/// text, and compare texts only when the hashes are equal.
+struct HashedText: Hashable, Sendable {
+    let text: String
+    let hash: Int
+
+    init(_ text: String) {
+        self.text = text
+        hash = text.hashValue
+    }
+
+    static func == (left: HashedText, right: HashedText) -> Bool { left.hash == right.hash && left.text == right.text }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
 /// A fingerprint group's running totals.
