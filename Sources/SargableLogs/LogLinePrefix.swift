@@ -120,7 +120,7 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
     private func finishNumbers(_ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match) {
         func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         if let range = result.pid {
-            switch LogNumber.processID(text(range)) {
+            switch LogNumber.processID(digits: UnsafeBufferPointer(rebasing: bytes[range])) {
             case .success(let pid): result.pidValue = pid
             case .failure(let refusal): result.refused = ("pid", text(range), refusal)
             }

@@ -72,7 +72,9 @@ struct SessionPeakCounter {
         span.last = position
         // A FATAL error ends its process: a connection refused after authorization logs no disconnection.
         if entry.severity == .fatal || entry.severity == .panic { span.disconnected = position }
-        if entry.severity == .log {
+        // Most entries are statements: only `c`, `r` and `d` can start the lines looked for.
+        if entry.severity == .log, let first = entry.message.utf8.first,
+           first == UInt8(ascii: "c") || first == UInt8(ascii: "r") || first == UInt8(ascii: "d") {
             let message = entry.message
             if message.hasPrefix("connection authorized: ") {
                 span.connected = (position, entry.time, entry.line)

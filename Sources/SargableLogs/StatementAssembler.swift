@@ -43,6 +43,8 @@ public final class StatementAssembler {
     public private(set) var entriesWithoutSession = 0
     /// Only live sessions are kept: memory follows the sessions open at once, not the log.
     private var live: [SessionKey: Int] = [:]
+    /// `live[.unknown]`, asked for on every entry.
+    private var unknownSession: Int?
     private var infos: [Int: SessionInfo] = [:]
     private var pending: [Int: Pending] = [:]
     private var plans: [Int: String] = [:]
@@ -116,7 +118,7 @@ public final class StatementAssembler {
     public func add(_ entry: LogEntry, emit: (Execution) -> Void) {
         entries += 1
         let session = sessionOrdinal(for: entry)
-        let keyed = live[.unknown] != session
+        let keyed = unknownSession != session
         if keyed { peakCounter.see(session, entry) }
         if entry.severity.isSecondary {
             guard !detached.contains(session), var current = pending[session] else { return }
@@ -132,7 +134,7 @@ public final class StatementAssembler {
             return
         }
         let next = classify(entry)
-        detached.remove(session)
+        if !detached.isEmpty { detached.remove(session) }
         if let previous = pending[session], previous.kind == .execution {
             switch next.kind {
             case .plan where previous.planFollows || previous.awaitsDuration:
@@ -164,7 +166,7 @@ public final class StatementAssembler {
             default: break
             }
         }
-        if entry.severity == .log, entry.message.hasPrefix("disconnection: ") { return endSession(of: entry, emit: emit) }
+        if entry.severity == .log, entry.message.utf8.first == UInt8(ascii: "d"), entry.message.hasPrefix("disconnection: ") { return endSession(of: entry, emit: emit) }
         // Other lines (temporary files, lock waits, notices, checkpoints) leave the pending
         // statement open: its duration or plan may still follow.
         guard next.kind != .other else {
@@ -183,6 +185,7 @@ public final class StatementAssembler {
         for session in infos.keys.sorted() { if let info = infos[session] { ended.append((session, info)) } }
         infos.removeAll()
         live.removeAll()
+        unknownSession = nil
         detached.removeAll()
     }
 
@@ -207,11 +210,12 @@ public final class StatementAssembler {
         case .execution:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: current.durationMs, isError: false,
-                           plan: current.plan ?? plans.removeValue(forKey: session), sessionKnown: live[.unknown] != session))
+                           plan: current.plan ?? (plans.isEmpty ? nil : plans.removeValue(forKey: session)),
+                           sessionKnown: unknownSession != session))
         case .error where !current.text.isEmpty:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: nil, isError: true, plan: nil,
-                           sessionKnown: live[.unknown] != session))
+                           sessionKnown: unknownSession != session))
         case .plan:
             // auto_explain logs at executor end, before the statement's own duration line.
             plans[session] = current.text
@@ -236,7 +240,9 @@ public final class StatementAssembler {
         let key = Self.key(of: entry) ?? .unknown
         if key == .unknown { entriesWithoutSession += 1 }
         if let ordinal = live[key] {
-            if var info = infos[ordinal], info.user == nil || info.database == nil || info.application == nil || info.host == nil {
+            // Written back only when the entry names what the session lacked (most entries repeat it).
+            if var info = infos[ordinal], info.user == nil && entry.user != nil || info.database == nil && entry.database != nil
+                || info.application == nil && entry.application != nil || info.host == nil && entry.host != nil {
                 info.user = info.user ?? entry.user
                 info.database = info.database ?? entry.database
                 info.application = info.application ?? entry.application
@@ -250,6 +256,7 @@ public final class StatementAssembler {
         infos[ordinal] = SessionInfo(id: entry.sessionID, pid: entry.pid, user: entry.user, database: entry.database,
                                      application: entry.application, file: file, host: entry.host)
         live[key] = ordinal
+        if key == .unknown { unknownSession = ordinal }
         return ordinal
     }
 
@@ -280,11 +287,12 @@ public final class StatementAssembler {
                 while position < bytes.count, bytes[position] != 32 { position += 1 }
                 guard bytes[position...].starts(with: " ms".utf8) else { return }
                 result.bareDuration = position + 3 == bytes.count
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
-                switch LogNumber.milliseconds(text) {
+                let value = UnsafeBufferPointer(rebasing: bytes[start ..< position])
+                switch LogNumber.milliseconds(value) {
                 case .success(let milliseconds): result.durationMs = milliseconds
                 case .failure(let refusal):
                     // The statement still ran and still counts, without a time.
+                    let text = String(decoding: value, as: UTF8.self)
                     warnings.record(line: entry.line, LogNumber.describe("duration", text, refusal) + "; counted without a duration")
                 }
                 position += 3

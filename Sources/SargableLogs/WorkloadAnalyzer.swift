@@ -23,7 +23,9 @@ public final class WorkloadAnalyzer {
     private var groups: [Group] = []
     private var groupByFingerprint: [UInt64: Int] = [:]
     private var groupByUnparsedText: [String: Int] = [:]
-    private var cache: [HashedText: Int] = [:]
+    private lazy var identities = StatementIdentities(threads: options.threads)
+    /// Unparsed texts' groups, by text.
+    private var unparsedCache: [HashedText: Int] = [:]
     private var batch: [Execution] = []
     private var sessionStates: [Int: SessionState] = [:]
     private var findings: [FindingKey: FindingAccumulator] = [:]
@@ -41,7 +43,6 @@ public final class WorkloadAnalyzer {
     private var lastSeen: Double?
 
     private static let batchSize = 8192
-    private static let cacheLimit = 200_000
     private static let exactDurationsKept = 2048
 
     public init(options: Options = Options()) { self.options = options }
@@ -59,7 +60,7 @@ public final class WorkloadAnalyzer {
 
     /// Adds the rows of a pg_stat_statements export: each is a group with its calls and times.
     public func add(_ rows: [StatStatementsRow]) {
-        let results = LargeStack.parallelMap(rows, threads: options.threads) { row in Self.identify(row.query) }
+        let results = LargeStack.parallelMap(rows, threads: options.threads) { row in StatementIdentity(of: row.query) }
         for (row, identity) in zip(rows, results) {
             let index = group(for: identity, text: row.query)
             // Rows are checked when read, but many of them can still add up past Int.max.
@@ -100,13 +101,6 @@ public final class WorkloadAnalyzer {
 
     // MARK: batches
 
-    /// What a text is: its fingerprint, or nil when libpg_query cannot parse it.
-    private enum Identity: Sendable { case fingerprint(UInt64), unparsed }
-
-    private static func identify(_ text: String) -> Identity {
-        (try? PgQuery.fingerprint(text)).map { .fingerprint($0.value) } ?? .unparsed
-    }
-
     /// Adds many executions at once (the reading thread hands them over in batches).
     public func add(contentsOf executions: [Execution]) {
         processBatch()
@@ -114,44 +108,41 @@ public final class WorkloadAnalyzer {
         processBatch()
     }
 
-    private func processBatch() {
-        guard !batch.isEmpty else { return }
-        // One dictionary lookup per execution; texts not cached are fingerprinted once, in parallel.
-        // Each text is hashed once: the cache, the batch's unseen texts and the session detectors
-        // all use that hash.
-        let texts = batch.map { HashedText($0.text) }
-        var indices = [Int](repeating: -1, count: batch.count)
-        var unseen: [HashedText] = []
-        var unseenSlot: [HashedText: Int] = [:]
-        unseenSlot.reserveCapacity(batch.count)
-        unseen.reserveCapacity(batch.count)
-        var waiting: [(execution: Int, unseen: Int)] = []
-        for (position, text) in texts.enumerated() {
-            if let index = cache[text] {
-                indices[position] = index
-            } else if let slot = unseenSlot[text] {
-                waiting.append((position, slot))
-            } else {
-                unseenSlot[text] = unseen.count
-                waiting.append((position, unseen.count))
-                unseen.append(text)
-            }
-        }
-        if cache.count + unseen.count > Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        let identities = LargeStack.parallelMap(unseen, threads: options.threads) { Self.identify($0.text) }
-        var unseenGroups: [Int] = []
-        unseenGroups.reserveCapacity(unseen.count)
-        for (text, identity) in zip(unseen, identities) {
-            let index = group(for: identity, text: text.text)
-            cache[text] = index
-            unseenGroups.append(index)
-        }
-        for (position, slot) in waiting { indices[position] = unseenGroups[slot] }
-        for (position, execution) in batch.enumerated() { record(execution, textHash: texts[position].hash, in: indices[position]) }
-        batch.removeAll(keepingCapacity: true)
+    /// Adds executions whose texts `StatementIdentities` identified ahead, on another thread.
+    func add(contentsOf executions: [Execution], identified: IdentifiedBatch) {
+        processBatch()
+        record(executions, identified)
     }
 
-    private func group(for identity: Identity, text: String) -> Int {
+    private func processBatch() {
+        guard !batch.isEmpty else { return }
+        let executions = batch
+        batch.removeAll(keepingCapacity: true)
+        record(executions, identities.identify(executions))
+    }
+
+    private func record(_ executions: [Execution], _ identified: IdentifiedBatch) {
+        for (position, execution) in executions.enumerated() {
+            let index: Int
+            switch identified.identities[position] {
+            case .fingerprint(let value):
+                index = groupByFingerprint[value] ?? group(for: .fingerprint(value), text: execution.text)
+            case .unparsed:
+                // Unparsed texts are grouped by their trimmed text: remembered to trim each once.
+                let text = HashedText(execution.text)
+                if let known = unparsedCache[text] {
+                    index = known
+                } else {
+                    if unparsedCache.count >= StatementIdentities.cacheLimit { unparsedCache.removeAll(keepingCapacity: true) }
+                    index = group(for: .unparsed, text: execution.text)
+                    unparsedCache[text] = index
+                }
+            }
+            record(execution, textHash: identified.textHashes[position], in: index)
+        }
+    }
+
+    private func group(for identity: StatementIdentity, text: String) -> Int {
         switch identity {
         case .fingerprint(let value):
             if let index = groupByFingerprint[value] { return index }
@@ -284,7 +275,8 @@ public final class WorkloadAnalyzer {
         hasher.combine(execution.parameters)
         let parameters = hasher.finalize()
 
-        var run = state.runs[index] ?? Run()
+        // Taken out while it changes: a copy left in the map would make `parameterSets` copy itself.
+        var run = state.runs.removeValue(forKey: index) ?? Run()
         if run.count > 0, let last = run.lastTime, let now = execution.time, now - last > options.maximumGapSeconds {
             close(run, group: index, session: execution.session)
             run = Run()
@@ -407,21 +399,6 @@ public final class WorkloadAnalyzer {
                 lastLine: lastLine, parent: parentInfo)
         }
     }
-}
-
-/// A statement text and its hash, computed once: dictionaries keyed by it hash an `Int`, not the
-/// text, and compare texts only when the hashes are equal.
-struct HashedText: Hashable, Sendable {
-    let text: String
-    let hash: Int
-
-    init(_ text: String) {
-        self.text = text
-        hash = text.hashValue
-    }
-
-    static func == (left: HashedText, right: HashedText) -> Bool { left.hash == right.hash && left.text == right.text }
-    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
 /// A fingerprint group's running totals.
