@@ -42,7 +42,7 @@ public final class StatementAssembler {
     /// Entries with neither a session id nor a pid: they all share one merged session.
     public private(set) var entriesWithoutSession = 0
     /// Only live sessions are kept: memory follows the sessions open at once, not the log.
-    private var live: [SessionKey: Int] = [:]
+    private var live: [SessionKey: LiveSession] = [:]
     /// `live[.unknown]`, asked for on every entry.
     private var unknownSession: Int?
     private var infos: [Int: SessionInfo] = [:]
@@ -190,7 +190,7 @@ public final class StatementAssembler {
     }
 
     private func endSession(of entry: LogEntry, emit: (Execution) -> Void) {
-        guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key) else { return }
+        guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key)?.ordinal else { return }
         flush(session, emit: emit)
         plans[session] = nil
         detached.remove(session)
@@ -239,25 +239,47 @@ public final class StatementAssembler {
     private func sessionOrdinal(for entry: LogEntry) -> Int {
         let key = Self.key(of: entry) ?? .unknown
         if key == .unknown { entriesWithoutSession += 1 }
-        if let ordinal = live[key] {
-            // Written back only when the entry names what the session lacked (most entries repeat it).
-            if var info = infos[ordinal], info.user == nil && entry.user != nil || info.database == nil && entry.database != nil
-                || info.application == nil && entry.application != nil || info.host == nil && entry.host != nil {
+        if let known = live[key] {
+            // `infos` is written back only when the entry names what the session lacked: most
+            // entries repeat what is known, or lack it too (a prefix without %a).
+            if known.missing != 0, let found = LiveSession.fields(of: entry, among: known.missing), var info = infos[known.ordinal] {
                 info.user = info.user ?? entry.user
                 info.database = info.database ?? entry.database
                 info.application = info.application ?? entry.application
                 info.host = info.host ?? entry.host
-                infos[ordinal] = info
+                infos[known.ordinal] = info
+                live[key]?.missing = known.missing & ~found
             }
-            return ordinal
+            return known.ordinal
         }
         let ordinal = sessionCount
         sessionCount += 1
         infos[ordinal] = SessionInfo(id: entry.sessionID, pid: entry.pid, user: entry.user, database: entry.database,
                                      application: entry.application, file: file, host: entry.host)
-        live[key] = ordinal
+        let present = LiveSession.fields(of: entry, among: LiveSession.all) ?? 0
+        live[key] = LiveSession(ordinal: ordinal, missing: LiveSession.all & ~present)
         if key == .unknown { unknownSession = ordinal }
         return ordinal
+    }
+
+    /// A live session's ordinal, and which of who it was (user, database, application, host) no
+    /// entry has told yet.
+    private struct LiveSession {
+        var ordinal: Int
+        var missing: UInt8
+
+        static let user: UInt8 = 1, database: UInt8 = 2, application: UInt8 = 4, host: UInt8 = 8
+        static let all = user | database | application | host
+
+        /// The fields among `wanted` that `entry` has, or nil for none.
+        static func fields(of entry: LogEntry, among wanted: UInt8) -> UInt8? {
+            var found: UInt8 = 0
+            if wanted & user != 0, entry.user != nil { found |= user }
+            if wanted & database != 0, entry.database != nil { found |= database }
+            if wanted & application != 0, entry.application != nil { found |= application }
+            if wanted & host != 0, entry.host != nil { found |= host }
+            return found == 0 ? nil : found
+        }
     }
 
     private func classify(_ entry: LogEntry) -> Pending {
