@@ -192,12 +192,18 @@ public final class LogReader {
     }
 
     private func finish(_ body: (LogEntry) -> Void) {
-        if let entry = pending { body(entry) }
-        pending = nil
+        handOver(body)
         if format == .csvlog, csv.isInsideQuotes, !skippingOversizedEntry {
             unreadable.record(line: csv.recordLine, text: "unterminated quoted field")
         }
         if format == .pgStatStatements { finishStatStatements() }
+    }
+
+    /// Gives `body` the pending entry, moved out rather than copied (an entry holds up to ten strings).
+    private func handOver(_ body: (LogEntry) -> Void) {
+        var entry: LogEntry?
+        swap(&entry, &pending)
+        if let entry { body(entry) }
     }
 
     func recordUnreadable(line: Int, text: String) { unreadable.record(line: line, text: text) }
@@ -210,9 +216,12 @@ public final class LogReader {
     /// its remaining lines are skipped until the next entry starts.
     private func continuePending(_ text: UnsafeBufferPointer<UInt8>, separator: String, line: Int) {
         guard !skippingOversizedEntry else { return }
-        guard let entry = pending else { return unreadable.record(line: line, text: String(decoding: text, as: UTF8.self)) }
-        guard entry.message.utf8.count + separator.utf8.count + text.count <= maximumEntryBytes else {
-            warnings.record(line: entry.line, Self.oversizedEntry("entry", limit: maximumEntryBytes, then: "reading resumes at the next line with a log_line_prefix"))
+        // Fields read in place: a copy of the entry would make the append below copy the message.
+        guard let entryLine = pending?.line, let messageBytes = pending?.message.utf8.count else {
+            return unreadable.record(line: line, text: String(decoding: text, as: UTF8.self))
+        }
+        guard messageBytes + separator.utf8.count + text.count <= maximumEntryBytes else {
+            warnings.record(line: entryLine, Self.oversizedEntry("entry", limit: maximumEntryBytes, then: "reading resumes at the next line with a log_line_prefix"))
             pending = nil
             skippingOversizedEntry = true
             return
@@ -237,7 +246,7 @@ public final class LogReader {
             return
         }
         skippingOversizedEntry = false
-        if let entry = pending { body(entry) }
+        handOver(body)
         if let (field, value, refusal) = match.refused { warnings.record(line: line, LogNumber.describe(field, value, refusal)) }
         func text(_ range: Range<Int>?) -> String? {
             guard var range, !range.isEmpty else { return nil }
