@@ -32,20 +32,39 @@ public enum LogAnalysis {
     public static func run(paths: [String], settings: Settings = Settings(),
                            progress: Progress? = nil) -> (report: WorkloadReport, problems: [Problem]) {
         let analyzer = WorkloadAnalyzer(options: settings.options)
-        // Reading and assembling run on their own thread while this one fingerprints and
-        // aggregates; the queue between them holds a few batches, so memory stays flat.
+        // A pipeline, one thread a stage: lines are read and matched, statements assembled,
+        // texts fingerprinted (on every core), and this thread aggregates. The queues between
+        // them hold a few batches, so memory stays flat.
         let queue = BoundedQueue<LogBatch>(capacity: 4)
         let reading = WorkerThreads.start(stackBytes: 16 << 20) {
             read(paths: paths, settings: settings, progress: progress, into: queue)
         }
-        while let message = queue.pop() {
+        let identified = BoundedQueue<LogBatch>(capacity: 4)
+        let threads = settings.options.threads
+        let identifying = WorkerThreads.start(stackBytes: 16 << 20) {
+            let identities = StatementIdentities(threads: threads)
+            while let message = queue.pop() {
+                guard case .executions(let executions, let ended, nil) = message else {
+                    identified.push(message)
+                    continue
+                }
+                identified.push(.executions(executions, ended: ended, identified: identities.identify(executions)))
+            }
+            identified.close()
+        }
+        while let message = identified.pop() {
             switch message {
-            case .executions(let executions, let ended):
-                analyzer.add(contentsOf: executions)
+            case .executions(let executions, let ended, let identities):
+                if let identities {
+                    analyzer.add(contentsOf: executions, identified: identities)
+                } else {
+                    analyzer.add(contentsOf: executions)
+                }
                 analyzer.endSessions(ended)
             case .statStatements(let rows): analyzer.add(rows)
             }
         }
+        identifying.join()
         let (summary, operations, problems) = reading.join()
         return (analyzer.report(summary: summary, operations: operations), problems)
     }
@@ -84,13 +103,13 @@ public enum LogAnalysis {
                 let entriesBefore = events.entries
                 let withoutSessionBefore = assembler.entriesWithoutSession
                 var nextProgress = 8 << 20
-                try reader.read { entry in
+                try reader.readConcurrently { entry, bytesRead in
                     if let time = entry.time { lastTime = max(lastTime ?? time, time) }
                     assembler.add(entry, emit: emit)
                     events.add(entry)
-                    if let progress, reader.bytesConsumed >= nextProgress {
-                        progress(name, reader.bytesConsumed, reader.input.fileSize)
-                        nextProgress = reader.bytesConsumed + (8 << 20)
+                    if let progress, bytesRead >= nextProgress {
+                        progress(name, bytesRead, reader.input.fileSize)
+                        nextProgress = bytesRead + (8 << 20)
                     }
                 }
                 previous = (reader.format, lastTime)
@@ -207,6 +226,7 @@ public enum LogAnalysis {
 
 /// What the reading thread hands the aggregating one.
 enum LogBatch {
-    case executions([Execution], ended: [(session: Int, info: SessionInfo)])
+    /// `identified` once `StatementIdentities` has fingerprinted the texts.
+    case executions([Execution], ended: [(session: Int, info: SessionInfo)], identified: IdentifiedBatch? = nil)
     case statStatements([StatStatementsRow])
 }

@@ -82,7 +82,9 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
 
     /// Free-text escapes whose values often hold spaces (`web frontend`, `client backend`,
     /// `UPDATE waiting`): they try the longest value first, the others the shortest.
-    private static let spacious: Set<UInt8> = [UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "i")]
+    private static func isSpacious(_ escape: UInt8) -> Bool {
+        escape == UInt8(ascii: "a") || escape == UInt8(ascii: "b") || escape == UInt8(ascii: "i")
+    }
     /// Backtracking steps allowed per line: a template of many adjacent free-text escapes
     /// cannot make one line cost more than this.
     private static let stepBudget = 512
@@ -120,7 +122,7 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
     private func finishNumbers(_ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match) {
         func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         if let range = result.pid {
-            switch LogNumber.processID(text(range)) {
+            switch LogNumber.processID(digits: UnsafeBufferPointer(rebasing: bytes[range])) {
             case .success(let pid): result.pidValue = pid
             case .failure(let refusal): result.refused = ("pid", text(range), refusal)
             }
@@ -249,16 +251,20 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
             return matchParts(from: index + 1, cut, at: stop, end: end, bytes, &result, &budget)
         }
         if next == [] { return attempt(end) }
-        if Self.spacious.contains(escape) {
+        // Where the next literal cannot start, no value can end: those places are passed over
+        // without a try (a line end may still cut the literal short when `anywhere`).
+        let first = next?.first
+        func mayEnd(_ stop: Int) -> Bool { first == nil || stop >= end || bytes[stop] == first }
+        if Self.isSpacious(escape) {
             var stop = end
             while stop >= position {
-                if attempt(stop) { return true }
+                if mayEnd(stop), attempt(stop) { return true }
                 if budget < 0 { return false }
                 stop -= 1
             }
         } else {
             for stop in position ... end {
-                if attempt(stop) { return true }
+                if mayEnd(stop), attempt(stop) { return true }
                 if budget < 0 { return false }
             }
         }

@@ -34,6 +34,50 @@ enum LogNumber {
 
     static let maximumMilliseconds = 1e16
 
+    /// `milliseconds` of the bytes of a `duration:` value. The common `123.456` is read in place:
+    /// an integer below 2^53 divided by an exact power of ten is the correctly rounded value, the
+    /// same `Double` as `Double(_:)` gives. Anything else goes through the text.
+    static func milliseconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Double, Refusal> {
+        var mantissa = 0
+        var digits = 0
+        var fractionDigits = 0
+        var sawPoint = false
+        for byte in bytes {
+            if byte >= 48, byte <= 57 {
+                mantissa = mantissa * 10 + Int(byte - 48)
+                digits += 1
+                if sawPoint { fractionDigits += 1 }
+            } else if byte == UInt8(ascii: "."), !sawPoint {
+                sawPoint = true
+            } else {
+                digits = 0
+                break
+            }
+            if digits > 15 { break }
+        }
+        // `5.` and `.5` are rare enough to leave to the text path, which decides what they are.
+        guard digits > 0, digits <= 15, bytes[0] != UInt8(ascii: "."), !sawPoint || fractionDigits > 0
+        else { return milliseconds(String(decoding: bytes, as: UTF8.self)) }
+        let value = Double(mantissa) / powersOfTen[fractionDigits]
+        return value <= maximumMilliseconds ? .success(value) : .failure(.outOfRange)
+    }
+
+    /// 10^0 … 10^15, each exact in a `Double`.
+    private static let powersOfTen: [Double] = (0 ... 15).map { exponent in
+        (0 ..< exponent).reduce(1.0) { value, _ in value * 10 }
+    }
+
+    /// `processID` of a run of ASCII digits, read in place; other text goes through `processID(_:)`.
+    static func processID(digits bytes: UnsafeBufferPointer<UInt8>) -> Result<Int, Refusal> {
+        guard !bytes.isEmpty, bytes.count <= 10 else { return processID(String(decoding: bytes, as: UTF8.self)) }
+        var value = 0
+        for byte in bytes {
+            guard byte >= 48, byte <= 57 else { return processID(String(decoding: bytes, as: UTF8.self)) }
+            value = value * 10 + Int(byte - 48)
+        }
+        return value <= Int(Int32.max) ? .success(value) : .failure(.outOfRange)
+    }
+
     /// A process id: PostgreSQL's are positive 32-bit numbers.
     static func processID(_ text: String) -> Result<Int, Refusal> {
         guard let value = Int(text) else { return decimal(text).flatMap { _ in .failure(.outOfRange) } }

@@ -142,6 +142,45 @@ public final class LogReader {
         finish(body)
     }
 
+    /// `read` on a thread of its own: splitting and matching lines overlaps with what `body` does
+    /// with the entries, which it gets on this thread in the same order. `bytesRead` is the input
+    /// read up to the entry handed over. Only `body` may run while this does.
+    public func readConcurrently(_ body: (_ entry: LogEntry, _ bytesRead: Int) -> Void) throws(InputError) {
+        let queue = BoundedQueue<(entries: [LogEntry], bytesRead: Int)>(capacity: 8)
+        let reader = UncheckedReader(self)
+        let reading = WorkerThreads.start(stackBytes: 16 << 20) { () -> InputError? in
+            var batch: [LogEntry] = []
+            batch.reserveCapacity(Self.batchEntries)
+            defer { queue.close() }
+            let outcome = Result { () throws(InputError) in
+                try reader.value.read { entry in
+                    batch.append(entry)
+                    guard batch.count >= Self.batchEntries else { return }
+                    queue.push((batch, reader.value.bytesConsumed))
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            queue.push((batch, reader.value.bytesConsumed))
+            if case .failure(let error) = outcome { return error }
+            return nil
+        }
+        while let (entries, bytesRead) = queue.pop() {
+            // Lent from the batch, not copied out of it: an entry holds up to ten strings.
+            entries.withUnsafeBufferPointer { batch in
+                for index in batch.indices { body(batch[index], bytesRead) }
+            }
+        }
+        if let error = reading.join() { throw error }
+    }
+
+    private static let batchEntries = 2048
+
+    /// Hands the reader to the reading thread; the caller touches it again only after the join.
+    private struct UncheckedReader: @unchecked Sendable {
+        let value: LogReader
+        init(_ value: LogReader) { self.value = value }
+    }
+
     private func handle(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
         switch format {
         case .stderr: stderrLine(line: line, bytes: bytes, time: nil, body)
@@ -153,12 +192,18 @@ public final class LogReader {
     }
 
     private func finish(_ body: (LogEntry) -> Void) {
-        if let entry = pending { body(entry) }
-        pending = nil
+        handOver(body)
         if format == .csvlog, csv.isInsideQuotes, !skippingOversizedEntry {
             unreadable.record(line: csv.recordLine, text: "unterminated quoted field")
         }
         if format == .pgStatStatements { finishStatStatements() }
+    }
+
+    /// Gives `body` the pending entry, moved out rather than copied (an entry holds up to ten strings).
+    private func handOver(_ body: (LogEntry) -> Void) {
+        var entry: LogEntry?
+        swap(&entry, &pending)
+        if let entry { body(entry) }
     }
 
     func recordUnreadable(line: Int, text: String) { unreadable.record(line: line, text: text) }
@@ -171,9 +216,12 @@ public final class LogReader {
     /// its remaining lines are skipped until the next entry starts.
     private func continuePending(_ text: UnsafeBufferPointer<UInt8>, separator: String, line: Int) {
         guard !skippingOversizedEntry else { return }
-        guard let entry = pending else { return unreadable.record(line: line, text: String(decoding: text, as: UTF8.self)) }
-        guard entry.message.utf8.count + separator.utf8.count + text.count <= maximumEntryBytes else {
-            warnings.record(line: entry.line, Self.oversizedEntry("entry", limit: maximumEntryBytes, then: "reading resumes at the next line with a log_line_prefix"))
+        // Fields read in place: a copy of the entry would make the append below copy the message.
+        guard let entryLine = pending?.line, let messageBytes = pending?.message.utf8.count else {
+            return unreadable.record(line: line, text: String(decoding: text, as: UTF8.self))
+        }
+        guard messageBytes + separator.utf8.count + text.count <= maximumEntryBytes else {
+            warnings.record(line: entryLine, Self.oversizedEntry("entry", limit: maximumEntryBytes, then: "reading resumes at the next line with a log_line_prefix"))
             pending = nil
             skippingOversizedEntry = true
             return
@@ -198,7 +246,7 @@ public final class LogReader {
             return
         }
         skippingOversizedEntry = false
-        if let entry = pending { body(entry) }
+        handOver(body)
         if let (field, value, refusal) = match.refused { warnings.record(line: line, LogNumber.describe(field, value, refusal)) }
         func text(_ range: Range<Int>?) -> String? {
             guard var range, !range.isEmpty else { return nil }

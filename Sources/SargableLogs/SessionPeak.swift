@@ -68,25 +68,41 @@ struct SessionPeakCounter {
     /// Every entry of a session that has a key (`%c`, `%p`); entries without one cannot be told apart.
     mutating func see(_ session: Int, _ entry: LogEntry) {
         position += 1
-        var span = spans[session] ?? Span(first: position, last: position, firstTime: entry.time, firstLine: entry.line)
+        // Changed in place: one lookup per entry.
+        let index: [Int: Span].Index
+        if let known = spans.index(forKey: session) {
+            index = known
+        } else {
+            spans[session] = Span(first: position, last: position, firstTime: entry.time, firstLine: entry.line)
+            index = spans.index(forKey: session)!
+        }
+        let (connection, disconnection) = Self.see(entry, at: position, in: &spans.values[index])
+        connectionLines = connectionLines || connection
+        disconnectionLines = disconnectionLines || disconnection
+    }
+
+    /// Whether the entry is a `connection authorized` line, and a `disconnection` one.
+    private static func see(_ entry: LogEntry, at position: Int, in span: inout Span) -> (Bool, Bool) {
         span.last = position
         // A FATAL error ends its process: a connection refused after authorization logs no disconnection.
         if entry.severity == .fatal || entry.severity == .panic { span.disconnected = position }
-        if entry.severity == .log {
+        // Most entries are statements: only `c`, `r` and `d` can start the lines looked for.
+        if entry.severity == .log, let first = entry.message.utf8.first,
+           first == UInt8(ascii: "c") || first == UInt8(ascii: "r") || first == UInt8(ascii: "d") {
             let message = entry.message
             if message.hasPrefix("connection authorized: ") {
                 span.connected = (position, entry.time, entry.line)
-                connectionLines = true
+                return (true, false)
             } else if message.hasPrefix("replication connection authorized: ") {
                 span.replication = true
             } else if message.hasPrefix("connection received: ") {
                 span.received = true
             } else if message.hasPrefix("disconnection: session time: ") {
                 span.disconnected = position
-                disconnectionLines = true
+                return (false, true)
             }
         }
-        spans[session] = span
+        return (false, false)
     }
 
     /// `session` ran (or tried to run) a statement: a client session, not a background process.

@@ -43,7 +43,9 @@ public final class StatementAssembler {
     /// Entries with neither a session id nor a pid: they all share one merged session.
     public private(set) var entriesWithoutSession = 0
     /// Only live sessions are kept: memory follows the sessions open at once, not the log.
-    private var live: [SessionKey: Int] = [:]
+    private var live: [SessionKey: LiveSession] = [:]
+    /// `live[.unknown]`, asked for on every entry.
+    private var unknownSession: Int?
     private var infos: [Int: SessionInfo] = [:]
     private var pending: [Int: Pending] = [:]
     /// auto_explain's plan logged before its statement (a simple query's), until the statement
@@ -121,7 +123,7 @@ public final class StatementAssembler {
     public func add(_ entry: LogEntry, emit: (Execution) -> Void) {
         entries += 1
         let session = sessionOrdinal(for: entry)
-        let keyed = live[.unknown] != session
+        let keyed = unknownSession != session
         if keyed { peakCounter.see(session, entry) }
         if entry.severity.isSecondary {
             guard !detached.contains(session), var current = pending[session] else { return }
@@ -137,7 +139,7 @@ public final class StatementAssembler {
             return
         }
         let next = classify(entry)
-        detached.remove(session)
+        if !detached.isEmpty { detached.remove(session) }
         if let previous = pending[session], previous.kind == .execution {
             switch next.kind {
             case .plan where previous.planFollows || previous.awaitsDuration:
@@ -169,7 +171,7 @@ public final class StatementAssembler {
             default: break
             }
         }
-        if entry.severity == .log, entry.message.hasPrefix("disconnection: ") { return endSession(of: entry, emit: emit) }
+        if entry.severity == .log, entry.message.utf8.first == UInt8(ascii: "d"), entry.message.hasPrefix("disconnection: ") { return endSession(of: entry, emit: emit) }
         // Other lines (temporary files, lock waits, notices, checkpoints) leave the pending
         // statement open: its duration or plan may still follow.
         guard next.kind != .other else {
@@ -188,11 +190,12 @@ public final class StatementAssembler {
         for session in infos.keys.sorted() { if let info = infos[session] { ended.append((session, info)) } }
         infos.removeAll()
         live.removeAll()
+        unknownSession = nil
         detached.removeAll()
     }
 
     private func endSession(of entry: LogEntry, emit: (Execution) -> Void) {
-        guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key) else { return }
+        guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key)?.ordinal else { return }
         flush(session, emit: emit)
         emitUnclaimedPlan(of: session, emit: emit)
         detached.remove(session)
@@ -211,7 +214,7 @@ public final class StatementAssembler {
         switch current.kind {
         case .execution:
             var plan = current.plan
-            if plan == nil, let before = plans[session] {
+            if plan == nil, !plans.isEmpty, let before = plans[session] {
                 if current.explained(by: before.text) {
                     plan = plans.removeValue(forKey: session)?.text
                 } else {
@@ -220,11 +223,11 @@ public final class StatementAssembler {
             }
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: current.durationMs, isError: false,
-                           plan: plan, sessionKnown: live[.unknown] != session))
+                           plan: plan, sessionKnown: unknownSession != session))
         case .error where !current.text.isEmpty:
             emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: nil, isError: true, plan: nil,
-                           sessionKnown: live[.unknown] != session))
+                           sessionKnown: unknownSession != session))
         case .plan:
             // auto_explain logs at executor end, before the statement's own duration line.
             emitUnclaimedPlan(of: session, emit: emit)
@@ -260,22 +263,47 @@ public final class StatementAssembler {
     private func sessionOrdinal(for entry: LogEntry) -> Int {
         let key = Self.key(of: entry) ?? .unknown
         if key == .unknown { entriesWithoutSession += 1 }
-        if let ordinal = live[key] {
-            if var info = infos[ordinal], info.user == nil || info.database == nil || info.application == nil || info.host == nil {
+        if let known = live[key] {
+            // `infos` is written back only when the entry names what the session lacked: most
+            // entries repeat what is known, or lack it too (a prefix without %a).
+            if known.missing != 0, let found = LiveSession.fields(of: entry, among: known.missing), var info = infos[known.ordinal] {
                 info.user = info.user ?? entry.user
                 info.database = info.database ?? entry.database
                 info.application = info.application ?? entry.application
                 info.host = info.host ?? entry.host
-                infos[ordinal] = info
+                infos[known.ordinal] = info
+                live[key]?.missing = known.missing & ~found
             }
-            return ordinal
+            return known.ordinal
         }
         let ordinal = sessionCount
         sessionCount += 1
         infos[ordinal] = SessionInfo(id: entry.sessionID, pid: entry.pid, user: entry.user, database: entry.database,
                                      application: entry.application, file: file, host: entry.host)
-        live[key] = ordinal
+        let present = LiveSession.fields(of: entry, among: LiveSession.all) ?? 0
+        live[key] = LiveSession(ordinal: ordinal, missing: LiveSession.all & ~present)
+        if key == .unknown { unknownSession = ordinal }
         return ordinal
+    }
+
+    /// A live session's ordinal, and which of who it was (user, database, application, host) no
+    /// entry has told yet.
+    private struct LiveSession {
+        var ordinal: Int
+        var missing: UInt8
+
+        static let user: UInt8 = 1, database: UInt8 = 2, application: UInt8 = 4, host: UInt8 = 8
+        static let all = user | database | application | host
+
+        /// The fields among `wanted` that `entry` has, or nil for none.
+        static func fields(of entry: LogEntry, among wanted: UInt8) -> UInt8? {
+            var found: UInt8 = 0
+            if wanted & user != 0, entry.user != nil { found |= user }
+            if wanted & database != 0, entry.database != nil { found |= database }
+            if wanted & application != 0, entry.application != nil { found |= application }
+            if wanted & host != 0, entry.host != nil { found |= host }
+            return found == 0 ? nil : found
+        }
     }
 
     private func classify(_ entry: LogEntry) -> Pending {
@@ -305,11 +333,12 @@ public final class StatementAssembler {
                 while position < bytes.count, bytes[position] != 32 { position += 1 }
                 guard bytes[position...].starts(with: " ms".utf8) else { return }
                 result.bareDuration = position + 3 == bytes.count
-                let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start ..< position]), as: UTF8.self)
-                switch LogNumber.milliseconds(text) {
+                let value = UnsafeBufferPointer(rebasing: bytes[start ..< position])
+                switch LogNumber.milliseconds(value) {
                 case .success(let milliseconds): result.durationMs = milliseconds
                 case .failure(let refusal):
                     // The statement still ran and still counts, without a time.
+                    let text = String(decoding: value, as: UTF8.self)
                     warnings.record(line: entry.line, LogNumber.describe("duration", text, refusal) + "; counted without a duration")
                 }
                 position += 3

@@ -23,7 +23,9 @@ public final class WorkloadAnalyzer {
     private var groups: [Group] = []
     private var groupByFingerprint: [UInt64: Int] = [:]
     private var groupByUnparsedText: [String: Int] = [:]
-    private var cache: [String: Int] = [:]
+    private lazy var identities = StatementIdentities(threads: options.threads)
+    /// Unparsed texts' groups, by text.
+    private var unparsedCache: [HashedText: Int] = [:]
     private var batch: [Execution] = []
     private var sessionStates: [Int: SessionState] = [:]
     private var findings: [FindingKey: FindingAccumulator] = [:]
@@ -41,7 +43,6 @@ public final class WorkloadAnalyzer {
     private var lastSeen: Double?
 
     private static let batchSize = 8192
-    private static let cacheLimit = 200_000
     private static let exactDurationsKept = 2048
 
     public init(options: Options = Options()) { self.options = options }
@@ -59,7 +60,7 @@ public final class WorkloadAnalyzer {
 
     /// Adds the rows of a pg_stat_statements export: each is a group with its calls and times.
     public func add(_ rows: [StatStatementsRow]) {
-        let results = LargeStack.parallelMap(rows, threads: options.threads) { row in Self.identify(row.query) }
+        let results = LargeStack.parallelMap(rows, threads: options.threads) { row in StatementIdentity(of: row.query) }
         for (row, identity) in zip(rows, results) {
             let index = group(for: identity, text: row.query)
             // Rows are checked when read, but many of them can still add up past Int.max.
@@ -100,13 +101,6 @@ public final class WorkloadAnalyzer {
 
     // MARK: batches
 
-    /// What a text is: its fingerprint, or nil when libpg_query cannot parse it.
-    private enum Identity: Sendable { case fingerprint(UInt64), unparsed }
-
-    private static func identify(_ text: String) -> Identity {
-        (try? PgQuery.fingerprint(text)).map { .fingerprint($0.value) } ?? .unparsed
-    }
-
     /// Adds many executions at once (the reading thread hands them over in batches).
     public func add(contentsOf executions: [Execution]) {
         processBatch()
@@ -114,41 +108,41 @@ public final class WorkloadAnalyzer {
         processBatch()
     }
 
-    private func processBatch() {
-        guard !batch.isEmpty else { return }
-        // One dictionary lookup per execution; texts not cached are fingerprinted once, in parallel.
-        var indices = [Int](repeating: -1, count: batch.count)
-        var unseen: [String] = []
-        var unseenSlot: [String: Int] = [:]
-        unseenSlot.reserveCapacity(batch.count)
-        unseen.reserveCapacity(batch.count)
-        var waiting: [(execution: Int, unseen: Int)] = []
-        for (position, execution) in batch.enumerated() {
-            if let index = cache[execution.text] {
-                indices[position] = index
-            } else if let slot = unseenSlot[execution.text] {
-                waiting.append((position, slot))
-            } else {
-                unseenSlot[execution.text] = unseen.count
-                waiting.append((position, unseen.count))
-                unseen.append(execution.text)
-            }
-        }
-        if cache.count + unseen.count > Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        let identities = LargeStack.parallelMap(unseen, threads: options.threads) { Self.identify($0) }
-        var unseenGroups: [Int] = []
-        unseenGroups.reserveCapacity(unseen.count)
-        for (text, identity) in zip(unseen, identities) {
-            let index = group(for: identity, text: text)
-            cache[text] = index
-            unseenGroups.append(index)
-        }
-        for (position, slot) in waiting { indices[position] = unseenGroups[slot] }
-        for (position, execution) in batch.enumerated() { record(execution, in: indices[position]) }
-        batch.removeAll(keepingCapacity: true)
+    /// Adds executions whose texts `StatementIdentities` identified ahead, on another thread.
+    func add(contentsOf executions: [Execution], identified: IdentifiedBatch) {
+        processBatch()
+        record(executions, identified)
     }
 
-    private func group(for identity: Identity, text: String) -> Int {
+    private func processBatch() {
+        guard !batch.isEmpty else { return }
+        let executions = batch
+        batch.removeAll(keepingCapacity: true)
+        record(executions, identities.identify(executions))
+    }
+
+    private func record(_ executions: [Execution], _ identified: IdentifiedBatch) {
+        for (position, execution) in executions.enumerated() {
+            let index: Int
+            switch identified.identities[position] {
+            case .fingerprint(let value):
+                index = groupByFingerprint[value] ?? group(for: .fingerprint(value), text: execution.text)
+            case .unparsed:
+                // Unparsed texts are grouped by their trimmed text: remembered to trim each once.
+                let text = HashedText(execution.text)
+                if let known = unparsedCache[text] {
+                    index = known
+                } else {
+                    if unparsedCache.count >= StatementIdentities.cacheLimit { unparsedCache.removeAll(keepingCapacity: true) }
+                    index = group(for: .unparsed, text: execution.text)
+                    unparsedCache[text] = index
+                }
+            }
+            record(execution, textHash: identified.textHashes[position], in: index)
+        }
+    }
+
+    private func group(for identity: StatementIdentity, text: String) -> Int {
         switch identity {
         case .fingerprint(let value):
             if let index = groupByFingerprint[value] { return index }
@@ -168,7 +162,7 @@ public final class WorkloadAnalyzer {
         }
     }
 
-    private func record(_ execution: Execution, in index: Int) {
+    private func record(_ execution: Execution, textHash: Int, in index: Int) {
         if let time = execution.time {
             firstSeen = min(firstSeen ?? time, time)
             lastSeen = max(lastSeen ?? time, time)
@@ -185,7 +179,7 @@ public final class WorkloadAnalyzer {
         countSession(execution.session, group: index)
         if let time = execution.time { countInTimeline(time) }
         // Without a session key, runs would mix every session's statements: no session findings.
-        if execution.sessionKnown { detect(execution, group: index) }
+        if execution.sessionKnown { detect(execution, textHash: textHash, group: index) }
     }
 
     private func state(of session: Int) -> SessionState {
@@ -262,7 +256,7 @@ public final class WorkloadAnalyzer {
         var group: Int
     }
 
-    private func detect(_ execution: Execution, group index: Int) {
+    private func detect(_ execution: Execution, textHash: Int, group index: Int) {
         let kind = groups[index].kind
         let state = state(of: execution.session)
         let previousGroup = state.lastGroup
@@ -277,11 +271,12 @@ public final class WorkloadAnalyzer {
         }
         guard kind == .select || kind == .insert else { return }
         var hasher = Hasher()
-        hasher.combine(execution.text)
+        hasher.combine(textHash)
         hasher.combine(execution.parameters)
         let parameters = hasher.finalize()
 
-        var run = state.runs[index] ?? Run()
+        // Taken out while it changes: a copy left in the map would make `parameterSets` copy itself.
+        var run = state.runs.removeValue(forKey: index) ?? Run()
         if run.count > 0, let last = run.lastTime, let now = execution.time, now - last > options.maximumGapSeconds {
             close(run, group: index, session: execution.session)
             run = Run()
