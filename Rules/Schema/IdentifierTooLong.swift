@@ -22,6 +22,8 @@ public enum IdentifierTooLong: SQLRule {
     public static func check(_ context: RuleContext) {
         // The parser has already cut the names in the tree: the scanner's tokens have them as written.
         guard [.createStmt, .alterTableStmt, .indexStmt, .renameStmt, .viewStmt, .createSeqStmt].contains(context.root.kind) else { return }
+        // Most DDL has no name that long: skip the statement's scan then.
+        guard SQLDocument.mayContainIdentifier(longerThan: limit, in: context.statement.text) else { return }
         let start = context.statement.range.lowerBound
         for token in context.statementTokens where token.kind == .identifier {
             var name = context.document.file.text(of: token.range.lowerBound + start ..< token.range.upperBound + start)

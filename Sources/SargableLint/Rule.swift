@@ -268,11 +268,10 @@ public final class StatementContext {
     public func qualified(_ table: RelationName, _ column: String) -> String { "\(table).\(column)" }
 }
 
-/// What one walk over a statement finds: the nodes of the kinds rules look for most, and every
-/// relation it names (which decides the part of the schema its file needs).
+/// What one walk over a statement finds: the nodes of the kinds rules look for most. `relations(in:)`
+/// walks for every relation a statement names (which decides the part of the schema its file needs).
 struct StatementIndex: Sendable {
     var nodesBySlot: [[Node]]
-    var relations: [RelationName] = []
 
     /// Where the walk files a node kind; other kinds get a walk of their own when asked for.
     /// Indexing every node would retain the tree once per node, which costs more than it saves.
@@ -292,8 +291,11 @@ struct StatementIndex: Sendable {
 
     init(_ root: Node) {
         var slots = Array(repeating: [Node](), count: 8)
-        relations = Self.walk(root) { kind, node in
-            if let slot = Self.slot(of: kind) { slots[slot].append(node) }
+        // No relation names here: the lint job does not need them, and reading every object's
+        // `relname` costs more than filing the nodes.
+        root.walk { node in
+            if let kind = node.kind, let slot = Self.slot(of: kind) { slots[slot].append(node) }
+            return .visitChildren
         }
         nodesBySlot = slots
     }

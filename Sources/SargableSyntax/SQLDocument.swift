@@ -194,6 +194,15 @@ public final class SQLDocument: @unchecked Sendable {
             switch parseWindow(window) {
             case .parsed(let resume): return resume
             case .failed(let offset):
+                // The statements before the one that holds the error are parsed as a window of their
+                // own (one parse, trees kept) rather than split and parsed one at a time; the next
+                // window then starts with the bad statement. A wrong guess at that statement's start
+                // only costs the parse: a window that does not end between statements fails.
+                let badStatementStart = statementBounds(around: offset, in: window).start
+                if badStatementStart > start, badStatementStart < offset,
+                   case .parsed(let resume) = parseWindow(start ..< badStatementStart) {
+                    return resume
+                }
                 // Split no further than a little past the error: what follows gets windows of its own.
                 errorOffset = offset
                 end = statementEndLine(after: offset + Self.windowBytes, before: stretchEnd) ?? stretchEnd
@@ -630,6 +639,23 @@ public final class SQLDocument: @unchecked Sendable {
     /// PostgreSQL's `ident_cont`: `ident_start`, digits and `$`.
     static func isIdentifierContinue(_ byte: UInt8) -> Bool {
         isIdentifierStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x24
+    }
+
+    /// False when no identifier in `text` can be longer than `limit` bytes, told without the
+    /// scanner: with no double quote in the text, every identifier is a run of `ident_cont` bytes,
+    /// so no longer run means no longer identifier. True (scan to know) otherwise.
+    public static func mayContainIdentifier(longerThan limit: Int, in text: String) -> Bool {
+        var run = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "\"") { return true }
+            if isIdentifierContinue(byte) {
+                run += 1
+                if run > limit { return true }
+            } else {
+                run = 0
+            }
+        }
+        return false
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {
