@@ -244,7 +244,7 @@ public final class StatementAssembler {
         peakCounter.ranStatement(session)
         emit(Execution(line: unclaimed.line, time: unclaimed.time, session: session, text: text, parameters: nil,
                        durationMs: unclaimed.durationMs, isError: false, plan: unclaimed.text,
-                       sessionKnown: live[.unknown] != session))
+                       sessionKnown: unknownSession != session))
     }
 
     /// `%c` when the log has it, else `%p`.
