@@ -284,41 +284,24 @@ enum AdvisorDatabase {
 
     @Test func anNPlusOneLoopInARealServerLogGetsItsIndexWithTheLoggedCallsAndParameters() throws {
         // A server that logs every statement with its duration, as a team captures a workload.
-        let server = try TemporaryPostgres.start(.init(settings: ["log_min_duration_statement": "0"]))
+        try Self.withLoggedLoop(["log_min_duration_statement": "0"]) { workload, loop, conninfo in
+            #expect(loop.parameters?.count == 1, "the logged value of $1 is planned, not the generic plan")
+            let advice = try Advisor(workload: workload) { () throws(PostgresError) in try Connection(conninfo) }.advise()
+            #expect(advice.unit == "ms")
+            let first = try #require(advice.recommendations.first)
+            #expect(first.hypotheticalDefinition.contains("(\"customer_id\""), "\(first.hypotheticalDefinition)")
+            #expect(first.statements.contains { $0.fingerprint == loop.fingerprint && $0.calls == 150 })
+        }
+    }
+
+    /// A server with `settings` logs the application's loop: one query per customer, over the
+    /// extended protocol, 150 times on 100,000 orders. `body` gets the log's workload, the loop's
+    /// family (checked to have its 150 calls) and the database, while the server still runs.
+    private static func withLoggedLoop(_ settings: [String: String],
+                                       _ body: (Workload, WorkloadStatement, String) throws -> Void) throws {
+        let server = try TemporaryPostgres.start(.init(settings: settings))
         defer { server.stop() }
         let conninfo = try server.createDatabase("logged_shop")
-        let connection = try Connection(conninfo)
-        try connection.execute("""
-            CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric NOT NULL);
-            INSERT INTO orders SELECT i, 1 + (i * 7919) % 5000, i % 1000 FROM generate_series(1, 100000) AS i;
-            ANALYZE orders;
-            """)
-        // The application's loop: one query per customer, over the extended protocol.
-        for customer in 1 ... 150 {
-            _ = try connection.query("SELECT id, total FROM orders WHERE customer_id = $1", [String(customer)])
-        }
-        let (report, problems) = LogAnalysis.run(paths: [server.serverLogFile])
-        #expect(problems.filter { $0.kind == .error }.isEmpty, "\(problems)")
-        let workload = Workload.from(report: report, origin: "server.log")
-        let loop = try #require(workload.statements.first { $0.text.contains("customer_id = $1") })
-        #expect(loop.calls == 150)
-        #expect(loop.parameters?.count == 1, "the logged value of $1 is planned, not the generic plan")
-        let advice = try Advisor(workload: workload) { () throws(PostgresError) in try Connection(conninfo) }.advise()
-        #expect(advice.unit == "ms")
-        let first = try #require(advice.recommendations.first)
-        #expect(first.hypotheticalDefinition.contains("(\"customer_id\""), "\(first.hypotheticalDefinition)")
-        #expect(first.statements.contains { $0.fingerprint == loop.fingerprint && $0.calls == 150 })
-    }
-    /// A server that logs nothing but auto_explain's plans: each plan counts as its execution, and
-    /// the advice says what the logged plan really did on the table the index serves.
-    @Test func aLogOfAutoExplainPlansAloneIsAWorkloadAndItsPlansAreTheEvidence() throws {
-        let server = try TemporaryPostgres.start(.init(settings: [
-            "log_min_duration_statement": "-1", "session_preload_libraries": "auto_explain",
-            "auto_explain.log_min_duration": "0", "auto_explain.log_analyze": "on", "auto_explain.log_format": "json",
-            "max_parallel_workers_per_gather": "0",
-        ]))
-        defer { server.stop() }
-        let conninfo = try server.createDatabase("explained_shop")
         let connection = try Connection(conninfo)
         // One statement per query: auto_explain's Query Text is the whole query string.
         try connection.execute("CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, total numeric NOT NULL)")
@@ -332,17 +315,28 @@ enum AdvisorDatabase {
         let workload = Workload.from(report: report, origin: "server.log")
         let loop = try #require(workload.statements.first { $0.text.contains("customer_id = $1") })
         #expect(loop.calls == 150)
-        #expect((loop.totalMs ?? 0) > 0)
-        #expect(loop.loggedPlan != nil)
-        let advice = try Advisor(workload: workload) { () throws(PostgresError) in try Connection(conninfo) }.advise()
-        #expect(advice.problems.isEmpty, "\(advice.problems)")
-        let served = try #require(advice.recommendations.first?.statements.first { $0.fingerprint == loop.fingerprint })
-        let logged = try #require(served.logged)
-        #expect(logged.node == "Seq Scan on orders")
-        // 20 orders per customer: the scan read all 100,000 to keep them.
-        #expect(logged.rows == 20)
-        #expect(logged.rowsRemovedByFilter == 99_980)
-        #expect((logged.milliseconds ?? 0) > 0)
+        try body(workload, loop, conninfo)
+    }
+    /// A server that logs nothing but auto_explain's plans: each plan counts as its execution, and
+    /// the advice says what the logged plan really did on the table the index serves.
+    @Test func aLogOfAutoExplainPlansAloneIsAWorkloadAndItsPlansAreTheEvidence() throws {
+        try Self.withLoggedLoop([
+            "log_min_duration_statement": "-1", "session_preload_libraries": "auto_explain",
+            "auto_explain.log_min_duration": "0", "auto_explain.log_analyze": "on", "auto_explain.log_format": "json",
+            "max_parallel_workers_per_gather": "0",
+        ]) { workload, loop, conninfo in
+            #expect((loop.totalMs ?? 0) > 0)
+            #expect(loop.loggedPlan != nil)
+            let advice = try Advisor(workload: workload) { () throws(PostgresError) in try Connection(conninfo) }.advise()
+            #expect(advice.problems.isEmpty, "\(advice.problems)")
+            let served = try #require(advice.recommendations.first?.statements.first { $0.fingerprint == loop.fingerprint })
+            let logged = try #require(served.logged)
+            #expect(logged.node == "Seq Scan on orders")
+            // 20 orders per customer: the scan read all 100,000 to keep them.
+            #expect(logged.rows == 20)
+            #expect(logged.rowsRemovedByFilter == 99_980)
+            #expect((logged.milliseconds ?? 0) > 0)
+        }
     }
 
     @Test func aFamilyLoggedWithSeveralValuesIsPlannedWithTheCostliest() throws {
