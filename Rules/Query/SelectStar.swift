@@ -28,8 +28,9 @@ public enum SelectStar: SQLRule {
             RuleExample("SELECT id FROM users u WHERE EXISTS (SELECT * FROM orders o WHERE o.user_id = u.id) LIMIT 10"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.selectStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .selectStmt else { return }
         visit(context.root, context)
     }
 

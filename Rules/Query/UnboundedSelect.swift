@@ -34,8 +34,10 @@ public enum UnboundedSelect: SQLRule {
             RuleExample("INSERT INTO archived_orders SELECT id, user_id FROM orders WHERE created_at < $1"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.selectStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .selectStmt, isUnbounded(context.root, context) else { return }
+        guard isUnbounded(context.root, context) else { return }
         let tables = FromScope(context.root).relations.map(\.description)
         let what = tables.isEmpty ? "a subquery" : Array(Set(tables)).sorted().joined(separator: ", ")
         context.reportAtStatement(FindingText(

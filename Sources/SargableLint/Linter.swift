@@ -63,7 +63,11 @@ public struct Linter: Sendable {
         let options: [String: RuleOption.Value]
     }
 
-    private let enabledRules: [EnabledRule]
+    /// The enabled rules that read statements of a kind some rule names in `statementKinds`, in
+    /// catalogue order; statements of any other kind get `rulesForEveryKind`.
+    private let rulesByStatementKind: [NodeKind: [EnabledRule]]
+    /// The enabled rules without `statementKinds` (they read every statement).
+    private let rulesForEveryKind: [EnabledRule]
     /// Severity of every rule after configuration.
     private let severities: [String: Severity]
     /// Rules only a live catalog answers: a suppression of one silences nothing without a database.
@@ -80,9 +84,14 @@ public struct Linter: Sendable {
         // Rules compare index expressions by structure: read any the base schema has only as text, once.
         self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
-        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
+        let enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
             EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options))
         }
+        rulesForEveryKind = enabledRules.filter { $0.rule.statementKinds == nil }
+        let namedKinds = Set(enabledRules.flatMap { $0.rule.statementKinds ?? [] })
+        rulesByStatementKind = Dictionary(uniqueKeysWithValues: namedKinds.map { kind in
+            (kind, enabledRules.filter { $0.rule.statementKinds?.contains(kind) ?? true })
+        })
         let known = metadata + catalogue.map { $0.metadata }
         severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
                                 uniquingKeysWith: { first, _ in first })
@@ -412,7 +421,8 @@ public struct Linter: Sendable {
         let context = StatementContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
                                        newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion,
                                        session: session)
-        for enabled in enabledRules {
+        let rules = root.kind.flatMap { rulesByStatementKind[$0] } ?? rulesForEveryKind
+        for enabled in rules {
             enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
         }
         // A statement inside a DO block: its findings say so (it may run only on some branch).

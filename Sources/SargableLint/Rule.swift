@@ -6,12 +6,17 @@ import SargableSyntax
 /// A rule over SQL statements. One type per rule in `Rules/<Category>/<RuleName>.swift`, holding its
 /// documentation (`DocumentedRule.metadata`) beside its check.
 public protocol SQLRule: DocumentedRule {
-    /// Called for every statement that parsed; reports through `context.report(…)`.
+    /// The statements the rule reads, by the kind of their root (`[.alterTableStmt]`); nil for
+    /// every statement. The linter calls `check` only for these, so `check` need not test the kind.
+    static var statementKinds: [NodeKind]? { get }
+
+    /// Called for every statement that parsed (of `statementKinds`); reports through `context.report(…)`.
     static func check(_ context: RuleContext)
 }
 
 extension SQLRule {
     public static var input: RuleInput { .statement }
+    public static var statementKinds: [NodeKind]? { nil }
 }
 
 /// What a finding says, before the engine places it in a file and applies configuration.
