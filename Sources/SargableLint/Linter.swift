@@ -63,9 +63,11 @@ public struct Linter: Sendable {
         let options: [String: RuleOption.Value]
     }
 
-    /// The enabled rules that read statements of a kind some rule names in `statementKinds`, in
-    /// catalogue order; statements of any other kind get `rulesForEveryKind`.
-    private let rulesByStatementKind: [NodeKind: [EnabledRule]]
+    /// For each kind some rule names in `statementKinds`, the enabled rules that read statements of
+    /// that kind, in catalogue order; statements of any other kind get `rulesForEveryKind`. A list,
+    /// not a dictionary: a few kinds, and a generic type keyed by `NodeKind` costs the process a
+    /// scan of every protocol conformance at start (to find `NodeKind: Hashable`).
+    private let rulesByStatementKind: [(kind: NodeKind, rules: [EnabledRule])]
     /// The enabled rules without `statementKinds` (they read every statement).
     private let rulesForEveryKind: [EnabledRule]
     /// Severity of every rule after configuration.
@@ -88,10 +90,11 @@ public struct Linter: Sendable {
             EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options))
         }
         rulesForEveryKind = enabledRules.filter { $0.rule.statementKinds == nil }
-        let namedKinds = Set(enabledRules.flatMap { $0.rule.statementKinds ?? [] })
-        rulesByStatementKind = Dictionary(uniqueKeysWithValues: namedKinds.map { kind in
+        var namedKinds: [NodeKind] = []
+        for kind in enabledRules.flatMap({ $0.rule.statementKinds ?? [] }) where !namedKinds.contains(kind) { namedKinds.append(kind) }
+        rulesByStatementKind = namedKinds.map { kind in
             (kind, enabledRules.filter { $0.rule.statementKinds?.contains(kind) ?? true })
-        })
+        }
         let known = metadata + catalogue.map { $0.metadata }
         severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
                                 uniquingKeysWith: { first, _ in first })
@@ -421,7 +424,7 @@ public struct Linter: Sendable {
         let context = StatementContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
                                        newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion,
                                        session: session)
-        let rules = root.kind.flatMap { rulesByStatementKind[$0] } ?? rulesForEveryKind
+        let rules = root.kind.flatMap { kind in rulesByStatementKind.first { $0.kind == kind }?.rules } ?? rulesForEveryKind
         for enabled in rules {
             enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
         }

@@ -75,6 +75,9 @@ public struct RuleContext {
     public subscript<Value>(option: TypedOption<Value>) -> Value { option.value(in: optionValues) }
 
     public func nodes(_ kind: NodeKind) -> [Node] { shared.nodes(kind) }
+    /// A value worked out once per statement for every rule that asks under the same `key` type
+    /// (several rules read the same facts, such as the columns' types).
+    public func memoized<Value>(_ key: Any.Type, _ compute: () -> Value) -> Value { shared.memoized(key, compute) }
     public func existingIndex(on table: Table, method: String, keys: [IndexKey], operatorClasses: [String?],
                               predicate: IndexExpression?) -> Index? {
         shared.existingIndex(on: table, method: method, keys: keys, operatorClasses: operatorClasses, predicate: predicate)
@@ -164,6 +167,17 @@ public final class StatementContext {
     }
 
     private var clauses: [QueryShape.Clause]?
+    /// `memoized` values by key type: a list, as a statement has one or two.
+    private var memos: [(key: ObjectIdentifier, value: Any)] = []
+
+    /// The value `compute` gives, worked out once per statement for each `key` type.
+    public func memoized<Value>(_ key: Any.Type, _ compute: () -> Value) -> Value {
+        let identifier = ObjectIdentifier(key)
+        if let memo = memos.first(where: { $0.key == identifier }), let value = memo.value as? Value { return value }
+        let value = compute()
+        memos.append((identifier, value))
+        return value
+    }
     private var expressions: [(expression: Node, clause: QueryShape.Clause)]?
 
     /// Every WHERE, HAVING and JOIN … ON predicate of the statement, from the analysis, once.
