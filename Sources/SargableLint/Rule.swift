@@ -87,9 +87,7 @@ public struct RuleContext {
     public func leadingWords(_ count: Int) -> (words: [String], range: Range<Int>)? { shared.leadingWords(count) }
     public func knownTables(in scope: FromScope) -> [Table] { shared.knownTables(in: scope) }
     public func table(of column: Node, in scope: FromScope) -> Table? { shared.table(of: column, in: scope) }
-    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
-        shared.alterCommandsOnExistingTable()
-    }
+    public func alterCommandsOnExistingTable() -> StatementContext.AlterCommands? { shared.alterCommandsOnExistingTable() }
     public func qualified(_ table: RelationName, _ column: String) -> String { shared.qualified(table, column) }
 
     /// Reports at a node: the caret goes under the node's first token (`created_at` in
@@ -271,9 +269,20 @@ public final class StatementContext {
         scope.table(of: column, in: schema)
     }
 
+    public typealias AlterCommands = (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])
+    /// `alterCommandsOnExistingTable()` once worked out (a dozen migration rules ask for it).
+    private var alterCommands: AlterCommands??
+
     /// The ALTER TABLE commands of the statement with their subtype, when the target table already
     /// existed before this file (new tables are empty, so their locks and rewrites are harmless).
-    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
+    public func alterCommandsOnExistingTable() -> AlterCommands? {
+        if let alterCommands { return alterCommands }
+        let found = readAlterCommands()
+        alterCommands = .some(found)
+        return found
+    }
+
+    private func readAlterCommands() -> AlterCommands? {
         guard let alter = root.as(AlterTableStmt.self), (alter.objtype ?? .table) == .table,
               let relation = root[.relation], let table = relation.relationName, !isNewTable(table)
         else { return nil }
