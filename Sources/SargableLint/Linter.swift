@@ -61,6 +61,7 @@ public struct Linter: Sendable {
         let rule: any SQLRule.Type
         let id: String
         let options: [String: RuleOption.Value]
+        let statementKinds: [NodeKind]?
     }
 
     /// For each kind some rule names in `statementKinds`, the enabled rules that read statements of
@@ -87,13 +88,14 @@ public struct Linter: Sendable {
         self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
         let enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
-            EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options))
+            EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options),
+                        statementKinds: rule.statementKinds)
         }
-        rulesForEveryKind = enabledRules.filter { $0.rule.statementKinds == nil }
+        rulesForEveryKind = enabledRules.filter { $0.statementKinds == nil }
         var namedKinds: [NodeKind] = []
-        for kind in enabledRules.flatMap({ $0.rule.statementKinds ?? [] }) where !namedKinds.contains(kind) { namedKinds.append(kind) }
+        for kind in enabledRules.flatMap({ $0.statementKinds ?? [] }) where !namedKinds.contains(kind) { namedKinds.append(kind) }
         rulesByStatementKind = namedKinds.map { kind in
-            (kind, enabledRules.filter { $0.rule.statementKinds?.contains(kind) ?? true })
+            (kind, enabledRules.filter { $0.statementKinds?.contains(kind) ?? true })
         }
         let known = metadata + catalogue.map { $0.metadata }
         severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
