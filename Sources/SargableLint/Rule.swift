@@ -70,6 +70,9 @@ public struct RuleContext {
     public var predicateClauses: [QueryShape.Clause] { shared.predicateClauses }
     public var predicateExpressions: [(expression: Node, clause: QueryShape.Clause)] { shared.predicateExpressions }
     public var statementTokens: [Token] { shared.statementTokens }
+    /// The FROM items of the statement's root (a SELECT's tables and aliases), read once for the
+    /// rules that ask.
+    public var rootScope: FromScope { memoized(FromScope.self) { FromScope(shared.root) } }
 
     /// A typed option's configured value (`context[Self.threshold]`), or its default.
     public subscript<Value>(option: TypedOption<Value>) -> Value { option.value(in: optionValues) }
