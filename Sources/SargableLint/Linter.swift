@@ -91,12 +91,26 @@ public struct Linter: Sendable {
             EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options),
                         statementKinds: rule.statementKinds)
         }
-        rulesForEveryKind = enabledRules.filter { $0.statementKinds == nil }
-        var namedKinds: [NodeKind] = []
-        for kind in enabledRules.flatMap({ $0.statementKinds ?? [] }) where !namedKinds.contains(kind) { namedKinds.append(kind) }
-        rulesByStatementKind = namedKinds.map { kind in
-            (kind, enabledRules.filter { $0.statementKinds?.contains(kind) ?? true })
+        // One pass in catalogue order: a rule for every kind joins every list (and the lists made
+        // after it start with it); a rule for some kinds joins theirs.
+        var everyKind: [EnabledRule] = []
+        var byKind: [(kind: NodeKind, rules: [EnabledRule])] = []
+        for rule in enabledRules {
+            guard let kinds = rule.statementKinds else {
+                everyKind.append(rule)
+                for position in byKind.indices { byKind[position].rules.append(rule) }
+                continue
+            }
+            for kind in kinds {
+                if let position = byKind.firstIndex(where: { $0.kind == kind }) {
+                    byKind[position].rules.append(rule)
+                } else {
+                    byKind.append((kind, everyKind + [rule]))
+                }
+            }
         }
+        rulesForEveryKind = everyKind
+        rulesByStatementKind = byKind
         let known = metadata + catalogue.map { $0.metadata }
         severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
                                 uniquingKeysWith: { first, _ in first })
