@@ -1,5 +1,6 @@
 import SargableCore
 import SargableLint
+import SargableSyntax
 
 /// Reported by the engine (`Linter`), which alone sees which suppressions silenced something.
 public enum UnusedSuppression: SQLRule {
@@ -22,6 +23,8 @@ public enum UnusedSuppression: SQLRule {
             RuleExample("-- sargable-ignore select-star: the export needs every column\nSELECT * FROM users WHERE id = $1"),
             RuleExample("-- sargable-ignore-file unfiltered-write\nDELETE FROM orders"),
         ])
+
+    public static let statementKinds: [NodeKind]? = []
 
     public static func check(_ context: RuleContext) {}
 }

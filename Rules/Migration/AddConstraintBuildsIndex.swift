@@ -32,6 +32,8 @@ public enum AddConstraintBuildsIndex: SQLRule {
             RuleExample("CREATE TABLE teams (id varchar(26) NOT NULL);\nALTER TABLE ONLY teams ADD CONSTRAINT teams_pkey PRIMARY KEY (id)"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands {

@@ -29,6 +29,8 @@ public enum AddForeignKeyValidating: SQLRule {
             RuleExample("CREATE TABLE refunds (id bigint PRIMARY KEY, amount_cents int);\nALTER TABLE refunds ADD CONSTRAINT refunds_positive CHECK (amount_cents > 0)"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .addConstraint || subtype == .addColumn {

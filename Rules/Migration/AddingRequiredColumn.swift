@@ -25,6 +25,8 @@ public enum AddingRequiredColumn: SQLRule {
             RuleExample("ALTER TABLE users ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .addColumn {

@@ -27,6 +27,8 @@ public enum AddingVolatileDefault: SQLRule {
         "timeofday", "nextval", "setseed", "txid_current",
     ]
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .addColumn {

@@ -26,6 +26,8 @@ public enum ColumnTypeChange: SQLRule {
             RuleExample("CREATE TABLE orders (id bigint PRIMARY KEY, status varchar(20));\nALTER TABLE orders ALTER COLUMN status TYPE text"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .alterColumnType {

@@ -46,6 +46,8 @@ public enum ConcurrentlyInTransaction: SQLRule {
         }
     }
 
+    public static let statementKinds: [NodeKind]? = [.indexStmt, .dropStmt, .reindexStmt, .alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard context.session.inTransaction, let operation = concurrentOperation(context.root) else { return }
         let block = context.session.inToolTransaction ? "the transaction the migration tool runs each file in" : "a transaction block"

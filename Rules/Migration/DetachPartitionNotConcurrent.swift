@@ -18,6 +18,8 @@ public enum DetachPartitionNotConcurrent: SQLRule {
         bad: [RuleExample("ALTER TABLE ↓events DETACH PARTITION events_2023")],
         good: [RuleExample("ALTER TABLE events DETACH PARTITION events_2023 CONCURRENTLY")])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard context.postgresVersion >= 14, let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .detachPartition && command[.def, .concurrent]?.bool != true {

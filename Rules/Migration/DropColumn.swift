@@ -16,6 +16,8 @@ public enum DropColumn: SQLRule {
         bad: [RuleExample("ALTER TABLE users DROP COLUMN ↓name")],
         good: [RuleExample("CREATE TABLE scratch (id bigint PRIMARY KEY, note text);\nALTER TABLE scratch DROP COLUMN note")])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .dropColumn {

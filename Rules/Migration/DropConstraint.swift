@@ -18,6 +18,8 @@ public enum DropConstraint: SQLRule {
         bad: [RuleExample("ALTER TABLE orders DROP CONSTRAINT ↓orders_total_positive")],
         good: [RuleExample("CREATE TABLE scratch (id bigint, CONSTRAINT scratch_id_positive CHECK (id > 0));\nALTER TABLE scratch DROP CONSTRAINT scratch_id_positive")])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .dropConstraint {

@@ -13,8 +13,9 @@ public enum DropDatabase: SQLRule {
         bad: [RuleExample("↓DROP DATABASE analytics")],
         good: [RuleExample("CREATE DATABASE analytics")])
 
+    public static let statementKinds: [NodeKind]? = [.dropdbStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .dropdbStmt else { return }
         context.reportAtStatement(FindingText(
             message: "dropping database \(context.root[.dbname]?.string ?? "?") deletes every table in it",
             help: "drop it by hand after a backup, not in a migration"))

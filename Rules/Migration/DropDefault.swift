@@ -19,6 +19,8 @@ public enum DropDefault: SQLRule {
             RuleExample("CREATE TABLE events (id bigint PRIMARY KEY, kind text DEFAULT 'x');\nALTER TABLE events ALTER COLUMN kind DROP DEFAULT"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         for (subtype, command) in alter.commands where subtype == .columnDefault && command[.def] == nil {

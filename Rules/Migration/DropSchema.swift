@@ -17,9 +17,11 @@ public enum DropSchema: SQLRule {
         bad: [RuleExample("↓DROP SCHEMA reporting CASCADE")],
         good: [RuleExample("CREATE SCHEMA reporting")])
 
+    public static let statementKinds: [NodeKind]? = [.dropStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .dropStmt, root.as(DropStmt.self)?.removeType == .schema else { return }
+        guard root.as(DropStmt.self)?.removeType == .schema else { return }
         let names = (root[.objects]?.elements ?? []).compactMap { $0[.sval]?.string ?? $0.string }.joined(separator: ", ")
         let cascade = root.as(DropStmt.self)?.behavior == .cascade
         context.reportAtStatement(FindingText(

@@ -18,9 +18,11 @@ public enum DropTable: SQLRule {
         bad: [RuleExample("↓DROP TABLE legacy_sessions")],
         good: [RuleExample("CREATE TABLE scratch (id bigint PRIMARY KEY);\nDROP TABLE scratch")])
 
+    public static let statementKinds: [NodeKind]? = [.dropStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .dropStmt, root.as(DropStmt.self)?.removeType == .table else { return }
+        guard root.as(DropStmt.self)?.removeType == .table else { return }
         let existing = SchemaReplay.droppedNames(root).filter { !context.isNewTable($0) }
         guard !existing.isEmpty else { return }
         context.reportAtStatement(FindingText(

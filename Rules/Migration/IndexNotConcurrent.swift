@@ -48,6 +48,8 @@ public enum IndexNotConcurrent: SQLRule {
         }
     }
 
+    public static let statementKinds: [NodeKind]? = [.indexStmt, .dropStmt, .reindexStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
         switch root.kind {

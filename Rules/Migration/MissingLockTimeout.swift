@@ -75,6 +75,8 @@ public enum MissingLockTimeout: SQLRule {
         }
     }
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt, .dropStmt, .truncateStmt, .renameStmt]
+
     public static func check(_ context: RuleContext) {
         guard !context.session.hasLockTimeout, let table = lockedTable(context) else { return }
         // One finding per file: one SET at the top of the file fixes every statement after it.

@@ -19,6 +19,8 @@ public enum MissingStatementTimeout: SQLRule {
         good: [RuleExample("SET lock_timeout = '2s';\nSET statement_timeout = '30s';\nALTER TABLE orders ADD COLUMN note text")],
         isEnabledByDefault: false)
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt, .dropStmt, .truncateStmt, .renameStmt, .indexStmt]
+
     public static func check(_ context: RuleContext) {
         guard !context.session.hasStatementTimeout else { return }
         let root = context.root

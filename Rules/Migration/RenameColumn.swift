@@ -17,9 +17,11 @@ public enum RenameColumn: SQLRule {
         bad: [RuleExample("ALTER TABLE ↓users RENAME COLUMN name TO full_name")],
         good: [RuleExample("ALTER TABLE users ADD COLUMN full_name text")])
 
+    public static let statementKinds: [NodeKind]? = [.renameStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .renameStmt, root.as(RenameStmt.self)?.renameType == .column,
+        guard root.as(RenameStmt.self)?.renameType == .column,
               let relation = root[.relation], let table = relation.relationName, !context.isNewTable(table) else { return }
         let old = root[.subname]?.string ?? "?", new = root[.newname]?.string ?? "?"
         context.report(relation, FindingText(message: "renaming \(table).\(old) to \(new) breaks code that still uses \(old)",

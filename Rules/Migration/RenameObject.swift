@@ -35,9 +35,11 @@ public enum RenameObject: SQLRule {
         .database: "database", .role: "role", .publication: "publication", .subscription: "subscription",
     ]
 
+    public static let statementKinds: [NodeKind]? = [.renameStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .renameStmt, let type = root.as(RenameStmt.self)?.renameType, let kind = kinds[type] else { return }
+        guard let type = root.as(RenameStmt.self)?.renameType, let kind = kinds[type] else { return }
         let relation = root[.relation]
         if let name = relation?.relationName, context.isNewTable(name) { return }
         let newName = root[.newname]?.string ?? "?"

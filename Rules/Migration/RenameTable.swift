@@ -17,9 +17,11 @@ public enum RenameTable: SQLRule {
         bad: [RuleExample("ALTER TABLE ↓orders RENAME TO purchases")],
         good: [RuleExample("CREATE VIEW purchases AS SELECT id, user_id, status, total_cents, created_at FROM orders")])
 
+    public static let statementKinds: [NodeKind]? = [.renameStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .renameStmt, root.as(RenameStmt.self)?.renameType == .table,
+        guard root.as(RenameStmt.self)?.renameType == .table,
               let relation = root[.relation], let table = relation.relationName, !context.isNewTable(table) else { return }
         context.report(relation, FindingText(message: "renaming \(table) to \(root[.newname]?.string ?? "?") breaks code that still uses \(table)",
                                              help: "expose the new name as a view first, move the code over, then rename"))

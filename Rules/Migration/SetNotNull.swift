@@ -33,6 +33,8 @@ public enum SetNotNull: SQLRule {
             RuleExample("CREATE TABLE events (id bigint PRIMARY KEY, kind text);\nALTER TABLE events ALTER COLUMN kind SET NOT NULL"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         guard let alter = context.alterCommandsOnExistingTable() else { return }
         let checks = context.schema.table(alter.table)?.notNullChecks ?? []

@@ -26,8 +26,10 @@ public enum TransactionNesting: SQLRule {
             RuleExample("BEGIN;\nSAVEPOINT before_backfill;\nUPDATE orders SET note = '' WHERE id < 1000;\nRELEASE SAVEPOINT before_backfill;\nCOMMIT"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.transactionStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .transactionStmt, let kind = context.root.as(TransactionStmt.self)?.kind else { return }
+        guard let kind = context.root.as(TransactionStmt.self)?.kind else { return }
         let session = context.session
         switch kind {
         case .begin, .start:

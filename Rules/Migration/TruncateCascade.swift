@@ -17,8 +17,10 @@ public enum TruncateCascade: SQLRule {
         bad: [RuleExample("↓TRUNCATE users CASCADE")],
         good: [RuleExample("TRUNCATE users, orders, order_items")])
 
+    public static let statementKinds: [NodeKind]? = [.truncateStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .truncateStmt, context.root.as(TruncateStmt.self)?.behavior == .cascade else { return }
+        guard context.root.as(TruncateStmt.self)?.behavior == .cascade else { return }
         let names = (context.root[.relations]?.elements ?? []).compactMap(\.relationName).map(\.description).joined(separator: ", ")
         context.reportAtStatement(FindingText(
             message: "truncate \(names) cascade also empties every table that references them",

@@ -28,9 +28,10 @@ public enum SelectStar: SQLRule {
             RuleExample("SELECT id FROM users u WHERE EXISTS (SELECT * FROM orders o WHERE o.user_id = u.id) LIMIT 10"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.selectStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .selectStmt else { return }
-        visit(context.root, context)
+        visit(context.root, context, isRoot: true)
     }
 
     /// From the reference's first token through its `*` (`u.*` is three tokens).
@@ -63,14 +64,15 @@ public enum SelectStar: SQLRule {
 
     /// A SELECT whose rows are returned: its target list, its set-operation arms, its CTEs and its
     /// FROM subqueries. Subqueries in expressions (EXISTS, IN, scalar) return no rows to the client.
-    private static func visit(_ select: Node, _ context: RuleContext) {
+    /// `isRoot`: `select` is the statement's root, whose FROM items the context has read once.
+    private static func visit(_ select: Node, _ context: RuleContext, isRoot: Bool = false) {
         for arm in [select[.larg], select[.rarg]].compactMap({ $0 }) { visit(arm, context) }
         for cte in select[.withClause, .ctes]?.elements ?? [] {
             if let query = cte[.ctequery], query.kind == .selectStmt { visit(query, context) }
         }
         for target in select[.targetList]?.elements ?? [] {
             guard let value = target[.val], value.isStarReference else { continue }
-            let scope = FromScope(select)
+            let scope = isRoot ? context.rootScope : FromScope(select)
             let qualifier = value.columnReference?.qualifier ?? value[.fields]?.elements.first?[.sval]?.string
             let source: String
             if let qualifier, value[.fields]?.elements.count ?? 0 > 1 {

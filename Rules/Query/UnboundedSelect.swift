@@ -34,16 +34,19 @@ public enum UnboundedSelect: SQLRule {
             RuleExample("INSERT INTO archived_orders SELECT id, user_id FROM orders WHERE created_at < $1"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.selectStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .selectStmt, isUnbounded(context.root, context) else { return }
-        let tables = FromScope(context.root).relations.map(\.description)
+        guard isUnbounded(context.root, context, isRoot: true) else { return }
+        let tables = context.rootScope.relations.map(\.description)
         let what = tables.isEmpty ? "a subquery" : Array(Set(tables)).sorted().joined(separator: ", ")
         context.reportAtStatement(FindingText(
             message: "query returns every matching row of \(what): no limit, no aggregate, no key lookup",
             help: "add order by … limit n (keyset pagination), aggregate in sql, or look rows up by their key"))
     }
 
-    static func isUnbounded(_ select: Node, _ context: RuleContext) -> Bool {
+    /// `isRoot`: `select` is the statement's root, whose FROM items the context has read once.
+    static func isUnbounded(_ select: Node, _ context: RuleContext, isRoot: Bool = false) -> Bool {
         if let limit = select[.limitCount], limit[.isnull]?.bool != true { return false }
         // A set operation's sides are SelectStmts in typed fields, written without their kind: read `op` directly.
         if let operation = select[.op]?.enumValue(SetOperation.self), operation != .none {
@@ -51,7 +54,7 @@ public enum UnboundedSelect: SQLRule {
         }
         if select[.valuesLists] != nil { return false }
         if !(select[.groupClause]?.elements.isEmpty ?? true) { return false }
-        let scope = FromScope(select)
+        let scope = isRoot ? context.rootScope : FromScope(select)
         guard !scope.relations.isEmpty else { return false }
         if let targets = select[.targetList], !QueryShape.nodes(.funcCall, in: targets).filter(QueryShape.isAggregate).isEmpty {
             return false

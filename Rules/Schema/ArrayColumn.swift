@@ -19,9 +19,10 @@ public enum ArrayColumn: SQLRule {
         bad: [RuleExample("CREATE TABLE products (id bigint PRIMARY KEY, tags ↓text[])")],
         good: [RuleExample("CREATE TABLE product_tags (product_id bigint REFERENCES products (id) ON DELETE CASCADE, tag text, PRIMARY KEY (product_id, tag))")])
 
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt]
+
     public static func check(_ context: RuleContext) {
-        guard context.root.kind == .createStmt || context.root.kind == .alterTableStmt,
-              let table = context.root[.relation]?.relationName else { return }
+        guard let table = context.root[.relation]?.relationName else { return }
         for definition in context.nodes(.columnDef) {
             guard let column = definition[.colname]?.string, let typeName = definition[.typeName],
                   TypeText.isArray(typeName) else { continue }

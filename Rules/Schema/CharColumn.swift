@@ -1,5 +1,6 @@
 import SargableCore
 import SargableLint
+import SargableSyntax
 
 public enum CharColumn: SQLRule {
     public static let metadata = RuleMetadata(
@@ -15,6 +16,8 @@ public enum CharColumn: SQLRule {
         fix: "Use `text` (with `CHECK (length(code) = 2)` when the length matters).",
         bad: [RuleExample("CREATE TABLE countries (code ↓char(2) PRIMARY KEY, name text)")],
         good: [RuleExample("CREATE TABLE countries (code text PRIMARY KEY CHECK (length(code) = 2), name text)")])
+
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt]
 
     public static func check(_ context: RuleContext) {
         for written in ColumnTypes.written(in: context) where written.type == "character" || written.type.hasPrefix("character(") {

@@ -14,7 +14,12 @@ enum ColumnTypes {
         let type: String
     }
 
+    /// The statement's column definitions with their types, worked out once for the rules that read them.
     static func written(in context: RuleContext) -> [Written] {
+        context.memoized(ColumnTypes.self) { columns(in: context) }
+    }
+
+    private static func columns(in context: RuleContext) -> [Written] {
         let root = context.root
         guard root.kind == .createStmt || root.kind == .alterTableStmt, let table = root[.relation]?.relationName else { return [] }
         // ALTER COLUMN … TYPE names the column on the command, not on its ColumnDef.

@@ -45,9 +45,11 @@ public enum DuplicateIndex: SQLRule {
                 """),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.indexStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .indexStmt, let tableName = root[.relation]?.relationName,
+        guard let tableName = root[.relation]?.relationName,
               let table = context.schema.table(tableName) else { return }
         let elements = root[.indexParams]?.elements ?? []
         // The model records no collation or sort order: such an index may differ, so say nothing.

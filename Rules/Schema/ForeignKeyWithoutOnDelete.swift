@@ -19,6 +19,8 @@ public enum ForeignKeyWithoutOnDelete: SQLRule {
         bad: [RuleExample("CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint ↓REFERENCES users (id))")],
         good: [RuleExample("CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id) ON DELETE RESTRICT)")])
 
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         for foreignKey in ForeignKeyDefinition.all(in: context.root) {
             let action = foreignKey.constraint[.fkDelAction]?.string

@@ -19,9 +19,10 @@ public enum IdentifierTooLong: SQLRule {
 
     static let limit = 63
 
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt, .indexStmt, .renameStmt, .viewStmt, .createSeqStmt]
+
     public static func check(_ context: RuleContext) {
         // The parser has already cut the names in the tree: the scanner's tokens have them as written.
-        guard [.createStmt, .alterTableStmt, .indexStmt, .renameStmt, .viewStmt, .createSeqStmt].contains(context.root.kind) else { return }
         // Most DDL has no name that long: skip the statement's scan then.
         guard SQLDocument.mayContainIdentifier(longerThan: limit, in: context.statement.text) else { return }
         let start = context.statement.range.lowerBound

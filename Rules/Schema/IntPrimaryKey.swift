@@ -23,9 +23,10 @@ public enum IntPrimaryKey: SQLRule {
 
     static let smallTypes: Set<String> = ["integer", "smallint", "serial", "smallserial", "serial2", "serial4"]
 
+    public static let statementKinds: [NodeKind]? = [.createStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .createStmt else { return }
         let tableKey = (root[.tableElts]?.elements ?? []).first { $0.as(Constraint.self)?.contype == .primary }?[.keys]?.stringValues ?? []
         for written in ColumnTypes.written(in: context) where smallTypes.contains(written.type) {
             guard let definition = context.nodes(.columnDef).first(where: { $0[.colname]?.string == written.column }) else { continue }

@@ -26,9 +26,11 @@ public enum MissingPrimaryKey: SQLRule {
             RuleExample("CREATE TABLE teams (id varchar(26) NOT NULL, name text);\nALTER TABLE ONLY teams ADD CONSTRAINT teams_pkey PRIMARY KEY (id)"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.createStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .createStmt, let relation = root[.relation], let name = relation.relationName,
+        guard let relation = root[.relation], let name = relation.relationName,
               relation[.relpersistence]?.string != "t", root[.partbound] == nil, root[.ofTypename] == nil,
               root[.inhRelations] == nil
         else { return }

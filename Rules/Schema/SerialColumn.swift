@@ -1,5 +1,6 @@
 import SargableCore
 import SargableLint
+import SargableSyntax
 
 public enum SerialColumn: SQLRule {
     public static let metadata = RuleMetadata(
@@ -17,6 +18,8 @@ public enum SerialColumn: SQLRule {
         bad: [RuleExample("CREATE TABLE users (id ↓bigserial PRIMARY KEY, email text)")],
         good: [RuleExample("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text)")],
         isEnabledByDefault: false)
+
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt]
 
     public static func check(_ context: RuleContext) {
         guard context.postgresVersion >= 10 else { return }

@@ -41,9 +41,11 @@ public enum TenantTableWithoutRowSecurity: SQLRule {
     public static let column = TypedOption<String>("column", default: "tenant_id", "the column that names a row's tenant")
     public static var options: [RuleOption] { [column.declaration] }
 
+    public static let statementKinds: [NodeKind]? = [.createStmt]
+
     public static func check(_ context: RuleContext) {
         let root = context.root
-        guard root.kind == .createStmt, let relation = root[.relation], let name = relation.relationName,
+        guard let relation = root[.relation], let name = relation.relationName,
               relation[.relpersistence]?.string != "t", root[.partbound] == nil else { return }
         let tenantColumn = context[Self.column]
         context.reportAfterReplay(relation) { schema in

@@ -1,5 +1,6 @@
 import SargableCore
 import SargableLint
+import SargableSyntax
 
 public enum TimestampWithoutTimeZone: SQLRule {
     public static let metadata = RuleMetadata(
@@ -15,6 +16,8 @@ public enum TimestampWithoutTimeZone: SQLRule {
         fix: "Use `timestamptz`; `ALTER COLUMN … TYPE timestamptz USING at AT TIME ZONE 'UTC'` converts (a rewrite: see column-type-change).",
         bad: [RuleExample("CREATE TABLE events (id bigint PRIMARY KEY, at ↓timestamp NOT NULL)")],
         good: [RuleExample("CREATE TABLE events (id bigint PRIMARY KEY, at timestamptz NOT NULL)")])
+
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt]
 
     public static func check(_ context: RuleContext) {
         for written in ColumnTypes.written(in: context) where written.type.hasPrefix("timestamp without time zone") {

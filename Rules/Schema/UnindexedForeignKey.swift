@@ -26,6 +26,8 @@ public enum UnindexedForeignKey: SQLRule {
             RuleExample("CREATE TABLE order_items (order_id bigint REFERENCES orders (id) ON DELETE CASCADE, line int, PRIMARY KEY (order_id, line))"),
         ])
 
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt]
+
     public static func check(_ context: RuleContext) {
         for foreignKey in ForeignKeyDefinition.all(in: context.root) where !foreignKey.columns.isEmpty {
             let table = foreignKey.table, columns = foreignKey.columns

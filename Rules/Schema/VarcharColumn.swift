@@ -1,5 +1,6 @@
 import SargableCore
 import SargableLint
+import SargableSyntax
 
 public enum VarcharColumn: SQLRule {
     public static let metadata = RuleMetadata(
@@ -17,6 +18,8 @@ public enum VarcharColumn: SQLRule {
         bad: [RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, name ↓varchar(200))")],
         good: [RuleExample("CREATE TABLE users (id bigint PRIMARY KEY, name text CHECK (length(name) <= 200))")],
         isEnabledByDefault: false)
+
+    public static let statementKinds: [NodeKind]? = [.createStmt, .alterTableStmt]
 
     public static func check(_ context: RuleContext) {
         for written in ColumnTypes.written(in: context) where written.type.hasPrefix("character varying(") {

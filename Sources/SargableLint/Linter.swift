@@ -61,9 +61,16 @@ public struct Linter: Sendable {
         let rule: any SQLRule.Type
         let id: String
         let options: [String: RuleOption.Value]
+        let statementKinds: [NodeKind]?
     }
 
-    private let enabledRules: [EnabledRule]
+    /// For each kind some rule names in `statementKinds`, the enabled rules that read statements of
+    /// that kind, in catalogue order; statements of any other kind get `rulesForEveryKind`. A list,
+    /// not a dictionary: a few kinds, and a generic type keyed by `NodeKind` costs the process a
+    /// scan of every protocol conformance at start (to find `NodeKind: Hashable`).
+    private let rulesByStatementKind: [(kind: NodeKind, rules: [EnabledRule])]
+    /// The enabled rules without `statementKinds` (they read every statement).
+    private let rulesForEveryKind: [EnabledRule]
     /// Severity of every rule after configuration.
     private let severities: [String: Severity]
     /// Rules only a live catalog answers: a suppression of one silences nothing without a database.
@@ -80,9 +87,30 @@ public struct Linter: Sendable {
         // Rules compare index expressions by structure: read any the base schema has only as text, once.
         self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
-        enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
-            EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options))
+        let enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
+            EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options),
+                        statementKinds: rule.statementKinds)
         }
+        // One pass in catalogue order: a rule for every kind joins every list (and the lists made
+        // after it start with it); a rule for some kinds joins theirs.
+        var everyKind: [EnabledRule] = []
+        var byKind: [(kind: NodeKind, rules: [EnabledRule])] = []
+        for rule in enabledRules {
+            guard let kinds = rule.statementKinds else {
+                everyKind.append(rule)
+                for position in byKind.indices { byKind[position].rules.append(rule) }
+                continue
+            }
+            for kind in kinds {
+                if let position = byKind.firstIndex(where: { $0.kind == kind }) {
+                    byKind[position].rules.append(rule)
+                } else {
+                    byKind.append((kind, everyKind + [rule]))
+                }
+            }
+        }
+        rulesForEveryKind = everyKind
+        rulesByStatementKind = byKind
         let known = metadata + catalogue.map { $0.metadata }
         severities = Dictionary(known.map { ($0.id, configuration.severity(of: $0.id, default: $0.severity)) },
                                 uniquingKeysWith: { first, _ in first })
@@ -412,7 +440,8 @@ public struct Linter: Sendable {
         let context = StatementContext(root: root, index: index, statement: statement, document: document, schema: replay.schema,
                                        newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion,
                                        session: session)
-        for enabled in enabledRules {
+        let rules = root.kind.flatMap { kind in rulesByStatementKind.first { $0.kind == kind }?.rules } ?? rulesForEveryKind
+        for enabled in rules {
             enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
         }
         // A statement inside a DO block: its findings say so (it may run only on some branch).

@@ -111,23 +111,41 @@ public struct MigrationStep: Sendable, Comparable {
 
     /// The runs of digits a name starts with, separated by `-`, `_` or `.` (`2020-01-02-1200_x`).
     static func numericParts(leading name: String) -> [String] {
+        // By bytes while they are ASCII: an ASCII byte followed by another is a Character of its own
+        // (CR LF, the one pair that is not, stops the run either way). A run that reaches a
+        // non-ASCII byte is read again by Character, which a combining mark may join to the byte
+        // before it. Iterating Characters costs more than the rest of a small file's lint.
+        var sawNonASCII = false
+        let parts = numericParts(of: name.utf8) { byte in
+            if byte < 0x80 { return byte }
+            sawNonASCII = true
+            return nil
+        }
+        return sawNonASCII ? numericParts(of: name) { $0.asciiValue } : parts
+    }
+
+    /// `numericParts(leading:)` over the units of a name, each given as its ASCII byte (nil: not ASCII).
+    private static func numericParts<Units: Sequence>(of units: Units, ascii: (Units.Element) -> UInt8?) -> [String] {
         var parts: [String] = []
-        var current = ""
-        for character in name {
-            if character.isASCII, character.isNumber {
-                current.append(character)
-            } else if "-_.".contains(character), !current.isEmpty {
-                parts.append(current)
-                current = ""
+        var current: [UInt8] = []
+        for unit in units {
+            guard let byte = ascii(unit) else { break }
+            if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                current.append(byte)
+            } else if byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "."), !current.isEmpty {
+                parts.append(withoutLeadingZeros(current))
+                current = []
             } else {
                 break
             }
         }
-        if !current.isEmpty { parts.append(current) }
-        return parts.map { part in
-            let trimmed = part.drop { $0 == "0" }
-            return trimmed.isEmpty ? "0" : String(trimmed)
-        }
+        if !current.isEmpty { parts.append(withoutLeadingZeros(current)) }
+        return parts
+    }
+
+    private static func withoutLeadingZeros(_ digits: [UInt8]) -> String {
+        let trimmed = digits.drop { $0 == UInt8(ascii: "0") }
+        return trimmed.isEmpty ? "0" : String(decoding: trimmed, as: UTF8.self)
     }
 
     /// Compares numeric strings without converting them (a timestamp may not fit an Int).

@@ -6,12 +6,17 @@ import SargableSyntax
 /// A rule over SQL statements. One type per rule in `Rules/<Category>/<RuleName>.swift`, holding its
 /// documentation (`DocumentedRule.metadata`) beside its check.
 public protocol SQLRule: DocumentedRule {
-    /// Called for every statement that parsed; reports through `context.report(…)`.
+    /// The statements the rule reads, by the kind of their root (`[.alterTableStmt]`); nil for
+    /// every statement. The linter calls `check` only for these, so `check` need not test the kind.
+    static var statementKinds: [NodeKind]? { get }
+
+    /// Called for every statement that parsed (of `statementKinds`); reports through `context.report(…)`.
     static func check(_ context: RuleContext)
 }
 
 extension SQLRule {
     public static var input: RuleInput { .statement }
+    public static var statementKinds: [NodeKind]? { nil }
 }
 
 /// What a finding says, before the engine places it in a file and applies configuration.
@@ -65,11 +70,17 @@ public struct RuleContext {
     public var predicateClauses: [QueryShape.Clause] { shared.predicateClauses }
     public var predicateExpressions: [(expression: Node, clause: QueryShape.Clause)] { shared.predicateExpressions }
     public var statementTokens: [Token] { shared.statementTokens }
+    /// The FROM items of the statement's root (a SELECT's tables and aliases), read once for the
+    /// rules that ask.
+    public var rootScope: FromScope { memoized(FromScope.self) { FromScope(shared.root) } }
 
     /// A typed option's configured value (`context[Self.threshold]`), or its default.
     public subscript<Value>(option: TypedOption<Value>) -> Value { option.value(in: optionValues) }
 
     public func nodes(_ kind: NodeKind) -> [Node] { shared.nodes(kind) }
+    /// A value worked out once per statement for every rule that asks under the same `key` type
+    /// (several rules read the same facts, such as the columns' types).
+    public func memoized<Value>(_ key: Any.Type, _ compute: () -> Value) -> Value { shared.memoized(key, compute) }
     public func existingIndex(on table: Table, method: String, keys: [IndexKey], operatorClasses: [String?],
                               predicate: IndexExpression?) -> Index? {
         shared.existingIndex(on: table, method: method, keys: keys, operatorClasses: operatorClasses, predicate: predicate)
@@ -79,9 +90,7 @@ public struct RuleContext {
     public func leadingWords(_ count: Int) -> (words: [String], range: Range<Int>)? { shared.leadingWords(count) }
     public func knownTables(in scope: FromScope) -> [Table] { shared.knownTables(in: scope) }
     public func table(of column: Node, in scope: FromScope) -> Table? { shared.table(of: column, in: scope) }
-    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
-        shared.alterCommandsOnExistingTable()
-    }
+    public func alterCommandsOnExistingTable() -> StatementContext.AlterCommands? { shared.alterCommandsOnExistingTable() }
     public func qualified(_ table: RelationName, _ column: String) -> String { shared.qualified(table, column) }
 
     /// Reports at a node: the caret goes under the node's first token (`created_at` in
@@ -159,6 +168,17 @@ public final class StatementContext {
     }
 
     private var clauses: [QueryShape.Clause]?
+    /// `memoized` values by key type: a list, as a statement has one or two.
+    private var memos: [(key: ObjectIdentifier, value: Any)] = []
+
+    /// The value `compute` gives, worked out once per statement for each `key` type.
+    public func memoized<Value>(_ key: Any.Type, _ compute: () -> Value) -> Value {
+        let identifier = ObjectIdentifier(key)
+        if let memo = memos.first(where: { $0.key == identifier }), let value = memo.value as? Value { return value }
+        let value = compute()
+        memos.append((identifier, value))
+        return value
+    }
     private var expressions: [(expression: Node, clause: QueryShape.Clause)]?
 
     /// Every WHERE, HAVING and JOIN … ON predicate of the statement, from the analysis, once.
@@ -252,9 +272,20 @@ public final class StatementContext {
         scope.table(of: column, in: schema)
     }
 
+    public typealias AlterCommands = (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])
+    /// `alterCommandsOnExistingTable()` once worked out (a dozen migration rules ask for it).
+    private var alterCommands: AlterCommands??
+
     /// The ALTER TABLE commands of the statement with their subtype, when the target table already
     /// existed before this file (new tables are empty, so their locks and rewrites are harmless).
-    public func alterCommandsOnExistingTable() -> (table: RelationName, relation: Node, commands: [(subtype: AlterTableType, command: Node)])? {
+    public func alterCommandsOnExistingTable() -> AlterCommands? {
+        if let alterCommands { return alterCommands }
+        let found = readAlterCommands()
+        alterCommands = .some(found)
+        return found
+    }
+
+    private func readAlterCommands() -> AlterCommands? {
         guard let alter = root.as(AlterTableStmt.self), (alter.objtype ?? .table) == .table,
               let relation = root[.relation], let table = relation.relationName, !isNewTable(table)
         else { return nil }

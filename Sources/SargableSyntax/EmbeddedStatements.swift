@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A SQL statement that a `DO` block runs, located in its file so rules can report on it.
 public struct EmbeddedStatement: Sendable {
     /// The statement's text and file range; its ordinal and full range are the DO statement's (a
@@ -26,17 +32,16 @@ extension SQLDocument {
         // Explicit stack (children pushed in reverse, so statements come out in written order).
         var pending: [(node: Node, isConditional: Bool)] = [(tree.root, false)]
         while let (node, conditional) = pending.popLast() {
-            let kind = node.kindName
-            if kind == "PLpgSQL_stmt_execsql" {
+            if node.hasTypeName("PLpgSQL_stmt_execsql") {
                 if let query = node["sqlstmt", "query"]?.string { queries.append((query, conditional)) }
                 continue
             }
             // A block's body runs when the block does; what any other statement holds (IF branches,
             // loop bodies, CASE arms) and a block's exception handlers may not run at all.
-            let opensBranch = kind != nil && kind != "PLpgSQL_function" && kind != "PLpgSQL_stmt_block"
-            let children: [(name: String?, node: Node)] = node.isList ? node.elements.map { (nil, $0) } : node.fields.map { ($0.field, $0.value) }
-            for (name, child) in children.reversed() where child.isList || child.kindName != nil || child.fields.count > 0 {
-                pending.append((child, conditional || opensBranch || name == "exceptions"))
+            let opensBranch = node.entry.kind == .node && !node.hasTypeName("PLpgSQL_function") && !node.hasTypeName("PLpgSQL_stmt_block")
+            // Lists, typed nodes and objects with members; list elements have no key.
+            for child in node.children.reversed() where child.isList || child.entry.kind == .node || child.hasMembers {
+                pending.append((child, conditional || opensBranch || child.hasKey("exceptions")))
             }
         }
 
@@ -67,5 +72,28 @@ extension SQLDocument {
             position += 1
         }
         return nil
+    }
+}
+
+// Read from the tape without building strings: a DO block's PL/pgSQL tree is walked node by node.
+private extension Node {
+    /// True for a typed node whose type name (as libpg_query wrote it) is `name`.
+    func hasTypeName(_ name: StaticString) -> Bool {
+        let entry = self.entry
+        return entry.kind == .node && Int(entry.valueLength) == name.utf8CodeUnitCount
+            && memcmp(tree.json.baseAddress! + Int(entry.valueStart), name.utf8Start, name.utf8CodeUnitCount) == 0
+    }
+
+    /// True when this value sits under the member key `key`.
+    func hasKey(_ key: StaticString) -> Bool {
+        let entry = self.entry
+        return Int(entry.keyLength) == key.utf8CodeUnitCount
+            && memcmp(tree.json.baseAddress! + Int(entry.keyStart), key.utf8Start, key.utf8CodeUnitCount) == 0
+    }
+
+    /// A node or object with at least one member.
+    var hasMembers: Bool {
+        let entry = self.entry
+        return (entry.kind == .node || entry.kind == .object) && Int(entry.next) > index + 1
     }
 }

@@ -50,6 +50,8 @@ public final class SQLDocument: @unchecked Sendable {
     /// Receives each statement as it is split (`init(file:streaming:)` only).
     private var visitor: ((ParsedStatement) -> Void)?
     private let backslashLines: [Int]
+    /// Whether the file has a NUL byte (`chunk` replaces them), found once by `split`.
+    private var hasNULByte = false
 
     /// Splits `file` into statements. With `parsing` (the default), each stretch of text between
     /// psql meta-commands is first parsed whole, so valid SQL is lexed once and its trees are kept
@@ -82,6 +84,7 @@ public final class SQLDocument: @unchecked Sendable {
             diagnostics.append(TextDiagnostic(offset: offset, message: "invalid UTF-8; bytes replaced with U+FFFD"))
         }
         if let offset = file.bytes.firstIndex(of: 0) {
+            hasNULByte = true
             diagnostics.append(TextDiagnostic(offset: offset, message: "NUL byte in input; read as a space"))
         }
         var cursor = 0
@@ -621,7 +624,13 @@ public final class SQLDocument: @unchecked Sendable {
     /// The text of a range as libpg_query can take it: NUL bytes become spaces so offsets hold.
     private func chunk(_ range: Range<Int>) -> String {
         let slice = file.bytes[range]
-        guard slice.contains(0) else { return String(decoding: slice, as: UTF8.self) }
+        guard hasNULByte, slice.contains(0) else {
+            // `bytes` are `text` as UTF-8: a copy of the text's own slice is not validated again
+            // (nil when the range cuts a character, which the splitter's ranges never do).
+            let utf8 = file.text.utf8
+            return String(utf8[utf8.index(utf8.startIndex, offsetBy: range.lowerBound) ..< utf8.index(utf8.startIndex, offsetBy: range.upperBound)])
+                ?? String(decoding: slice, as: UTF8.self)
+        }
         return String(decoding: slice.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
     }
 
