@@ -29,6 +29,7 @@ final class StatementIdentities {
     private var cacheByKey: [FingerprintKey: StatementIdentity] = [:]
     private let threads: Int
     static let cacheLimit = 200_000
+    private static let textsWorthThreads = 16
 
     init(threads: Int) { self.threads = threads }
 
@@ -77,7 +78,10 @@ final class StatementIdentities {
                 parsing.append(text)
             }
         }
-        let parsed = LargeStack.parallelMap(parsing, threads: threads) { StatementIdentity(of: $0.text) }
+        // Once the keys are known a batch has few texts to parse: threads would cost more than they save.
+        let parsed = LargeStack.parallelMap(parsing, threads: parsing.count < Self.textsWorthThreads ? 1 : threads) {
+            StatementIdentity(of: $0.text)
+        }
         if cacheByKey.count + newKeys.count > Self.cacheLimit { cacheByKey.removeAll(keepingCapacity: true) }
         for (key, slot) in newKeys { cacheByKey[key] = parsed[slot] }
         return sources.map {
