@@ -95,8 +95,7 @@ public struct FingerprintKey: Hashable, Sendable {
         }
     }
 
-    /// Builds the key from the scanner's `ScanResult` message (`repeated ScanToken tokens = 2`,
-    /// each with `start = 1`, `end = 2`, `token = 4`, `keyword_kind = 5`), one token at a time.
+    /// Builds the key from the scanner's `ScanResult` message, one token at a time.
     private static func encode(scanned: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var key: [UInt8] = []
         key.reserveCapacity(text.count)
@@ -106,30 +105,9 @@ public struct FingerprintKey: Hashable, Sendable {
         // Parentheses still open in an `ON CONFLICT (…)` target, and whether `CONFLICT` was last.
         var conflictDepth = 0
         var afterConflict = false
-        var reader = ProtobufReader(bytes: scanned)
-        while let (field, wireType) = reader.readTag() {
-            guard field == 2, wireType == 2 else {
-                guard reader.skip(wireType: wireType) else { return nil }
-                continue
-            }
-            guard let message = reader.readLengthDelimited() else { return nil }
-            var inner = ProtobufReader(bytes: message)
-            var start = 0, end = 0
-            var code: Int32 = 0
-            var isKeyword = false
-            while let (innerField, innerType) = inner.readTag() {
-                guard innerType == 0, let value = inner.readVarint() else {
-                    guard inner.skip(wireType: innerType) else { return nil }
-                    continue
-                }
-                switch innerField {
-                case 1: start = Int(truncatingIfNeeded: value)
-                case 2: end = Int(truncatingIfNeeded: value)
-                case 4: code = Int32(truncatingIfNeeded: value)
-                case 5: isKeyword = value != 0
-                default: break
-                }
-            }
+        var tokens = ScanTokenReader(scanned)
+        while let (start, end, code, keywordKind) = tokens.next() {
+            let isKeyword = keywordKind != 0
             guard 0 <= start, start <= end, end <= text.count else { return nil }
 
             switch code {
@@ -176,7 +154,7 @@ public struct FingerprintKey: Hashable, Sendable {
             beforePrevious = previous
             previous = code
         }
-        return key
+        return tokens.isMalformed ? nil : key
     }
 
     private static func append(_ code: Int32, to key: inout [UInt8]) {

@@ -45,32 +45,50 @@ public struct Token: Sendable, Hashable {
 
     /// Decodes the `ScanResult` protobuf message (`repeated ScanToken tokens = 2`).
     static func decodeScanResult(_ bytes: UnsafeBufferPointer<UInt8>) -> [Token] {
-        var reader = ProtobufReader(bytes: bytes)
+        var reader = ScanTokenReader(bytes)
         var tokens: [Token] = []
-        while let (field, wireType) = reader.readTag() {
-            if field == 2, wireType == 2, let message = reader.readLengthDelimited() {
-                var inner = ProtobufReader(bytes: message)
-                var start = 0, end = 0
-                var code: Int32 = 0, keyword: Int32 = 0
-                while let (innerField, innerType) = inner.readTag() {
-                    guard innerType == 0, let value = inner.readVarint() else {
-                        guard inner.skip(wireType: innerType) else { break }
-                        continue
-                    }
-                    switch innerField {
-                    case 1: start = Int(truncatingIfNeeded: value)
-                    case 2: end = Int(truncatingIfNeeded: value)
-                    case 4: code = Int32(truncatingIfNeeded: value)
-                    case 5: keyword = Int32(truncatingIfNeeded: value)
-                    default: break
-                    }
-                }
-                tokens.append(Token(range: start ..< max(start, end), code: code, keywordKind: keyword))
-            } else if !reader.skip(wireType: wireType) {
-                break
-            }
+        while let token = reader.next() {
+            tokens.append(Token(range: token.start ..< max(token.start, token.end), code: token.code, keywordKind: token.keywordKind))
         }
         return tokens
+    }
+}
+
+/// The tokens of libpg_query's `ScanResult` message (`repeated ScanToken tokens = 2`, each with
+/// `start = 1`, `end = 2`, `token = 4`, `keyword_kind = 5`), one at a time, as plain numbers.
+struct ScanTokenReader {
+    private var reader: ProtobufReader
+    /// Whether reading stopped at a malformed message rather than at its end.
+    private(set) var isMalformed = false
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { reader = ProtobufReader(bytes: bytes) }
+
+    mutating func next() -> (start: Int, end: Int, code: Int32, keywordKind: Int32)? {
+        while let (field, wireType) = reader.readTag() {
+            guard field == 2, wireType == 2 else {
+                guard reader.skip(wireType: wireType) else { isMalformed = true; return nil }
+                continue
+            }
+            guard let message = reader.readLengthDelimited() else { isMalformed = true; return nil }
+            var inner = ProtobufReader(bytes: message)
+            var start = 0, end = 0
+            var code: Int32 = 0, keywordKind: Int32 = 0
+            while let (innerField, innerType) = inner.readTag() {
+                guard innerType == 0, let value = inner.readVarint() else {
+                    guard inner.skip(wireType: innerType) else { isMalformed = true; return nil }
+                    continue
+                }
+                switch innerField {
+                case 1: start = Int(truncatingIfNeeded: value)
+                case 2: end = Int(truncatingIfNeeded: value)
+                case 4: code = Int32(truncatingIfNeeded: value)
+                case 5: keywordKind = Int32(truncatingIfNeeded: value)
+                default: break
+                }
+            }
+            return (start, end, code, keywordKind)
+        }
+        return nil
     }
 }
 
