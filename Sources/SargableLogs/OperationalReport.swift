@@ -619,37 +619,63 @@ final class ServerEventCollector {
 /// The statement workload by type, database, user, application, host and time, and its slowest
 /// executions. Fed by `WorkloadAnalyzer` with every execution and every session's end.
 struct QueryBreakdownCounter {
-    private static let minutesKept = 7 * 24 * 60
+    static let minutesKept = 7 * 24 * 60
 
-    private struct Totals {
+    struct Totals: Codable {
         var executions = 0
-        var totalMs = 0.0
+        var totalMs = ExactSum()
         var errors = 0
+        /// pg_stat_statements' totals, which can exceed what `ExactSum` holds.
+        var importedMs = 0.0
+        var milliseconds: Double { importedMs == 0 ? totalMs.value : importedMs.addingSaturated(totalMs.value) }
         mutating func add(_ execution: Execution) {
             if execution.isError { errors += 1; return }
             executions += 1
-            totalMs = totalMs.addingSaturated(execution.durationMs ?? 0)
+            totalMs.add(execution.durationMs ?? 0)
         }
         mutating func add(_ other: Totals) {
-            executions += other.executions
-            totalMs = totalMs.addingSaturated(other.totalMs)
+            executions = executions.addingSaturated(other.executions)
+            totalMs.add(other.totalMs)
             errors += other.errors
+            importedMs = importedMs.addingSaturated(other.importedMs)
         }
     }
 
-    private var byType: [String: Totals] = [:]
+    /// A minute's or an hour's executions.
+    struct Bucket: Codable {
+        var executions = 0
+        var totalMs = ExactSum()
+        mutating func add(_ other: Bucket) {
+            executions += other.executions
+            totalMs.add(other.totalMs)
+        }
+    }
+
+    /// One of the slowest executions, and where it was: equal durations keep the earliest.
+    struct Slow {
+        var execution: Execution
+        var fingerprint: String
+        var query: String
+        var info: SessionInfo?
+        func outranks(_ other: Slow) -> Bool {
+            let (mine, theirs) = (execution.durationMs ?? 0, other.execution.durationMs ?? 0)
+            return mine != theirs ? mine > theirs : Group.Position(execution) < Group.Position(other.execution)
+        }
+    }
+
+    var byType: [String: Totals] = [:]
     /// Live sessions' totals, attributed to who the session was once it ends.
-    private var sessions: [Int: Totals] = [:]
-    private var byDatabase: [String: Totals] = [:]
-    private var byUser: [String: Totals] = [:]
-    private var byApplication: [String: Totals] = [:]
-    private var byHost: [String: Totals] = [:]
-    private var slowest: [(execution: Execution, fingerprint: String, query: String, info: SessionInfo?)] = []
-    private var minutes: [Int: (Int, Double)] = [:]
-    private var minutesOverflowed = false
-    private var hours: [Int: (Int, Double)] = [:]
+    var sessions: [Int: Totals] = [:]
+    var byDatabase: [String: Totals] = [:]
+    var byUser: [String: Totals] = [:]
+    var byApplication: [String: Totals] = [:]
+    var byHost: [String: Totals] = [:]
+    var slowest: [Slow] = []
+    var minutes: [Int: Bucket] = [:]
+    var minutesOverflowed = false
+    var hours: [Int: Bucket] = [:]
     /// The minute being counted: a log is in time order, so most executions fall in the last one.
-    private var current: (minute: Int, executions: Int, totalMs: Double)?
+    private var current: (minute: Int, bucket: Bucket)?
 
     mutating func add(_ execution: Execution, type: String, fingerprint: String, hidingLiterals: Bool) {
         byType[type, default: Totals()].add(execution)
@@ -659,13 +685,16 @@ struct QueryBreakdownCounter {
         if let time = execution.time, let minute = Int(exactly: (time / 60).rounded(.down)) {
             if current?.minute != minute {
                 flushMinute()
-                current = (minute, 0, 0)
+                current = (minute, Bucket())
             }
-            current?.executions += 1
-            current?.totalMs += milliseconds
+            current?.bucket.executions += 1
+            current?.bucket.totalMs.add(milliseconds)
         }
         guard let duration = execution.durationMs,
-              slowest.count < OperationalReport.QueryBreakdown.slowestKept || duration > (slowest.last?.execution.durationMs ?? 0) else { return }
+              slowest.count < OperationalReport.QueryBreakdown.slowestKept || duration >= (slowest.last?.execution.durationMs ?? 0)
+        else { return }
+        let candidate = Slow(execution: execution, fingerprint: fingerprint, query: "")
+        guard slowest.count < OperationalReport.QueryBreakdown.slowestKept || candidate.outranks(slowest[slowest.count - 1]) else { return }
         var kept = execution
         if hidingLiterals {
             kept.text = Redaction.hidingLiterals(in: kept.text)
@@ -674,28 +703,24 @@ struct QueryBreakdownCounter {
             kept.text = Redaction.hidingPasswords(in: kept.text)
         }
         kept.plan = nil
-        let index = slowest.firstIndex { ($0.execution.durationMs ?? 0) < duration } ?? slowest.count
-        slowest.insert((kept, fingerprint, kept.text, nil), at: index)
+        let index = slowest.firstIndex { candidate.outranks($0) } ?? slowest.count
+        slowest.insert(Slow(execution: kept, fingerprint: fingerprint, query: kept.text), at: index)
         if slowest.count > OperationalReport.QueryBreakdown.slowestKept { slowest.removeLast() }
     }
 
     /// A pg_stat_statements row: its calls and time, by type (it has no sessions or times).
     mutating func add(calls: Int, totalMs: Double, type: String) {
         byType[type, default: Totals()].executions = byType[type, default: Totals()].executions.addingSaturated(calls)
-        byType[type, default: Totals()].totalMs = byType[type, default: Totals()].totalMs.addingSaturated(totalMs)
+        byType[type, default: Totals()].importedMs = byType[type, default: Totals()].importedMs.addingSaturated(totalMs)
     }
 
-    private mutating func flushMinute() {
-        guard let (minute, executions, totalMs) = current else { return }
+    mutating func flushMinute() {
+        guard let (minute, bucket) = current else { return }
         current = nil
-        func add(_ counts: inout [Int: (Int, Double)], _ key: Int) {
-            let existing = counts[key] ?? (0, 0)
-            counts[key] = (existing.0 + executions, existing.1 + totalMs)
-        }
         // Floor division: times before 1970 are negative.
-        add(&hours, minute >= 0 ? minute / 60 : (minute - 59) / 60)
+        hours[WorkloadAnalyzer.floorDivide(minute, 60), default: Bucket()].add(bucket)
         guard !minutesOverflowed else { return }
-        add(&minutes, minute)
+        minutes[minute, default: Bucket()].add(bucket)
         if minutes.count > Self.minutesKept {
             minutesOverflowed = true
             minutes.removeAll()
@@ -714,7 +739,7 @@ struct QueryBreakdownCounter {
     mutating func report() -> OperationalReport.QueryBreakdown {
         flushMinute()
         func shares(_ totals: [String: Totals]) -> [OperationalReport.WorkloadShare] {
-            totals.map { OperationalReport.WorkloadShare(name: $0.key, executions: $0.value.executions, totalMs: $0.value.totalMs,
+            totals.map { OperationalReport.WorkloadShare(name: $0.key, executions: $0.value.executions, totalMs: $0.value.milliseconds,
                                                          errors: $0.value.errors) }
                 .sorted { ($0.totalMs, $0.executions, $1.name) > ($1.totalMs, $1.executions, $0.name) }
         }
@@ -722,13 +747,15 @@ struct QueryBreakdownCounter {
         func known(_ totals: [String: Totals]) -> [OperationalReport.WorkloadShare] {
             totals.count == 1 && totals["(none)"] != nil ? [] : shares(totals)
         }
-        func buckets(_ counts: [Int: (Int, Double)], seconds: Int) -> [OperationalReport.TimeBucket] {
-            counts.keys.sorted().map { OperationalReport.TimeBucket(time: Double($0 * seconds), executions: counts[$0]!.0, totalMs: counts[$0]!.1) }
+        func buckets(_ counts: [Int: Bucket], seconds: Int) -> [OperationalReport.TimeBucket] {
+            counts.keys.sorted().map {
+                OperationalReport.TimeBucket(time: Double($0 * seconds), executions: counts[$0]!.executions, totalMs: counts[$0]!.totalMs.value)
+            }
         }
         var result = OperationalReport.QueryBreakdown()
         let order = ["select", "insert", "update", "delete", "ddl", "other"]
         result.byType = order.compactMap { name in
-            byType[name].map { OperationalReport.WorkloadShare(name: name, executions: $0.executions, totalMs: $0.totalMs, errors: $0.errors) }
+            byType[name].map { OperationalReport.WorkloadShare(name: name, executions: $0.executions, totalMs: $0.milliseconds, errors: $0.errors) }
         }
         result.byDatabase = known(byDatabase)
         result.byUser = known(byUser)
