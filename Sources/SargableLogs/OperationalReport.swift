@@ -319,31 +319,33 @@ final class ServerEventCollector {
 
     /// Entries that are messages of their own (not DETAIL, HINT, CONTEXT or STATEMENT lines):
     /// the same count whether the format gives those as lines or as fields.
-    private(set) var entries = 0
-    private let hidingLiterals: Bool
-    private var file = ""
-    private var report = OperationalReport()
+    var entries = 0
+    let hidingLiterals: Bool
+    var file = ""
+    var report = OperationalReport()
 
-    private enum Key: Hashable { case id(String), pid(Int), unknown }
-    private var pending: [Key: (message: CompleteMessage, event: ServerEvent)] = [:]
+    enum Key: Hashable { case id(String), pid(Int), unknown }
+    var pending: [Key: (message: CompleteMessage, event: ServerEvent)] = [:]
     /// Per live session: the host of its `connection received` line.
-    private var hosts: [Key: String] = [:]
+    var hosts: [Key: String] = [:]
 
-    private var errorMessages: [String: OperationalReport.ErrorMessage] = [:]
-    private var severities: [String: Int] = [:]
-    private var states: [String: [String: Int]] = [:]
-    private var otherMessages = 0
+    var errorMessages: [String: OperationalReport.ErrorMessage] = [:]
+    var severities: [String: Int] = [:]
+    var states: [String: [String: Int]] = [:]
+    var otherMessages = 0
 
-    private struct OpenWait: Hashable { var key: Key; var mode: String; var object: String }
-    private var openWaits: [OpenWait: OperationalReport.LockWait] = [:]
-    private var lockModes: [String: Int] = [:]
-    private var lockObjects: [String: OperationalReport.LockObject] = [:]
+    struct OpenWait: Hashable { var key: Key; var mode: String; var object: String }
+    var openWaits: [OpenWait: OperationalReport.LockWait] = [:]
+    var lockModes: [String: Int] = [:]
+    var lockObjects: [String: OperationalReport.LockObject] = [:]
 
-    private var temporaryStatements: [String: OperationalReport.TemporaryFileStatement] = [:]
-    private var causes: [String: Int] = [:]
-    private var tables: [String: OperationalReport.TableMaintenance] = [:]
-    private var connectionTallies: [WritableKeyPath<OperationalReport.ConnectionReport, [OperationalReport.Tally]>: [String: Int]] = [:]
-    private var durations: [String: Int] = [:]
+    var temporaryStatements: [String: OperationalReport.TemporaryFileStatement] = [:]
+    var causes: [String: Int] = [:]
+    var tables: [String: OperationalReport.TableMaintenance] = [:]
+    var connectionTallies: [WritableKeyPath<OperationalReport.ConnectionReport, [OperationalReport.Tally]>: [String: Int]] = [:]
+    var durations: [String: Int] = [:]
+    /// The report's totals of times, kept exact (see `ExactSum`) by name.
+    var sums: [String: ExactSum] = [:]
 
     init(hidingLiterals: Bool) { self.hidingLiterals = hidingLiterals }
 
@@ -427,11 +429,11 @@ final class ServerEventCollector {
             checkpoints.walFilesAdded += line.walAdded ?? 0
             checkpoints.walFilesRemoved += line.walRemoved ?? 0
             checkpoints.walFilesRecycled += line.walRecycled ?? 0
-            checkpoints.writeSeconds += line.writeSeconds ?? 0
-            checkpoints.syncSeconds += line.syncSeconds ?? 0
-            checkpoints.totalSeconds += line.totalSeconds ?? 0
+            checkpoints.writeSeconds = total("checkpoint-write", line.writeSeconds ?? 0)
+            checkpoints.syncSeconds = total("checkpoint-sync", line.syncSeconds ?? 0)
+            checkpoints.totalSeconds = total("checkpoint-total", line.totalSeconds ?? 0)
             checkpoints.maxTotalSeconds = max(checkpoints.maxTotalSeconds, line.totalSeconds ?? 0)
-            checkpoints.distanceKB += line.distanceKB ?? 0
+            checkpoints.distanceKB = total("checkpoint-distance", line.distanceKB ?? 0)
             checkpoints.maxDistanceKB = max(checkpoints.maxDistanceKB, line.distanceKB ?? 0)
             report.checkpoints = checkpoints
         case .checkpointsTooFrequent: report.checkpoints.tooFrequent += 1
@@ -441,14 +443,14 @@ final class ServerEventCollector {
             if line.analyze {
                 report.maintenance.analyzes += 1
                 table.analyzes += 1
-                table.analyzeSeconds += seconds
+                table.analyzeSeconds = total("analyze\u{0}" + line.table, seconds)
                 table.maxAnalyzeSeconds = max(table.maxAnalyzeSeconds, seconds)
             } else {
                 report.maintenance.vacuums += 1
                 table.vacuums += 1
                 if line.aggressive { table.aggressiveVacuums += 1 }
                 if line.wraparound { table.wraparoundVacuums += 1 }
-                table.vacuumSeconds += seconds
+                table.vacuumSeconds = total("vacuum\u{0}" + line.table, seconds)
                 table.maxVacuumSeconds = max(table.maxVacuumSeconds, seconds)
                 table.tuplesRemoved += line.tuplesRemoved ?? 0
                 table.pagesRemoved += line.pagesRemoved ?? 0
@@ -470,7 +472,7 @@ final class ServerEventCollector {
             report.connections.disconnections += 1
             hosts[key] = nil
             guard let seconds else { return }
-            report.connections.sessionSeconds += seconds
+            report.connections.sessionSeconds = total("session-seconds", seconds)
             report.connections.maxSessionSeconds = max(report.connections.maxSessionSeconds, seconds)
             durations[Self.durationBucket(seconds), default: 0] += 1
         }
@@ -553,20 +555,31 @@ final class ServerEventCollector {
         case "detected deadlock": locks.deadlocked += 1
         default: locks.notAcquired += 1
         }
-        locks.totalMs = locks.totalMs.addingSaturated(wait.waitedMs)
+        locks.totalMs = total("lock-waits", wait.waitedMs)
         locks.maxMs = max(locks.maxMs, wait.waitedMs)
         lockModes[wait.mode, default: 0] += 1
         let objectName = wait.relation.map { "relation \($0)" } ?? wait.object
         var object = lockObjects[objectName] ?? OperationalReport.LockObject(object: objectName, count: 0, totalMs: 0, maxMs: 0)
         object.count += 1
-        object.totalMs = object.totalMs.addingSaturated(wait.waitedMs)
         object.maxMs = max(object.maxMs, wait.waitedMs)
-        if lockObjects.count < Self.messagesKept || lockObjects[objectName] != nil { lockObjects[objectName] = object }
-        locks.longest.append(wait)
-        if locks.longest.count > Self.examplesKept * 2 {
-            locks.longest = Array(locks.longest.sorted { $0.waitedMs > $1.waitedMs }.prefix(Self.examplesKept))
+        if lockObjects.count < Self.messagesKept || lockObjects[objectName] != nil {
+            object.totalMs = total("lock-object\u{0}" + objectName, wait.waitedMs)
+            lockObjects[objectName] = object
         }
+        locks.longest.append(wait)
+        if locks.longest.count > Self.examplesKept * 2 { locks.longest = Self.longest(locks.longest) }
         report.lockWaits = locks
+    }
+
+    /// Adds `value` to the total named `name`; its exact sum so far.
+    private func total(_ name: String, _ value: Double) -> Double {
+        sums[name, default: ExactSum()].add(value)
+        return sums[name]?.value ?? 0
+    }
+
+    /// The longest waits: equal ones by their place, so that the same are kept in any order.
+    static func longest(_ waits: [OperationalReport.LockWait]) -> [OperationalReport.LockWait] {
+        Array(waits.sorted { ($0.waitedMs, $1.file, $1.line) > ($1.waitedMs, $0.file, $0.line) }.prefix(examplesKept))
     }
 
     /// `while updating tuple (0,1) in relation "accounts"` → `accounts`.
@@ -597,11 +610,12 @@ final class ServerEventCollector {
                                          states: tallies(states))
         }.sorted { ($0.count, $1.code) > ($1.count, $0.code) }
         result.errors.distinctMessages = errorMessages.count + otherMessages
-        result.errors.messages = errorMessages.values.sorted { ($0.count, $1.line) > ($1.count, $0.line) }
+        result.errors.messages = errorMessages.values.sorted {
+            ($0.count, $1.line, $1.file, $1.message, $1.severity) > ($1.count, $0.line, $0.file, $0.message, $0.severity)
+        }
         result.lockWaits.byMode = tallies(lockModes)
         result.lockWaits.byObject = lockObjects.values.sorted { ($0.totalMs, $1.object) > ($1.totalMs, $0.object) }
-        result.lockWaits.longest = Array(result.lockWaits.longest.sorted { ($0.waitedMs, $1.line) > ($1.waitedMs, $0.line) }
-            .prefix(Self.examplesKept))
+        result.lockWaits.longest = Self.longest(result.lockWaits.longest)
         result.temporaryFiles.statements = Array(temporaryStatements.values
             .sorted { ($0.totalBytes, $0.count, $1.query) > ($1.totalBytes, $1.count, $0.query) }.prefix(Self.examplesKept))
         result.checkpoints.byCause = tallies(causes)
@@ -652,7 +666,7 @@ struct QueryBreakdownCounter {
     }
 
     /// One of the slowest executions, and where it was: equal durations keep the earliest.
-    struct Slow {
+    struct Slow: Codable {
         var execution: Execution
         var fingerprint: String
         var query: String

@@ -2,7 +2,7 @@ import Foundation
 import SargablePlan
 
 /// One statement the server ran (or refused), assembled from a log's entries.
-public struct Execution: Sendable {
+public struct Execution: Sendable, Codable {
     public var line: Int
     /// Ordinal of the input `line` is in, in the order the inputs were read: with `line`, where
     /// in the whole log the statement was, whichever order sessions' statements complete in.

@@ -41,6 +41,8 @@ public final class WorkloadAnalyzer {
     var breakdown = QueryBreakdownCounter()
     var firstSeen: Double?
     var lastSeen: Double?
+    /// Numbers given to sessions of absorbed summaries (below 0, apart from this log's).
+    var absorbedSessions = 0
 
     private static let batchSize = 8192
     private static let exactDurationsKept = 2048
@@ -117,7 +119,7 @@ public final class WorkloadAnalyzer {
         record(executions, identified)
     }
 
-    private func processBatch() {
+    func processBatch() {
         guard !batch.isEmpty else { return }
         let executions = batch
         batch.removeAll(keepingCapacity: true)
