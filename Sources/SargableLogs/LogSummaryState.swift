@@ -117,7 +117,10 @@ extension Group {
         sessions += other.sessions
         firstSeen = [firstSeen, other.firstSeen].compactMap { $0 }.min()
         lastSeen = [lastSeen, other.lastSeen].compactMap { $0 }.max()
-        if other.first.position < first.position { first = other.first }
+        if other.first.position < first.position {
+            first = other.first
+            query = other.query
+        }
         if let theirs = other.withParameters, withParameters.map({ theirs.position < $0.position }) ?? true { withParameters = theirs }
         if let theirs = other.withPlan, withPlan.map({ theirs.position < $0.position }) ?? true { withPlan = theirs }
         for sample in other.parameterSamples { keepSample(sample) }

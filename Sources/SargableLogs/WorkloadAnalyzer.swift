@@ -423,6 +423,9 @@ public final class WorkloadAnalyzer {
 /// A fingerprint group's running totals.
 struct Group: Codable {
     enum Kind: String, Codable { case select, insert, other }
+    /// Whether `query` is normalized (the text parses), and whether constants are hidden.
+    let normalizes: Bool
+    let hidingLiterals: Bool
     /// Where an execution was: its input's ordinal, then its line.
     struct Position: Codable, Comparable {
         var file: Int
@@ -449,7 +452,7 @@ struct Group: Codable {
         func outranks(_ other: Sample) -> Bool { ms != other.ms ? ms > other.ms : values < other.values }
     }
     let key: String
-    let query: String
+    var query: String
     let kind: Kind
     /// select, insert, update, delete, ddl or other, for the operational report.
     let type: String
@@ -485,17 +488,17 @@ struct Group: Codable {
     init(key: String, text: String, at position: Position, parsed: Bool, hidingLiterals: Bool) {
         self.key = key
         first = Example(position: position, text: text)
+        self.hidingLiterals = hidingLiterals
         guard parsed, let tree = try? PgQuery.parse(text), let root = tree.statements.first else {
-            let shown = hidingLiterals ? Redaction.hidingLiterals(in: text) : Redaction.hidingPasswords(in: text)
-            query = String(shown.trimmingWhitespace.prefix(4000))
+            normalizes = false
+            query = Self.shown(text, normalizing: false, hidingLiterals: hidingLiterals)
             kind = .other
             type = "other"
             relation = nil
             return
         }
-        let normalized = hidingLiterals ? Redaction.hidingLiterals(in: text)
-            : Redaction.hidingPasswords(in: (try? PgQuery.normalize(text)) ?? text)
-        query = String(normalized.trimmingWhitespace.prefix(4000))
+        normalizes = true
+        query = Self.shown(text, normalizing: true, hidingLiterals: hidingLiterals)
         switch root.kind {
         case .selectStmt where tree.statements.count == 1: kind = .select
         case .insertStmt where tree.statements.count == 1: kind = .insert
@@ -535,11 +538,21 @@ struct Group: Codable {
         }
     }
 
-    /// Every execution, errors too: the earliest gives the text quoted when none has values.
+    /// Every execution, errors too: the earliest gives the query shown, and the text quoted
+    /// when none has values.
     mutating func see(_ execution: Execution) {
         if execution.line < first.position.line || execution.file < first.position.file, Position(execution) < first.position {
             first = Example(position: Position(execution), text: execution.text)
+            query = Self.shown(execution.text, normalizing: normalizes, hidingLiterals: hidingLiterals)
         }
+    }
+
+    /// `text` as reports show it: normalized (constants as `$n`) when it parses, with its
+    /// passwords hidden, or every constant with `hidingLiterals`, then shortened.
+    static func shown(_ text: String, normalizing: Bool, hidingLiterals: Bool) -> String {
+        let shown = hidingLiterals ? Redaction.hidingLiterals(in: text)
+            : Redaction.hidingPasswords(in: normalizing ? (try? PgQuery.normalize(text)) ?? text : text)
+        return String(shown.trimmingWhitespace.prefix(4000))
     }
 
     /// Keeps the `parameterSampleLimit` values with the slowest executions: exactly those, in
