@@ -21,6 +21,12 @@ struct ExactSum: Codable, Sendable, Equatable {
         add(ExactSum(units: term))
     }
 
+    /// Adds `value` exactly when it is at most 10^18 (every logged duration is), else to
+    /// `beyond`, a plain total (pg_stat_statements' sums can reach 10^35).
+    mutating func add(_ value: Double, beyond: inout Double) {
+        if abs(value) <= 1e18 { add(value) } else { beyond = beyond.addingSaturated(value) }
+    }
+
     mutating func add(_ other: ExactSum) {
         units = Swift.max(-Self.limit, Swift.min(Self.limit, units + other.units))
     }

@@ -639,7 +639,7 @@ struct QueryBreakdownCounter {
         var executions = 0
         var totalMs = ExactSum()
         var errors = 0
-        /// pg_stat_statements' totals, which can exceed what `ExactSum` holds.
+        /// pg_stat_statements' totals past what `ExactSum` adds exactly.
         var importedMs = 0.0
         var milliseconds: Double { importedMs == 0 ? totalMs.value : importedMs.addingSaturated(totalMs.value) }
         mutating func add(_ execution: Execution) {
@@ -724,8 +724,10 @@ struct QueryBreakdownCounter {
 
     /// A pg_stat_statements row: its calls and time, by type (it has no sessions or times).
     mutating func add(calls: Int, totalMs: Double, type: String) {
-        byType[type, default: Totals()].executions = byType[type, default: Totals()].executions.addingSaturated(calls)
-        byType[type, default: Totals()].importedMs = byType[type, default: Totals()].importedMs.addingSaturated(totalMs)
+        var totals = byType[type, default: Totals()]
+        totals.executions = totals.executions.addingSaturated(calls)
+        totals.totalMs.add(totalMs, beyond: &totals.importedMs)
+        byType[type] = totals
     }
 
     mutating func flushMinute() {

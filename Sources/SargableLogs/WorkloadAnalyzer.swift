@@ -67,7 +67,7 @@ public final class WorkloadAnalyzer {
             let index = group(for: identity, text: row.query, at: Group.Position(file: 0, line: 0))
             // Rows are checked when read, but many of them can still add up past Int.max.
             groups[index].calls = groups[index].calls.addingSaturated(row.calls)
-            groups[index].importedMs = groups[index].importedMs.addingSaturated(row.totalMs)
+            groups[index].addImported(row.totalMs)
             groups[index].maxMs = max(groups[index].maxMs, row.maxMs ?? 0)
             groups[index].hasPercentiles = false
             executions = executions.addingSaturated(row.calls)
@@ -460,7 +460,7 @@ struct Group: Codable {
     var calls = 0
     var errors = 0
     var timedMs = ExactSum()
-    /// pg_stat_statements' totals, which can exceed what `ExactSum` holds.
+    /// pg_stat_statements' totals past what `ExactSum` adds exactly.
     var importedMs = 0.0
     var totalMs: Double { importedMs == 0 ? timedMs.value : importedMs.addingSaturated(timedMs.value) }
     var maxMs = 0.0
@@ -537,6 +537,9 @@ struct Group: Codable {
             histogram[Self.bucket(duration), default: 0] += 1
         }
     }
+
+    /// A pg_stat_statements row's total time.
+    mutating func addImported(_ milliseconds: Double) { timedMs.add(milliseconds, beyond: &importedMs) }
 
     /// Every execution, errors too: the earliest gives the query shown, and the text quoted
     /// when none has values.
