@@ -100,11 +100,15 @@ struct AnalyzeCommand: ParsableCommand {
         let unreadInput: Bool
         if merge {
             guard let summary = Self.mergeSummaries(paths) else { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+            // The inputs' problems, as analyzing the logs themselves shows them.
+            Self.show(summary.inputProblems, files: summary.inputFiles)
+            let failedInput = summary.inputProblems.contains { $0.kind == .error }
             if format == .summary {
                 Terminal.print(summary.encoded(), terminator: "")
+                if failedInput { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
                 return
             }
-            (analysis, unreadInput) = (LargeStack.run { summary.report() }, false)
+            (analysis, unreadInput) = (LargeStack.run { summary.report() }, failedInput)
         } else {
             (analysis, unreadInput) = Self.readLogs(paths, settings: settings)
         }

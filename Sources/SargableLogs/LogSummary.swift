@@ -144,6 +144,8 @@ extension LogSummary {
         var open: [SessionKey: Open] = [:]
         var spans = 0
         var entriesWithoutSession = false
+        // Ended sessions go to the analyzer in bulk: each handover fingerprints a batch.
+        var endedSessions: [(session: Int, info: SessionInfo)] = []
 
         func close(_ key: SessionKey, ended: Bool) {
             guard let session = open.removeValue(forKey: key) else { return }
@@ -157,7 +159,11 @@ extension LogSummary {
             assembler.finish(emit: analyzer.add)
             if !assembler.ranStatements.isEmpty { peak.ranStatement(session.span) }
             assembler.ranStatements.removeAll()
-            analyzer.endSessions(assembler.takeEndedSessions())
+            endedSessions += assembler.takeEndedSessions()
+            if endedSessions.count >= 1024 {
+                analyzer.endSessions(endedSessions)
+                endedSessions.removeAll()
+            }
         }
 
         var lastTime: Double?
@@ -212,6 +218,7 @@ extension LogSummary {
         }
         // Ordered by their first entry's span, the order they began in.
         for key in open.keys.sorted(by: { open[$0]!.span < open[$1]!.span }) { close(key, ended: file.failed) }
+        analyzer.endSessions(endedSessions)
         file.peak = peak
         result.files = [file]
         result.analyzer = analyzer.state()
@@ -338,6 +345,7 @@ extension LogSummary {
         assembler.countsPeak = false
         let analyzer = WorkloadAnalyzer(options: settings.options)
         var kept: [RawSession] = []
+        var ended: [(session: Int, info: SessionInfo)] = []
         for var session in sessions {
             if all {
                 session.startKnown = true
@@ -369,8 +377,13 @@ extension LogSummary {
             if end != current { assembler.enterFile(files[end].name, ordinal: end) }
             assembler.finish(emit: analyzer.add)
             ran(in: end)
-            analyzer.endSessions(assembler.takeEndedSessions())
+            ended += assembler.takeEndedSessions()
+            let refused = assembler.takeWarnings()
+            if refused.count > 0, let first = session.entries.first {
+                problems += LogAnalysis.refusedValues(refused, path: files[first.file].name).map(StoredProblem.init)
+            }
         }
+        analyzer.endSessions(ended)
         sessions = kept
         total.absorb(analyzer.state(), fileOffset: 0)
     }
@@ -403,9 +416,14 @@ extension LogSummary {
         var version: Int
     }
 
+    /// A library caller's infinite time must not lose the whole summary.
+    private static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
     public func encoded() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = Self.nonFinite
         let header = (try? encoder.encode(Header(kind: Self.kind, version: Self.version))) ?? Data()
         let body = (try? encoder.encode(self)) ?? Data()
         return String(decoding: header, as: UTF8.self) + "\n" + String(decoding: body, as: UTF8.self) + "\n"
@@ -424,6 +442,7 @@ extension LogSummary {
         }
         let newline = bytes.firstIndex(of: 10) ?? bytes.endIndex
         let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         guard let header = try? decoder.decode(Header.self, from: Data(bytes[..<newline])), header.kind == kind else {
             throw problem("is not a sargable log summary (write one with sargable analyze --format summary)")
         }
