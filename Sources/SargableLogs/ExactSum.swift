@@ -6,18 +6,30 @@ struct ExactSum: Codable, Sendable, Equatable {
     private static let scale = 1e9
     /// Far below Int128.max: saturating here keeps every sum of two of them representable.
     private static let limit = Int128(1) << 120
-    private(set) var units: Int128 = 0
+    /// Sums in Int64 while they fit (nine million seconds): the common case stays two
+    /// instructions, and Int128 arithmetic (generic, and slow) runs only past that.
+    private var small: Int64 = 0
+    private var large: Int128 = 0
 
     init() {}
 
-    init(units: Int128) { self.units = units }
+    init(units: Int128) { large = units }
+
+    var units: Int128 { Swift.max(-Self.limit, Swift.min(Self.limit, large + Int128(small))) }
 
     var value: Double { Double(units) / Self.scale }
 
     mutating func add(_ value: Double) {
         guard value.isFinite else { return }
         let scaled = (value * Self.scale).rounded()
-        let term = abs(scaled) >= Double(Self.limit) ? (scaled < 0 ? -Self.limit : Self.limit) : Int128(scaled)
+        if scaled.magnitude < 9e18 {
+            let (sum, overflow) = small.addingReportingOverflow(Int64(scaled))
+            if !overflow {
+                small = sum
+                return
+            }
+        }
+        let term = scaled.magnitude >= 1.3e36 ? (scaled < 0 ? -Self.limit : Self.limit) : Int128(scaled)
         add(ExactSum(units: term))
     }
 
@@ -28,8 +40,11 @@ struct ExactSum: Codable, Sendable, Equatable {
     }
 
     mutating func add(_ other: ExactSum) {
-        units = Swift.max(-Self.limit, Swift.min(Self.limit, units + other.units))
+        large = Swift.max(-Self.limit, Swift.min(Self.limit, units + other.units))
+        small = 0
     }
+
+    static func == (a: ExactSum, b: ExactSum) -> Bool { a.units == b.units }
 
     // Int128 has no Codable conformance on every platform: a decimal string is exact.
     init(from decoder: Decoder) throws {
@@ -37,7 +52,7 @@ struct ExactSum: Codable, Sendable, Equatable {
         guard let units = Int128(text) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a sum: \(text)"))
         }
-        self.units = units
+        large = units
     }
 
     func encode(to encoder: Encoder) throws {
