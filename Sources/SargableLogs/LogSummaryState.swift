@@ -221,42 +221,30 @@ extension ServerEventCollector {
         }
         var result = report
         let theirs = other.report
-        result.errors.total += theirs.errors.total
-        result.errors.withoutSQLState += theirs.errors.withoutSQLState
-        result.lockWaits.waits += theirs.lockWaits.waits
-        result.lockWaits.acquired += theirs.lockWaits.acquired
-        result.lockWaits.deadlocked += theirs.lockWaits.deadlocked
-        result.lockWaits.notAcquired += theirs.lockWaits.notAcquired
-        result.lockWaits.totalMs = sum("lock-waits")
-        result.lockWaits.maxMs = max(result.lockWaits.maxMs, theirs.lockWaits.maxMs)
+        let counts: [WritableKeyPath<OperationalReport, Int>] = [
+            \.errors.total, \.errors.withoutSQLState, \.lockWaits.waits, \.lockWaits.acquired, \.lockWaits.deadlocked,
+            \.lockWaits.notAcquired, \.deadlocks.count, \.temporaryFiles.count, \.temporaryFiles.withoutStatement,
+            \.checkpoints.started, \.checkpoints.completed, \.checkpoints.restartpoints, \.checkpoints.tooFrequent,
+            \.checkpoints.buffersWritten, \.checkpoints.walFilesAdded, \.checkpoints.walFilesRemoved,
+            \.checkpoints.walFilesRecycled, \.maintenance.vacuums, \.maintenance.analyzes, \.connections.received,
+            \.connections.authorized, \.connections.disconnections,
+        ]
+        for path in counts { result[keyPath: path] += theirs[keyPath: path] }
+        let largest: [WritableKeyPath<OperationalReport, Double>] = [
+            \.lockWaits.maxMs, \.checkpoints.maxTotalSeconds, \.checkpoints.maxDistanceKB, \.connections.maxSessionSeconds,
+        ]
+        for path in largest { result[keyPath: path] = max(result[keyPath: path], theirs[keyPath: path]) }
+        // The totals `record` keeps exact, by the names it keeps them under.
+        let totals: [(String, WritableKeyPath<OperationalReport, Double>)] = [
+            ("lock-waits", \.lockWaits.totalMs), ("checkpoint-write", \.checkpoints.writeSeconds),
+            ("checkpoint-sync", \.checkpoints.syncSeconds), ("checkpoint-total", \.checkpoints.totalSeconds),
+            ("checkpoint-distance", \.checkpoints.distanceKB), ("session-seconds", \.connections.sessionSeconds),
+        ]
+        for (name, path) in totals { result[keyPath: path] = sum(name) }
         result.lockWaits.longest = Self.longest(result.lockWaits.longest + theirs.lockWaits.longest)
-        result.deadlocks.count += theirs.deadlocks.count
         result.deadlocks.deadlocks = Array((result.deadlocks.deadlocks + theirs.deadlocks.deadlocks).prefix(Self.examplesKept))
-        result.temporaryFiles.count += theirs.temporaryFiles.count
         result.temporaryFiles.totalBytes = result.temporaryFiles.totalBytes.addingSaturated(theirs.temporaryFiles.totalBytes)
         result.temporaryFiles.maxBytes = max(result.temporaryFiles.maxBytes, theirs.temporaryFiles.maxBytes)
-        result.temporaryFiles.withoutStatement += theirs.temporaryFiles.withoutStatement
-        result.checkpoints.started += theirs.checkpoints.started
-        result.checkpoints.completed += theirs.checkpoints.completed
-        result.checkpoints.restartpoints += theirs.checkpoints.restartpoints
-        result.checkpoints.tooFrequent += theirs.checkpoints.tooFrequent
-        result.checkpoints.buffersWritten += theirs.checkpoints.buffersWritten
-        result.checkpoints.walFilesAdded += theirs.checkpoints.walFilesAdded
-        result.checkpoints.walFilesRemoved += theirs.checkpoints.walFilesRemoved
-        result.checkpoints.walFilesRecycled += theirs.checkpoints.walFilesRecycled
-        result.checkpoints.writeSeconds = sum("checkpoint-write")
-        result.checkpoints.syncSeconds = sum("checkpoint-sync")
-        result.checkpoints.totalSeconds = sum("checkpoint-total")
-        result.checkpoints.distanceKB = sum("checkpoint-distance")
-        result.checkpoints.maxTotalSeconds = max(result.checkpoints.maxTotalSeconds, theirs.checkpoints.maxTotalSeconds)
-        result.checkpoints.maxDistanceKB = max(result.checkpoints.maxDistanceKB, theirs.checkpoints.maxDistanceKB)
-        result.maintenance.vacuums += theirs.maintenance.vacuums
-        result.maintenance.analyzes += theirs.maintenance.analyzes
-        result.connections.received += theirs.connections.received
-        result.connections.authorized += theirs.connections.authorized
-        result.connections.disconnections += theirs.connections.disconnections
-        result.connections.sessionSeconds = sum("session-seconds")
-        result.connections.maxSessionSeconds = max(result.connections.maxSessionSeconds, theirs.connections.maxSessionSeconds)
         report = result
 
         // The first occurrences are kept: this part's messages come after the ones known.
