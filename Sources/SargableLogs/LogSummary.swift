@@ -52,6 +52,8 @@ public struct LogSummary: Codable {
         var lastTime: Double?
         /// Could not be read to its end: every session ends with it.
         var failed: Bool
+        /// Could not be opened at all: every session ended with the input before it.
+        var unopened: Bool?
         var peak: SessionPeakCounter
     }
 
@@ -214,6 +216,7 @@ extension LogSummary {
             }
             if let readError { fail(readError.reason) }
         } catch {
+            file.unopened = true
             fail(error.reason)
         }
         // Ordered by their first entry's span, the order they began in.
@@ -275,7 +278,9 @@ extension LogSummary {
             return moved
         }
         let continuing = left.files.last.map { last in
-            !last.failed && right.files.first.map { LogAnalysis.continues((last.format, last.lastTime), with: ($0.format, $0.firstTime)) } ?? false
+            !last.failed && right.files.first.map {
+                $0.unopened != true && LogAnalysis.continues((last.format, last.lastTime), with: ($0.format, $0.firstTime))
+            } ?? false
         } ?? true
         var openByKey: [SessionKey: Int] = [:]
         for index in result.sessions.indices where !result.sessions[index].ended { openByKey[result.sessions[index].key] = index }

@@ -120,6 +120,20 @@ struct SummaryMergeTests {
         #expect(Self.json(LargeStack.run { LogSummary.summarize(paths: files, settings: LogAnalysis.Settings()) }.report()) == expected)
     }
 
+    /// An input that cannot be opened between the two ends every session, as in one pass: the
+    /// loop's halves are two runs then, and the merged summaries say so too.
+    @Test func anUnreadableInputBetweenEndsTheSessionsAsInOnePass() throws {
+        let files = try Self.parts(cutAt: ["rotate-here"])
+        let missing = URL(fileURLWithPath: files[0]).deletingLastPathComponent().path + "/missing.log"
+        let inputs = [files[0], missing, files[1]]
+        let (together, problems) = analyze(inputs)
+        #expect(problems.contains { $0.path == missing && $0.kind == .error })
+        #expect(!together.findings.contains { $0.application == "loop" && $0.count == Self.loopLength })
+        let merged = try #require(LogSummary.merge(try inputs.map(Self.summary)))
+        #expect(merged.inputProblems.map(\.description) == problems.map(\.description))
+        #expect(Self.json(merged.report()) == Self.json(together))
+    }
+
     /// Lock waits, deadlocks, temporary files, checkpoints and autovacuum, cut in the middle.
     @Test func theOperationalReportMergesExactly() throws {
         let whole = try OperationalReportTests.logs.get()[0]
