@@ -134,6 +134,32 @@ struct SummaryMergeTests {
         #expect(Self.json(merged.report()) == Self.json(together))
     }
 
+    /// A pid reused without log_disconnections: the `connection received` line starts a new
+    /// session, in one pass and in summaries of files cut anywhere.
+    @Test func aConnectionLineStartsANewSessionOfAReusedPid() throws {
+        var lines: [String] = []
+        for (session, start) in [(0, 0), (1, 5)] {
+            lines.append("2026-01-01 10:00:0\(start).000 UTC [100] LOG:  connection received: host=[local]")
+            lines.append("2026-01-01 10:00:0\(start).001 UTC [100] LOG:  connection authorized: user=app database=app application_name=run\(session)")
+            for id in 1 ... 3 {
+                lines.append("2026-01-01 10:00:0\(start).00\(id + 1) UTC [100] LOG:  duration: 0.10\(id) ms  statement: SELECT * FROM t WHERE id = \(id + 3 * session)")
+            }
+        }
+        let whole = lines.joined(separator: "\n") + "\n"
+        let path = try TestPaths.temporaryFile("reused.log", contents: Array(whole.utf8))
+        let (report, _) = analyze([path])
+        #expect(report.summary.sessions == 2)
+        #expect(report.findings.filter { $0.finding.rule == WorkloadRules.nPlusOne }.count == 2)
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        for cut in 1 ..< lines.count {
+            let files = [directory + "/cut-a.log", directory + "/cut-b.log"]
+            try (lines[..<cut].joined(separator: "\n") + "\n").write(toFile: files[0], atomically: true, encoding: .utf8)
+            try (lines[cut...].joined(separator: "\n") + "\n").write(toFile: files[1], atomically: true, encoding: .utf8)
+            let merged = try #require(LogSummary.merge(try files.map(Self.summary)))
+            #expect(Self.json(merged.report()) == Self.json(analyze(files).report), "cut before line \(cut + 1)")
+        }
+    }
+
     /// Lock waits, deadlocks, temporary files, checkpoints and autovacuum, cut in the middle.
     @Test func theOperationalReportMergesExactly() throws {
         let whole = try OperationalReportTests.logs.get()[0]
