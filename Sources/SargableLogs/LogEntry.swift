@@ -77,6 +77,12 @@ public struct LogEntry: Sendable, Codable {
     /// The client host (`%h`, `%r` with its port, csvlog's connection_from, jsonlog's remote_host).
     public var host: String?
 
+    /// One letter a field: log summaries hold the entries of sessions open at their boundaries.
+    private enum CodingKeys: String, CodingKey {
+        case line = "l", time = "t", pid = "p", sessionID = "c", user = "u", database = "d", application = "a"
+        case severity = "s", message = "m", detail = "D", statement = "S", context = "C", sqlState = "e", host = "h"
+    }
+
     public init(line: Int, time: Double? = nil, pid: Int? = nil, sessionID: String? = nil, user: String? = nil,
                 database: String? = nil, application: String? = nil, severity: LogSeverity, message: String,
                 detail: String? = nil, statement: String? = nil, context: String? = nil, sqlState: String? = nil,

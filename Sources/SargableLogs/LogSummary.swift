@@ -60,6 +60,8 @@ public struct LogSummary: Codable {
     struct RawEntry: Codable {
         var file: Int
         var entry: LogEntry
+        // One letter a field: a summary can hold many entries.
+        private enum CodingKeys: String, CodingKey { case file = "f", entry = "e" }
     }
 
     /// A session open at a boundary of the summarized files, kept as its entries.
