@@ -25,6 +25,11 @@ struct AnalyzeCommand: ParsableCommand {
           sargable analyze --format html postgresql-15-main.log.1.gz > report.html
           sargable analyze --log-line-prefix '%t [%p]: user=%u,db=%d ' postgresql.log
           zcat postgresql-*.csv.gz | sargable analyze --format json --top 0 -
+
+        On many machines: summarize each host's logs where they are, then merge the summaries; \
+        the report is exactly that of analyzing all the logs together.
+          sargable analyze --format summary /var/log/postgresql/*.log > $(hostname).summary
+          sargable analyze --merge *.summary
         """
     )
 
@@ -45,6 +50,13 @@ struct AnalyzeCommand: ParsableCommand {
 
     @Option(help: "Largest gap, in seconds, between the executions of a run.")
     var maximumGap = 1.0
+
+    @Flag(help: ArgumentHelp("""
+        The paths are log summaries (written with --format summary, plain or compressed) to \
+        merge into one report, or into one summary with --format summary. The analysis options \
+        are those the summaries were written with.
+        """))
+    var merge = false
 
     @Flag(help: ArgumentHelp("""
         Replace every constant in the reported statements with $n, and leave out bind parameter \
@@ -78,7 +90,28 @@ struct AnalyzeCommand: ParsableCommand {
         settings.options.minimumRun = minimumRun
         settings.options.maximumGapSeconds = maximumGap
         settings.options.redactParameters = redactParameters
-        let (analysis, unreadInput) = Self.readLogs(paths, settings: settings)
+        if format == .summary && !merge {
+            let (summary, unreadInput) = Self.summarizeLogs(paths, settings: settings)
+            Terminal.print(summary.encoded(), terminator: "")
+            if unreadInput { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+            return
+        }
+        let analysis: WorkloadReport
+        let unreadInput: Bool
+        if merge {
+            guard let summary = Self.mergeSummaries(paths) else { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+            // The inputs' problems, as analyzing the logs themselves shows them.
+            Self.show(summary.inputProblems, files: summary.inputFiles)
+            let failedInput = summary.inputProblems.contains { $0.kind == .error }
+            if format == .summary {
+                Terminal.print(summary.encoded(), terminator: "")
+                if failedInput { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
+                return
+            }
+            (analysis, unreadInput) = (LargeStack.run { summary.report() }, failedInput)
+        } else {
+            (analysis, unreadInput) = Self.readLogs(paths, settings: settings)
+        }
         var report = analysis
         report.findings = analysis.findings.compactMap { configuration.graded($0, \.finding) }
         let insights = LoggedPlanInsights.findings(in: report)
@@ -91,6 +124,7 @@ struct AnalyzeCommand: ParsableCommand {
             if top > 0 { trimmed.queries = Array(trimmed.queries.prefix(top)) }
             Terminal.print(JSONText.encode(trimmed))
         case .html: Terminal.print(AnalyzeHTMLReport(report: report, top: top).render(), terminator: "")
+        case .summary: break
         }
         if unreadInput { throw ExitCode(SargableExitCode.usageOrInputError.rawValue) }
         if failOn.fails(report.findings.map(\.finding.severity) + report.planFindings.map(\.finding.severity)) {
@@ -112,6 +146,12 @@ extension AnalyzeCommand {
             LogAnalysis.run(paths: files, settings: settings, progress: progress.update)
         }
         progress.clear()
+        show(problems, files: report.summary.files)
+        return (report, problems.contains { $0.kind == .error } || !expandErrors.isEmpty)
+    }
+
+    /// Each problem one line on stderr with its place, and the unreadable lines of each input.
+    private static func show(_ problems: [LogAnalysis.Problem], files: [WorkloadReport.FileSummary]) {
         for problem in problems {
             if problem.kind == .warning {
                 Terminal.standardError("sargable: warning: \(problem.description)")
@@ -119,16 +159,46 @@ extension AnalyzeCommand {
                 Terminal.error(problem.description)
             }
         }
-        for file in report.summary.files where file.unreadableLines > 0 {
+        for file in files where file.unreadableLines > 0 {
             let lines = file.unreadableLineNumbers.map(String.init).joined(separator: ", ")
             Terminal.note("\(file.path): \(file.unreadableLines) unreadable lines (first at lines \(lines))")
         }
-        return (report, problems.contains { $0.kind == .error } || !expandErrors.isEmpty)
+    }
+
+    /// `--format summary`: the logs' mergeable summary, their problems on stderr as `analyze` gives them.
+    static func summarizeLogs(_ paths: [String], settings: LogAnalysis.Settings) -> (summary: LogSummary, unreadInput: Bool) {
+        let (files, expandErrors) = InputFiles.expand(paths, extensions: [".log", ".csv", ".json", ".gz", ".bz2"],
+                                                     skipped: { Terminal.note($0.description) })
+        for error in expandErrors { Terminal.error(error.description) }
+        let summary = LargeStack.run { LogSummary.summarize(paths: files, settings: settings) }
+        show(summary.inputProblems, files: summary.inputFiles)
+        return (summary, summary.inputProblems.contains { $0.kind == .error } || !expandErrors.isEmpty)
+    }
+
+    /// `--merge`: the summaries read and merged, or nil after one line on stderr for each that
+    /// cannot be (not a summary, another version, truncated, made with other options).
+    static func mergeSummaries(_ paths: [String]) -> LogSummary? {
+        var parts: [LogSummary] = []
+        var failed = false
+        for path in paths {
+            do {
+                parts.append(try LogSummary.read(path: path))
+            } catch {
+                Terminal.error(error.description)
+                failed = true
+            }
+        }
+        guard !failed else { return nil }
+        if let mismatch = LogSummary.optionsMismatch(parts, paths: paths.map(InputFiles.displayName)) {
+            Terminal.error(mismatch)
+            return nil
+        }
+        return LargeStack.run { LogSummary.merge(parts) }
     }
 }
 
 enum AnalyzeFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, html
+    case text, json, html, summary
 }
 
 extension LogFormat: ExpressibleByArgument {}

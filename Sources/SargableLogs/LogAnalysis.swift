@@ -116,29 +116,8 @@ public enum LogAnalysis {
                 send()
                 if reader.format == .pgStatStatements { queue.push(.statStatements(reader.statStatements)) }
                 let entries = reader.format == .pgStatStatements ? reader.statStatements.count : events.entries - entriesBefore
-                summary.entries += entries
-                summary.unreadableLines += reader.unreadable.count
-                summary.format = summary.format.map { $0 == reader.format.rawValue ? $0 : "mixed" } ?? reader.format.rawValue
-                if let prefix = reader.prefix?.text { summary.logLinePrefix = summary.logLinePrefix ?? prefix }
-                summary.files.append(WorkloadReport.FileSummary(
-                    path: name, format: reader.format.rawValue, compression: reader.input.compression.rawValue,
-                    logLinePrefix: reader.prefix?.text, logLinePrefixDetection: reader.prefixDetection?.explanation, entries: entries, unreadableLines: reader.unreadable.count,
-                    unreadableLineNumbers: reader.unreadable.firstLines))
-                problems += refusedValues(reader.warnings, assembler.takeWarnings(), path: name)
-                if entries == 0, let problem = nothingRead(reader, path: name, hidingLiterals: settings.options.redactParameters) {
-                    problems.append(problem)
-                }
-                if assembler.entriesWithoutSession > withoutSessionBefore, let prefix = reader.prefix, !prefix.identifiesSessions {
-                    problems.append(Problem(path: name, line: nil, message: "log_line_prefix '\(prefix.text)' has no session key, "
-                        + "so sessions cannot be told apart: executions are counted, but no per-session findings "
-                        + "(n-plus-one, row-by-row-insert, repeated-identical-query) are reported; add %p (or %c) to log_line_prefix",
-                        kind: .warning))
-                }
-                if let detection = reader.prefixDetection, !detection.rivals.isEmpty {
-                    let candidates = ([detection.prefix] + detection.rivals).map { "'\($0.text)'" }.joined(separator: " or ")
-                    problems.append(Problem(path: name, line: nil, message: "the log fits log_line_prefix \(candidates) "
-                        + "equally well and the first was used; state the right one with --log-line-prefix", kind: .warning))
-                }
+                account(reader, name: name, entries: entries, entriesWithoutSession: assembler.entriesWithoutSession > withoutSessionBefore,
+                        assemblerWarnings: assembler.takeWarnings(), settings: settings, summary: &summary, problems: &problems)
             } catch {
                 previous = nil
                 assembler.finish(emit: emit)
@@ -152,6 +131,35 @@ public enum LogAnalysis {
         summary.peakSessions = assembler.sessionPeak
         queue.close()
         return (summary, events.finish(), problems)
+    }
+
+    /// Adds what one input read to the summary, and its problems: values refused, nothing read,
+    /// a prefix without a session key, or one of several that fit.
+    static func account(_ reader: LogReader, name: String, entries: Int, entriesWithoutSession: Bool, assemblerWarnings: InputWarnings,
+                        settings: Settings, summary: inout WorkloadReport.Summary, problems: inout [Problem]) {
+        summary.entries += entries
+        summary.unreadableLines += reader.unreadable.count
+        summary.format = summary.format.map { $0 == reader.format.rawValue ? $0 : "mixed" } ?? reader.format.rawValue
+        if let prefix = reader.prefix?.text { summary.logLinePrefix = summary.logLinePrefix ?? prefix }
+        summary.files.append(WorkloadReport.FileSummary(
+            path: name, format: reader.format.rawValue, compression: reader.input.compression.rawValue,
+            logLinePrefix: reader.prefix?.text, logLinePrefixDetection: reader.prefixDetection?.explanation, entries: entries, unreadableLines: reader.unreadable.count,
+            unreadableLineNumbers: reader.unreadable.firstLines))
+        problems += refusedValues(reader.warnings, assemblerWarnings, path: name)
+        if entries == 0, let problem = nothingRead(reader, path: name, hidingLiterals: settings.options.redactParameters) {
+            problems.append(problem)
+        }
+        if entriesWithoutSession, let prefix = reader.prefix, !prefix.identifiesSessions {
+            problems.append(Problem(path: name, line: nil, message: "log_line_prefix '\(prefix.text)' has no session key, "
+                + "so sessions cannot be told apart: executions are counted, but no per-session findings "
+                + "(n-plus-one, row-by-row-insert, repeated-identical-query) are reported; add %p (or %c) to log_line_prefix",
+                kind: .warning))
+        }
+        if let detection = reader.prefixDetection, !detection.rivals.isEmpty {
+            let candidates = ([detection.prefix] + detection.rivals).map { "'\($0.text)'" }.joined(separator: " or ")
+            problems.append(Problem(path: name, line: nil, message: "the log fits log_line_prefix \(candidates) "
+                + "equally well and the first was used; state the right one with --log-line-prefix", kind: .warning))
+        }
     }
 
     /// Rotated files given together are read in the order they were written, by the time of
@@ -175,13 +183,17 @@ public enum LogAnalysis {
     /// and does not start before that one ended (a second apart at most: the logging collector
     /// may write a line a little out of order). Files that overlap are different servers' logs.
     static func continues(_ previous: (format: LogFormat, lastTime: Double?), with reader: LogReader) -> Bool {
-        guard previous.format == reader.format, reader.format != .pgStatStatements else { return false }
-        guard let last = previous.lastTime, let first = reader.firstTime else { return true }
+        continues(previous, with: (reader.format, reader.firstTime))
+    }
+
+    static func continues(_ previous: (format: LogFormat, lastTime: Double?), with next: (format: LogFormat, firstTime: Double?)) -> Bool {
+        guard previous.format == next.format, next.format != .pgStatStatements else { return false }
+        guard let last = previous.lastTime, let first = next.firstTime else { return true }
         return first >= last - 1
     }
 
     /// One warning per refused value, in line order, and a count of those not shown.
-    private static func refusedValues(_ lists: InputWarnings..., path: String) -> [Problem] {
+    static func refusedValues(_ lists: InputWarnings..., path: String) -> [Problem] {
         var all = InputWarnings()
         for list in lists { all.append(list) }
         var problems = all.first.sorted { $0.line < $1.line }.map {

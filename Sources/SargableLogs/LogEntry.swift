@@ -1,6 +1,6 @@
 /// The severity word PostgreSQL writes before a message (`LOG:  `), including the secondary
 /// lines that belong to the message before them (`DETAIL:  `, `STATEMENT:  `, …).
-public enum LogSeverity: UInt8, Sendable {
+public enum LogSeverity: UInt8, Sendable, Codable {
     case debug, info, notice, warning, error, log, fatal, panic
     case detail, hint, context, statement, query, location
 
@@ -54,7 +54,7 @@ public enum LogSeverity: UInt8, Sendable {
 }
 
 /// One message of a log, from any format, with the session fields the prefix or columns gave.
-public struct LogEntry: Sendable {
+public struct LogEntry: Sendable, Codable {
     /// 1-based line of the file where the message starts.
     public var line: Int
     /// Seconds since 1970 (time zone abbreviations are ignored: only differences are used).
@@ -76,6 +76,12 @@ public struct LogEntry: Sendable {
     public var sqlState: String?
     /// The client host (`%h`, `%r` with its port, csvlog's connection_from, jsonlog's remote_host).
     public var host: String?
+
+    /// One letter a field: log summaries hold the entries of sessions open at their boundaries.
+    private enum CodingKeys: String, CodingKey {
+        case line = "l", time = "t", pid = "p", sessionID = "c", user = "u", database = "d", application = "a"
+        case severity = "s", message = "m", detail = "D", statement = "S", context = "C", sqlState = "e", host = "h"
+    }
 
     public init(line: Int, time: Double? = nil, pid: Int? = nil, sessionID: String? = nil, user: String? = nil,
                 database: String? = nil, application: String? = nil, severity: LogSeverity, message: String,

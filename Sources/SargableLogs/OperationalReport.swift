@@ -319,31 +319,33 @@ final class ServerEventCollector {
 
     /// Entries that are messages of their own (not DETAIL, HINT, CONTEXT or STATEMENT lines):
     /// the same count whether the format gives those as lines or as fields.
-    private(set) var entries = 0
-    private let hidingLiterals: Bool
-    private var file = ""
-    private var report = OperationalReport()
+    var entries = 0
+    let hidingLiterals: Bool
+    var file = ""
+    var report = OperationalReport()
 
-    private enum Key: Hashable { case id(String), pid(Int), unknown }
-    private var pending: [Key: (message: CompleteMessage, event: ServerEvent)] = [:]
+    enum Key: Hashable { case id(String), pid(Int), unknown }
+    var pending: [Key: (message: CompleteMessage, event: ServerEvent)] = [:]
     /// Per live session: the host of its `connection received` line.
-    private var hosts: [Key: String] = [:]
+    var hosts: [Key: String] = [:]
 
-    private var errorMessages: [String: OperationalReport.ErrorMessage] = [:]
-    private var severities: [String: Int] = [:]
-    private var states: [String: [String: Int]] = [:]
-    private var otherMessages = 0
+    var errorMessages: [String: OperationalReport.ErrorMessage] = [:]
+    var severities: [String: Int] = [:]
+    var states: [String: [String: Int]] = [:]
+    var otherMessages = 0
 
-    private struct OpenWait: Hashable { var key: Key; var mode: String; var object: String }
-    private var openWaits: [OpenWait: OperationalReport.LockWait] = [:]
-    private var lockModes: [String: Int] = [:]
-    private var lockObjects: [String: OperationalReport.LockObject] = [:]
+    struct OpenWait: Hashable { var key: Key; var mode: String; var object: String }
+    var openWaits: [OpenWait: OperationalReport.LockWait] = [:]
+    var lockModes: [String: Int] = [:]
+    var lockObjects: [String: OperationalReport.LockObject] = [:]
 
-    private var temporaryStatements: [String: OperationalReport.TemporaryFileStatement] = [:]
-    private var causes: [String: Int] = [:]
-    private var tables: [String: OperationalReport.TableMaintenance] = [:]
-    private var connectionTallies: [WritableKeyPath<OperationalReport.ConnectionReport, [OperationalReport.Tally]>: [String: Int]] = [:]
-    private var durations: [String: Int] = [:]
+    var temporaryStatements: [String: OperationalReport.TemporaryFileStatement] = [:]
+    var causes: [String: Int] = [:]
+    var tables: [String: OperationalReport.TableMaintenance] = [:]
+    var connectionTallies: [WritableKeyPath<OperationalReport.ConnectionReport, [OperationalReport.Tally]>: [String: Int]] = [:]
+    var durations: [String: Int] = [:]
+    /// The report's totals of times, kept exact (see `ExactSum`) by name.
+    var sums: [String: ExactSum] = [:]
 
     init(hidingLiterals: Bool) { self.hidingLiterals = hidingLiterals }
 
@@ -427,11 +429,11 @@ final class ServerEventCollector {
             checkpoints.walFilesAdded += line.walAdded ?? 0
             checkpoints.walFilesRemoved += line.walRemoved ?? 0
             checkpoints.walFilesRecycled += line.walRecycled ?? 0
-            checkpoints.writeSeconds += line.writeSeconds ?? 0
-            checkpoints.syncSeconds += line.syncSeconds ?? 0
-            checkpoints.totalSeconds += line.totalSeconds ?? 0
+            checkpoints.writeSeconds = total("checkpoint-write", line.writeSeconds ?? 0)
+            checkpoints.syncSeconds = total("checkpoint-sync", line.syncSeconds ?? 0)
+            checkpoints.totalSeconds = total("checkpoint-total", line.totalSeconds ?? 0)
             checkpoints.maxTotalSeconds = max(checkpoints.maxTotalSeconds, line.totalSeconds ?? 0)
-            checkpoints.distanceKB += line.distanceKB ?? 0
+            checkpoints.distanceKB = total("checkpoint-distance", line.distanceKB ?? 0)
             checkpoints.maxDistanceKB = max(checkpoints.maxDistanceKB, line.distanceKB ?? 0)
             report.checkpoints = checkpoints
         case .checkpointsTooFrequent: report.checkpoints.tooFrequent += 1
@@ -441,14 +443,14 @@ final class ServerEventCollector {
             if line.analyze {
                 report.maintenance.analyzes += 1
                 table.analyzes += 1
-                table.analyzeSeconds += seconds
+                table.analyzeSeconds = total("analyze\u{0}" + line.table, seconds)
                 table.maxAnalyzeSeconds = max(table.maxAnalyzeSeconds, seconds)
             } else {
                 report.maintenance.vacuums += 1
                 table.vacuums += 1
                 if line.aggressive { table.aggressiveVacuums += 1 }
                 if line.wraparound { table.wraparoundVacuums += 1 }
-                table.vacuumSeconds += seconds
+                table.vacuumSeconds = total("vacuum\u{0}" + line.table, seconds)
                 table.maxVacuumSeconds = max(table.maxVacuumSeconds, seconds)
                 table.tuplesRemoved += line.tuplesRemoved ?? 0
                 table.pagesRemoved += line.pagesRemoved ?? 0
@@ -470,7 +472,7 @@ final class ServerEventCollector {
             report.connections.disconnections += 1
             hosts[key] = nil
             guard let seconds else { return }
-            report.connections.sessionSeconds += seconds
+            report.connections.sessionSeconds = total("session-seconds", seconds)
             report.connections.maxSessionSeconds = max(report.connections.maxSessionSeconds, seconds)
             durations[Self.durationBucket(seconds), default: 0] += 1
         }
@@ -553,20 +555,31 @@ final class ServerEventCollector {
         case "detected deadlock": locks.deadlocked += 1
         default: locks.notAcquired += 1
         }
-        locks.totalMs = locks.totalMs.addingSaturated(wait.waitedMs)
+        locks.totalMs = total("lock-waits", wait.waitedMs)
         locks.maxMs = max(locks.maxMs, wait.waitedMs)
         lockModes[wait.mode, default: 0] += 1
         let objectName = wait.relation.map { "relation \($0)" } ?? wait.object
         var object = lockObjects[objectName] ?? OperationalReport.LockObject(object: objectName, count: 0, totalMs: 0, maxMs: 0)
         object.count += 1
-        object.totalMs = object.totalMs.addingSaturated(wait.waitedMs)
         object.maxMs = max(object.maxMs, wait.waitedMs)
-        if lockObjects.count < Self.messagesKept || lockObjects[objectName] != nil { lockObjects[objectName] = object }
-        locks.longest.append(wait)
-        if locks.longest.count > Self.examplesKept * 2 {
-            locks.longest = Array(locks.longest.sorted { $0.waitedMs > $1.waitedMs }.prefix(Self.examplesKept))
+        if lockObjects.count < Self.messagesKept || lockObjects[objectName] != nil {
+            object.totalMs = total("lock-object\u{0}" + objectName, wait.waitedMs)
+            lockObjects[objectName] = object
         }
+        locks.longest.append(wait)
+        if locks.longest.count > Self.examplesKept * 2 { locks.longest = Self.longest(locks.longest) }
         report.lockWaits = locks
+    }
+
+    /// Adds `value` to the total named `name`; its exact sum so far.
+    private func total(_ name: String, _ value: Double) -> Double {
+        sums[name, default: ExactSum()].add(value)
+        return sums[name]?.value ?? 0
+    }
+
+    /// The longest waits: equal ones by their place, so that the same are kept in any order.
+    static func longest(_ waits: [OperationalReport.LockWait]) -> [OperationalReport.LockWait] {
+        Array(waits.sorted { ($0.waitedMs, $1.file, $1.line) > ($1.waitedMs, $0.file, $0.line) }.prefix(examplesKept))
     }
 
     /// `while updating tuple (0,1) in relation "accounts"` → `accounts`.
@@ -597,11 +610,12 @@ final class ServerEventCollector {
                                          states: tallies(states))
         }.sorted { ($0.count, $1.code) > ($1.count, $0.code) }
         result.errors.distinctMessages = errorMessages.count + otherMessages
-        result.errors.messages = errorMessages.values.sorted { ($0.count, $1.line) > ($1.count, $0.line) }
+        result.errors.messages = errorMessages.values.sorted {
+            ($0.count, $1.line, $1.file, $1.message, $1.severity) > ($1.count, $0.line, $0.file, $0.message, $0.severity)
+        }
         result.lockWaits.byMode = tallies(lockModes)
         result.lockWaits.byObject = lockObjects.values.sorted { ($0.totalMs, $1.object) > ($1.totalMs, $0.object) }
-        result.lockWaits.longest = Array(result.lockWaits.longest.sorted { ($0.waitedMs, $1.line) > ($1.waitedMs, $0.line) }
-            .prefix(Self.examplesKept))
+        result.lockWaits.longest = Self.longest(result.lockWaits.longest)
         result.temporaryFiles.statements = Array(temporaryStatements.values
             .sorted { ($0.totalBytes, $0.count, $1.query) > ($1.totalBytes, $1.count, $0.query) }.prefix(Self.examplesKept))
         result.checkpoints.byCause = tallies(causes)
@@ -619,37 +633,63 @@ final class ServerEventCollector {
 /// The statement workload by type, database, user, application, host and time, and its slowest
 /// executions. Fed by `WorkloadAnalyzer` with every execution and every session's end.
 struct QueryBreakdownCounter {
-    private static let minutesKept = 7 * 24 * 60
+    static let minutesKept = 7 * 24 * 60
 
-    private struct Totals {
+    struct Totals: Codable {
         var executions = 0
-        var totalMs = 0.0
+        var totalMs = ExactSum()
         var errors = 0
+        /// pg_stat_statements' totals past what `ExactSum` adds exactly.
+        var importedMs = 0.0
+        var milliseconds: Double { importedMs == 0 ? totalMs.value : importedMs.addingSaturated(totalMs.value) }
         mutating func add(_ execution: Execution) {
             if execution.isError { errors += 1; return }
             executions += 1
-            totalMs = totalMs.addingSaturated(execution.durationMs ?? 0)
+            totalMs.add(execution.durationMs ?? 0)
         }
         mutating func add(_ other: Totals) {
-            executions += other.executions
-            totalMs = totalMs.addingSaturated(other.totalMs)
+            executions = executions.addingSaturated(other.executions)
+            totalMs.add(other.totalMs)
             errors += other.errors
+            importedMs = importedMs.addingSaturated(other.importedMs)
         }
     }
 
-    private var byType: [String: Totals] = [:]
+    /// A minute's or an hour's executions.
+    struct Bucket: Codable {
+        var executions = 0
+        var totalMs = ExactSum()
+        mutating func add(_ other: Bucket) {
+            executions += other.executions
+            totalMs.add(other.totalMs)
+        }
+    }
+
+    /// One of the slowest executions, and where it was: equal durations keep the earliest.
+    struct Slow: Codable {
+        var execution: Execution
+        var fingerprint: String
+        var query: String
+        var info: SessionInfo?
+        func outranks(_ other: Slow) -> Bool {
+            let (mine, theirs) = (execution.durationMs ?? 0, other.execution.durationMs ?? 0)
+            return mine != theirs ? mine > theirs : Group.Position(execution) < Group.Position(other.execution)
+        }
+    }
+
+    var byType: [String: Totals] = [:]
     /// Live sessions' totals, attributed to who the session was once it ends.
-    private var sessions: [Int: Totals] = [:]
-    private var byDatabase: [String: Totals] = [:]
-    private var byUser: [String: Totals] = [:]
-    private var byApplication: [String: Totals] = [:]
-    private var byHost: [String: Totals] = [:]
-    private var slowest: [(execution: Execution, fingerprint: String, query: String, info: SessionInfo?)] = []
-    private var minutes: [Int: (Int, Double)] = [:]
-    private var minutesOverflowed = false
-    private var hours: [Int: (Int, Double)] = [:]
+    var sessions: [Int: Totals] = [:]
+    var byDatabase: [String: Totals] = [:]
+    var byUser: [String: Totals] = [:]
+    var byApplication: [String: Totals] = [:]
+    var byHost: [String: Totals] = [:]
+    var slowest: [Slow] = []
+    var minutes: [Int: Bucket] = [:]
+    var minutesOverflowed = false
+    var hours: [Int: Bucket] = [:]
     /// The minute being counted: a log is in time order, so most executions fall in the last one.
-    private var current: (minute: Int, executions: Int, totalMs: Double)?
+    private var current: (minute: Int, bucket: Bucket)?
 
     mutating func add(_ execution: Execution, type: String, fingerprint: String, hidingLiterals: Bool) {
         byType[type, default: Totals()].add(execution)
@@ -659,13 +699,16 @@ struct QueryBreakdownCounter {
         if let time = execution.time, let minute = Int(exactly: (time / 60).rounded(.down)) {
             if current?.minute != minute {
                 flushMinute()
-                current = (minute, 0, 0)
+                current = (minute, Bucket())
             }
-            current?.executions += 1
-            current?.totalMs += milliseconds
+            current?.bucket.executions += 1
+            current?.bucket.totalMs.add(milliseconds)
         }
         guard let duration = execution.durationMs,
-              slowest.count < OperationalReport.QueryBreakdown.slowestKept || duration > (slowest.last?.execution.durationMs ?? 0) else { return }
+              slowest.count < OperationalReport.QueryBreakdown.slowestKept || duration >= (slowest.last?.execution.durationMs ?? 0)
+        else { return }
+        let candidate = Slow(execution: execution, fingerprint: fingerprint, query: "")
+        guard slowest.count < OperationalReport.QueryBreakdown.slowestKept || candidate.outranks(slowest[slowest.count - 1]) else { return }
         var kept = execution
         if hidingLiterals {
             kept.text = Redaction.hidingLiterals(in: kept.text)
@@ -674,28 +717,26 @@ struct QueryBreakdownCounter {
             kept.text = Redaction.hidingPasswords(in: kept.text)
         }
         kept.plan = nil
-        let index = slowest.firstIndex { ($0.execution.durationMs ?? 0) < duration } ?? slowest.count
-        slowest.insert((kept, fingerprint, kept.text, nil), at: index)
+        let index = slowest.firstIndex { candidate.outranks($0) } ?? slowest.count
+        slowest.insert(Slow(execution: kept, fingerprint: fingerprint, query: kept.text), at: index)
         if slowest.count > OperationalReport.QueryBreakdown.slowestKept { slowest.removeLast() }
     }
 
     /// A pg_stat_statements row: its calls and time, by type (it has no sessions or times).
     mutating func add(calls: Int, totalMs: Double, type: String) {
-        byType[type, default: Totals()].executions = byType[type, default: Totals()].executions.addingSaturated(calls)
-        byType[type, default: Totals()].totalMs = byType[type, default: Totals()].totalMs.addingSaturated(totalMs)
+        var totals = byType[type, default: Totals()]
+        totals.executions = totals.executions.addingSaturated(calls)
+        totals.totalMs.add(totalMs, beyond: &totals.importedMs)
+        byType[type] = totals
     }
 
-    private mutating func flushMinute() {
-        guard let (minute, executions, totalMs) = current else { return }
+    mutating func flushMinute() {
+        guard let (minute, bucket) = current else { return }
         current = nil
-        func add(_ counts: inout [Int: (Int, Double)], _ key: Int) {
-            let existing = counts[key] ?? (0, 0)
-            counts[key] = (existing.0 + executions, existing.1 + totalMs)
-        }
         // Floor division: times before 1970 are negative.
-        add(&hours, minute >= 0 ? minute / 60 : (minute - 59) / 60)
+        hours[WorkloadAnalyzer.floorDivide(minute, 60), default: Bucket()].add(bucket)
         guard !minutesOverflowed else { return }
-        add(&minutes, minute)
+        minutes[minute, default: Bucket()].add(bucket)
         if minutes.count > Self.minutesKept {
             minutesOverflowed = true
             minutes.removeAll()
@@ -714,7 +755,7 @@ struct QueryBreakdownCounter {
     mutating func report() -> OperationalReport.QueryBreakdown {
         flushMinute()
         func shares(_ totals: [String: Totals]) -> [OperationalReport.WorkloadShare] {
-            totals.map { OperationalReport.WorkloadShare(name: $0.key, executions: $0.value.executions, totalMs: $0.value.totalMs,
+            totals.map { OperationalReport.WorkloadShare(name: $0.key, executions: $0.value.executions, totalMs: $0.value.milliseconds,
                                                          errors: $0.value.errors) }
                 .sorted { ($0.totalMs, $0.executions, $1.name) > ($1.totalMs, $1.executions, $0.name) }
         }
@@ -722,13 +763,15 @@ struct QueryBreakdownCounter {
         func known(_ totals: [String: Totals]) -> [OperationalReport.WorkloadShare] {
             totals.count == 1 && totals["(none)"] != nil ? [] : shares(totals)
         }
-        func buckets(_ counts: [Int: (Int, Double)], seconds: Int) -> [OperationalReport.TimeBucket] {
-            counts.keys.sorted().map { OperationalReport.TimeBucket(time: Double($0 * seconds), executions: counts[$0]!.0, totalMs: counts[$0]!.1) }
+        func buckets(_ counts: [Int: Bucket], seconds: Int) -> [OperationalReport.TimeBucket] {
+            counts.keys.sorted().map {
+                OperationalReport.TimeBucket(time: Double($0 * seconds), executions: counts[$0]!.executions, totalMs: counts[$0]!.totalMs.value)
+            }
         }
         var result = OperationalReport.QueryBreakdown()
         let order = ["select", "insert", "update", "delete", "ddl", "other"]
         result.byType = order.compactMap { name in
-            byType[name].map { OperationalReport.WorkloadShare(name: name, executions: $0.executions, totalMs: $0.totalMs, errors: $0.errors) }
+            byType[name].map { OperationalReport.WorkloadShare(name: name, executions: $0.executions, totalMs: $0.milliseconds, errors: $0.errors) }
         }
         result.byDatabase = known(byDatabase)
         result.byUser = known(byUser)

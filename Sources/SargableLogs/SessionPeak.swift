@@ -46,13 +46,15 @@ public struct SessionPeak: Sendable, Codable, Equatable, CustomStringConvertible
 
 /// Follows the sessions of one input, entry by entry, for its `SessionPeak`. Positions are entry
 /// ordinals, not times: a log is in time order, and logs without `%t` still have an order.
-struct SessionPeakCounter {
-    private struct Span {
+struct SessionPeakCounter: Codable {
+    private struct Connected: Codable { var at: Int; var time: Double?; var line: Int }
+
+    private struct Span: Codable {
         var first: Int
         var last: Int
         var firstTime: Double?
         var firstLine: Int
-        var connected: (at: Int, time: Double?, line: Int)?
+        var connected: Connected?
         var disconnected: Int?
         /// `connection received` seen: a session whose authorization is not in the log failed it.
         var received = false
@@ -91,7 +93,7 @@ struct SessionPeakCounter {
            first == UInt8(ascii: "c") || first == UInt8(ascii: "r") || first == UInt8(ascii: "d") {
             let message = entry.message
             if message.hasPrefix("connection authorized: ") {
-                span.connected = (position, entry.time, entry.line)
+                span.connected = Connected(at: position, time: entry.time, line: entry.line)
                 return (true, false)
             } else if message.hasPrefix("replication connection authorized: ") {
                 span.replication = true

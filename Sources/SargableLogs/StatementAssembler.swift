@@ -2,8 +2,11 @@ import Foundation
 import SargablePlan
 
 /// One statement the server ran (or refused), assembled from a log's entries.
-public struct Execution: Sendable {
+public struct Execution: Sendable, Codable {
     public var line: Int
+    /// Ordinal of the input `line` is in, in the order the inputs were read: with `line`, where
+    /// in the whole log the statement was, whichever order sessions' statements complete in.
+    public var file = 0
     public var time: Double?
     /// Ordinal of the session in `StatementAssembler.sessions`.
     public var session: Int
@@ -56,6 +59,11 @@ public final class StatementAssembler {
     /// the DETAIL and STATEMENT lines after it are its own, not the pending statement's.
     private var detached: Set<Int> = []
     private var file = ""
+    private var fileOrdinal = -1
+    /// False while a log summary is written: it follows the peak itself, in file order, and
+    /// learns here which sessions ran a statement (`ranStatements`).
+    var countsPeak = true
+    var ranStatements: [Int] = []
     private var ended: [(Int, SessionInfo)] = []
     /// Durations refused since the last `takeWarnings()`.
     private var warnings = InputWarnings()
@@ -67,6 +75,7 @@ public final class StatementAssembler {
         enum Kind { case execution, error, plan, other }
         var kind: Kind
         var line: Int
+        var file: Int
         var time: Double?
         var text: String
         var parameters: String?
@@ -105,6 +114,13 @@ public final class StatementAssembler {
             finish(emit: emit)
         }
         file = path
+        fileOrdinal += 1
+    }
+
+    /// Goes on in input `ordinal` of a log summary's files, sessions carrying over.
+    func enterFile(_ path: String, ordinal: Int) {
+        file = path
+        fileOrdinal = ordinal
     }
 
     /// Sessions that ended (disconnection, end of input) since the last call, with who they were.
@@ -122,9 +138,15 @@ public final class StatementAssembler {
 
     public func add(_ entry: LogEntry, emit: (Execution) -> Void) {
         entries += 1
+        // A new process with the key of a session that logged no disconnection (a pid reused
+        // without log_disconnections): that session ended before it.
+        if entry.severity == .log, entry.message.utf8.first == UInt8(ascii: "c"), Self.startsSession(entry),
+           let key = Self.key(of: entry), live[key] != nil {
+            endSession(of: entry, emit: emit)
+        }
         let session = sessionOrdinal(for: entry)
         let keyed = unknownSession != session
-        if keyed { peakCounter.see(session, entry) }
+        if keyed && countsPeak { peakCounter.see(session, entry) }
         if entry.severity.isSecondary {
             guard !detached.contains(session), var current = pending[session] else { return }
             switch entry.severity {
@@ -194,6 +216,20 @@ public final class StatementAssembler {
         detached.removeAll()
     }
 
+    /// `connection received:`, the first line of a new backend's session (log_connections).
+    static func startsSession(_ entry: LogEntry) -> Bool {
+        entry.severity == .log && entry.message.hasPrefix("connection received: ")
+    }
+
+    /// `disconnection:`, a session's last line (log_disconnections).
+    static func endsSession(_ entry: LogEntry) -> Bool {
+        entry.severity == .log && entry.message.hasPrefix("disconnection: ")
+    }
+
+    private func ran(_ session: Int) {
+        if countsPeak { peakCounter.ranStatement(session) } else { ranStatements.append(session) }
+    }
+
     private func endSession(of entry: LogEntry, emit: (Execution) -> Void) {
         guard let key = Self.key(of: entry), let session = live.removeValue(forKey: key)?.ordinal else { return }
         flush(session, emit: emit)
@@ -210,7 +246,7 @@ public final class StatementAssembler {
 
     private func emitPending(_ current: Pending, session: Int, emit: (Execution) -> Void) {
         // A session that ran (or was refused) a statement is a client's, not a background process.
-        if current.kind == .execution || current.kind == .error && !current.text.isEmpty { peakCounter.ranStatement(session) }
+        if current.kind == .execution || current.kind == .error && !current.text.isEmpty { ran(session) }
         switch current.kind {
         case .execution:
             var plan = current.plan
@@ -221,11 +257,11 @@ public final class StatementAssembler {
                     emitUnclaimedPlan(of: session, emit: emit)
                 }
             }
-            emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
+            emit(Execution(line: current.line, file: current.file, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: current.durationMs, isError: false,
                            plan: plan, sessionKnown: unknownSession != session))
         case .error where !current.text.isEmpty:
-            emit(Execution(line: current.line, time: current.time, session: session, text: current.text,
+            emit(Execution(line: current.line, file: current.file, time: current.time, session: session, text: current.text,
                            parameters: current.parameters, durationMs: nil, isError: true, plan: nil,
                            sessionKnown: unknownSession != session))
         case .plan:
@@ -241,8 +277,8 @@ public final class StatementAssembler {
     private func emitUnclaimedPlan(of session: Int, emit: (Execution) -> Void) {
         guard let unclaimed = plans.removeValue(forKey: session),
               let text = ExplainPlan.queryText(ofLogged: unclaimed.text) else { return }
-        peakCounter.ranStatement(session)
-        emit(Execution(line: unclaimed.line, time: unclaimed.time, session: session, text: text, parameters: nil,
+        ran(session)
+        emit(Execution(line: unclaimed.line, file: unclaimed.file, time: unclaimed.time, session: session, text: text, parameters: nil,
                        durationMs: unclaimed.durationMs, isError: false, plan: unclaimed.text,
                        sessionKnown: unknownSession != session))
     }
@@ -307,7 +343,7 @@ public final class StatementAssembler {
     }
 
     private func classify(_ entry: LogEntry) -> Pending {
-        var result = Pending(kind: .other, line: entry.line, time: entry.time, text: "")
+        var result = Pending(kind: .other, line: entry.line, file: fileOrdinal, time: entry.time, text: "")
         var sawDuration = false
         if entry.severity.isError {
             result.kind = .error

@@ -20,27 +20,29 @@ public final class WorkloadAnalyzer {
     }
 
     public let options: Options
-    private var groups: [Group] = []
-    private var groupByFingerprint: [UInt64: Int] = [:]
-    private var groupByUnparsedText: [String: Int] = [:]
+    var groups: [Group] = []
+    var groupByFingerprint: [UInt64: Int] = [:]
+    var groupByUnparsedText: [String: Int] = [:]
     private lazy var identities = StatementIdentities(threads: options.threads)
     /// Unparsed texts' groups, by text.
     private var unparsedCache: [HashedText: Int] = [:]
     private var batch: [Execution] = []
-    private var sessionStates: [Int: SessionState] = [:]
-    private var findings: [FindingKey: FindingAccumulator] = [:]
+    var sessionStates: [Int: SessionState] = [:]
+    var findings: [FindingKey: FindingAccumulator] = [:]
     /// Executions per bucket of `timelineBucket` seconds; the buckets widen as the log's span
     /// grows so that there are never more than `timelineLimit` of them.
-    private var timeline: [Int: Int] = [:]
-    private var timelineBucket = 1
-    private static let timelineLimit = 2000
-    private var executions = 0
-    private var errors = 0
+    var timeline: [Int: Int] = [:]
+    var timelineBucket = 1
+    static let timelineLimit = 2000
+    var executions = 0
+    var errors = 0
     /// Sessions that ran (or were refused) a statement: clients, never background processes.
-    private var clientSessions = 0
-    private var breakdown = QueryBreakdownCounter()
-    private var firstSeen: Double?
-    private var lastSeen: Double?
+    var clientSessions = 0
+    var breakdown = QueryBreakdownCounter()
+    var firstSeen: Double?
+    var lastSeen: Double?
+    /// Numbers given to sessions of absorbed summaries (below 0, apart from this log's).
+    var absorbedSessions = 0
 
     private static let batchSize = 8192
     private static let exactDurationsKept = 2048
@@ -62,10 +64,10 @@ public final class WorkloadAnalyzer {
     public func add(_ rows: [StatStatementsRow]) {
         let results = LargeStack.parallelMap(rows, threads: options.threads) { row in StatementIdentity(of: row.query) }
         for (row, identity) in zip(rows, results) {
-            let index = group(for: identity, text: row.query)
+            let index = group(for: identity, text: row.query, at: Group.Position(file: 0, line: 0))
             // Rows are checked when read, but many of them can still add up past Int.max.
             groups[index].calls = groups[index].calls.addingSaturated(row.calls)
-            groups[index].totalMs = groups[index].totalMs.addingSaturated(row.totalMs)
+            groups[index].addImported(row.totalMs)
             groups[index].maxMs = max(groups[index].maxMs, row.maxMs ?? 0)
             groups[index].hasPercentiles = false
             executions = executions.addingSaturated(row.calls)
@@ -88,7 +90,10 @@ public final class WorkloadAnalyzer {
             ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint)
         }
         let reported = findings.map { key, value in value.finding(key: key, groups: groups, statistics: statistics) }
-            .sorted { ($0.finding.severity, $0.totalMs, $1.firstLine) > ($1.finding.severity, $1.totalMs, $0.firstLine) }
+            .sorted {
+                ($0.finding.severity, $0.totalMs, $1.firstLine, $1.fingerprint, $1.session, $1.finding.rule)
+                    > ($1.finding.severity, $1.totalMs, $0.firstLine, $0.fingerprint, $0.session, $0.finding.rule)
+            }
         summary.timelineBucketSeconds = timelineBucket
         let points = timeline.keys.sorted().map {
             WorkloadReport.TimelinePoint(time: Double($0 * timelineBucket), executions: timeline[$0] ?? 0)
@@ -114,7 +119,7 @@ public final class WorkloadAnalyzer {
         record(executions, identified)
     }
 
-    private func processBatch() {
+    func processBatch() {
         guard !batch.isEmpty else { return }
         let executions = batch
         batch.removeAll(keepingCapacity: true)
@@ -126,7 +131,7 @@ public final class WorkloadAnalyzer {
             let index: Int
             switch identified.identities[position] {
             case .fingerprint(let value):
-                index = groupByFingerprint[value] ?? group(for: .fingerprint(value), text: execution.text)
+                index = groupByFingerprint[value] ?? group(for: .fingerprint(value), text: execution.text, at: Group.Position(execution))
             case .unparsed:
                 // Unparsed texts are grouped by their trimmed text: remembered to trim each once.
                 let text = HashedText(execution.text)
@@ -134,7 +139,7 @@ public final class WorkloadAnalyzer {
                     index = known
                 } else {
                     if unparsedCache.count >= StatementIdentities.cacheLimit { unparsedCache.removeAll(keepingCapacity: true) }
-                    index = group(for: .unparsed, text: execution.text)
+                    index = group(for: .unparsed, text: execution.text, at: Group.Position(execution))
                     unparsedCache[text] = index
                 }
             }
@@ -142,20 +147,22 @@ public final class WorkloadAnalyzer {
         }
     }
 
-    private func group(for identity: StatementIdentity, text: String) -> Int {
+    private func group(for identity: StatementIdentity, text: String, at position: Group.Position) -> Int {
         switch identity {
         case .fingerprint(let value):
             if let index = groupByFingerprint[value] { return index }
             let index = groups.count
-            groups.append(Group(key: Fingerprint(value: value).hex, text: text, parsed: true,
+            groups.append(Group(key: Fingerprint(value: value).hex, text: text, at: position, parsed: true,
                                 hidingLiterals: options.redactParameters))
             groupByFingerprint[value] = index
             return index
         case .unparsed:
-            let key = text.trimmingWhitespace
+            // Named by the text, not by the order groups are met in: summaries of separate files
+            // name the same statement alike.
+            let key = Group.unparsedKey(text.trimmingWhitespace)
             if let index = groupByUnparsedText[key] { return index }
             let index = groups.count
-            groups.append(Group(key: "unparsed-\(index)", text: text, parsed: false,
+            groups.append(Group(key: key, text: text, at: position, parsed: false,
                                 hidingLiterals: options.redactParameters))
             groupByUnparsedText[key] = index
             return index
@@ -168,6 +175,7 @@ public final class WorkloadAnalyzer {
             lastSeen = max(lastSeen ?? time, time)
         }
         breakdown.add(execution, type: groups[index].type, fingerprint: groups[index].key, hidingLiterals: options.redactParameters)
+        groups[index].see(execution)
         if execution.isError {
             errors += 1
             groups[index].errors += 1
@@ -199,18 +207,29 @@ public final class WorkloadAnalyzer {
         // Readers bound their times to years 0–9999; `exactly` keeps a library caller's inf from trapping.
         guard let bucket = Int(exactly: (time / Double(timelineBucket)).rounded(.down)) else { return }
         timeline[bucket, default: 0] += 1
-        guard timeline.count > Self.timelineLimit else { return }
+        if timeline.count > Self.timelineLimit { widenTimeline() }
+    }
+
+    /// To the narrowest width that leaves at most `timelineLimit` buckets: the same width
+    /// whether the times came in one pass or from summaries merged (each width divides the next).
+    func widenTimeline() {
         let widths = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400, 604_800]
-        let wider = widths.first { $0 > timelineBucket } ?? timelineBucket * 2
-        var merged: [Int: Int] = [:]
-        for (bucket, count) in timeline { merged[bucket * timelineBucket / wider, default: 0] += count }
-        timeline = merged
-        timelineBucket = wider
+        while timeline.count > Self.timelineLimit {
+            let wider = widths.first { $0 > timelineBucket } ?? timelineBucket * 2
+            var merged: [Int: Int] = [:]
+            for (bucket, count) in timeline { merged[Self.floorDivide(bucket * timelineBucket, wider), default: 0] += count }
+            timeline = merged
+            timelineBucket = wider
+        }
+    }
+
+    static func floorDivide(_ value: Int, _ divisor: Int) -> Int {
+        value >= 0 ? value / divisor : (value - divisor + 1) / divisor
     }
 
     // MARK: detection
 
-    private struct Run {
+    struct Run {
         var count = 0
         var firstTime: Double?
         var lastTime: Double?
@@ -222,7 +241,7 @@ public final class WorkloadAnalyzer {
     }
 
     /// A class so that updating a long session's maps never copies them.
-    private final class SessionState {
+    final class SessionState {
         var runs: [Int: Run] = [:]
         /// Runs by the statement that preceded them: when that statement runs again, the loop
         /// it drove is over (a transaction that repeats, like pgbench's, is not one long loop).
@@ -236,12 +255,12 @@ public final class WorkloadAnalyzer {
         var identical: [IdenticalKey: Identical] = [:]
     }
 
-    private struct IdenticalKey: Hashable {
+    struct IdenticalKey: Hashable {
         var group: Int
         var parameters: Int
     }
 
-    private struct Identical {
+    struct Identical {
         var count = 0
         var firstLine = 0
         var lastLine = 0
@@ -250,7 +269,7 @@ public final class WorkloadAnalyzer {
         var totalMs = 0.0
     }
 
-    private struct FindingKey: Hashable {
+    struct FindingKey: Hashable {
         var rule: String
         var session: Int
         var group: Int
@@ -349,7 +368,7 @@ public final class WorkloadAnalyzer {
         for key in state.findings { findings[key]?.session = info }
     }
 
-    private struct FindingAccumulator {
+    struct FindingAccumulator: Codable {
         var count = 0
         var runs = 0
         var totalMs = 0.0
@@ -402,17 +421,48 @@ public final class WorkloadAnalyzer {
 }
 
 /// A fingerprint group's running totals.
-struct Group {
-    enum Kind: String { case select, insert, other }
+struct Group: Codable {
+    enum Kind: String, Codable { case select, insert, other }
+    /// Whether `query` is normalized (the text parses), and whether constants are hidden.
+    let normalizes: Bool
+    let hidingLiterals: Bool
+    /// Where an execution was: its input's ordinal, then its line.
+    struct Position: Codable, Comparable {
+        var file: Int
+        var line: Int
+        init(file: Int, line: Int) {
+            self.file = file
+            self.line = line
+        }
+        init(_ execution: Execution) { self.init(file: execution.file, line: execution.line) }
+        static func < (a: Position, b: Position) -> Bool { (a.file, a.line) < (b.file, b.line) }
+    }
+    /// An execution a report quotes, and where it was: the earliest of its kind is kept, so
+    /// the same one is quoted however the log was split and merged.
+    struct Example: Codable {
+        var position: Position
+        var text: String
+        var parameters: String?
+        var plan: String?
+    }
+    struct Sample: Codable {
+        var ms: Double
+        var values: String
+        /// Slower first; equal times by their values, so that any order of executions keeps the same ones.
+        func outranks(_ other: Sample) -> Bool { ms != other.ms ? ms > other.ms : values < other.values }
+    }
     let key: String
-    let query: String
+    var query: String
     let kind: Kind
     /// select, insert, update, delete, ddl or other, for the operational report.
     let type: String
     let relation: String?
     var calls = 0
     var errors = 0
-    var totalMs = 0.0
+    var timedMs = ExactSum()
+    /// pg_stat_statements' totals past what `ExactSum` adds exactly.
+    var importedMs = 0.0
+    var totalMs: Double { importedMs == 0 ? timedMs.value : importedMs.addingSaturated(timedMs.value) }
     var maxMs = 0.0
     var timedCalls = 0
     var durations: [Double] = []
@@ -421,30 +471,34 @@ struct Group {
     var sessions = 0
     var firstSeen: Double?
     var lastSeen: Double?
-    var exampleText: String
-    var exampleParameters: String?
-    var examplePlan: String?
+    /// The earliest execution (or error), the earliest with bind values, the earliest with a plan.
+    var first: Example
+    var withParameters: Example?
+    var withPlan: Example?
+    var exampleText: String { withPlan?.text ?? withParameters?.text ?? first.text }
+    var exampleParameters: String? { withPlan.map { $0.parameters } ?? withParameters?.parameters }
+    var examplePlan: String? { withPlan?.plan }
     /// The bind values of the slowest executions (distinct, slowest first): the advisor plans
     /// each and keeps the worst, since one family's plan can change with its values.
-    var parameterSamples: [(ms: Double, values: String)] = []
+    var parameterSamples: [Sample] = []
     static let parameterSampleLimit = 3
 
     /// `query` is what reports show: normalized (constants as `$n`) when the text parses, and
     /// with its passwords hidden, or every constant when `hidingLiterals`, before it is shortened.
-    init(key: String, text: String, parsed: Bool, hidingLiterals: Bool) {
+    init(key: String, text: String, at position: Position, parsed: Bool, hidingLiterals: Bool) {
         self.key = key
-        exampleText = text
+        first = Example(position: position, text: text)
+        self.hidingLiterals = hidingLiterals
         guard parsed, let tree = try? PgQuery.parse(text), let root = tree.statements.first else {
-            let shown = hidingLiterals ? Redaction.hidingLiterals(in: text) : Redaction.hidingPasswords(in: text)
-            query = String(shown.trimmingWhitespace.prefix(4000))
+            normalizes = false
+            query = Self.shown(text, normalizing: false, hidingLiterals: hidingLiterals)
             kind = .other
             type = "other"
             relation = nil
             return
         }
-        let normalized = hidingLiterals ? Redaction.hidingLiterals(in: text)
-            : Redaction.hidingPasswords(in: (try? PgQuery.normalize(text)) ?? text)
-        query = String(normalized.trimmingWhitespace.prefix(4000))
+        normalizes = true
+        query = Self.shown(text, normalizing: true, hidingLiterals: hidingLiterals)
         switch root.kind {
         case .selectStmt where tree.statements.count == 1: kind = .select
         case .insertStmt where tree.statements.count == 1: kind = .insert
@@ -461,18 +515,18 @@ struct Group {
             firstSeen = min(firstSeen ?? time, time)
             lastSeen = max(lastSeen ?? time, time)
         }
-        if examplePlan == nil, let plan = execution.plan {
-            examplePlan = plan
-            exampleText = execution.text
-            exampleParameters = execution.parameters
-        } else if exampleParameters == nil, execution.parameters != nil, examplePlan == nil {
-            exampleText = execution.text
-            exampleParameters = execution.parameters
+        if execution.plan != nil || execution.parameters != nil {
+            let position = Position(execution)
+            let example = Example(position: position, text: execution.text, parameters: execution.parameters, plan: execution.plan)
+            if execution.plan != nil, withPlan.map({ position < $0.position }) ?? true { withPlan = example }
+            if execution.parameters != nil, withParameters.map({ position < $0.position }) ?? true {
+                withParameters = Example(position: position, text: execution.text, parameters: execution.parameters)
+            }
         }
-        if let values = execution.parameters { keepSample(values, ms: execution.durationMs ?? 0) }
+        if let values = execution.parameters { keepSample(Sample(ms: execution.durationMs ?? 0, values: values)) }
         guard let duration = execution.durationMs else { return }
         timedCalls += 1
-        totalMs = totalMs.addingSaturated(duration)
+        timedMs.add(duration)
         maxMs = max(maxMs, duration)
         if durations.count < 2048 && histogram.isEmpty {
             durations.append(duration)
@@ -484,21 +538,51 @@ struct Group {
         }
     }
 
-    private mutating func keepSample(_ values: String, ms: Double) {
-        if let known = parameterSamples.firstIndex(where: { $0.values == values }) {
-            parameterSamples[known].ms = max(parameterSamples[known].ms, ms)
+    /// A pg_stat_statements row's total time.
+    mutating func addImported(_ milliseconds: Double) { timedMs.add(milliseconds, beyond: &importedMs) }
+
+    /// Every execution, errors too: the earliest gives the query shown, and the text quoted
+    /// when none has values.
+    mutating func see(_ execution: Execution) {
+        if execution.line < first.position.line || execution.file < first.position.file, Position(execution) < first.position {
+            first = Example(position: Position(execution), text: execution.text)
+            query = Self.shown(execution.text, normalizing: normalizes, hidingLiterals: hidingLiterals)
+        }
+    }
+
+    /// `text` as reports show it: normalized (constants as `$n`) when it parses, with its
+    /// passwords hidden, or every constant with `hidingLiterals`, then shortened.
+    static func shown(_ text: String, normalizing: Bool, hidingLiterals: Bool) -> String {
+        let shown = hidingLiterals ? Redaction.hidingLiterals(in: text)
+            : Redaction.hidingPasswords(in: normalizing ? (try? PgQuery.normalize(text)) ?? text : text)
+        return String(shown.trimmingWhitespace.prefix(4000))
+    }
+
+    /// Keeps the `parameterSampleLimit` values with the slowest executions: exactly those, in
+    /// any order of executions (a value dropped was slower than none kept, and the slowest kept
+    /// only get slower).
+    mutating func keepSample(_ sample: Sample) {
+        if let known = parameterSamples.firstIndex(where: { $0.values == sample.values }) {
+            guard sample.ms > parameterSamples[known].ms else { return }
+            parameterSamples[known].ms = sample.ms
         } else if parameterSamples.count < Self.parameterSampleLimit {
-            parameterSamples.append((ms, values))
-        } else if let fastest = parameterSamples.indices.min(by: { parameterSamples[$0].ms < parameterSamples[$1].ms }),
-                  parameterSamples[fastest].ms < ms {
-            parameterSamples[fastest] = (ms, values)
+            parameterSamples.append(sample)
+        } else if let weakest = parameterSamples.last, sample.outranks(weakest) {
+            parameterSamples[parameterSamples.count - 1] = sample
         } else {
             return
         }
-        parameterSamples.sort { $0.ms > $1.ms }
+        parameterSamples.sort { $0.outranks($1) }
     }
 
-    private static func bucket(_ value: Double) -> Int { Int((log(max(value, 0.0001)) / log(1.01)).rounded(.down)) }
+    static func unparsedKey(_ trimmed: String) -> String {
+        // FNV-1a: stable from run to run, unlike `hashValue`.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in trimmed.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return "unparsed-" + String(hash, radix: 16)
+    }
+
+    static func bucket(_ value: Double) -> Int { Int((log(max(value, 0.0001)) / log(1.01)).rounded(.down)) }
 
     var p95: Double? {
         guard hasPercentiles, timedCalls > 0 else { return nil }
