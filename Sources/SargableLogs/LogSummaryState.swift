@@ -71,6 +71,7 @@ extension WorkloadAnalyzer {
                 return absorbedSessions
             }()
             var accumulator = found.accumulator
+            accumulator.firstFile += fileOffset
             accumulator.parent = found.parent.flatMap { indexByKey[$0] }
             findings[FindingKey(rule: found.rule, session: session, group: group)] = accumulator
         }

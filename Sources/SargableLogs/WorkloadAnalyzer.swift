@@ -89,11 +89,16 @@ public final class WorkloadAnalyzer {
         let queries = statistics.sorted {
             ($0.totalMs, $0.calls, $1.fingerprint) > ($1.totalMs, $1.calls, $0.fingerprint)
         }
-        let reported = findings.map { key, value in value.finding(key: key, groups: groups, statistics: statistics) }
-            .sorted {
-                ($0.finding.severity, $0.totalMs, $1.firstLine, $1.fingerprint, $1.session, $1.finding.rule)
-                    > ($1.finding.severity, $1.totalMs, $0.firstLine, $0.fingerprint, $0.session, $0.finding.rule)
+        // Ties go to the earliest start by (file, line): session numbers and lines alone differ
+        // between one pass over several files and a merge of their summaries.
+        let reported = findings.map { key, value in (value.finding(key: key, groups: groups, statistics: statistics), value.firstFile) }
+            .sorted { a, b in
+                let left = (a.0.finding.severity, a.0.totalMs, b.1, b.0.firstLine)
+                let right = (b.0.finding.severity, b.0.totalMs, a.1, a.0.firstLine)
+                if left != right { return left > right }
+                return (b.0.fingerprint, b.0.session, b.0.finding.rule) > (a.0.fingerprint, a.0.session, a.0.finding.rule)
             }
+            .map(\.0)
         summary.timelineBucketSeconds = timelineBucket
         let points = timeline.keys.sorted().map {
             WorkloadReport.TimelinePoint(time: Double($0 * timelineBucket), executions: timeline[$0] ?? 0)
@@ -234,6 +239,7 @@ public final class WorkloadAnalyzer {
         var firstTime: Double?
         var lastTime: Double?
         var totalMs = 0.0
+        var firstFile = 0
         var firstLine = 0
         var lastLine = 0
         var parameterSets: Set<Int> = []
@@ -262,6 +268,7 @@ public final class WorkloadAnalyzer {
 
     struct Identical {
         var count = 0
+        var firstFile = 0
         var firstLine = 0
         var lastLine = 0
         var firstTime: Double?
@@ -302,6 +309,7 @@ public final class WorkloadAnalyzer {
         }
         if run.count == 0 {
             run.firstTime = execution.time
+            run.firstFile = execution.file
             run.firstLine = execution.line
             run.parent = previousGroup == index ? nil : previousGroup
             if let parent = run.parent { state.runsByParent[parent, default: []].insert(index) }
@@ -315,7 +323,7 @@ public final class WorkloadAnalyzer {
 
         if kind == .select {
             let key = IdenticalKey(group: index, parameters: parameters)
-            var identical = state.identical[key] ?? Identical(firstLine: execution.line, firstTime: execution.time)
+            var identical = state.identical[key] ?? Identical(firstFile: execution.file, firstLine: execution.line, firstTime: execution.time)
             identical.count += 1
             identical.lastLine = execution.line
             identical.lastTime = execution.time ?? identical.lastTime
@@ -337,7 +345,7 @@ public final class WorkloadAnalyzer {
         default: return
         }
         let key = FindingKey(rule: rule, session: session, group: index)
-        var accumulator = findings[key] ?? FindingAccumulator(firstLine: run.firstLine, firstTime: run.firstTime)
+        var accumulator = findings[key] ?? FindingAccumulator(firstFile: run.firstFile, firstLine: run.firstLine, firstTime: run.firstTime)
         accumulator.add(count: run.count, totalMs: run.totalMs, lastLine: run.lastLine, lastTime: run.lastTime,
                         distinct: run.parameterSets.count, parent: run.parent)
         findings[key] = accumulator
@@ -353,11 +361,12 @@ public final class WorkloadAnalyzer {
         for (key, value) in state.identical where value.count >= options.minimumRun {
             // The most repeated values, the earliest among equals: the same log, the same finding
             // (dictionary order changes from run to run).
-            if let known = best[key.group], (known.count, value.firstLine) >= (value.count, known.firstLine) { continue }
+            if let known = best[key.group],
+               (known.count, value.firstFile, value.firstLine) >= (value.count, known.firstFile, known.firstLine) { continue }
             best[key.group] = value
         }
         for (index, value) in best {
-            var accumulator = FindingAccumulator(firstLine: value.firstLine, firstTime: value.firstTime)
+            var accumulator = FindingAccumulator(firstFile: value.firstFile, firstLine: value.firstLine, firstTime: value.firstTime)
             accumulator.add(count: value.count, totalMs: value.totalMs, lastLine: value.lastLine,
                             lastTime: value.lastTime, distinct: 1, parent: nil)
             let key = FindingKey(rule: WorkloadRules.repeatedIdenticalQuery, session: session, group: index)
@@ -372,6 +381,7 @@ public final class WorkloadAnalyzer {
         var count = 0
         var runs = 0
         var totalMs = 0.0
+        var firstFile: Int
         var firstLine: Int
         var lastLine = 0
         var firstTime: Double?
@@ -381,7 +391,8 @@ public final class WorkloadAnalyzer {
         var largestRun = 0
         var session: SessionInfo?
 
-        init(firstLine: Int, firstTime: Double?) {
+        init(firstFile: Int, firstLine: Int, firstTime: Double?) {
+            self.firstFile = firstFile
             self.firstLine = firstLine
             self.firstTime = firstTime
         }
