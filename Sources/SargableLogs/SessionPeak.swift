@@ -88,21 +88,26 @@ struct SessionPeakCounter: Codable {
         span.last = position
         // A FATAL error ends its process: a connection refused after authorization logs no disconnection.
         if entry.severity == .fatal || entry.severity == .panic { span.disconnected = position }
-        // Most entries are statements: only `c`, `r` and `d` can start the lines looked for.
-        if entry.severity == .log, let first = entry.message.utf8.first,
-           first == UInt8(ascii: "c") || first == UInt8(ascii: "r") || first == UInt8(ascii: "d") {
-            let message = entry.message
+        // Most entries are statements (`duration: …`): each line looked for is tested only when the
+        // message starts with its first letter.
+        guard entry.severity == .log, let first = entry.message.utf8.first else { return (false, false) }
+        let message = entry.message
+        switch first {
+        case UInt8(ascii: "c"):
             if message.hasPrefix("connection authorized: ") {
                 span.connected = Connected(at: position, time: entry.time, line: entry.line)
                 return (true, false)
-            } else if message.hasPrefix("replication connection authorized: ") {
-                span.replication = true
             } else if message.hasPrefix("connection received: ") {
                 span.received = true
-            } else if message.hasPrefix("disconnection: session time: ") {
+            }
+        case UInt8(ascii: "r"):
+            if message.hasPrefix("replication connection authorized: ") { span.replication = true }
+        case UInt8(ascii: "d"):
+            if message.hasPrefix("disconnection: session time: ") {
                 span.disconnected = position
                 return (false, true)
             }
+        default: break
         }
         return (false, false)
     }
