@@ -25,6 +25,9 @@ let package = Package(
     targets: [
         // C libraries from Debian, behind thin system-library shims and nothing else.
         .systemLibrary(name: "CPgQuery", path: "Sources/CPgQuery"),
+        // A faster drop-in for the PostgreSQL formatting libpg_query writes its JSON trees with
+        // (linked in place of the archive's own; nothing imports it but its tests).
+        .target(name: "CPgQueryFormat"),
         // libpq is opened at run time on first use (Sources/CLibPQ/shim.h), so no pkgConfig: its
         // flags would link it.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"])]),
@@ -33,7 +36,7 @@ let package = Package(
         // Shared vocabulary: severities, findings, rule metadata, source positions.
         .target(name: "SargableCore"),
         // The only importer of CPgQuery: parse tree, fingerprint, normalize, split, scan, locations.
-        .target(name: "SargableSyntax", dependencies: ["CPgQuery", "SargableCore"]),
+        .target(name: "SargableSyntax", dependencies: ["CPgQuery", "CPgQueryFormat", "SargableCore"]),
         // The schema model (tables, columns, keys, indexes) fed by DDL replay or a live catalog.
         .target(name: "SargableSchema", dependencies: ["SargableCore"]),
         // What SQL means, for every consumer: FROM scopes, predicates, node readers, expression text
@@ -96,7 +99,7 @@ let package = Package(
                           path: "Fuzz/ReaderFuzz"),
 
         .testTarget(name: "SargableCoreTests", dependencies: ["SargableCore"]),
-        .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableCore", "SargableSyntax"]),
+        .testTarget(name: "SargableSyntaxTests", dependencies: ["SargableCore", "SargableSyntax", "CPgQueryFormat"]),
         .testTarget(name: "SargableAnalysisTests",
                     dependencies: ["SargableCore", "SargableSyntax", "SargableSchema", "SargableAnalysis"]),
         // Runs the built `sargable` executable as users do, so it depends on it.
