@@ -30,7 +30,6 @@ final class StatementIdentities {
     private let threads: Int
     static let cacheLimit = 200_000
     private static let textsWorthThreads = 16
-    private static let textsPerRun = 32
 
     init(threads: Int) { self.threads = threads }
 
@@ -61,12 +60,7 @@ final class StatementIdentities {
 
     /// Distinct texts' identities: one parse per key not seen before, and one per text without a key.
     private func identify(_ texts: [HashedText]) -> [StatementIdentity] {
-        // Scanned in runs of texts: each work item of `parallelMap` costs a lock and runtime type
-        // lookups, a few percent of a scan, yet runs this short still keep every thread busy.
-        let runs = stride(from: 0, to: texts.count, by: Self.textsPerRun).map {
-            texts[$0 ..< min($0 + Self.textsPerRun, texts.count)]
-        }
-        let keys = Array(LargeStack.parallelMap(runs, threads: threads) { $0.map { FingerprintKey($0.text) } }.joined())
+        let keys = LargeStack.parallelMap(texts, threads: threads) { FingerprintKey($0.text) }
         // Each text's identity is known already or is that of one of the texts parsed below.
         enum Source { case known(StatementIdentity), parsed(Int) }
         var sources: [Source] = []

@@ -13,6 +13,7 @@ public enum LargeStack {
     }
 
     /// Maps `items` on `threads` large-stack workers, keeping the input order of the results.
+    @inlinable
     public static func parallelMap<Input: Sendable, Output: Sendable>(
         _ items: [Input], threads: Int = defaultThreadCount, _ transform: @Sendable (Input) -> Output
     ) -> [Output] {
