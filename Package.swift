@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "sargable", targets: ["sargable"]),
         // Every module a library's public API mentions is a product too, so its types can be named.
         .library(name: "SargableCore", targets: ["SargableCore"]),
-        .library(name: "SargableSyntax", targets: ["SargableSyntax"]),
+        .library(name: "SargableSyntax", targets: ["SargableSyntax", "CPgQueryFormat"]),
         .library(name: "SargableSchema", targets: ["SargableSchema"]),
         .library(name: "SargableAnalysis", targets: ["SargableAnalysis"]),
         .library(name: "SargablePlan", targets: ["SargablePlan"]),
