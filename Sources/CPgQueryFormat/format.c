@@ -16,7 +16,6 @@
 #include "CPgQueryFormat.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 
 // From libpg_query.a (PostgreSQL's memory contexts); declared here for lack of its headers.

@@ -64,8 +64,8 @@ public enum WorkerThreads {
     /// Maps `items` on up to `threads` workers with `stackBytes` of stack each, keeping the input
     /// order of the results. Workers take runs of unstarted items in input order (`ResultSlots`),
     /// so cheap items cost a lock per run, not per item; nothing else about scheduling is promised.
-    /// Inlinable so that the per-item loop is specialized where it is called: unspecialized, each
-    /// item costs generic value-witness calls worth ~10% of a fingerprint-key scan.
+    /// Inlinable so that the per-item loop is specialized where it is called: unspecialized, its
+    /// generic value-witness calls cost `analyze` 0.6 G more instructions on a 70,000-statement log.
     @inlinable
     public static func parallelMap<Input: Sendable, Output: Sendable>(
         _ items: [Input], threads: Int = defaultThreadCount, stackBytes: Int, _ transform: @Sendable (Input) -> Output
@@ -202,7 +202,7 @@ final class ResultSlots<T>: @unchecked Sendable {
 
     /// The next indices no worker has taken, or nil when all are taken. A run is a share of what
     /// is left (guided scheduling): long while much is left, so thousands of cheap items cost a
-    /// few hundred locks; down to one item at the end, so that the last runs still spread over
+    /// few dozen locks; down to one item at the end, so that the last runs still spread over
     /// every worker and none is left with a long run while the others are idle.
     @inlinable
     func claimRun(workers: Int) -> Range<Int>? {
