@@ -9,7 +9,7 @@ let package = Package(
         .executable(name: "sargable", targets: ["sargable"]),
         // Every module a library's public API mentions is a product too, so its types can be named.
         .library(name: "SargableCore", targets: ["SargableCore"]),
-        .library(name: "SargableSyntax", targets: ["SargableSyntax", "CPgQueryFormat"]),
+        .library(name: "SargableSyntax", targets: ["SargableSyntax", "CPgQueryFormat", "CPgQueryScanner"]),
         .library(name: "SargableSchema", targets: ["SargableSchema"]),
         .library(name: "SargableAnalysis", targets: ["SargableAnalysis"]),
         .library(name: "SargablePlan", targets: ["SargablePlan"]),
@@ -35,8 +35,16 @@ let package = Package(
 
         // Shared vocabulary: severities, findings, rule metadata, source positions.
         .target(name: "SargableCore"),
-        // The only importer of CPgQuery: parse tree, fingerprint, normalize, split, scan, locations.
-        .target(name: "SargableSyntax", dependencies: ["CPgQuery", "CPgQueryFormat", "SargableCore"]),
+        // libpg_query's scanner returning plain token structs (pg_query_scan's protobuf costs more
+        // than the scan). It needs PostgreSQL 15's server headers (postgresql-server-dev-15), reached
+        // through the `postgresql-server` link to /usr/include/postgresql/15/server: a search path
+        // outside the package would need unsafe flags, which packages depending on this one refuse.
+        .target(name: "CPgQueryScanner", dependencies: ["CPgQuery"],
+                exclude: ["postgresql-server"],
+                cSettings: [.headerSearchPath("postgresql-server")]),
+        // The only importer of CPgQuery (and CPgQueryScanner): parse tree, fingerprint, normalize,
+        // split, scan, locations.
+        .target(name: "SargableSyntax", dependencies: ["CPgQuery", "CPgQueryFormat", "CPgQueryScanner", "SargableCore"]),
         // The schema model (tables, columns, keys, indexes) fed by DDL replay or a live catalog.
         .target(name: "SargableSchema", dependencies: ["SargableCore"]),
         // What SQL means, for every consumer: FROM scopes, predicates, node readers, expression text

@@ -1,4 +1,4 @@
-import CPgQuery
+import CPgQueryScanner
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,15 +54,12 @@ public struct FingerprintKey: Hashable, Sendable {
         guard length <= SyntaxLimits.maxStatementBytes else { return nil }
         let key: [UInt8]? = sql.withCString { characters in
             guard strlen(characters) == length else { return nil }
-            let result = pg_query_scan(characters)
-            defer { pg_query_free_scan_result(result) }
-            guard result.error == nil, let data = result.pbuf.data else { return nil }
-            return characters.withMemoryRebound(to: UInt8.self, capacity: length) { text in
-                data.withMemoryRebound(to: UInt8.self, capacity: result.pbuf.len) { scanned in
-                    Self.encode(scanned: UnsafeBufferPointer(start: scanned, count: result.pbuf.len),
-                                text: UnsafeBufferPointer(start: text, count: length))
+            let scanned = PgQuery.withScannedTokens(characters) { tokens in
+                characters.withMemoryRebound(to: UInt8.self, capacity: length) { text in
+                    Self.encode(tokens: tokens, text: UnsafeBufferPointer(start: text, count: length))
                 }
             }
+            return try? scanned.get()
         }
         guard let key else { return nil }
         self.init(bytes: key)
@@ -95,8 +92,8 @@ public struct FingerprintKey: Hashable, Sendable {
         }
     }
 
-    /// Builds the key from the scanner's `ScanResult` message, one token at a time.
-    private static func encode(scanned: UnsafeBufferPointer<UInt8>, text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+    /// Builds the key from the scanner's tokens.
+    private static func encode(tokens: UnsafeBufferPointer<SargableScanToken>, text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         var key: [UInt8] = []
         key.reserveCapacity(text.count)
         // The two tokens before this one, comments aside (the parser never sees comments).
@@ -105,9 +102,9 @@ public struct FingerprintKey: Hashable, Sendable {
         // Parentheses still open in an `ON CONFLICT (…)` target, and whether `CONFLICT` was last.
         var conflictDepth = 0
         var afterConflict = false
-        var tokens = ScanTokenReader(scanned)
-        while let (start, end, code, keywordKind) = tokens.next() {
-            let isKeyword = keywordKind != 0
+        for token in tokens {
+            let start = Int(token.start), end = Int(token.end), code = token.code
+            let isKeyword = token.keyword_kind != 0
             guard 0 <= start, start <= end, end <= text.count else { return nil }
 
             switch code {
@@ -154,7 +151,7 @@ public struct FingerprintKey: Hashable, Sendable {
             beforePrevious = previous
             previous = code
         }
-        return tokens.isMalformed ? nil : key
+        return key
     }
 
     private static func append(_ code: Int32, to key: inout [UInt8]) {

@@ -1,4 +1,5 @@
 import CPgQuery
+import CPgQueryScanner
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -93,6 +94,33 @@ public enum PgQuery {
 
     /// Tokens and comments, with byte ranges.
     public static func scan(_ sql: String) throws(SyntaxError) -> [Token] {
+        try withGuardedCString(sql, recursive: false) { (text) throws(SyntaxError) -> [Token] in
+            try withScannedTokens(text) { tokens in
+                tokens.map { Token(range: Int($0.start) ..< max(Int($0.start), Int($0.end)), code: $0.code, keywordKind: $0.keyword_kind) }
+            }.get()
+        }
+    }
+
+    /// Tokens tried on the stack before the scanner moves to the heap: most statements fit.
+    private static let stackTokenCapacity = 512
+
+    /// Runs libpg_query's scanner over the NUL-terminated `text` (CPgQueryScanner: pg_query_scan's
+    /// tokens without its protobuf) and gives `body` the tokens, valid during the call only.
+    static func withScannedTokens<T>(
+        _ text: UnsafePointer<CChar>, _ body: (UnsafeBufferPointer<SargableScanToken>) -> T
+    ) -> Result<T, SyntaxError> {
+        withUnsafeTemporaryAllocation(of: SargableScanToken.self, capacity: stackTokenCapacity) { buffer in
+            var result = sargable_scan(text, buffer.baseAddress, buffer.count)
+            defer { sargable_scan_result_free(&result, buffer.baseAddress) }
+            if let message = result.error_message {
+                return .failure(SyntaxError(message: String(cString: message), cursorPosition: Int(result.error_cursor_position)))
+            }
+            return .success(body(UnsafeBufferPointer(start: result.tokens, count: result.count)))
+        }
+    }
+
+    /// `scan` through pg_query_scan and its protobuf: the reference the scanner tests compare with.
+    static func scanWithProtobuf(_ sql: String) throws(SyntaxError) -> [Token] {
         try withGuardedCString(sql, recursive: false) { (text) throws(SyntaxError) -> [Token] in
             let result = pg_query_scan(text)
             defer { pg_query_free_scan_result(result) }

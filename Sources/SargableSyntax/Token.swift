@@ -43,7 +43,8 @@ public struct Token: Sendable, Hashable {
     /// The scanner's token, named (`.semicolon`, `.sconst`, `.select`); nil for a number this build does not know.
     public var tokenCode: TokenCode? { TokenCode(rawValue: code) }
 
-    /// Decodes the `ScanResult` protobuf message (`repeated ScanToken tokens = 2`).
+    /// Decodes pg_query_scan's `ScanResult` protobuf message (`repeated ScanToken tokens = 2`):
+    /// only `PgQuery.scanWithProtobuf`, the reference for the direct scanner, still reads one.
     static func decodeScanResult(_ bytes: UnsafeBufferPointer<UInt8>) -> [Token] {
         var reader = ScanTokenReader(bytes)
         var tokens: [Token] = []
