@@ -113,7 +113,12 @@ struct SessionPeakCounter: Codable {
     }
 
     /// `session` ran (or tried to run) a statement: a client session, not a background process.
-    mutating func ranStatement(_ session: Int) { spans[session]?.ranStatement = true }
+    mutating func ranStatement(_ session: Int) {
+        // In place: `spans[session]?.x = …` takes the span out of the table and puts it back,
+        // two lookups and a rehash on every statement.
+        guard let index = spans.index(forKey: session) else { return }
+        spans.values[index].ranStatement = true
+    }
 
     /// The input's peak, and a fresh counter for the next one.
     mutating func finish(file: String) -> SessionPeak? {

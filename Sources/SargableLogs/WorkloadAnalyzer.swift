@@ -189,10 +189,11 @@ public final class WorkloadAnalyzer {
         }
         executions += 1
         groups[index].add(execution)
-        countSession(execution.session, group: index)
+        let session = state(of: execution.session)
+        countSession(session, group: index)
         if let time = execution.time { countInTimeline(time) }
         // Without a session key, runs would mix every session's statements: no session findings.
-        if execution.sessionKnown { detect(execution, textHash: textHash, group: index) }
+        if execution.sessionKnown { detect(execution, in: session, textHash: textHash, group: index) }
     }
 
     private func state(of session: Int) -> SessionState {
@@ -204,8 +205,10 @@ public final class WorkloadAnalyzer {
     }
 
     /// Counts each session once per group, remembering only the live sessions' groups.
-    private func countSession(_ session: Int, group index: Int) {
-        if state(of: session).groups.insert(index).inserted { groups[index].sessions += 1 }
+    private func countSession(_ session: Int, group index: Int) { countSession(state(of: session), group: index) }
+
+    private func countSession(_ state: SessionState, group index: Int) {
+        if state.groups.insert(index).inserted { groups[index].sessions += 1 }
     }
 
     private func countInTimeline(_ time: Double) {
@@ -244,6 +247,29 @@ public final class WorkloadAnalyzer {
         var lastLine = 0
         var parameterSets: Set<Int> = []
         var parent: Int?
+
+        /// Adds an execution of the run's statement; a gap longer than `gap` since the last one
+        /// ends the run (`close` gets it) and starts a new one. Whether a run started.
+        mutating func extend(with execution: Execution, parameters: Int, group: Int, previousGroup: Int?, gap: Double,
+                             close: (Run) -> Void) -> Bool {
+            if count > 0, let last = lastTime, let now = execution.time, now - last > gap {
+                close(self)
+                self = Run()
+            }
+            let starts = count == 0
+            if starts {
+                firstTime = execution.time
+                firstFile = execution.file
+                firstLine = execution.line
+                parent = previousGroup == group ? nil : previousGroup
+            }
+            count += 1
+            lastTime = execution.time ?? lastTime
+            lastLine = execution.line
+            totalMs = totalMs.addingSaturated(execution.durationMs ?? 0)
+            if parameterSets.count < 64 { parameterSets.insert(parameters) }
+            return starts
+        }
     }
 
     /// A class so that updating a long session's maps never copies them.
@@ -274,6 +300,13 @@ public final class WorkloadAnalyzer {
         var firstTime: Double?
         var lastTime: Double?
         var totalMs = 0.0
+
+        mutating func add(_ execution: Execution) {
+            count += 1
+            lastLine = execution.line
+            lastTime = execution.time ?? lastTime
+            totalMs = totalMs.addingSaturated(execution.durationMs ?? 0)
+        }
     }
 
     struct FindingKey: Hashable {
@@ -282,9 +315,8 @@ public final class WorkloadAnalyzer {
         var group: Int
     }
 
-    private func detect(_ execution: Execution, textHash: Int, group index: Int) {
+    private func detect(_ execution: Execution, in state: SessionState, textHash: Int, group index: Int) {
         let kind = groups[index].kind
-        let state = state(of: execution.session)
         let previousGroup = state.lastGroup
         state.lastGroup = index
         // A parent that is itself a repeating select drives a nested loop: its children's runs go on.
@@ -301,34 +333,17 @@ public final class WorkloadAnalyzer {
         hasher.combine(execution.parameters)
         let parameters = hasher.finalize()
 
-        // Taken out while it changes: a copy left in the map would make `parameterSets` copy itself.
-        var run = state.runs.removeValue(forKey: index) ?? Run()
-        if run.count > 0, let last = run.lastTime, let now = execution.time, now - last > options.maximumGapSeconds {
-            close(run, group: index, session: execution.session)
-            run = Run()
+        // Changed in place (one lookup, and `parameterSets` is never copied).
+        let started = state.runs[index, default: Run()].extend(with: execution, parameters: parameters, group: index,
+                                                               previousGroup: previousGroup, gap: options.maximumGapSeconds) { ended in
+            close(ended, group: index, session: execution.session)
         }
-        if run.count == 0 {
-            run.firstTime = execution.time
-            run.firstFile = execution.file
-            run.firstLine = execution.line
-            run.parent = previousGroup == index ? nil : previousGroup
-            if let parent = run.parent { state.runsByParent[parent, default: []].insert(index) }
-        }
-        run.count += 1
-        run.lastTime = execution.time ?? run.lastTime
-        run.lastLine = execution.line
-        run.totalMs = run.totalMs.addingSaturated(execution.durationMs ?? 0)
-        if run.parameterSets.count < 64 { run.parameterSets.insert(parameters) }
-        state.runs[index] = run
+        if started, let parent = previousGroup, parent != index { state.runsByParent[parent, default: []].insert(index) }
 
         if kind == .select {
             let key = IdenticalKey(group: index, parameters: parameters)
-            var identical = state.identical[key] ?? Identical(firstFile: execution.file, firstLine: execution.line, firstTime: execution.time)
-            identical.count += 1
-            identical.lastLine = execution.line
-            identical.lastTime = execution.time ?? identical.lastTime
-            identical.totalMs = identical.totalMs.addingSaturated(execution.durationMs ?? 0)
-            state.identical[key] = identical
+            state.identical[key, default: Identical(firstFile: execution.file, firstLine: execution.line, firstTime: execution.time)]
+                .add(execution)
             if state.identical.count > 20_000 {
                 // A long session with ever-new parameters: forget the ones seen once.
                 state.identical = state.identical.filter { $0.value.count > 1 }
