@@ -8,8 +8,12 @@ import SargableCore
 /// Sessions that both start and end inside the summarized files are aggregated: counts, exact
 /// sums, minima and maxima, the duration histogram, the earliest examples, the slowest
 /// executions. A session open at a boundary (running when the first file starts, or still open
-/// when the last one ends) cannot be finished without its neighbour: it is kept as its entries,
-/// and the merge that finds both its ends runs it through the same assembler and detectors.
+/// when the last one ends) cannot be finished without its neighbour. It is cut wherever it
+/// can be cut cleanly (`StatementAssembler.cutsCleanly`: a finished statement, then a pause
+/// longer than the detectors' gap): what lies between two cuts is kept as a segment's totals
+/// (`WorkloadAnalyzer.SessionSegment`), only what lies between a boundary and the nearest cut
+/// as entries. The merge that finds both ends of a session runs those entries through the same
+/// assembler and detectors and adds the segments up in order, as one pass would.
 ///
 /// The file is two lines of JSON: a header (`kind`, `version`), so a wrong file is told from a
 /// damaged one, then the state. JSON because a summary is small next to its log, is read by
@@ -17,7 +21,7 @@ import SargableCore
 /// reads logs.
 public struct LogSummary: Codable {
     public static let kind = "sargable-log-summary"
-    public static let version = 1
+    public static let version = 2
 
     /// The analysis options the summary was made with: summaries merge only with their like.
     struct Options: Codable, Equatable {
@@ -64,7 +68,23 @@ public struct LogSummary: Codable {
         private enum CodingKeys: String, CodingKey { case file = "f", entry = "e" }
     }
 
-    /// A session open at a boundary of the summarized files, kept as its entries.
+    /// Part of a session open at a boundary: entries still to be assembled (between a boundary and
+    /// the nearest cut), or a segment between two cuts, added up.
+    enum Piece: Codable {
+        case entries([RawEntry])
+        case segment(WorkloadAnalyzer.StoredSegment)
+
+        func shifted(files offset: Int) -> Piece {
+            switch self {
+            case .entries(let entries): return .entries(entries.map { RawEntry(file: $0.file + offset, entry: $0.entry) })
+            case .segment(var segment):
+                segment.shift(files: offset)
+                return .segment(segment)
+            }
+        }
+    }
+
+    /// A session open at a boundary of the summarized files, kept as its pieces in order.
     struct RawSession: Codable {
         var key: SessionKey
         /// Its first entry is in these files: false while it may continue one from before.
@@ -72,9 +92,19 @@ public struct LogSummary: Codable {
         var ended: Bool
         /// The input whose end (or whose line) ended it: statements it left pending complete there.
         var endFile: Int?
-        var entries: [RawEntry]
+        var pieces: [Piece]
         /// Its span's number in each input's peak counter.
         var spans: [Int: Int]
+
+        /// `later`'s pieces after these: entries on both sides of a boundary join (a boundary is no cut).
+        mutating func append(_ later: [Piece]) {
+            var rest = later[...]
+            if case .entries(let tail)? = pieces.last, case .entries(let head)? = rest.first {
+                pieces[pieces.count - 1] = .entries(tail + head)
+                rest = rest.dropFirst()
+            }
+            pieces += rest
+        }
     }
 
     struct StoredProblem: Codable {
@@ -130,44 +160,110 @@ extension LogSummary {
     }
 
     /// One input. Its entries go to the event collector as they come; each session's are held
-    /// until it ends, then assembled and aggregated, or kept raw if it may have begun before.
+    /// until it ends or can be cut cleanly, then assembled and aggregated, or kept raw while they
+    /// may continue a session of the input before.
     static func summarize(path: String, settings: LogAnalysis.Settings) -> LogSummary {
         let name = InputFiles.displayName(path)
         let assembler = StatementAssembler()
         assembler.countsPeak = false
-        let analyzer = WorkloadAnalyzer(options: settings.options)
+        var options = settings.options
+        options.stableIdenticalKeys = true
+        let analyzer = WorkloadAnalyzer(options: options)
         let events = ServerEventCollector(hidingLiterals: settings.options.redactParameters)
         var result = empty(settings: settings)
         var problems: [LogAnalysis.Problem] = []
         var peak = SessionPeakCounter()
+        /// A segment assembled, to be taken out of the analyzer with the next batch.
+        final class Slot {
+            var ordinal: Int
+            var info: SessionInfo
+            var segment: WorkloadAnalyzer.SessionSegment?
+            init(ordinal: Int, info: SessionInfo) {
+                self.ordinal = ordinal
+                self.info = info
+            }
+        }
+        enum OpenPiece {
+            case entries([LogEntry])
+            case slot(Slot)
+        }
         struct Open {
             var span: Int
             var startKnown: Bool
             var entries: [LogEntry] = []
+            /// What came before the latest cut.
+            var pieces: [OpenPiece] = []
+            /// The latest entry other than a DETAIL or STATEMENT line, where a cut may follow.
+            var lastPrimary: LogEntry?
         }
         var open: [SessionKey: Open] = [:]
         var spans = 0
         var entriesWithoutSession = false
-        // Ended sessions go to the analyzer in bulk: each handover fingerprints a batch.
+        // Ended sessions and segments go to the analyzer in bulk: each handover fingerprints a batch.
         var endedSessions: [(session: Int, info: SessionInfo)] = []
+        var slots: [Slot] = []
+        var wholeSessions: [[Slot]] = []
+        var kept: [(session: RawSession, pieces: [OpenPiece])] = []
 
+        func handOver() {
+            analyzer.endSessions(endedSessions)
+            endedSessions.removeAll()
+            for slot in slots { slot.segment = analyzer.detach(slot.ordinal) }
+            slots.removeAll()
+            for parts in wholeSessions {
+                let info = parts.dropFirst().reduce(parts[0].info) { $0.completed(by: $1.info) }
+                analyzer.attach(parts.map { $0.segment! }, as: analyzer.sessionNumberForMerge(), info: info)
+            }
+            wholeSessions.removeAll()
+        }
+        /// Assembles entries of one session; its statements ran in `span`.
+        func assemble(_ entries: [LogEntry], span: Int) -> [(session: Int, info: SessionInfo)] {
+            for entry in entries { assembler.add(entry, emit: analyzer.add) }
+            assembler.finish(emit: analyzer.add)
+            if !assembler.ranStatements.isEmpty { peak.ranStatement(span) }
+            assembler.ranStatements.removeAll()
+            return assembler.takeEndedSessions()
+        }
+        func segment(_ entries: [LogEntry], span: Int) -> OpenPiece? {
+            // One session's entries since its start or a cut: the assembler ends exactly one.
+            guard let (ordinal, info) = assemble(entries, span: span).first else { return nil }
+            let slot = Slot(ordinal: ordinal, info: info)
+            slots.append(slot)
+            if slots.count >= 1024 { handOver() }
+            return .slot(slot)
+        }
+        func cut(_ key: SessionKey) {
+            guard var session = open[key] else { return }
+            let entries = session.entries
+            session.entries = []
+            if session.pieces.isEmpty && !session.startKnown {
+                session.pieces.append(.entries(entries))
+            } else if let piece = segment(entries, span: session.span) {
+                session.pieces.append(piece)
+            }
+            open[key] = session
+        }
         func close(_ key: SessionKey, ended: Bool) {
-            guard let session = open.removeValue(forKey: key) else { return }
-            guard session.startKnown, ended else {
-                result.sessions.append(RawSession(key: key, startKnown: session.startKnown, ended: ended, endFile: ended ? 0 : nil,
-                                                  entries: session.entries.map { RawEntry(file: 0, entry: $0) },
-                                                  spans: key == .unknown ? [:] : [0: session.span]))
+            guard var session = open.removeValue(forKey: key) else { return }
+            if session.startKnown, ended, session.pieces.isEmpty {
+                endedSessions += assemble(session.entries, span: session.span)
+                if endedSessions.count >= 1024 { handOver() }
                 return
             }
-            for entry in session.entries { assembler.add(entry, emit: analyzer.add) }
-            assembler.finish(emit: analyzer.add)
-            if !assembler.ranStatements.isEmpty { peak.ranStatement(session.span) }
-            assembler.ranStatements.removeAll()
-            endedSessions += assembler.takeEndedSessions()
-            if endedSessions.count >= 1024 {
-                analyzer.endSessions(endedSessions)
-                endedSessions.removeAll()
+            if !session.entries.isEmpty {
+                // Entries that may continue in the next input stay entries; a session's last part is a segment.
+                if !ended || (session.pieces.isEmpty && !session.startKnown) {
+                    session.pieces.append(.entries(session.entries))
+                } else if let piece = segment(session.entries, span: session.span) {
+                    session.pieces.append(piece)
+                }
             }
+            if session.startKnown, ended {
+                wholeSessions.append(session.pieces.compactMap { if case .slot(let slot) = $0 { slot } else { nil } })
+                return
+            }
+            kept.append((RawSession(key: key, startKnown: session.startKnown, ended: ended, endFile: ended ? 0 : nil, pieces: [],
+                                    spans: key == .unknown ? [:] : [0: session.span]), session.pieces))
         }
 
         var lastTime: Double?
@@ -177,6 +273,7 @@ extension LogSummary {
             problems.append(LogAnalysis.Problem(path: name, line: nil, message: reason))
         }
         var file = File(name: name, format: settings.format ?? .stderr, firstTime: nil, lastTime: nil, failed: false, peak: peak)
+        let gap = settings.options.maximumGapSeconds
         do {
             let reader = try LogReader(input: LogInput(path: path), format: settings.format, prefix: settings.prefix)
             assembler.beginFile(name, emit: analyzer.add)
@@ -202,6 +299,12 @@ extension LogSummary {
                         open[key] = Open(span: spans, startKnown: false)
                         spans += 1
                     }
+                    if key != .unknown, !entry.severity.isSecondary {
+                        if let previous = open[key]?.lastPrimary, StatementAssembler.cutsCleanly(after: previous, before: entry, gap: gap) {
+                            cut(key)
+                        }
+                        open[key]?.lastPrimary = entry
+                    }
                     open[key]?.entries.append(entry)
                     guard key != .unknown, let span = open[key]?.span else { return }
                     peak.see(span, entry)
@@ -223,7 +326,17 @@ extension LogSummary {
         }
         // Ordered by their first entry's span, the order they began in.
         for key in open.keys.sorted(by: { open[$0]!.span < open[$1]!.span }) { close(key, ended: file.failed) }
-        analyzer.endSessions(endedSessions)
+        handOver()
+        result.sessions = kept.map { item in
+            var session = item.session
+            session.pieces = item.pieces.map { piece in
+                switch piece {
+                case .entries(let entries): return .entries(entries.map { RawEntry(file: 0, entry: $0) })
+                case .slot(let slot): return .segment(analyzer.stored(slot.segment!, info: slot.info))
+                }
+            }
+            return session
+        }
         file.peak = peak
         result.files = [file]
         result.analyzer = analyzer.state()
@@ -275,7 +388,7 @@ extension LogSummary {
         var incoming = right.sessions.map { session -> RawSession in
             var moved = session
             moved.endFile = session.endFile.map { $0 + offset }
-            moved.entries = session.entries.map { RawEntry(file: $0.file + offset, entry: $0.entry) }
+            moved.pieces = session.pieces.map { $0.shifted(files: offset) }
             moved.spans = Dictionary(uniqueKeysWithValues: session.spans.map { ($0.key + offset, $0.value) })
             return moved
         }
@@ -303,7 +416,7 @@ extension LogSummary {
                 }
                 if let index = openByKey[session.key] {
                     // The same session, on both sides of the boundary.
-                    result.sessions[index].entries += session.entries
+                    result.sessions[index].append(session.pieces)
                     result.sessions[index].spans.merge(session.spans) { first, _ in first }
                     result.sessions[index].ended = session.ended
                     result.sessions[index].endFile = session.endFile
@@ -346,13 +459,16 @@ extension LogSummary {
     }
 
     /// Runs the sessions whose both ends are known (every one, with `all`: the log starts with
-    /// the first input and ends with the last) through the assembler and the detectors.
+    /// the first input and ends with the last) through the assembler and the detectors: their
+    /// entries are assembled, and with their stored segments, added up in order.
     mutating func resolve(into total: WorkloadAnalyzer, settings: LogAnalysis.Settings, all: Bool) {
         let assembler = StatementAssembler()
         assembler.countsPeak = false
-        let analyzer = WorkloadAnalyzer(options: settings.options)
+        var options = settings.options
+        options.stableIdenticalKeys = true
+        let analyzer = WorkloadAnalyzer(options: options)
         var kept: [RawSession] = []
-        var ended: [(session: Int, info: SessionInfo)] = []
+        var whole: [[WorkloadAnalyzer.StoredSegment]] = []
         for var session in sessions {
             if all {
                 session.startKnown = true
@@ -365,34 +481,47 @@ extension LogSummary {
                 kept.append(session)
                 continue
             }
-            // Statements run count for the input they completed in, as in one pass.
-            func ran(in file: Int) {
-                defer { assembler.ranStatements.removeAll() }
-                guard !assembler.ranStatements.isEmpty, let span = session.spans[file] else { return }
-                files[file].peak.ranStatement(span)
-            }
-            var current = -1
-            for raw in session.entries {
-                if raw.file != current {
-                    current = raw.file
-                    assembler.enterFile(files[current].name, ordinal: current)
+            var parts: [WorkloadAnalyzer.StoredSegment] = []
+            for (position, piece) in session.pieces.enumerated() {
+                guard case .entries(let entries) = piece else {
+                    if case .segment(let stored) = piece { parts.append(stored) }
+                    continue
                 }
-                assembler.add(raw.entry, emit: analyzer.add)
-                ran(in: current)
+                // Statements run count for the input they completed in, as in one pass: a cut
+                // completes them where it is, the session's end in its last input.
+                func ran(in file: Int) {
+                    defer { assembler.ranStatements.removeAll() }
+                    guard !assembler.ranStatements.isEmpty, let span = session.spans[file] else { return }
+                    files[file].peak.ranStatement(span)
+                }
+                var current = -1
+                for raw in entries {
+                    if raw.file != current {
+                        current = raw.file
+                        assembler.enterFile(files[current].name, ordinal: current)
+                    }
+                    assembler.add(raw.entry, emit: analyzer.add)
+                    ran(in: current)
+                }
+                let end = position == session.pieces.count - 1 ? session.endFile ?? files.count - 1 : current
+                if end != current { assembler.enterFile(files[end].name, ordinal: end) }
+                assembler.finish(emit: analyzer.add)
+                ran(in: end)
+                for (ordinal, info) in assembler.takeEndedSessions() { parts.append(analyzer.stored(analyzer.detach(ordinal), info: info)) }
+                let refused = assembler.takeWarnings()
+                if refused.count > 0, let first = entries.first {
+                    problems += LogAnalysis.refusedValues(refused, path: files[first.file].name).map(StoredProblem.init)
+                }
             }
-            let end = session.endFile ?? files.count - 1
-            if end != current { assembler.enterFile(files[end].name, ordinal: end) }
-            assembler.finish(emit: analyzer.add)
-            ran(in: end)
-            ended += assembler.takeEndedSessions()
-            let refused = assembler.takeWarnings()
-            if refused.count > 0, let first = session.entries.first {
-                problems += LogAnalysis.refusedValues(refused, path: files[first.file].name).map(StoredProblem.init)
-            }
+            whole.append(parts)
         }
-        analyzer.endSessions(ended)
         sessions = kept
         total.absorb(analyzer.state(), fileOffset: 0)
+        for parts in whole {
+            guard let first = parts.first else { continue }
+            let info = parts.dropFirst().reduce(first.info) { $0.completed(by: $1.info) }
+            total.attach(parts.map(total.segment), as: total.sessionNumberForMerge(), info: info)
+        }
     }
 
     /// The report of the whole log the summary covers: what `sargable analyze` of its inputs gives.

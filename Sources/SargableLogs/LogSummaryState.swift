@@ -91,6 +91,87 @@ extension WorkloadAnalyzer {
     }
 }
 
+extension WorkloadAnalyzer {
+    /// A session's segment in a summary: its groups named by fingerprint, not by index.
+    struct StoredSegment: Codable {
+        var groups: [String]
+        var findings: [FindingState]
+        var identical: [StoredIdentical]
+        var totals: QueryBreakdownCounter.Totals?
+        var counted: Bool
+        var start: Group.Position?
+        /// Who the session was, as far as the segment's entries tell.
+        var info: SessionInfo
+
+        struct StoredIdentical: Codable {
+            var group: String
+            var parameters: Int
+            var value: Identical
+        }
+
+        mutating func shift(files offset: Int) {
+            for index in findings.indices { findings[index].accumulator.firstFile += offset }
+            for index in identical.indices { identical[index].value.firstFile += offset }
+            start?.file += offset
+        }
+    }
+
+    func stored(_ segment: SessionSegment, info: SessionInfo) -> StoredSegment {
+        let findings = segment.findings.map { found in
+            var accumulator = found.accumulator
+            accumulator.parent = nil
+            return FindingState(rule: found.rule, session: 0, group: groups[found.group].key,
+                                parent: found.accumulator.parent.map { groups[$0].key }, accumulator: accumulator)
+        }
+        let identical = segment.identical.map { key, value in
+            StoredSegment.StoredIdentical(group: groups[key.group].key, parameters: key.parameters, value: value)
+        }.sorted { ($0.group, $0.parameters) < ($1.group, $1.parameters) }
+        return StoredSegment(groups: segment.groups.map { groups[$0].key }.sorted(), findings: findings, identical: identical,
+                             totals: segment.totals, counted: segment.counted, start: segment.start, info: info)
+    }
+
+    /// A stored segment of groups this analyzer holds (its summary's state was absorbed).
+    func segment(_ stored: StoredSegment) -> SessionSegment {
+        let indexByKey = Dictionary(groups.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
+        var segment = SessionSegment()
+        segment.groups = Set(stored.groups.compactMap { indexByKey[$0] })
+        segment.findings = stored.findings.compactMap { found in
+            guard let group = indexByKey[found.group] else { return nil }
+            var accumulator = found.accumulator
+            accumulator.parent = found.parent.flatMap { indexByKey[$0] }
+            return (found.rule, group, accumulator)
+        }
+        for item in stored.identical {
+            guard let group = indexByKey[item.group] else { continue }
+            segment.identical[IdenticalKey(group: group, parameters: item.parameters)] = item.value
+        }
+        segment.totals = stored.totals
+        segment.counted = stored.counted
+        segment.start = stored.start
+        return segment
+    }
+
+    /// A new number for a session put together from a summary's segments.
+    func sessionNumberForMerge() -> Int {
+        absorbedSessions -= 1
+        return absorbedSessions
+    }
+}
+
+extension SessionInfo {
+    /// Who a session was from two of its parts in order: each field as the earlier part first told it.
+    func completed(by later: SessionInfo) -> SessionInfo {
+        var result = self
+        result.id = id ?? later.id
+        result.pid = pid ?? later.pid
+        result.user = user ?? later.user
+        result.database = database ?? later.database
+        result.application = application ?? later.application
+        result.host = host ?? later.host
+        return result
+    }
+}
+
 extension Group {
     mutating func shift(files offset: Int) {
         first.position.file += offset
@@ -160,6 +241,7 @@ extension QueryBreakdownCounter {
         let shifted = other.slowest.map { slow -> Slow in
             var moved = slow
             moved.execution.file += fileOffset
+            moved.segment?.file += fileOffset
             return moved
         }
         slowest = Array((slowest + shifted).sorted { $0.outranks($1) }.prefix(OperationalReport.QueryBreakdown.slowestKept))

@@ -671,6 +671,8 @@ struct QueryBreakdownCounter {
         var fingerprint: String
         var query: String
         var info: SessionInfo?
+        /// The segment of its session it ran in, until the session is whole and `info` known.
+        var segment: Group.Position?
         func outranks(_ other: Slow) -> Bool {
             let (mine, theirs) = (execution.durationMs ?? 0, other.execution.durationMs ?? 0)
             return mine != theirs ? mine > theirs : Group.Position(execution) < Group.Position(other.execution)
@@ -743,9 +745,23 @@ struct QueryBreakdownCounter {
         }
     }
 
-    mutating func endSession(_ session: Int, info: SessionInfo) {
-        for index in slowest.indices where slowest[index].execution.session == session { slowest[index].info = info }
-        guard let totals = sessions.removeValue(forKey: session) else { return }
+    /// Names the slowest executions of a session's segment that ended (`WorkloadAnalyzer.detach`):
+    /// session numbers are not unique once summaries merge, and who the session was comes later.
+    mutating func name(_ session: Int, segment start: Group.Position) {
+        for index in slowest.indices where slowest[index].execution.session == session && slowest[index].info == nil
+            && slowest[index].segment == nil {
+            slowest[index].segment = start
+        }
+    }
+
+    /// A whole session: its executions' totals go to who it was, and so do its slowest executions.
+    mutating func endSession(totals: Totals?, segments: Set<Group.Position>, info: SessionInfo) {
+        for index in slowest.indices where slowest[index].info == nil {
+            guard let segment = slowest[index].segment, segments.contains(segment) else { continue }
+            slowest[index].info = info
+            slowest[index].segment = nil
+        }
+        guard let totals else { return }
         byDatabase[info.database ?? "(none)", default: Totals()].add(totals)
         byUser[info.user ?? "(none)", default: Totals()].add(totals)
         byApplication[info.application ?? "(none)", default: Totals()].add(totals)

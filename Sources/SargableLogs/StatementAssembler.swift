@@ -342,8 +342,26 @@ public final class StatementAssembler {
         }
     }
 
-    private func classify(_ entry: LogEntry) -> Pending {
-        var result = Pending(kind: .other, line: entry.line, file: fileOrdinal, time: entry.time, text: "")
+    private func classify(_ entry: LogEntry) -> Pending { Self.classify(entry, file: fileOrdinal, warnings: &warnings) }
+
+    /// Whether a session's entries can be cut between `previous`, its latest entry other than a
+    /// DETAIL or STATEMENT line, and `next`, so that the entries before and after the cut
+    /// assemble apart into the statements they give together, whatever came before `previous`:
+    /// `previous` is a statement with its duration (nothing after can complete it: `next`, or
+    /// the end of the entries before the cut, emits it as it is), and more than `gap` seconds
+    /// pass before `next` (no run of the detectors goes on across; see `WorkloadAnalyzer.detect`).
+    static func cutsCleanly(after previous: LogEntry, before next: LogEntry, gap: Double) -> Bool {
+        guard previous.severity == .log, next.severity == .log, let before = previous.time, let after = next.time,
+              after - before > gap, !startsSession(next), !endsSession(next) else { return false }
+        var ignored = InputWarnings()
+        let last = classify(previous, file: 0, warnings: &ignored)
+        guard last.kind == .execution, !last.awaitsDuration else { return false }
+        // auto_explain's plan of an extended-protocol statement follows its `execute` line.
+        return !last.planFollows || classify(next, file: 0, warnings: &ignored).kind != .plan
+    }
+
+    private static func classify(_ entry: LogEntry, file: Int, warnings: inout InputWarnings) -> Pending {
+        var result = Pending(kind: .other, line: entry.line, file: file, time: entry.time, text: "")
         var sawDuration = false
         if entry.severity.isError {
             result.kind = .error

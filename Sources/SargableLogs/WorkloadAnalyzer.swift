@@ -16,6 +16,9 @@ public final class WorkloadAnalyzer {
         /// team. Password literals are hidden either way.
         public var redactParameters = false
         public var threads = LargeStack.defaultThreadCount
+        /// Keys identical selects by a hash that is the same in every process (FNV-1a of text and
+        /// values), not by the seeded one: a log summary's sessions are joined in another process.
+        var stableIdenticalKeys = false
         public init() {}
     }
 
@@ -184,29 +187,28 @@ public final class WorkloadAnalyzer {
         if execution.isError {
             errors += 1
             groups[index].errors += 1
-            countSession(execution.session, group: index)
+            countSession(state(of: execution), group: index)
             return
         }
         executions += 1
         groups[index].add(execution)
-        let session = state(of: execution.session)
+        let session = state(of: execution)
         countSession(session, group: index)
         if let time = execution.time { countInTimeline(time) }
         // Without a session key, runs would mix every session's statements: no session findings.
         if execution.sessionKnown { detect(execution, in: session, textHash: textHash, group: index) }
     }
 
-    private func state(of session: Int) -> SessionState {
-        if let existing = sessionStates[session] { return existing }
+    private func state(of execution: Execution) -> SessionState {
+        if let existing = sessionStates[execution.session] { return existing }
         clientSessions += 1
         let state = SessionState()
-        sessionStates[session] = state
+        state.start = Group.Position(execution)
+        sessionStates[execution.session] = state
         return state
     }
 
     /// Counts each session once per group, remembering only the live sessions' groups.
-    private func countSession(_ session: Int, group index: Int) { countSession(state(of: session), group: index) }
-
     private func countSession(_ state: SessionState, group index: Int) {
         if state.groups.insert(index).inserted { groups[index].sessions += 1 }
     }
@@ -285,6 +287,9 @@ public final class WorkloadAnalyzer {
         var findings: Set<FindingKey> = []
         /// Executions of a SELECT with identical text and parameters: (group, parameters) → count, lines, time.
         var identical: [IdenticalKey: Identical] = [:]
+        var lastGroupTime: Double?
+        /// The session's first execution: names its segment for the slowest executions it holds.
+        var start: Group.Position?
     }
 
     struct IdenticalKey: Hashable {
@@ -292,20 +297,28 @@ public final class WorkloadAnalyzer {
         var parameters: Int
     }
 
-    struct Identical {
+    struct Identical: Codable {
         var count = 0
         var firstFile = 0
         var firstLine = 0
         var lastLine = 0
         var firstTime: Double?
         var lastTime: Double?
-        var totalMs = 0.0
+        var totalMs = ExactSum()
 
         mutating func add(_ execution: Execution) {
             count += 1
             lastLine = execution.line
             lastTime = execution.time ?? lastTime
-            totalMs = totalMs.addingSaturated(execution.durationMs ?? 0)
+            totalMs.add(execution.durationMs ?? 0)
+        }
+
+        /// The same select's executions in a later segment of the session.
+        mutating func merge(_ later: Identical) {
+            count += later.count
+            lastLine = later.lastLine
+            lastTime = later.lastTime ?? lastTime
+            totalMs.add(later.totalMs)
         }
     }
 
@@ -317,8 +330,12 @@ public final class WorkloadAnalyzer {
 
     private func detect(_ execution: Execution, in state: SessionState, textHash: Int, group index: Int) {
         let kind = groups[index].kind
-        let previousGroup = state.lastGroup
+        // The statement before a loop drives it only if it ran within the gap: one that ran
+        // longer ago is not its parent (and a log summary may cut the session in such a gap).
+        var previousGroup = state.lastGroup
+        if let last = state.lastGroupTime, let now = execution.time, now - last > options.maximumGapSeconds { previousGroup = nil }
         state.lastGroup = index
+        state.lastGroupTime = execution.time ?? state.lastGroupTime
         // A parent that is itself a repeating select drives a nested loop: its children's runs go on.
         if let children = state.runsByParent.removeValue(forKey: index), !(kind == .select && state.runs[index] != nil) {
             for child in children where child != index {
@@ -328,10 +345,15 @@ public final class WorkloadAnalyzer {
             }
         }
         guard kind == .select || kind == .insert else { return }
-        var hasher = Hasher()
-        hasher.combine(textHash)
-        hasher.combine(execution.parameters)
-        let parameters = hasher.finalize()
+        let parameters: Int
+        if options.stableIdenticalKeys {
+            parameters = Self.stableHash(execution.text, execution.parameters)
+        } else {
+            var hasher = Hasher()
+            hasher.combine(textHash)
+            hasher.combine(execution.parameters)
+            parameters = hasher.finalize()
+        }
 
         // Changed in place (one lookup, and `parameterSets` is never copied).
         let started = state.runs[index, default: Run()].extend(with: execution, parameters: parameters, group: index,
@@ -351,6 +373,15 @@ public final class WorkloadAnalyzer {
         }
     }
 
+    /// FNV-1a of the text, a separator and the values: the same in every process.
+    static func stableHash(_ text: String, _ parameters: String?) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        hash = (hash ^ 0xff) &* 0x100_0000_01b3
+        for byte in (parameters ?? "").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(truncatingIfNeeded: hash)
+    }
+
     private func close(_ run: Run, group index: Int, session: Int, info: SessionInfo? = nil) {
         guard run.count >= options.minimumRun else { return }
         let rule: String
@@ -361,19 +392,73 @@ public final class WorkloadAnalyzer {
         }
         let key = FindingKey(rule: rule, session: session, group: index)
         var accumulator = findings[key] ?? FindingAccumulator(firstFile: run.firstFile, firstLine: run.firstLine, firstTime: run.firstTime)
-        accumulator.add(count: run.count, totalMs: run.totalMs, lastLine: run.lastLine, lastTime: run.lastTime,
+        var runTotal = ExactSum()
+        runTotal.add(run.totalMs)
+        accumulator.add(count: run.count, totalMs: runTotal, lastLine: run.lastLine, lastTime: run.lastTime,
                         distinct: run.parameterSets.count, parent: run.parent)
         findings[key] = accumulator
         sessionStates[session]?.findings.insert(key)
     }
 
     private func closeSession(_ session: Int, info: SessionInfo) {
-        breakdown.endSession(session, info: info)
-        guard let state = sessionStates[session] else { return }
-        defer { sessionStates[session] = nil }
+        attach([detach(session)], as: session, info: info)
+    }
+
+    /// What a session's executions between two clean cuts add up to: the groups it ran, the
+    /// findings of its runs (a run never crosses a cut), its identical selects, its totals. A
+    /// session is the ordered sum of its segments; one never cut is one segment. Log summaries
+    /// keep the segments of sessions open at their boundaries instead of their entries.
+    struct SessionSegment {
+        var groups: Set<Int> = []
+        var findings: [(rule: String, group: Int, accumulator: FindingAccumulator)] = []
+        var identical: [IdenticalKey: Identical] = [:]
+        var totals: QueryBreakdownCounter.Totals?
+        /// It ran (or was refused) a statement: its session is a client's.
+        var counted = false
+        var start: Group.Position?
+    }
+
+    /// Ends a session's segment: its runs close, and what it added to the session's counts is
+    /// taken back until `attach` adds the whole session once.
+    func detach(_ session: Int) -> SessionSegment {
+        processBatch()
+        var segment = SessionSegment()
+        segment.totals = breakdown.sessions.removeValue(forKey: session)
+        guard let state = sessionStates[session] else { return segment }
         for (index, run) in state.runs { close(run, group: index, session: session) }
+        sessionStates[session] = nil
+        clientSessions -= 1
+        for index in state.groups { groups[index].sessions -= 1 }
+        segment.counted = true
+        segment.groups = state.groups
+        segment.findings = state.findings.compactMap { key in findings.removeValue(forKey: key).map { (key.rule, key.group, $0) } }
+            .sorted { ($0.rule, $0.group) < ($1.rule, $1.group) }
+        segment.identical = state.identical
+        segment.start = state.start
+        if let start = state.start { breakdown.name(session, segment: start) }
+        return segment
+    }
+
+    /// Adds a whole session from its segments, in the order they ran: its findings, with who it was.
+    func attach(_ segments: [SessionSegment], as session: Int, info: SessionInfo) {
+        if segments.contains(where: \.counted) { clientSessions += 1 }
+        for index in segments.reduce(into: Set<Int>(), { $0.formUnion($1.groups) }) { groups[index].sessions += 1 }
+        var keys = Set<FindingKey>()
+        for segment in segments {
+            for found in segment.findings {
+                let key = FindingKey(rule: found.rule, session: session, group: found.group)
+                if findings[key] == nil { findings[key] = found.accumulator } else { findings[key]?.merge(found.accumulator) }
+                keys.insert(key)
+            }
+        }
+        var identical: [IdenticalKey: Identical] = segments.first?.identical ?? [:]
+        for segment in segments.dropFirst() {
+            for (key, value) in segment.identical {
+                if identical[key] == nil { identical[key] = value } else { identical[key]?.merge(value) }
+            }
+        }
         var best: [Int: Identical] = [:]
-        for (key, value) in state.identical where value.count >= options.minimumRun {
+        for (key, value) in identical where value.count >= options.minimumRun {
             // The most repeated values, the earliest among equals: the same log, the same finding
             // (dictionary order changes from run to run).
             if let known = best[key.group],
@@ -386,16 +471,24 @@ public final class WorkloadAnalyzer {
                             lastTime: value.lastTime, distinct: 1, parent: nil)
             let key = FindingKey(rule: WorkloadRules.repeatedIdenticalQuery, session: session, group: index)
             findings[key] = accumulator
-            state.findings.insert(key)
+            keys.insert(key)
         }
         // Who the session was is complete only now; its findings keep it.
-        for key in state.findings { findings[key]?.session = info }
+        for key in keys { findings[key]?.session = info }
+        var totals: QueryBreakdownCounter.Totals?
+        for segment in segments {
+            guard let part = segment.totals else { continue }
+            if totals == nil { totals = part } else { totals?.add(part) }
+        }
+        breakdown.endSession(totals: totals, segments: Set(segments.compactMap(\.start)), info: info)
     }
 
     struct FindingAccumulator: Codable {
         var count = 0
         var runs = 0
-        var totalMs = 0.0
+        /// Exact, so that a session's segments add up to the same bits as one pass.
+        var totalSum = ExactSum()
+        var totalMs: Double { totalSum.value }
         var firstFile: Int
         var firstLine: Int
         var lastLine = 0
@@ -412,16 +505,30 @@ public final class WorkloadAnalyzer {
             self.firstTime = firstTime
         }
 
-        mutating func add(count: Int, totalMs: Double, lastLine: Int, lastTime: Double?, distinct: Int, parent: Int?) {
+        mutating func add(count: Int, totalMs: ExactSum, lastLine: Int, lastTime: Double?, distinct: Int, parent: Int?) {
             self.count += count
             runs += 1
-            self.totalMs = self.totalMs.addingSaturated(totalMs)
+            totalSum.add(totalMs)
             self.lastLine = max(self.lastLine, lastLine)
             self.lastTime = lastTime ?? self.lastTime
             self.distinct = max(self.distinct, distinct)
             if count > largestRun {
                 largestRun = count
                 self.parent = parent
+            }
+        }
+
+        /// The same finding's runs in a later segment of the session: as if they were added here one by one.
+        mutating func merge(_ later: FindingAccumulator) {
+            count += later.count
+            runs += later.runs
+            totalSum.add(later.totalSum)
+            lastLine = max(lastLine, later.lastLine)
+            lastTime = later.lastTime ?? lastTime
+            distinct = max(distinct, later.distinct)
+            if later.largestRun > largestRun {
+                largestRun = later.largestRun
+                parent = later.parent
             }
         }
 
@@ -453,7 +560,7 @@ struct Group: Codable {
     let normalizes: Bool
     let hidingLiterals: Bool
     /// Where an execution was: its input's ordinal, then its line.
-    struct Position: Codable, Comparable {
+    struct Position: Codable, Comparable, Hashable {
         var file: Int
         var line: Int
         init(file: Int, line: Int) {
