@@ -202,9 +202,7 @@ public final class LogReader {
 
     /// Gives `body` the pending entry, moved out rather than copied (an entry holds up to ten strings).
     private func handOver(_ body: (consuming LogEntry) -> Void) {
-        // Not `if let`: its binding is a copy of the entry (its strings retained, then released).
-        guard pending != nil else { return }
-        body(pending.take()!)
+        if let entry = pending.take() { body(entry) }
     }
 
     func recordUnreadable(line: Int, text: String) { unreadable.record(line: line, text: text) }
