@@ -93,8 +93,9 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         var sqlState: Range<Int>?
         var severity: LogSeverity = .log
         var messageStart = 0
-        /// A field whose value was refused (left nil), for the reader's warning.
-        var refused: (field: String, text: String, refusal: LogNumber.Refusal)?
+        /// A field whose value was refused (left nil), for the reader's warning. No strings: a
+        /// `Match` of plain values is set up and dropped for every line without reference counting.
+        var refused: (field: StaticString, range: Range<Int>, refusal: LogNumber.Refusal)?
         var pidValue: Int?
     }
 
@@ -169,17 +170,16 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
 
     /// Converts the pid and the epoch time once the whole line matched.
     private func finishNumbers(_ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match) {
-        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         if let range = result.pid {
             switch LogNumber.processID(digits: UnsafeBufferPointer(rebasing: bytes[range])) {
             case .success(let pid): result.pidValue = pid
-            case .failure(let refusal): result.refused = ("pid", text(range), refusal)
+            case .failure(let refusal): result.refused = ("pid", range, refusal)
             }
         }
         if let range = result.epoch {
-            switch LogNumber.epochSeconds(text(range)) {
+            switch LogNumber.epochSeconds(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)) {
             case .success(let seconds): result.time = seconds
-            case .failure(let refusal): result.refused = ("time", text(range), refusal)
+            case .failure(let refusal): result.refused = ("time", range, refusal)
             }
         }
     }

@@ -249,7 +249,10 @@ public final class LogReader {
         }
         skippingOversizedEntry = false
         handOver(body)
-        if let (field, value, refusal) = match.refused { warnings.record(line: line, LogNumber.describe(field, value, refusal)) }
+        if let (field, range, refusal) = match.refused {
+            let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            warnings.record(line: line, LogNumber.describe(field.description, value, refusal))
+        }
         func text(_ range: Range<Int>?) -> String? {
             guard var range, !range.isEmpty else { return nil }
             // Padded escapes (`%-10u`) add spaces around the value.
