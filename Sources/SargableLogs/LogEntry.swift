@@ -109,27 +109,23 @@ public struct LogEntry: Sendable, Codable {
 enum LogTimestamp {
     /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.fff]` at `start`; returns the seconds and where it ended.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) -> (seconds: Double, end: Int)? {
-        var index = start
-        func number(_ digits: Int) -> Int? {
-            guard index + digits <= bytes.count else { return nil }
+        // Every field before the fraction is at a fixed offset: read in place, no cursor.
+        guard bytes.count - start >= 19 else { return nil }
+        @inline(__always) func number(_ offset: Int, _ digits: Int) -> Int? {
             var value = 0
-            for offset in 0 ..< digits {
-                let byte = bytes[index + offset]
-                guard byte >= 48, byte <= 57 else { return nil }
-                value = value * 10 + Int(byte - 48)
+            for index in start + offset ..< start + offset + digits {
+                let digit = bytes[index] &- 48
+                guard digit <= 9 else { return nil }
+                value = value * 10 + Int(digit)
             }
-            index += digits
             return value
         }
-        func expect(_ byte: UInt8) -> Bool {
-            guard index < bytes.count, bytes[index] == byte else { return false }
-            index += 1
-            return true
-        }
-        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else { return nil }
-        guard index < bytes.count, bytes[index] == 32 || bytes[index] == UInt8(ascii: "T") else { return nil }
-        index += 1
-        guard let hour = number(2), expect(58), let minute = number(2), expect(58), let second = number(2) else { return nil }
+        guard let year = number(0, 4), bytes[start + 4] == 45, let month = number(5, 2), bytes[start + 7] == 45,
+              let day = number(8, 2), bytes[start + 10] == 32 || bytes[start + 10] == UInt8(ascii: "T"),
+              let hour = number(11, 2), bytes[start + 13] == 58, let minute = number(14, 2), bytes[start + 16] == 58,
+              let second = number(17, 2)
+        else { return nil }
+        var index = start + 19
         var fraction = 0.0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1

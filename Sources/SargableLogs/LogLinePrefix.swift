@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A stderr `log_line_prefix` (`%m [%p] %q%u@%d `), used to read the fields of each line.
 ///
 /// Built from the escapes PostgreSQL documents. Each escape reads what PostgreSQL can print for
@@ -10,13 +16,21 @@
 public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
     public let text: String
     let parts: [Part]
+    /// The bytes of every literal part, one after the other.
+    let literals: [UInt8]
     /// Index in `parts` of `%q`: lines of non-session processes stop there. Without a `%q`, such
     /// lines may stop inside or after any literal (logs whose `%q` was not stated or detected).
     let sessionOnlyFrom: Int?
 
-    enum Part: Sendable, Equatable {
-        case literal([UInt8])
-        case escape(UInt8)
+    /// A literal (a range of `literals`) or an escape. Plain values, not an enum with an array
+    /// payload: the matcher reads the parts of every line, and a payload costs reference counting.
+    struct Part: Sendable, Equatable {
+        var isLiteral: Bool
+        var escape: UInt8
+        var literalStart: Int
+        var literalCount: Int
+
+        static func escape(_ escape: UInt8) -> Part { Part(isLiteral: false, escape: escape, literalStart: 0, literalCount: 0) }
     }
 
     public var description: String { text }
@@ -26,22 +40,25 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
     public init(_ text: String) {
         self.text = text
         var parts: [Part] = []
-        var literal: [UInt8] = []
+        var literals: [UInt8] = []
+        var literalStart = 0
         var sessionOnlyFrom: Int?
         var bytes = Array(text.utf8)[...]
         func flush() {
-            if !literal.isEmpty { parts.append(.literal(literal)) }
-            literal = []
+            if literals.count > literalStart {
+                parts.append(Part(isLiteral: true, escape: 0, literalStart: literalStart, literalCount: literals.count - literalStart))
+            }
+            literalStart = literals.count
         }
         while let byte = bytes.popFirst() {
             guard byte == UInt8(ascii: "%"), !bytes.isEmpty else {
-                literal.append(byte)
+                literals.append(byte)
                 continue
             }
             while let next = bytes.first, next == UInt8(ascii: "-") || (next >= 48 && next <= 57) { bytes.removeFirst() }
             guard let escape = bytes.popFirst() else { break }
             if escape == UInt8(ascii: "%") {
-                literal.append(escape)
+                literals.append(escape)
                 continue
             }
             flush()
@@ -53,6 +70,7 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         }
         flush()
         self.parts = parts
+        self.literals = literals
         self.sessionOnlyFrom = sessionOnlyFrom
     }
 
@@ -75,205 +93,265 @@ public struct LogLinePrefix: Sendable, Equatable, CustomStringConvertible {
         var sqlState: Range<Int>?
         var severity: LogSeverity = .log
         var messageStart = 0
-        /// A field whose value was refused (left nil), for the reader's warning.
-        var refused: (field: String, text: String, refusal: LogNumber.Refusal)?
+        /// A field whose value was refused (left nil), for the reader's warning. No strings: a
+        /// `Match` of plain values is set up and dropped for every line without reference counting.
+        var refused: (field: StaticString, range: Range<Int>, refusal: LogNumber.Refusal)?
         var pidValue: Int?
     }
 
     /// Free-text escapes whose values often hold spaces (`web frontend`, `client backend`,
     /// `UPDATE waiting`): they try the longest value first, the others the shortest.
-    private static func isSpacious(_ escape: UInt8) -> Bool {
+    fileprivate static func isSpacious(_ escape: UInt8) -> Bool {
         escape == UInt8(ascii: "a") || escape == UInt8(ascii: "b") || escape == UInt8(ascii: "i")
     }
     /// Backtracking steps allowed per line: a template of many adjacent free-text escapes
     /// cannot make one line cost more than this.
-    private static let stepBudget = 512
+    fileprivate static let stepBudget = 512
     /// How far into a line the severity word is looked for: prefixes are short.
     private static let longestPrefix = 4096
 
     /// Matches the prefix followed by a severity word at the start of `bytes`.
     func match(_ bytes: UnsafeBufferPointer<UInt8>) -> Match? {
-        let limit = min(bytes.count, Self.longestPrefix)
-        var end = 0
-        while end < limit {
-            defer { end += 1 }
-            let byte = bytes[end]
-            guard byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z"),
-                  end == 0 || !(bytes[end - 1] >= UInt8(ascii: "A") && bytes[end - 1] <= UInt8(ascii: "Z")),
-                  let (severity, messageStart) = LogSeverity.marker(in: bytes, at: end)
-            else { continue }
-            func attempt(_ count: Int, cutAnywhere: Bool = false) -> Match? {
-                var result = Match()
-                var budget = Self.stepBudget
-                let cut = MatchCut(count: count, anywhere: cutAnywhere)
-                guard matchParts(from: 0, cut, at: 0, end: end, bytes, &result, &budget) else { return nil }
-                result.severity = severity
-                result.messageStart = messageStart
-                finishNumbers(bytes, &result)
-                return result
+        var result = Match()
+        return match(bytes, into: &result) ? result : nil
+    }
+
+    /// `match` into the caller's value: the reader's per-line path, where a `Match` (some 300
+    /// bytes) returned as an optional is copied at every step out.
+    func match(_ bytes: UnsafeBufferPointer<UInt8>, into result: inout Match) -> Bool {
+        parts.withUnsafeBufferPointer { parts in
+            literals.withUnsafeBufferPointer { literals in
+                var found = false
+                Self.forEachSeverityWord(in: bytes, before: min(bytes.count, Self.longestPrefix)) { end, severity, messageStart in
+                    func attempt(_ count: Int, cutAnywhere: Bool = false) -> Bool {
+                        // Each try starts from no fields: a failed one may have set some.
+                        result = Match()
+                        var matcher = PrefixMatcher(bytes: bytes, parts: parts, literals: literals, end: end, count: count,
+                                                    anywhere: cutAnywhere)
+                        guard matcher.parts(from: 0, at: 0, &result) else { return false }
+                        result.severity = severity
+                        result.messageStart = messageStart
+                        finishNumbers(bytes, &result)
+                        return true
+                    }
+                    found = attempt(parts.count) || sessionOnlyFrom.map { attempt($0) } ?? attempt(parts.count, cutAnywhere: true)
+                    return found
+                }
+                return found
             }
-            if let result = attempt(parts.count) { return result }
-            if let result = sessionOnlyFrom.map({ attempt($0) }) ?? attempt(parts.count, cutAnywhere: true) { return result }
         }
-        return nil
+    }
+
+    /// Calls `body` with each severity word (`LOG:  `) that starts before `limit`, in order, until
+    /// it returns true: an upper-case letter that does not follow one, where `LogSeverity.marker`
+    /// reads a word. Such a word of at most 10 letters and digits ends at `: `, so only the bytes
+    /// before each `: ` are looked at (found with memchr: most of a prefix is not upper case).
+    @inline(__always)
+    static func forEachSeverityWord(in bytes: UnsafeBufferPointer<UInt8>, before limit: Int,
+                                    _ body: (_ start: Int, LogSeverity, _ messageStart: Int) -> Bool) {
+        guard let base = bytes.baseAddress else { return }
+        func isUpper(_ byte: UInt8) -> Bool { byte &- UInt8(ascii: "A") < 26 }
+        // The last colon that can end a word starting before `limit`, and still have a space after it.
+        let colonEnd = min(bytes.count - 1, limit + 10)
+        var from = 0
+        while from < colonEnd, let hit = memchr(base + from, Int32(UInt8(ascii: ":")), colonEnd - from) {
+            let colon = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            from = colon + 1
+            guard bytes[colon + 1] == UInt8(ascii: " ") else { continue }
+            var start = colon
+            while start > max(0, colon - 10), isUpper(bytes[start - 1]) || isDigit(bytes[start - 1]) { start -= 1 }
+            for candidate in start ..< min(colon, limit)
+            where isUpper(bytes[candidate]) && (candidate == 0 || !isUpper(bytes[candidate - 1])) {
+                guard let (severity, messageStart) = LogSeverity.marker(in: bytes, at: candidate) else { continue }
+                if body(candidate, severity, messageStart) { return }
+            }
+        }
     }
 
     /// Converts the pid and the epoch time once the whole line matched.
     private func finishNumbers(_ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match) {
-        func text(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         if let range = result.pid {
             switch LogNumber.processID(digits: UnsafeBufferPointer(rebasing: bytes[range])) {
             case .success(let pid): result.pidValue = pid
-            case .failure(let refusal): result.refused = ("pid", text(range), refusal)
+            case .failure(let refusal): result.refused = ("pid", range, refusal)
             }
         }
         if let range = result.epoch {
-            switch LogNumber.epochSeconds(text(range)) {
+            switch LogNumber.epochSeconds(String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)) {
             case .success(let seconds): result.time = seconds
-            case .failure(let refusal): result.refused = ("time", text(range), refusal)
+            case .failure(let refusal): result.refused = ("time", range, refusal)
             }
         }
-    }
-
-    /// How much of the template a line must spell: `count` parts, or (`anywhere`) as far as
-    /// any byte of a literal after the first part.
-    private struct MatchCut {
-        var count: Int
-        var anywhere: Bool
-    }
-
-    /// Whether `parts[index..<cut.count]` spell exactly `bytes[position..<end]`.
-    private func matchParts(from index: Int, _ cut: MatchCut, at position: Int, end: Int,
-                            _ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match, _ budget: inout Int) -> Bool {
-        let count = cut.count
-        guard index < count else { return position == end }
-        budget -= 1
-        guard budget >= 0 else { return false }
-        func rest(_ next: Int) -> Bool { matchParts(from: index + 1, cut, at: next, end: end, bytes, &result, &budget) }
-        func run(from start: Int, _ accepts: (UInt8) -> Bool) -> Int {
-            var position = start
-            while position < end, accepts(bytes[position]) { position += 1 }
-            return position
-        }
-        switch parts[index] {
-        case .literal(let literal):
-            if cut.anywhere, index > 0, position + literal.count > end {
-                // A non-session line ending inside this literal.
-                for offset in 0 ..< end - position where bytes[position + offset] != literal[offset] { return false }
-                return true
-            }
-            guard position + literal.count <= end else { return false }
-            for offset in 0 ..< literal.count where bytes[position + offset] != literal[offset] { return false }
-            if cut.anywhere, index > 0, position + literal.count == end { return true }
-            return rest(position + literal.count)
-        case .escape(let escape):
-            switch escape {
-            case UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "s"):
-                guard let (seconds, stamp) = LogTimestamp.parse(bytes, at: position), stamp <= end else { return false }
-                if escape != UInt8(ascii: "s") { result.time = seconds }
-                // The zone abbreviation (`UTC`, `CEST`, `+03`); a literal may follow it directly.
-                if stamp < end, bytes[stamp] == 32 {
-                    let zoneEnd = run(from: stamp + 1, Self.isZoneByte)
-                    var candidate = zoneEnd
-                    while candidate > stamp + 1 {
-                        if rest(candidate) { return true }
-                        candidate -= 1
-                    }
-                }
-                return rest(stamp)
-            case UInt8(ascii: "n"):
-                let digits = run(from: position, Self.isDigit)
-                guard digits > position else { return false }
-                var stop = digits
-                if stop < end, bytes[stop] == UInt8(ascii: ".") { stop = run(from: stop + 1, Self.isDigit) }
-                result.epoch = position ..< stop
-                return rest(stop)
-            case UInt8(ascii: "p"), UInt8(ascii: "l"), UInt8(ascii: "x"), UInt8(ascii: "P"), UInt8(ascii: "Q"):
-                var start = position
-                if escape == UInt8(ascii: "Q"), start < end, bytes[start] == UInt8(ascii: "-") { start += 1 }
-                let stop = run(from: start, Self.isDigit)
-                guard stop > start || escape == UInt8(ascii: "P") else { return false }
-                if escape == UInt8(ascii: "p") { result.pid = position ..< stop }
-                return rest(stop)
-            case UInt8(ascii: "e"):
-                guard position + 5 <= end,
-                      (position ..< position + 5).allSatisfy({ Self.isDigit(bytes[$0]) || (bytes[$0] >= 65 && bytes[$0] <= 90) })
-                else { return false }
-                result.sqlState = position ..< position + 5
-                return rest(position + 5)
-            case UInt8(ascii: "c"):
-                let isHex: (UInt8) -> Bool = { Self.isDigit($0) || ($0 >= 97 && $0 <= 102) }
-                let dot = run(from: position, isHex)
-                guard dot > position, dot < end, bytes[dot] == UInt8(ascii: ".") else { return false }
-                let stop = run(from: dot + 1, isHex)
-                guard stop > dot + 1 else { return false }
-                result.session = position ..< stop
-                return rest(stop)
-            case UInt8(ascii: "v"):
-                let slash = run(from: position, Self.isDigit)
-                if slash > position, slash < end, bytes[slash] == UInt8(ascii: "/") {
-                    let stop = run(from: slash + 1, Self.isDigit)
-                    if stop > slash + 1, rest(stop) { return true }
-                }
-                return rest(position)
-            default:
-                return matchFreeText(escape, from: index, cut, at: position, end: end, bytes, &result, &budget)
-            }
-        }
-    }
-
-    /// A free-text value ends where the rest of the template matches: before each occurrence of
-    /// the next literal, or anywhere when another escape follows.
-    private func matchFreeText(_ escape: UInt8, from index: Int, _ cut: MatchCut, at position: Int, end: Int,
-                               _ bytes: UnsafeBufferPointer<UInt8>, _ result: inout Match, _ budget: inout Int) -> Bool {
-        var next: [UInt8]?
-        if index + 1 >= cut.count {
-            next = []
-        } else if case .literal(let literal) = parts[index + 1] {
-            next = literal
-        }
-        func attempt(_ stop: Int) -> Bool {
-            if let next, !next.isEmpty {
-                // With `anywhere`, the line may end inside the next literal.
-                let compared = min(next.count, end - stop)
-                guard compared == next.count || cut.anywhere else { return false }
-                for offset in 0 ..< compared where bytes[stop + offset] != next[offset] { return false }
-            }
-            let range = position ..< stop
-            switch escape {
-            case UInt8(ascii: "u"): result.user = range
-            case UInt8(ascii: "d"): result.database = range
-            case UInt8(ascii: "a"): result.application = range
-            case UInt8(ascii: "r"), UInt8(ascii: "h"): result.host = range
-            case UInt8(ascii: "b"): result.backendType = range
-            default: break
-            }
-            return matchParts(from: index + 1, cut, at: stop, end: end, bytes, &result, &budget)
-        }
-        if next == [] { return attempt(end) }
-        // Where the next literal cannot start, no value can end: those places are passed over
-        // without a try (a line end may still cut the literal short when `anywhere`).
-        let first = next?.first
-        func mayEnd(_ stop: Int) -> Bool { first == nil || stop >= end || bytes[stop] == first }
-        if Self.isSpacious(escape) {
-            var stop = end
-            while stop >= position {
-                if mayEnd(stop), attempt(stop) { return true }
-                if budget < 0 { return false }
-                stop -= 1
-            }
-        } else {
-            for stop in position ... end {
-                if mayEnd(stop), attempt(stop) { return true }
-                if budget < 0 { return false }
-            }
-        }
-        return false
     }
 
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 48 && byte <= 57 }
     static func isZoneByte(_ byte: UInt8) -> Bool {
         (byte >= 65 && byte <= 90) || (byte >= 97 && byte <= 122) || isDigit(byte) || byte == 43 || byte == 45
+    }
+    static func isHex(_ byte: UInt8) -> Bool { isDigit(byte) || (byte >= 97 && byte <= 102) }
+}
+
+/// One try of a template on the text before a severity word: backtracks over where each
+/// free-text value ends, within a step budget. A struct over buffers, not closures over the
+/// prefix: this runs for every line of a log.
+private struct PrefixMatcher {
+    let bytes: UnsafeBufferPointer<UInt8>
+    let parts: UnsafeBufferPointer<LogLinePrefix.Part>
+    let literals: UnsafeBufferPointer<UInt8>
+    /// Where the severity word starts.
+    let end: Int
+    /// How much of the template the line must spell: `count` parts, or (`anywhere`) as far as
+    /// any byte of a literal after the first part.
+    let count: Int
+    let anywhere: Bool
+    var budget = LogLinePrefix.stepBudget
+
+    init(bytes: UnsafeBufferPointer<UInt8>, parts: UnsafeBufferPointer<LogLinePrefix.Part>, literals: UnsafeBufferPointer<UInt8>,
+         end: Int, count: Int, anywhere: Bool) {
+        self.bytes = bytes
+        self.parts = parts
+        self.literals = literals
+        self.end = end
+        self.count = count
+        self.anywhere = anywhere
+    }
+
+    /// Where a run of bytes that `accepts` takes, from `start`, ends (at most at `end`).
+    @inline(__always)
+    private func run(from start: Int, _ accepts: (UInt8) -> Bool) -> Int {
+        var position = start
+        while position < end, accepts(bytes[position]) { position += 1 }
+        return position
+    }
+
+    /// Whether `bytes[position...]` starts with the first `length` bytes of literal `part`.
+    @inline(__always)
+    private func spells(_ part: LogLinePrefix.Part, at position: Int, length: Int) -> Bool {
+        for offset in 0 ..< length where bytes[position + offset] != literals[part.literalStart + offset] { return false }
+        return true
+    }
+
+    /// Whether `parts[index..<count]` spell exactly `bytes[position..<end]`.
+    mutating func parts(from index: Int, at position: Int, _ result: inout LogLinePrefix.Match) -> Bool {
+        guard index < count else { return position == end }
+        budget -= 1
+        guard budget >= 0 else { return false }
+        let part = parts[index]
+        if part.isLiteral {
+            let length = part.literalCount
+            if anywhere, index > 0, position + length > end {
+                // A non-session line ending inside this literal.
+                return spells(part, at: position, length: end - position)
+            }
+            guard position + length <= end, spells(part, at: position, length: length) else { return false }
+            if anywhere, index > 0, position + length == end { return true }
+            return parts(from: index + 1, at: position + length, &result)
+        }
+        let escape = part.escape
+        switch escape {
+        case UInt8(ascii: "t"), UInt8(ascii: "m"), UInt8(ascii: "s"):
+            guard let (seconds, stamp) = LogTimestamp.parse(bytes, at: position), stamp <= end else { return false }
+            if escape != UInt8(ascii: "s") { result.time = seconds }
+            // The zone abbreviation (`UTC`, `CEST`, `+03`); a literal may follow it directly.
+            if stamp < end, bytes[stamp] == 32 {
+                var candidate = run(from: stamp + 1, LogLinePrefix.isZoneByte)
+                while candidate > stamp + 1 {
+                    if parts(from: index + 1, at: candidate, &result) { return true }
+                    candidate -= 1
+                }
+            }
+            return parts(from: index + 1, at: stamp, &result)
+        case UInt8(ascii: "n"):
+            let digits = run(from: position, LogLinePrefix.isDigit)
+            guard digits > position else { return false }
+            var stop = digits
+            if stop < end, bytes[stop] == UInt8(ascii: ".") { stop = run(from: stop + 1, LogLinePrefix.isDigit) }
+            result.epoch = position ..< stop
+            return parts(from: index + 1, at: stop, &result)
+        case UInt8(ascii: "p"), UInt8(ascii: "l"), UInt8(ascii: "x"), UInt8(ascii: "P"), UInt8(ascii: "Q"):
+            var start = position
+            if escape == UInt8(ascii: "Q"), start < end, bytes[start] == UInt8(ascii: "-") { start += 1 }
+            let stop = run(from: start, LogLinePrefix.isDigit)
+            guard stop > start || escape == UInt8(ascii: "P") else { return false }
+            if escape == UInt8(ascii: "p") { result.pid = position ..< stop }
+            return parts(from: index + 1, at: stop, &result)
+        case UInt8(ascii: "e"):
+            guard position + 5 <= end else { return false }
+            for offset in 0 ..< 5 {
+                let byte = bytes[position + offset]
+                guard LogLinePrefix.isDigit(byte) || (byte >= 65 && byte <= 90) else { return false }
+            }
+            result.sqlState = position ..< position + 5
+            return parts(from: index + 1, at: position + 5, &result)
+        case UInt8(ascii: "c"):
+            let dot = run(from: position, LogLinePrefix.isHex)
+            guard dot > position, dot < end, bytes[dot] == UInt8(ascii: ".") else { return false }
+            let stop = run(from: dot + 1, LogLinePrefix.isHex)
+            guard stop > dot + 1 else { return false }
+            result.session = position ..< stop
+            return parts(from: index + 1, at: stop, &result)
+        case UInt8(ascii: "v"):
+            let slash = run(from: position, LogLinePrefix.isDigit)
+            if slash > position, slash < end, bytes[slash] == UInt8(ascii: "/") {
+                let stop = run(from: slash + 1, LogLinePrefix.isDigit)
+                if stop > slash + 1, parts(from: index + 1, at: stop, &result) { return true }
+            }
+            return parts(from: index + 1, at: position, &result)
+        default:
+            return freeText(escape, from: index, at: position, &result)
+        }
+    }
+
+    /// A free-text value ends where the rest of the template matches: before each occurrence of
+    /// the next literal, or anywhere when another escape follows.
+    private mutating func freeText(_ escape: UInt8, from index: Int, at position: Int, _ result: inout LogLinePrefix.Match) -> Bool {
+        // The last part to spell: the value runs to the end.
+        if index + 1 >= count { return value(escape, from: index, position ..< end, next: nil, &result) }
+        let next = parts[index + 1].isLiteral ? parts[index + 1] : nil
+        // Where the next literal cannot start, no value can end: those places are passed over
+        // without a try (a line end may still cut the literal short when `anywhere`).
+        let first = next.map { literals[$0.literalStart] }
+        if LogLinePrefix.isSpacious(escape) {
+            var stop = end
+            while stop >= position {
+                if first == nil || stop >= end || bytes[stop] == first, value(escape, from: index, position ..< stop, next: next, &result) {
+                    return true
+                }
+                if budget < 0 { return false }
+                stop -= 1
+            }
+        } else {
+            var stop = position
+            while true {
+                if let first, stop < end, let base = bytes.baseAddress {
+                    stop = memchr(base + stop, Int32(first), end - stop).map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
+                }
+                if value(escape, from: index, position ..< stop, next: next, &result) { return true }
+                if budget < 0 || stop >= end { return false }
+                stop += 1
+            }
+        }
+        return false
+    }
+
+    /// Tries `range` as the value of the free-text escape at `index`, followed by the literal `next`.
+    private mutating func value(_ escape: UInt8, from index: Int, _ range: Range<Int>, next: LogLinePrefix.Part?,
+                                _ result: inout LogLinePrefix.Match) -> Bool {
+        let stop = range.upperBound
+        if let next {
+            // With `anywhere`, the line may end inside the next literal.
+            let compared = min(next.literalCount, end - stop)
+            guard compared == next.literalCount || anywhere, spells(next, at: stop, length: compared) else { return false }
+        }
+        switch escape {
+        case UInt8(ascii: "u"): result.user = range
+        case UInt8(ascii: "d"): result.database = range
+        case UInt8(ascii: "a"): result.application = range
+        case UInt8(ascii: "r"), UInt8(ascii: "h"): result.host = range
+        case UInt8(ascii: "b"): result.backendType = range
+        default: break
+        }
+        return parts(from: index + 1, at: stop, &result)
     }
 }
 
@@ -315,7 +393,7 @@ extension LogLinePrefix {
                 count + (line.withUnsafeBufferPointer { prefix.match($0) } != nil ? 1 : 0)
             }
             guard matches > 0 else { continue }
-            let fields = prefix.parts.filter { if case .escape = $0 { true } else { false } }.count
+            let fields = prefix.parts.filter { !$0.isLiteral }.count
             ranked.append((prefix, matches, votes, fields))
         }
         // A permissive proposal (free text where a pid was) can read one more line than the
@@ -332,15 +410,12 @@ extension LogLinePrefix {
 
     /// Where the first severity word (`LOG:  `) of a line starts, if the line has one.
     static func severityStart(in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        var position = 0
-        while position < bytes.count {
-            let startsWord = position == 0 || !(bytes[position - 1] >= 65 && bytes[position - 1] <= 90)
-            if startsWord, bytes[position] >= 65, bytes[position] <= 90, LogSeverity.marker(in: bytes, at: position) != nil {
-                return position
-            }
-            position += 1
+        var found: Int?
+        forEachSeverityWord(in: bytes, before: bytes.count) { start, _, _ in
+            found = start
+            return true
         }
-        return nil
+        return found
     }
 
     /// Bytes that end a value in a prefix: PostgreSQL's templates put these between escapes.
@@ -393,7 +468,6 @@ extension LogLinePrefix {
             return [UInt8(ascii: "u"), UInt8(ascii: "d"), UInt8(ascii: "a"), UInt8(ascii: "h")].first { !used.contains($0) }
                 ?? UInt8(ascii: "a")
         }
-        let isHex: (UInt8) -> Bool = { isDigit($0) || ($0 >= 97 && $0 <= 102) }
         /// A value runs to the next separator; `-` and `.` inside it belong to it (`my-host.lan`).
         func valueEnd(from start: Int) -> Int { run(from: start) { !isSeparator($0) } }
         while position < text.count {

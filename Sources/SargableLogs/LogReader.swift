@@ -117,8 +117,9 @@ public final class LogReader {
         return nil
     }
 
-    /// Reads the whole input, calling `body` with each entry in file order.
-    public func read(_ body: (LogEntry) -> Void) throws(InputError) {
+    /// Reads the whole input, calling `body` with each entry in file order. `body` owns the
+    /// entry: it is moved to it, not copied (an entry holds up to ten strings).
+    public func read(_ body: (consuming LogEntry) -> Void) throws(InputError) {
         let buffered = sample
         sample = []
         for (number, bytes) in buffered {
@@ -181,7 +182,7 @@ public final class LogReader {
         init(_ value: LogReader) { self.value = value }
     }
 
-    private func handle(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+    private func handle(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (consuming LogEntry) -> Void) {
         switch format {
         case .stderr: stderrLine(line: line, bytes: bytes, time: nil, body)
         case .syslog: syslogLine(line: line, bytes: bytes, body)
@@ -191,7 +192,7 @@ public final class LogReader {
         }
     }
 
-    private func finish(_ body: (LogEntry) -> Void) {
+    private func finish(_ body: (consuming LogEntry) -> Void) {
         handOver(body)
         if format == .csvlog, csv.isInsideQuotes, !skippingOversizedEntry {
             unreadable.record(line: csv.recordLine, text: "unterminated quoted field")
@@ -200,10 +201,8 @@ public final class LogReader {
     }
 
     /// Gives `body` the pending entry, moved out rather than copied (an entry holds up to ten strings).
-    private func handOver(_ body: (LogEntry) -> Void) {
-        var entry: LogEntry?
-        swap(&entry, &pending)
-        if let entry { body(entry) }
+    private func handOver(_ body: (consuming LogEntry) -> Void) {
+        if let entry = pending.take() { body(entry) }
     }
 
     func recordUnreadable(line: Int, text: String) { unreadable.record(line: line, text: text) }
@@ -234,29 +233,37 @@ public final class LogReader {
         "\(kind) is longer than \(InputFiles.byteCount(limit)); it is skipped and \(then)"
     }
 
-    private func stderrLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, time: Double?, _ body: (LogEntry) -> Void) {
+    private static let unknownValue = Array("[unknown]".utf8)
+
+    private func stderrLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, time: Double?, _ body: (consuming LogEntry) -> Void) {
         // PostgreSQL starts every continuation line with a tab; edited logs sometimes have spaces.
         if bytes.first == 9 || (bytes.first == 32 && (pending != nil || skippingOversizedEntry) && prefix?.match(bytes) == nil) {
             let text = bytes.first == 9 ? bytes.dropFirst() : bytes[...]
             continuePending(UnsafeBufferPointer(rebasing: text), separator: "\n", line: line)
             return
         }
-        guard let prefix, let match = prefix.match(bytes) else {
+        var match = LogLinePrefix.Match()
+        guard let prefix, prefix.match(bytes, into: &match) else {
             if !bytes.isEmpty, !skippingOversizedEntry { unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
             return
         }
         skippingOversizedEntry = false
         handOver(body)
-        if let (field, value, refusal) = match.refused { warnings.record(line: line, LogNumber.describe(field, value, refusal)) }
+        if let (field, range, refusal) = match.refused {
+            let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            warnings.record(line: line, LogNumber.describe(field.description, value, refusal))
+        }
         func text(_ range: Range<Int>?) -> String? {
             guard var range, !range.isEmpty else { return nil }
             // Padded escapes (`%-10u`) add spaces around the value.
             while !range.isEmpty, bytes[range.lowerBound] == 32 { range = range.dropFirst() }
             while !range.isEmpty, bytes[range.upperBound - 1] == 32 { range = range.dropLast() }
             guard !range.isEmpty else { return nil }
-            let value = String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
-            // Before authentication PostgreSQL prints `[unknown]` for the user, database and application.
-            return value == "[unknown]" ? nil : value
+            let value = UnsafeBufferPointer(rebasing: bytes[range])
+            // Before authentication PostgreSQL prints `[unknown]` for the user, database and
+            // application. Compared as bytes: no string is made for it.
+            guard value.count != Self.unknownValue.count || !value.elementsEqual(Self.unknownValue) else { return nil }
+            return String(decoding: value, as: UTF8.self)
         }
         pending = LogEntry(line: line, time: match.time ?? time, pid: match.pidValue, sessionID: text(match.session),
                            user: text(match.user), database: text(match.database), application: text(match.application),
@@ -289,7 +296,7 @@ public final class LogReader {
         }
     }
 
-    private func syslogLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+    private func syslogLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (consuming LogEntry) -> Void) {
         guard let (pid, part, content) = Self.syslogBody(Array(bytes)) else {
             if !bytes.isEmpty { unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self)) }
             return
@@ -314,7 +321,7 @@ public final class LogReader {
 
     // MARK: csvlog
 
-    private func csvLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+    private func csvLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (consuming LogEntry) -> Void) {
         if skippingOversizedEntry {
             guard Self.startsCSVRecord(bytes) else { return }
             skippingOversizedEntry = false
@@ -365,7 +372,7 @@ public final class LogReader {
         return (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
     }
 
-    private func jsonLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (LogEntry) -> Void) {
+    private func jsonLine(line: Int, bytes: UnsafeBufferPointer<UInt8>, _ body: (consuming LogEntry) -> Void) {
         guard !bytes.isEmpty else { return }
         guard let object = Self.jsonObject(Array(bytes)) else {
             return unreadable.record(line: line, text: String(decoding: bytes, as: UTF8.self))

@@ -325,7 +325,11 @@ final class ServerEventCollector {
     var report = OperationalReport()
 
     enum Key: Hashable { case id(String), pid(Int), unknown }
-    var pending: [Key: (message: CompleteMessage, event: ServerEvent)] = [:]
+    private(set) var pending: [Key: (message: CompleteMessage, event: ServerEvent)] = [:]
+    /// How many keys of `pending` fall in each bucket of a cheap hash: most entries' sessions
+    /// have nothing pending, and a zero here says so without hashing the key for `pending`.
+    private var pendingBuckets = [UInt32](repeating: 0, count: ServerEventCollector.bucketCount)
+    private static let bucketCount = 1024
     /// Per live session: the host of its `connection received` line.
     var hosts: [Key: String] = [:]
 
@@ -356,16 +360,35 @@ final class ServerEventCollector {
 
     func add(_ entry: LogEntry) {
         let key: Key = entry.sessionID.map { .id($0) } ?? entry.pid.map { .pid($0) } ?? .unknown
+        let bucket = Self.bucket(key)
+        let mayBePending = pendingBuckets[bucket] > 0
         if entry.severity.isSecondary {
-            pending[key]?.message.complete(with: entry)
+            if mayBePending { pending[key]?.message.complete(with: entry) }
             return
         }
         entries += 1
-        if !pending.isEmpty, let waiting = pending.removeValue(forKey: key) { record(waiting.message, waiting.event, key: key) }
+        if mayBePending, let waiting = pending.removeValue(forKey: key) {
+            pendingBuckets[bucket] -= 1
+            record(waiting.message, waiting.event, key: key)
+        }
         guard Self.mayBeEvent(entry) else { return }
         let message = CompleteMessage(entry, file: file)
         guard let event = ServerEvent.recognise(message) else { return }
+        // Not in `pending`: it was just taken out.
         pending[key] = (message, event)
+        pendingBuckets[bucket] += 1
+    }
+
+    /// The bucket of `key` in `pendingBuckets`.
+    private static func bucket(_ key: Key) -> Int {
+        switch key {
+        case .pid(let pid): return pid & (bucketCount - 1)
+        case .id(let id):
+            var hash = 0
+            for byte in id.utf8 { hash = hash &* 31 &+ Int(byte) }
+            return hash & (bucketCount - 1)
+        case .unknown: return 0
+        }
     }
 
     /// Most entries of a large log are `duration:` and `statement:` lines: they are passed by on
@@ -385,6 +408,7 @@ final class ServerEventCollector {
     func finishFile() {
         for (key, waiting) in pending { record(waiting.message, waiting.event, key: key) }
         pending.removeAll()
+        for bucket in pendingBuckets.indices { pendingBuckets[bucket] = 0 }
         for wait in openWaits.values { closeWait(wait, outcome: "not acquired") }
         openWaits.removeAll()
         hosts.removeAll()
