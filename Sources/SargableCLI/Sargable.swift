@@ -46,7 +46,8 @@ public struct Sargable: ParsableCommand {
 
     private static func runCommand(_ arguments: [String]) -> Int32 {
         do {
-            var command = try parseAsRoot(LintInputs.givingBareChangedItsDefault(arguments))
+            let arguments = LintInputs.givingBareChangedItsDefault(arguments)
+            var command = try parsedDirectly(arguments) ?? parseAsRoot(arguments)
             try command.run()
             return SargableExitCode.success.rawValue
         } catch let exit as ExitCode {
@@ -63,6 +64,19 @@ public struct Sargable: ParsableCommand {
             Terminal.error(usageError(message(for: error), arguments: arguments))
             return SargableExitCode.usageOrInputError.rawValue
         }
+    }
+
+    /// The command when the first argument names a subcommand and the rest parse as its
+    /// arguments: ArgumentParser then reflects that command's options only, not every command's,
+    /// which is most of a one-file lint's start-up. Anything else (help, a usage error) is left
+    /// to the whole command line's parse, for its messages.
+    private static func parsedDirectly(_ arguments: [String]) -> (any ParsableCommand)? {
+        guard let name = arguments.first,
+              let subcommand = configuration.subcommands.first(where: { $0._commandName == name }),
+              subcommand.configuration.subcommands.isEmpty,
+              !arguments.contains(where: { $0 == "-h" || $0 == "--help" || $0.hasPrefix("--generate-completion") })
+        else { return nil }
+        return try? subcommand.parseAsRoot(Array(arguments.dropFirst()))
     }
 
     /// ArgumentParser's message as one line, in the form of every other error, with the help of
