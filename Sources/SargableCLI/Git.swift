@@ -35,7 +35,7 @@ enum Git {
         DispatchQueue.global().async(group: group) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         group.wait()
-        process.waitUntilExit()
+        process.waitForExit()
         return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self),
                       errors: String(decoding: errorData, as: UTF8.self))
     }

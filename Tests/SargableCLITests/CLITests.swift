@@ -221,7 +221,7 @@ private func onTerminal(_ arguments: [String], environment: [String: String] = [
     process.standardInput = FileHandle.nullDevice
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    process.waitForExit()
     return String(decoding: data, as: UTF8.self)
 }
 

@@ -41,7 +41,7 @@ enum Sargable {
         if let stdin { try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let outputData = stdout.join(), errorData = stderr.join()
-        process.waitUntilExit()
+        process.waitForExit()
         return CommandResult(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
                              stderr: String(decoding: errorData, as: UTF8.self))
     }

@@ -25,7 +25,7 @@ struct DatabaseRunTests {
         process.standardOutput = output
         try process.run()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         #expect(text.contains("got:hello"), "\(text)")
         #expect(process.terminationStatus == 3)
     }
@@ -54,7 +54,7 @@ struct DatabaseRunTests {
         // To sargable's pid alone, as `kill PID` or a supervisor sends it.
         kill(process.processIdentifier, signalNumber)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         #expect(process.terminationStatus == 5, "\(stderr)")
         #expect(kill(pid, 0) == -1 && errno == ESRCH, "the command is still running")
         let server = try #require(serverDirectory(stderr))

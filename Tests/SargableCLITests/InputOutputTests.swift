@@ -21,7 +21,7 @@ func shell(_ script: String, in directory: URL? = nil) throws -> CommandResult {
     process.standardError = try FileHandle(forWritingTo: errorURL)
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    process.waitUntilExit()
+    process.waitForExit()
     return CommandResult(status: process.terminationStatus,
                          stdout: try String(contentsOf: outputURL, encoding: .utf8),
                          stderr: try String(contentsOf: errorURL, encoding: .utf8))

@@ -22,7 +22,7 @@ private func git(_ arguments: [String], in directory: TemporaryDirectory) throws
     process.currentDirectoryURL = directory.url
     process.standardOutput = FileHandle.nullDevice
     try process.run()
-    process.waitUntilExit()
+    process.waitForExit()
     try #require(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
 }
 
@@ -191,7 +191,7 @@ struct LintCIRecipeTests {
                 ["SARGABLE": Sargable.executable.path, "SARIF_FILE": "out.sarif", "GITHUB_OUTPUT": outputs]
                     .merging(environment) { $1 }) { $1 }
             try process.run()
-            process.waitUntilExit()
+            process.waitForExit()
             let sarif = (try? Data(contentsOf: directory.url.appendingPathComponent("out.sarif")))
                 .flatMap { try? JSONSerialization.jsonObject(with: $0) }
             return (process.terminationStatus, sarif as? [String: Any] ?? [:],

@@ -160,7 +160,7 @@ private func git(_ arguments: [String], in directory: URL) throws {
     process.currentDirectoryURL = directory
     process.standardOutput = FileHandle.nullDevice
     try process.run()
-    process.waitUntilExit()
+    process.waitForExit()
     try #require(process.terminationStatus == 0)
 }
 
@@ -175,7 +175,7 @@ private let jsonSchemaValidatorAvailable: Bool = {
     process.arguments = ["python3", "-c", "import jsonschema"]
     process.standardError = FileHandle.nullDevice
     guard (try? process.run()) != nil else { return false }
-    process.waitUntilExit()
+    process.waitForExit()
     return process.terminationStatus == 0
 }()
 
@@ -253,7 +253,7 @@ struct SARIFTests {
         process.standardOutput = pipe
         try process.run()
         let problems = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         #expect(process.terminationStatus == 0, "\(problems)")
         // The validator does reject what breaks the schema (a result without a message).
         var broken = log
@@ -268,7 +268,7 @@ struct SARIFTests {
         again.arguments = process.arguments
         again.standardOutput = FileHandle.nullDevice
         try again.run()
-        again.waitUntilExit()
+        again.waitForExit()
         #expect(again.terminationStatus == 1)
     }
 

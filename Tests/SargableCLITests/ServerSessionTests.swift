@@ -40,7 +40,7 @@ struct ServerSessionTests {
         #expect(sawIt)
         kill(process.processIdentifier, signalNumber)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 130)
         #expect(stderr.hasSuffix("sargable: error: interrupted; the running statement was cancelled and rolled back\n"), "\(stderr)")
@@ -165,7 +165,7 @@ struct ServerSessionTests {
         process.standardError = errors
         try process.run()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        process.waitForExit()
         #expect(process.terminationStatus == 2)
         #expect(stderr.hasPrefix("sargable: error: cannot read '<stdin>': "), "\(stderr)")
         #expect(stderr.filter { $0 == "\n" }.count == 1)

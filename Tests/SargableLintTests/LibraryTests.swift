@@ -131,7 +131,7 @@ let packageDescription: Data? = {
     process.standardError = FileHandle.nullDevice
     guard (try? process.run()) != nil else { return nil }
     let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    process.waitForExit()
     return process.terminationStatus == 0 ? data : nil
 }()
 

@@ -62,7 +62,7 @@ struct RealServerTests {
         process.arguments = Array(arguments.dropFirst())
         process.environment = environment
         try process.run()
-        process.waitUntilExit()
+        process.waitForExit()
         guard process.terminationStatus == 0 else {
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed"])
         }

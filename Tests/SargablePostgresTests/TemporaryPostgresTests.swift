@@ -49,7 +49,7 @@ struct TemporaryPostgresTests {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        process.waitUntilExit()
+        process.waitForExit()
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "42")
     }

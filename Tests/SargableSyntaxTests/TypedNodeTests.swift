@@ -57,7 +57,7 @@ struct TypedNodeTests {
         process.standardOutput = output
         try process.run()
         let generated = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitForExit()
         #expect(process.terminationStatus == 0)
         let committed = try Data(contentsOf: root.appendingPathComponent("Sources/SargableSyntax/Generated/\(name)"))
         #expect(committed == generated, "Generated/\(name) is stale: run scripts/generate-node-names.py")
