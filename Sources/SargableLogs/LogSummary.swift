@@ -483,9 +483,12 @@ extension LogSummary {
             }
             var parts: [WorkloadAnalyzer.StoredSegment] = []
             for (position, piece) in session.pieces.enumerated() {
-                guard case .entries(let entries) = piece else {
-                    if case .segment(let stored) = piece { parts.append(stored) }
+                let entries: [RawEntry]
+                switch piece {
+                case .segment(let stored):
+                    parts.append(stored)
                     continue
+                case .entries(let raw): entries = raw
                 }
                 // Statements run count for the input they completed in, as in one pass: a cut
                 // completes them where it is, the session's end in its last input.

@@ -45,15 +45,13 @@ extension WorkloadAnalyzer {
     /// Adds another part of the log's state; its inputs' ordinals are shifted by `fileOffset`.
     func absorb(_ state: State, fileOffset: Int) {
         processBatch()
-        var indexByKey = Dictionary(groups.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
         for var group in state.groups {
             group.shift(files: fileOffset)
-            if let index = indexByKey[group.key] {
+            if let index = groupIndex(key: group.key) {
                 groups[index].absorb(group)
                 continue
             }
             let index = groups.count
-            indexByKey[group.key] = index
             if group.key.hasPrefix("unparsed-") {
                 groupByUnparsedText[group.key] = index
             } else if let value = UInt64(group.key, radix: 16) {
@@ -64,7 +62,7 @@ extension WorkloadAnalyzer {
         // Each part numbers its sessions from 0: absorbed ones get numbers of their own.
         var sessions: [Int: Int] = [:]
         for found in state.findings {
-            guard let group = indexByKey[found.group] else { continue }
+            guard let group = groupIndex(key: found.group) else { continue }
             let session = sessions[found.session] ?? {
                 absorbedSessions -= 1
                 sessions[found.session] = absorbedSessions
@@ -72,7 +70,7 @@ extension WorkloadAnalyzer {
             }()
             var accumulator = found.accumulator
             accumulator.firstFile += fileOffset
-            accumulator.parent = found.parent.flatMap { indexByKey[$0] }
+            accumulator.parent = found.parent.flatMap(groupIndex(key:))
             findings[FindingKey(rule: found.rule, session: session, group: group)] = accumulator
         }
         let width = max(timelineBucket, state.timelineBucket)
@@ -132,17 +130,16 @@ extension WorkloadAnalyzer {
 
     /// A stored segment of groups this analyzer holds (its summary's state was absorbed).
     func segment(_ stored: StoredSegment) -> SessionSegment {
-        let indexByKey = Dictionary(groups.enumerated().map { ($1.key, $0) }, uniquingKeysWith: { first, _ in first })
         var segment = SessionSegment()
-        segment.groups = Set(stored.groups.compactMap { indexByKey[$0] })
+        segment.groups = Set(stored.groups.compactMap(groupIndex(key:)))
         segment.findings = stored.findings.compactMap { found in
-            guard let group = indexByKey[found.group] else { return nil }
+            guard let group = groupIndex(key: found.group) else { return nil }
             var accumulator = found.accumulator
-            accumulator.parent = found.parent.flatMap { indexByKey[$0] }
+            accumulator.parent = found.parent.flatMap(groupIndex(key:))
             return (found.rule, group, accumulator)
         }
         for item in stored.identical {
-            guard let group = indexByKey[item.group] else { continue }
+            guard let group = groupIndex(key: item.group) else { continue }
             segment.identical[IdenticalKey(group: group, parameters: item.parameters)] = item.value
         }
         segment.totals = stored.totals

@@ -375,11 +375,14 @@ public final class WorkloadAnalyzer {
 
     /// FNV-1a of the text, a separator and the values: the same in every process.
     static func stableHash(_ text: String, _ parameters: String?) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        hash = (hash ^ 0xff) &* 0x100_0000_01b3
-        for byte in (parameters ?? "").utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return Int(truncatingIfNeeded: hash)
+        let separated = Group.fnv1a([0xff], from: Group.fnv1a(text.utf8))
+        return Int(truncatingIfNeeded: Group.fnv1a((parameters ?? "").utf8, from: separated))
+    }
+
+    /// The group named `key` (its fingerprint in hex, or `unparsed-…`), from the maps kept for
+    /// recording executions.
+    func groupIndex(key: String) -> Int? {
+        key.hasPrefix("unparsed-") ? groupByUnparsedText[key] : UInt64(key, radix: 16).flatMap { groupByFingerprint[$0] }
     }
 
     private func close(_ run: Run, group index: Int, session: Int, info: SessionInfo? = nil) {
@@ -708,11 +711,11 @@ struct Group: Codable {
         parameterSamples.sort { $0.outranks($1) }
     }
 
-    static func unparsedKey(_ trimmed: String) -> String {
-        // FNV-1a: stable from run to run, unlike `hashValue`.
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in trimmed.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return "unparsed-" + String(hash, radix: 16)
+    static func unparsedKey(_ trimmed: String) -> String { "unparsed-" + String(fnv1a(trimmed.utf8), radix: 16) }
+
+    /// FNV-1a, continuing from `hash`: stable from run to run, unlike `hashValue`.
+    static func fnv1a(_ bytes: some Sequence<UInt8>, from hash: UInt64 = 0xcbf2_9ce4_8422_2325) -> UInt64 {
+        bytes.reduce(hash) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
     }
 
     static func bucket(_ value: Double) -> Int { Int((log(max(value, 0.0001)) / log(1.01)).rounded(.down)) }
