@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import SargableCore
 
 /// Running git, for what only git knows: which files a change touched, where the work tree's root
 /// is, which files .gitignore ignores.
@@ -15,29 +15,10 @@ enum Git {
 
     /// Runs `git arguments` (in `directory`), feeding it `input`; throws only when git cannot be started.
     static func run(_ arguments: [String], in directory: String? = nil, input: [UInt8] = []) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git"] + (directory.map { ["-C", $0] } ?? []) + ["-c", "core.quotePath=off"] + arguments
-        let output = Pipe(), errors = Pipe(), standardInput = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = standardInput
-        try process.run()
-        // Input, output and errors all at once: git writes while it reads, and a full pipe blocks it.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var errorData = Data()
-        DispatchQueue.global().async(group: group) {
-            // The throwing write: git may exit without reading (not a work tree), and the
-            // non-throwing one stops the process on the broken pipe.
-            try? standardInput.fileHandleForWriting.write(contentsOf: Data(input))
-            try? standardInput.fileHandleForWriting.close()
-        }
-        DispatchQueue.global().async(group: group) { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitForExit()
-        return Output(status: process.terminationStatus, text: String(decoding: data, as: UTF8.self),
-                      errors: String(decoding: errorData, as: UTF8.self))
+        let git = Subprocess("git", (directory.map { ["-C", $0] } ?? []) + ["-c", "core.quotePath=off"] + arguments,
+                             input: .bytes(input))
+        let result = try git.run()
+        return Output(status: result.status, text: result.outputText, errors: result.errorText)
     }
 
     /// False when no git work tree can hold `directory`: no `.git` in it or any parent, and no

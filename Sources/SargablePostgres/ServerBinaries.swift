@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,8 +42,8 @@ public struct ServerBinaries: Sendable {
     static func isExecutable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
 }
 
-/// Runs programs with posix_spawn and waitpid. (Foundation's Process on Linux can miss a child's
-/// exit when several run at once from different threads, hanging in waitUntilExit.)
+/// Runs the server's programs (`Subprocess`), their output captured in a temporary file: a
+/// program that leaves a daemon behind (pg_ctl) would keep a pipe open past its own exit.
 enum ProcessRunner {
     struct Output {
         var status: Int32
@@ -58,51 +59,22 @@ enum ProcessRunner {
         let outputPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         close(fd)
         defer { unlink(outputPath) }
-        let pid = try spawn(executable, arguments, standardInput: nil, outputPath: outputPath)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        let result: Subprocess.Result
+        do {
+            result = try Subprocess(executable, arguments, output: .file(outputPath), errors: .standardOutput).run()
+        } catch {
+            throw TemporaryPostgresError(.system, error.message)
+        }
         let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-        return Output(status: exitStatus, text: String(decoding: data, as: UTF8.self))
+        return Output(status: result.status, text: String(decoding: data, as: UTF8.self))
     }
 
-    /// Starts `executable` with `standardInput` (or /dev/null) and its output appended to
-    /// `outputPath` (or /dev/null). Every other descriptor is closed in the child, so no pipe of
-    /// another thread stays open in it (its reader would never see end-of-file).
-    static func spawn(_ executable: String, _ arguments: [String], standardInput: Int32?,
-                      outputPath: String?) throws(TemporaryPostgresError) -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if let standardInput {
-            posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath ?? "/dev/null", O_WRONLY | O_APPEND, 0)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        closeOtherDescriptors(&actions)
-        let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { cArguments.forEach { free($0) } }
-        var pid = pid_t()
-        let status = posix_spawn(&pid, executable, &actions, nil, cArguments, environ)
-        guard status == 0 else {
-            throw TemporaryPostgresError(.system, "cannot run \(executable): \(String(cString: strerror(status)))")
-        }
-        return pid
-    }
-
-    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
-
-    private static func closeOtherDescriptors(_ actions: inout posix_spawn_file_actions_t) {
-        // glibc 2.34+ has closefrom for spawn; the Glibc module does not export it, so look it up.
-        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
-            let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
-            if closeFrom(&actions, 3) == 0 { return }
-        }
-        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-        for descriptor in open.compactMap({ Int32($0) }) where descriptor > 2 {
-            posix_spawn_file_actions_addclose(&actions, descriptor)
+    /// Starts `executable` reading `standardInput`, its output discarded; not waited for.
+    static func spawn(_ executable: String, _ arguments: [String], standardInput: Int32) throws(TemporaryPostgresError) {
+        do {
+            _ = try Subprocess(executable, arguments, input: .descriptor(standardInput), output: .discard, errors: .discard).start()
+        } catch {
+            throw TemporaryPostgresError(.system, error.message)
         }
     }
 }

@@ -234,8 +234,7 @@ public final class TemporaryPostgres: @unchecked Sendable {
         rm -rf "$2"
         """
         do {
-            _ = try ProcessRunner.spawn("/bin/sh", ["-c", script, "sargable-pg-watchdog", data, root],
-                                        standardInput: ends[0], outputPath: nil)
+            try ProcessRunner.spawn("/bin/sh", ["-c", script, "sargable-pg-watchdog", data, root], standardInput: ends[0])
         } catch {
             close(ends[0])
             close(ends[1])

@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import Testing
 
 @Suite("sargable command line")
@@ -209,20 +210,10 @@ extension CLITests {
 /// Runs `arguments` on a pseudo-terminal (util-linux `script`), as in an interactive shell.
 private func onTerminal(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
     let command = ([Sargable.executable.path] + arguments).map { "'\($0)'" }.joined(separator: " ")
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-    process.arguments = ["-qec", command, "/dev/null"]
-    var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    var merged = Subprocess.environment(merging: environment)
     merged["TERM"] = environment["TERM"] ?? "xterm"
     if environment["NO_COLOR"] == nil { merged.removeValue(forKey: "NO_COLOR") }
-    process.environment = merged
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitForExit()
-    return String(decoding: data, as: UTF8.self)
+    return try Subprocess("/usr/bin/script", ["-qec", command, "/dev/null"], environment: merged, errors: .inherit).run().outputText
 }
 
 extension CLITests {

@@ -8,6 +8,12 @@ struct CommandResult {
     let stderr: String
 }
 
+extension CommandResult {
+    init(_ result: Subprocess.Result) {
+        self.init(status: result.status, stdout: result.outputText, stderr: result.errorText)
+    }
+}
+
 /// Runs the `sargable` executable built beside this test bundle, as a user would.
 enum Sargable {
     static let executable: URL = {
@@ -22,33 +28,10 @@ enum Sargable {
 
     static func run(_ arguments: [String], stdin: String? = nil, directory: URL? = nil,
                     environment: [String: String] = [:]) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe(), errors = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input
-        _ = ignoreBrokenPipes
-        try process.run()
-        // Both outputs drain while stdin is written: a child that prints before it has read all
-        // its input would otherwise block on a full pipe while this side blocks writing to it.
-        let stdout = WorkerThreads.start(stackBytes: 1 << 20) { output.fileHandleForReading.readDataToEndOfFile() }
-        let stderr = WorkerThreads.start(stackBytes: 1 << 20) { errors.fileHandleForReading.readDataToEndOfFile() }
-        // A child that exits without reading its input ends the write early; its status says why.
-        if let stdin { try? input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let outputData = stdout.join(), errorData = stderr.join()
-        process.waitForExit()
-        return CommandResult(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-                             stderr: String(decoding: errorData, as: UTF8.self))
+        let result = try Subprocess(executable.path, arguments, environment: Subprocess.environment(merging: environment),
+                                    directory: directory?.path, input: .bytes(Array((stdin ?? "").utf8))).run()
+        return CommandResult(result)
     }
-
-    /// Writing to a child that has exited raises SIGPIPE, which would end the test process;
-    /// ignored, the write fails with EPIPE instead.
-    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 }
 
 /// A temporary directory for files a test writes; removed when the test is done with it.

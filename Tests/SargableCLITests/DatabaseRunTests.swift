@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import SargablePostgres
 import Testing
 
@@ -17,31 +18,19 @@ struct DatabaseRunTests {
         // On a pseudo-terminal; a command outside the foreground group would be stopped (SIGTTIN)
         // at its first read and never answer, which `timeout` turns into a failure.
         let command = "'\(Sargable.executable.path)' database run -- sh -c 'read line; echo got:$line; exit 3'"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", "(sleep 1; echo hello) | timeout 60 script -qec \"$COMMAND\" /dev/null"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["COMMAND": command]) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitForExit()
-        #expect(text.contains("got:hello"), "\(text)")
-        #expect(process.terminationStatus == 3)
+        let result = try Subprocess("/bin/bash", ["-c", "(sleep 1; echo hello) | timeout 60 script -qec \"$COMMAND\" /dev/null"],
+                                    environment: Subprocess.environment(merging: ["COMMAND": command]), errors: .inherit).run()
+        #expect(result.outputText.contains("got:hello"), "\(result.outputText)")
+        #expect(result.status == 3)
     }
 
     @Test(arguments: [SIGINT, SIGTERM, SIGHUP])
     func aSignalToSargableReachesTheCommandAndTheServerIsDeleted(_ signalNumber: Int32) throws {
         let directory = try TemporaryDirectory()
         let pidFile = directory.path("child.pid")
-        let process = Process()
-        process.executableURL = Sargable.executable
-        process.arguments = ["database", "run", "--", "sh", "-c",
-                             "trap 'exit 5' INT TERM HUP; echo $$ > '\(pidFile)'; sleep 60 & wait"]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try Subprocess(Sargable.executable.path, ["database", "run", "--", "sh", "-c",
+                                                                "trap 'exit 5' INT TERM HUP; echo $$ > '\(pidFile)'; sleep 60 & wait"],
+                                     output: .discard).start()
         var child: pid_t?
         for _ in 0 ..< 1500 where process.isRunning {
             if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
@@ -52,10 +41,10 @@ struct DatabaseRunTests {
         }
         let pid = try #require(child)
         // To sargable's pid alone, as `kill PID` or a supervisor sends it.
-        kill(process.processIdentifier, signalNumber)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitForExit()
-        #expect(process.terminationStatus == 5, "\(stderr)")
+        process.send(signalNumber)
+        let result = process.wait()
+        let stderr = result.errorText
+        #expect(result.status == 5, "\(stderr)")
         #expect(kill(pid, 0) == -1 && errno == ESRCH, "the command is still running")
         let server = try #require(serverDirectory(stderr))
         #expect(!FileManager.default.fileExists(atPath: server))

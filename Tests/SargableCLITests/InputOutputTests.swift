@@ -11,18 +11,11 @@ func shell(_ script: String, in directory: URL? = nil) throws -> CommandResult {
     let outputURL = scratch.url.appendingPathComponent("stdout"), errorURL = scratch.url.appendingPathComponent("stderr")
     try Data().write(to: outputURL)
     try Data().write(to: errorURL)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", script]
-    if let directory { process.currentDirectoryURL = directory }
-    process.environment = ProcessInfo.processInfo.environment.merging(["SARGABLE": Sargable.executable.path]) { $1 }
-    // Files, not pipes: nothing can block on a reader, however much a command prints.
-    process.standardOutput = try FileHandle(forWritingTo: outputURL)
-    process.standardError = try FileHandle(forWritingTo: errorURL)
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    process.waitForExit()
-    return CommandResult(status: process.terminationStatus,
+    // Files, not pipes: a command may leave a background process behind that keeps a pipe open.
+    let result = try Subprocess("/bin/bash", ["-c", script],
+                                environment: Subprocess.environment(merging: ["SARGABLE": Sargable.executable.path]),
+                                directory: directory?.path, output: .file(outputURL.path), errors: .file(errorURL.path)).run()
+    return CommandResult(status: result.status,
                          stdout: try String(contentsOf: outputURL, encoding: .utf8),
                          stderr: try String(contentsOf: errorURL, encoding: .utf8))
 }

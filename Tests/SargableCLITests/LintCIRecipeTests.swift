@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import Testing
 
 /// The rule and file of each finding in `lint --format json` output.
@@ -15,15 +16,9 @@ private func reportedFiles(_ stdout: String) throws -> [String] {
 
 /// Runs git in `directory`, failing the test when git does.
 private func git(_ arguments: [String], in directory: TemporaryDirectory) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"]
-        + arguments
-    process.currentDirectoryURL = directory.url
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitForExit()
-    try #require(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
+    let result = try Subprocess("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "-c", "init.defaultBranch=main"]
+                                    + arguments, directory: directory.url.path, output: .discard).run()
+    try #require(result.status == 0, "git \(arguments.joined(separator: " ")): \(result.errorText)")
 }
 
 @Suite("lint in CI: changed files, file lists, command-line settings")
@@ -183,18 +178,12 @@ struct LintCIRecipeTests {
         let outputs = directory.path("outputs")
         func step(_ environment: [String: String]) throws -> (status: Int32, sarif: [String: Any], outputs: String) {
             try? FileManager.default.removeItem(atPath: outputs)
-            let process = Process()
-            process.executableURL = script
-            process.currentDirectoryURL = directory.url
-            process.standardError = FileHandle.nullDevice
-            process.environment = ProcessInfo.processInfo.environment.merging(
-                ["SARGABLE": Sargable.executable.path, "SARIF_FILE": "out.sarif", "GITHUB_OUTPUT": outputs]
-                    .merging(environment) { $1 }) { $1 }
-            try process.run()
-            process.waitForExit()
+            let result = try Subprocess(script.path, environment: Subprocess.environment(merging:
+                ["SARGABLE": Sargable.executable.path, "SARIF_FILE": "out.sarif", "GITHUB_OUTPUT": outputs].merging(environment) { $1 }),
+                                        directory: directory.url.path, output: .discard, errors: .discard).run()
             let sarif = (try? Data(contentsOf: directory.url.appendingPathComponent("out.sarif")))
                 .flatMap { try? JSONSerialization.jsonObject(with: $0) }
-            return (process.terminationStatus, sarif as? [String: Any] ?? [:],
+            return (result.status, sarif as? [String: Any] ?? [:],
                     (try? String(contentsOfFile: outputs, encoding: .utf8)) ?? "")
         }
         func uris(_ sarif: [String: Any]) -> Set<String> {

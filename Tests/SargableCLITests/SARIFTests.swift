@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import Testing
 
 /// The SARIF 2.1.0 JSON schema's constraints on every object `lint --format sarif` writes, transcribed
@@ -154,14 +155,9 @@ private func violations(_ value: Any, _ shape: Shape, at path: String = "$") -> 
 
 /// Runs git in `directory`.
 private func git(_ arguments: [String], in directory: URL) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"] + arguments
-    process.currentDirectoryURL = directory
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    process.waitForExit()
-    try #require(process.terminationStatus == 0)
+    let result = try Subprocess("git", ["-c", "user.name=test", "-c", "user.email=test@example.com"] + arguments,
+                                directory: directory.path, output: .discard).run()
+    try #require(result.status == 0, "\(result.errorText)")
 }
 
 /// The OASIS schema itself, vendored (see Fixtures/README.md for its source).
@@ -170,13 +166,7 @@ private let schemaPath = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
 /// python3 with the `jsonschema` package: the one full JSON-schema validator available offline.
 private let jsonSchemaValidatorAvailable: Bool = {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", "import jsonschema"]
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return false }
-    process.waitForExit()
-    return process.terminationStatus == 0
+    (try? Subprocess("python3", ["-c", "import jsonschema"], output: .discard, errors: .discard).run())?.status == 0
 }()
 
 @Suite("the transcribed SARIF constraints")
@@ -246,15 +236,9 @@ struct SARIFTests {
             errors = [f"{list(e.absolute_path)}: {e.message}" for e in jsonschema.Draft4Validator(schema).iter_errors(log)]
             print("\\n".join(errors)); sys.exit(1 if errors else 0)
             """
-        let process = Process()
-        let pipe = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, schemaPath, output.path]
-        process.standardOutput = pipe
-        try process.run()
-        let problems = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitForExit()
-        #expect(process.terminationStatus == 0, "\(problems)")
+        let validator = Subprocess("python3", ["-c", script, schemaPath, output.path], errors: .inherit)
+        let validation = try validator.run()
+        #expect(validation.status == 0, "\(validation.outputText)")
         // The validator does reject what breaks the schema (a result without a message).
         var broken = log
         var runs = try #require(broken["runs"] as? [[String: Any]])
@@ -263,13 +247,9 @@ struct SARIFTests {
         runs[0]["results"] = results
         broken["runs"] = runs
         try JSONSerialization.data(withJSONObject: broken).write(to: output)
-        let again = Process()
-        again.executableURL = process.executableURL
-        again.arguments = process.arguments
-        again.standardOutput = FileHandle.nullDevice
-        try again.run()
-        again.waitForExit()
-        #expect(again.terminationStatus == 1)
+        var again = validator
+        again.output = .discard
+        #expect(try again.run().status == 1)
     }
 
     /// GitHub's documented requirements ("SARIF support for code scanning"): a rule id, message text

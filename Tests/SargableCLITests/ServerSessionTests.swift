@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import SargablePostgres
 import Testing
 
@@ -20,13 +21,8 @@ struct ServerSessionTests {
         try observer.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL); INSERT INTO accounts VALUES (1, 100)")
         // The row is locked from the UPDATE until the transaction ends; the sleep keeps it running.
         let update = "UPDATE accounts SET balance = balance - 10 WHERE id = 1 RETURNING pg_sleep(30)"
-        let process = Process()
-        process.executableURL = Sargable.executable
-        process.arguments = ["explain", "--database", conninfo, "--analyze", "--analyze-writes", update]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let process = try Subprocess(Sargable.executable.path, ["explain", "--database", conninfo, "--analyze", "--analyze-writes", update],
+                                     output: .discard).start()
         let running = "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()"
         var sawIt = false
         // Polls until the statement runs (or the command ended early, which fails below).
@@ -38,11 +34,11 @@ struct ServerSessionTests {
             usleep(20_000)
         }
         #expect(sawIt)
-        kill(process.processIdentifier, signalNumber)
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitForExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 130)
+        process.send(signalNumber)
+        let result = process.wait()
+        let stderr = result.errorText
+        #expect(result.signal == nil)
+        #expect(result.status == 130)
         #expect(stderr.hasSuffix("sargable: error: interrupted; the running statement was cancelled and rolled back\n"), "\(stderr)")
         #expect(try observer.query(running).rows.first?.int("n") == 0)
         // Nothing holds the row any more, and the update was not kept.
@@ -158,15 +154,10 @@ struct ServerSessionTests {
 
     @Test func explainWithUnreadableStandardInputStopsBeforeConnecting() throws {
         // Standard input closed (`<&-`): one error for it, and no attempt to reach the server.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "exec \"$0\" explain --database postgresql://bob@127.0.0.1:1/app - <&-", Sargable.executable.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitForExit()
-        #expect(process.terminationStatus == 2)
+        let result = try Subprocess("/bin/sh", ["-c", "exec \"$0\" explain --database postgresql://bob@127.0.0.1:1/app - <&-",
+                                                Sargable.executable.path]).run()
+        let stderr = result.errorText
+        #expect(result.status == 2)
         #expect(stderr.hasPrefix("sargable: error: cannot read '<stdin>': "), "\(stderr)")
         #expect(stderr.filter { $0 == "\n" }.count == 1)
     }

@@ -123,16 +123,10 @@ let packageDescription: Data? = {
     let root = packageRoot
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("sargable-dump-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: scratch) }
-    let process = Process()
-    let output = Pipe()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["swift", "package", "--package-path", root.path, "--scratch-path", scratch.path, "dump-package"]
-    process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
-    guard (try? process.run()) != nil else { return nil }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitForExit()
-    return process.terminationStatus == 0 ? data : nil
+    let swift = Subprocess("swift", ["package", "--package-path", root.path, "--scratch-path", scratch.path, "dump-package"],
+                           errors: .discard)
+    guard let result = try? swift.run(), result.status == 0 else { return nil }
+    return Data(result.output)
 }()
 
 /// The documentation a library user reads (the DocC plugin is not available offline, so the

@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import SargablePostgres
 import Testing
 
@@ -57,13 +58,9 @@ struct RealServerTests {
     }
 
     static func shell(_ arguments: [String], environment: [String: String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        process.environment = environment
-        try process.run()
-        process.waitForExit()
-        guard process.terminationStatus == 0 else {
+        let result = try Subprocess(arguments[0], Array(arguments.dropFirst()), environment: environment,
+                                    output: .inherit, errors: .inherit).run()
+        guard result.status == 0 else {
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(arguments) failed"])
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import SargableLogs
 import SargablePostgres
 import SargableSyntax
@@ -24,12 +25,7 @@ enum TestPaths {
     /// Runs a command-line tool and waits for it.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        try process.run()
-        process.waitForExit()
-        return process.terminationStatus
+        try Subprocess(executable, arguments, output: .inherit, errors: .inherit).run().status
     }
 }
 
@@ -68,24 +64,8 @@ enum SargableExecutable {
     }()
 
     static func run(_ arguments: [String], stdinFile: String? = nil) throws -> Result {
-        let directory = NSTemporaryDirectory() + "sargable-run-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        // Files rather than pipes: the HTML report is larger than a pipe buffer.
-        let out = directory + "/out", err = directory + "/err"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        process.standardInput = try stdinFile.map { try FileHandle(forReadingFrom: URL(fileURLWithPath: $0)) } ?? FileHandle.nullDevice
-        try process.run()
-        process.waitForExit()
-        return Result(status: process.terminationStatus,
-                      stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        let result = try Subprocess(url.path, arguments, input: stdinFile.map { .file($0) } ?? .none).run()
+        return Result(status: result.status, stdout: result.outputText, stderr: result.errorText)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import SargablePostgres
 import Testing
 
@@ -42,15 +43,8 @@ struct TemporaryPostgresTests {
     @Test(.enabled(if: psql != nil, "needs psql (Debian: postgresql-client)"))
     func psqlReachesItThroughTheEnvironment() throws {
         let server = try TestServer.server()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(Self.psql))
-        process.arguments = ["-XAtc", "SELECT 40 + 2"]
-        process.environment = server.environment()
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        process.waitForExit()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let result = try Subprocess(try #require(Self.psql), ["-XAtc", "SELECT 40 + 2"], environment: server.environment()).run()
+        let text = result.outputText
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "42")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SargableCore
 import Testing
 @testable import SargableSyntax
 
@@ -49,16 +50,10 @@ struct TypedNodeTests {
     func generatedFileIsCurrent(name: String) throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("scripts/generate-node-names.py").path,
-                             "--stdout", name]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let generated = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitForExit()
-        #expect(process.terminationStatus == 0)
+        let result = try Subprocess("python3", [root.appendingPathComponent("scripts/generate-node-names.py").path, "--stdout", name],
+                                    errors: .inherit).run()
+        let generated = Data(result.output)
+        #expect(result.status == 0)
         let committed = try Data(contentsOf: root.appendingPathComponent("Sources/SargableSyntax/Generated/\(name)"))
         #expect(committed == generated, "Generated/\(name) is stale: run scripts/generate-node-names.py")
     }
