@@ -10,6 +10,8 @@ import SargableSyntax
 struct AdviseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "advise",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Recommend indexes for a workload, costed with hypothetical indexes (HypoPG), ranked by what they save.",
         discussion: """
         The workload is SQL files (each statement once, or as often as a `-- sargable: weight N` \

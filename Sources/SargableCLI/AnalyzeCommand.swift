@@ -10,6 +10,8 @@ import Glibc
 struct AnalyzeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyze",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Find where a workload's database time goes, and the N+1 and row-by-row patterns that cause it.",
         discussion: """
         Reads PostgreSQL logs (stderr with any log_line_prefix, syslog, csvlog, jsonlog, Cloud SQL \

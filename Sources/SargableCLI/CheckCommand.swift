@@ -9,6 +9,8 @@ import SargableTestingCore
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Check statements' plans and scripts' queries against expectations written in YAML (for CI in any language).",
         discussion: """
         The file names a database (an existing one by conninfo, or SQL files loaded into a \

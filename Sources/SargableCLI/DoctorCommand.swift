@@ -12,6 +12,8 @@ import SargableSchema
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Check a live server against the operational checklist: settings, index health, connections, multi-tenancy.",
         discussion: """
         Reads pg_settings, pg_db_role_setting, the catalog and its statistics in a read-only \

@@ -10,6 +10,8 @@ import SargableSyntax
 struct ExplainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explain",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Explain statements against a database, safely, and report what is slow in each plan.",
         discussion: """
         Without --analyze, statements are only planned (EXPLAIN). With --analyze, SELECTs run as \

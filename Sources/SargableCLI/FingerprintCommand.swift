@@ -5,6 +5,8 @@ import SargableSyntax
 struct FingerprintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fingerprint",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Print every statement's location, libpg_query fingerprint and normalized text.",
         discussion: """
         Statements that differ only in their constants share a fingerprint, which is how \

@@ -12,6 +12,8 @@ import Glibc
 struct LintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lint",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Lint SQL files and migrations: slow query shapes, unsafe migrations, schema design.",
         discussion: """
         Every DDL statement of the linted files is replayed in path order into a schema model, so \

@@ -5,6 +5,8 @@ import SargableSyntax
 struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse",
+        // Parsed as the root by `Sargable.parsedDirectly`: no completion-script request to look for.
+        _superCommandName: "sargable",
         abstract: "Print libpg_query's parse tree of every statement (a debugging aid for rule authors).",
         discussion: """
         Prints one line of JSON per statement (JSON Lines, so `jq` reads it): where the statement \
