@@ -131,6 +131,7 @@ SargableScanResult sargable_scan(const char *text, SargableScanToken *buffer, si
     volatile bool out_of_memory = false;
 
     pthread_once(&keyword_kinds_once, fill_keyword_kinds);
+    sargable_pg_query_thread_init();
     MemoryContext context = pg_query_enter_memory_context();
 
     PG_TRY();

@@ -125,13 +125,14 @@ public enum WorkerThreads {
 
     /// The stack this thread was made with, when `WorkerThreads` made it.
     private static var ownStackBytes: Int? {
-        pthread_getspecific(stackSizeKey).map { Int(bitPattern: $0) }
+        stackSizeKey.flatMap { pthread_getspecific($0) }.map { Int(bitPattern: $0) }
     }
 
-    private static let stackSizeKey: pthread_key_t = {
+    /// Nil when the process has no pthread key left: key 0 is libdispatch's, and a value stored
+    /// under it stops the process when that thread ends.
+    private static let stackSizeKey: pthread_key_t? = {
         var key = pthread_key_t()
-        pthread_key_create(&key, nil)
-        return key
+        return pthread_key_create(&key, nil) == 0 ? key : nil
     }()
 
     /// A body and its result carried across the thread start: the starter only reads the result
@@ -170,7 +171,7 @@ public enum WorkerThreads {
             let context = Unmanaged.passRetained(Start(work, stackBytes: stackBytes)).toOpaque()
             let status = pthread_create(handle, &attributes, { raw in
                 let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
-                pthread_setspecific(WorkerThreads.stackSizeKey, UnsafeRawPointer(bitPattern: start.stackBytes))
+                if let key = WorkerThreads.stackSizeKey { pthread_setspecific(key, UnsafeRawPointer(bitPattern: start.stackBytes)) }
                 start.work()
                 return nil
             }, context)

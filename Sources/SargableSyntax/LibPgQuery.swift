@@ -146,7 +146,8 @@ public enum PgQuery {
     ) throws(SyntaxError) -> T {
         // Result keeps the error typed across `withCString`, which only rethrows untyped errors.
         func call(_ sql: String) -> Result<T, SyntaxError> {
-            sql.withCString { pointer in
+            sargable_pg_query_thread_init()
+            return sql.withCString { pointer in
                 // A NUL byte would silently end the C string early.
                 guard strlen(pointer) == length else {
                     return .failure(SyntaxError(message: "statement contains a NUL byte; not parsed", cursorPosition: 1))

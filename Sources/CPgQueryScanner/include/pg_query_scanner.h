@@ -35,4 +35,9 @@ SargableScanResult sargable_scan(const char *text, SargableScanToken *buffer, si
 /* Frees what sargable_scan allocated (not the caller's buffer). */
 void sargable_scan_result_free(SargableScanResult *result, const SargableScanToken *buffer);
 
+/* Call on a thread before its first libpg_query call (cheap after that): libpg_query 15-4.0.0
+ * takes a pthread key per thread and never gives it back; this gives it back when the thread
+ * ends (threads.c says why it matters). */
+void sargable_pg_query_thread_init(void);
+
 #endif
