@@ -11,7 +11,11 @@ extension Node {
 
     /// The values of a list of `String` nodes (`names`, `keys`, `fk_attrs`, `funcname`).
     public var stringValues: [String] {
-        elements.compactMap { $0[.sval]?.string }
+        var values: [String] = []
+        forEachElement { element in
+            if let value = element[.sval]?.string { values.append(value) }
+        }
+        return values
     }
 
     /// The last two parts of a name list (`catalog.schema.name` → schema and name); the schema is

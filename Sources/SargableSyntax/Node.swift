@@ -110,15 +110,34 @@ public struct Node: Sendable, CustomStringConvertible {
 
     /// Every node, object and list directly below this one (members of objects, elements of lists).
     public var children: [Node] {
-        let entry = self.entry
+        let tape = tree.tape
+        let end = Int(tape[index].next)
+        // Counted first: an array grown one append at a time reallocates for most lists.
+        var count = 0, child = index + 1
+        while child < end {
+            count += 1
+            child = Int(tape[child].next)
+        }
         var result: [Node] = []
-        var child = index + 1
-        let end = Int(entry.next)
+        result.reserveCapacity(count)
+        child = index + 1
         while child < end {
             result.append(Node(tree: tree, index: child))
-            child = Int(tree.tape[child].next)
+            child = Int(tape[child].next)
         }
         return result
+    }
+
+    /// Calls `body` with each of `elements` in order, without building the array.
+    public func forEachElement(_ body: (Node) throws -> Void) rethrows {
+        let tape = tree.tape
+        guard tape[index].kind == .array else { return try body(self) }
+        let end = Int(tape[index].next)
+        var child = index + 1
+        while child < end {
+            try body(Node(tree: tree, index: child))
+            child = Int(tape[child].next)
+        }
     }
 
     /// A string value, unescaped.
