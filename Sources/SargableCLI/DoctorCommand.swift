@@ -100,7 +100,7 @@ struct DoctorCommand: ParsableCommand {
             Terminal.print(Self.text(findings, server: server, appNodes: appNodes, target: target,
                                      colour: colour.onStandardOutput), terminator: "")
         case .json:
-            Terminal.print(LintReporter.json(report))
+            Terminal.printBytes(LintReporter.jsonBytes(report))
         case .sarif:
             Terminal.print(LintCommand.sarif(report))
         }

@@ -123,7 +123,7 @@ struct LintCommand: ParsableCommand {
                                                catalogueURL: Terminal.catalogueURL),
                   terminator: "")
         case .json:
-            Terminal.print(LintReporter.json(report))
+            Terminal.printBytes(LintReporter.jsonBytes(report))
         case .sarif:
             Terminal.print(Self.sarif(report))
         case .github:

@@ -14,6 +14,12 @@ public enum Terminal {
         write(text + terminator, to: .output)
     }
 
+    /// Writes UTF-8 `bytes` and a line break to standard output.
+    public static func printBytes(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write($0, to: .output) }
+        write("\n", to: .output)
+    }
+
     /// Writes `text` to standard error, ending it with a line break if it has none.
     public static func standardError(_ text: String) {
         write(text.hasSuffix("\n") ? text : text + "\n", to: .error)
@@ -74,29 +80,31 @@ public enum Terminal {
     nonisolated(unsafe) private static var errorFailure: WriteFailure?
 
     private static func write(_ text: String, to stream: Stream) {
+        var text = text
+        text.withUTF8 { write(UnsafeRawBufferPointer($0), to: stream) }
+    }
+
+    private static func write(_ bytes: UnsafeRawBufferPointer, to stream: Stream) {
         lock.withLock {
             guard (stream == .output ? outputFailure : errorFailure) == nil else { return }
-            guard let code = writeAll(text, to: stream.descriptor) else { return }
+            guard let code = writeAll(bytes, to: stream.descriptor) else { return }
             let failure = WriteFailure(stream: stream, code: code)
             if stream == .output { outputFailure = failure } else { errorFailure = failure }
         }
     }
 
     /// Writes every byte, retrying after a signal and after a partial write; returns errno on failure.
-    private static func writeAll(_ text: String, to descriptor: Int32) -> Int32? {
-        var text = text
-        return text.withUTF8 { bytes -> Int32? in
-            guard let base = bytes.baseAddress else { return nil }
-            var offset = 0
-            while offset < bytes.count {
-                let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += written
+    private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32? {
+        guard let base = bytes.baseAddress else { return nil }
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
             }
-            return nil
+            offset += written
         }
+        return nil
     }
 }
