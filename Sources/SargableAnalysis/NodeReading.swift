@@ -99,11 +99,18 @@ public enum TypeText {
     public static func of(_ typeName: Node) -> String {
         var names = typeName[.names]?.stringValues ?? []
         if names.first == "pg_catalog", names.count > 1 { names.removeFirst() }
-        let base = names.joined(separator: ".")
+        let base = names.count == 1 ? names[0] : names.joined(separator: ".")
         var text = aliases[base] ?? base
-        let modifiers = (typeName[.typmods]?.elements ?? []).compactMap { $0.integerConstant.map(String.init) }
-        if !modifiers.isEmpty { text += "(\(modifiers.joined(separator: ",")))" }
-        text += String(repeating: "[]", count: typeName[.arrayBounds]?.elements.count ?? 0)
+        // Appended as read: the replay reads every column's type, and arrays in between cost more.
+        var opened = false
+        typeName[.typmods]?.forEachElement { modifier in
+            guard let value = modifier.integerConstant else { return }
+            text += opened ? "," : "("
+            text += String(value)
+            opened = true
+        }
+        if opened { text += ")" }
+        typeName[.arrayBounds]?.forEachElement { _ in text += "[]" }
         return text
     }
 
