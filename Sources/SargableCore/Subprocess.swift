@@ -5,10 +5,9 @@ import Darwin
 #endif
 
 /// A program run with `posix_spawn` and reaped with `waitpid`, its input written and its outputs
-/// read with `poll` on the calling thread. Not Foundation's `Process`: on Linux that one runs a
-/// run-loop thread of its own, hooks the caller's run loop and installs a SIGCHLD handler, and
-/// from Swift concurrency tasks (Dispatch worker threads) it left Dispatch state behind that
-/// libdispatch stops the whole process for (SIGILL, "premature thread exit") when the worker ends.
+/// read with `poll` on the calling thread: no thread, run loop or signal handler of its own, as
+/// Foundation's `Process` has on Linux (a run-loop thread, hooks in the caller's run loop, a
+/// SIGCHLD handler), and no Foundation in SargableCore.
 public struct Subprocess: Sendable {
     /// What the program reads.
     public enum Input: Sendable {
@@ -105,6 +104,7 @@ public struct Subprocess: Sendable {
         var inputPipe: Int32?, outputPipe: Int32?, errorPipe: Int32?
         var childEnds: [Int32] = []
         defer { childEnds.forEach { _ = close($0) } }
+        func closeParentEnds() { [inputPipe, outputPipe, errorPipe].compactMap { $0 }.forEach { _ = close($0) } }
         func makePipe() throws(SpawnError) -> (read: Int32, write: Int32) {
             var ends: [Int32] = [0, 0]
             guard pipe(&ends) == 0 else { throw SpawnError(message: "cannot create a pipe: \(Self.systemError(errno))") }
@@ -139,12 +139,12 @@ public struct Subprocess: Sendable {
                 }
             }
         } catch {
-            [inputPipe, outputPipe, errorPipe].compactMap { $0 }.forEach { _ = close($0) }
+            closeParentEnds()
             throw error
         }
         Self.closeOtherDescriptors(&actions)
         if let directory, !Self.changeDirectory(&actions, directory) {
-            [inputPipe, outputPipe, errorPipe].compactMap { $0 }.forEach { _ = close($0) }
+            closeParentEnds()
             throw SpawnError(message: "cannot run \(executable) in \(directory): this C library cannot change directory in posix_spawn")
         }
         // The child starts as a shell would start it: no signal blocked or ignored, whatever this
@@ -165,7 +165,7 @@ public struct Subprocess: Sendable {
         let failure = envp.map { posix_spawnp(&pid, executable, &actions, &attributes, argv, $0) }
             ?? posix_spawnp(&pid, executable, &actions, &attributes, argv, environ)
         guard failure == 0 else {
-            [inputPipe, outputPipe, errorPipe].compactMap { $0 }.forEach { _ = close($0) }
+            closeParentEnds()
             throw SpawnError(message: "cannot run \(executable): \(Self.systemError(failure))")
         }
         var bytes: [UInt8] = []

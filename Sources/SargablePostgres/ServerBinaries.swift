@@ -42,8 +42,9 @@ public struct ServerBinaries: Sendable {
     static func isExecutable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
 }
 
-/// Runs the server's programs (`Subprocess`), their output captured in a temporary file: a
-/// program that leaves a daemon behind (pg_ctl) would keep a pipe open past its own exit.
+/// Runs the server's programs (`Subprocess`), their output captured in a temporary file rather
+/// than a pipe: a daemon one of them leaves behind (pg_ctl's server) could inherit a pipe and
+/// keep it open past the program's exit.
 enum ProcessRunner {
     struct Output {
         var status: Int32

@@ -110,28 +110,29 @@ public struct Node: Sendable, CustomStringConvertible {
 
     /// Every node, object and list directly below this one (members of objects, elements of lists).
     public var children: [Node] {
+        // Counted first (indexes only, no Node retained): an array grown one append at a time
+        // reallocates for most lists.
         let tape = tree.tape
-        let end = Int(tape[index].next)
-        // Counted first: an array grown one append at a time reallocates for most lists.
         var count = 0, child = index + 1
-        while child < end {
+        while child < Int(tape[index].next) {
             count += 1
             child = Int(tape[child].next)
         }
         var result: [Node] = []
         result.reserveCapacity(count)
-        child = index + 1
-        while child < end {
-            result.append(Node(tree: tree, index: child))
-            child = Int(tape[child].next)
-        }
+        forEachChild { result.append($0) }
         return result
     }
 
     /// Calls `body` with each of `elements` in order, without building the array.
     public func forEachElement(_ body: (Node) throws -> Void) rethrows {
+        guard entry.kind == .array else { return try body(self) }
+        try forEachChild(body)
+    }
+
+    /// The sibling walk under `children` and `forEachElement`.
+    private func forEachChild(_ body: (Node) throws -> Void) rethrows {
         let tape = tree.tape
-        guard tape[index].kind == .array else { return try body(self) }
         let end = Int(tape[index].next)
         var child = index + 1
         while child < end {
