@@ -40,7 +40,7 @@ let package = Package(
         // through the `postgresql-server` link to /usr/include/postgresql/15/server: a search path
         // outside the package would need unsafe flags, which packages depending on this one refuse.
         .target(name: "CPgQueryScanner", dependencies: ["CPgQuery"],
-                exclude: ["postgresql-server"],
+                exclude: ["postgresql-server", "tree_fields.inc"],
                 cSettings: [.headerSearchPath("postgresql-server")]),
         // The only importer of CPgQuery (and CPgQueryScanner): parse tree, fingerprint, normalize,
         // split, scan, locations.

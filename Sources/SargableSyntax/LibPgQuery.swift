@@ -22,6 +22,22 @@ public struct Fingerprint: Sendable, Hashable, Codable, CustomStringConvertible 
 public enum PgQuery {
     /// Parses one or more statements into a tree. `sourceOffset` is where `sql` starts in its file.
     public static func parse(_ sql: String, sourceOffset: Int = 0) throws(SyntaxError) -> ParseTree {
+        let walked = try withGuardedCString(sql) { (text) throws(SyntaxError) -> ParseTree? in
+            var result = sargable_parse(text)
+            if let message = result.error_message {
+                defer { sargable_parse_tree_free(&result) }
+                throw SyntaxError(message: String(cString: message), cursorPosition: Int(result.error_cursor_position))
+            }
+            // A tree the walk cannot write as the JSON would goes through the JSON.
+            return result.unsupported ? nil : ParseTree(walked: result, source: sql, sourceOffset: sourceOffset)
+        }
+        if let walked { return walked }
+        return try parseJSON(sql, sourceOffset: sourceOffset)
+    }
+
+    /// `parse` through pg_query_parse's JSON: for what the walk of the raw tree does not cover, for
+    /// `sargable parse`'s output, and the reference the walk is tested against.
+    static func parseJSON(_ sql: String, sourceOffset: Int = 0) throws(SyntaxError) -> ParseTree {
         try withGuardedCString(sql) { (text) throws(SyntaxError) -> ParseTree in
             // On success the tree takes the result over (no copy of the JSON) and frees it in deinit.
             let result = pg_query_parse(text)

@@ -1,11 +1,13 @@
 import CPgQuery
+import CPgQueryScanner
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// One statement's parse tree, decoded from libpg_query's JSON into a flat tape.
+/// One statement's parse tree as a flat tape: walked from libpg_query's raw tree (CPgQueryScanner's
+/// tree.c), or read from its JSON.
 ///
 /// Decoding is the front end's hot path: `JSONSerialization` runs ~10× slower than the C parse that
 /// produced the JSON. The tape is built in one pass over the bytes with no per-value allocation;
@@ -21,6 +23,8 @@ public final class ParseTree: @unchecked Sendable {
     enum Owner {
         case parse(PgQueryParseResult)
         case plpgsql(PgQueryPlpgsqlParseResult)
+        /// CPgQueryScanner's walk of the raw tree, whose text holds no JSON.
+        case walked(SargableParseTree)
     }
     @usableFromInline let json: UnsafeBufferPointer<UInt8>
     @usableFromInline let tape: UnsafeMutableBufferPointer<TapeEntry>
@@ -53,12 +57,27 @@ public final class ParseTree: @unchecked Sendable {
         self.depth = builder.maxDepth
     }
 
+    /// Takes over a successful walk (the caller must not free it once this returns).
+    init(walked: SargableParseTree, source: String, sourceOffset: Int) {
+        result = .walked(walked)
+        json = UnsafeBufferPointer(start: walked.text, count: walked.text_length)
+        tape = UnsafeMutableBufferPointer(start: walked.tape, count: walked.count)
+        self.source = source
+        self.sourceOffset = sourceOffset
+        depth = Int(walked.depth)
+    }
+
     deinit {
         switch result {
-        case .parse(let parsed): pg_query_free_parse_result(parsed)
-        case .plpgsql(let parsed): pg_query_free_plpgsql_parse_result(parsed)
+        case .parse(let parsed):
+            pg_query_free_parse_result(parsed)
+            tape.deallocate()
+        case .plpgsql(let parsed):
+            pg_query_free_plpgsql_parse_result(parsed)
+            tape.deallocate()
+        case .walked(var walked):
+            sargable_parse_tree_free(&walked)
         }
-        tape.deallocate()
     }
 
     /// The parsed statements (the `stmts` list; normally one, since files are split first).
@@ -76,28 +95,50 @@ public final class ParseTree: @unchecked Sendable {
     /// The JSON document's root object (`{"version":…,"stmts":[…]}`).
     public var root: Node { Node(tree: self, index: 0) }
 
-    /// The JSON text as libpg_query produced it, for `sargable parse`.
-    public var jsonText: String { String(decoding: json, as: UTF8.self) }
+    /// Whether the tape was walked from the raw tree rather than read from JSON.
+    var isWalked: Bool {
+        if case .walked = result { return true }
+        return false
+    }
+
+    /// The JSON text as libpg_query produces it, for `sargable parse`.
+    public var jsonText: String {
+        guard case .walked = result else { return String(decoding: json, as: UTF8.self) }
+        // The walk wrote no JSON: libpg_query writes it now.
+        return (try? PgQuery.parseJSON(source).jsonText) ?? ""
+    }
 }
 
+/// The kind of a tape entry; the same numbering as CPgQueryScanner's `SargableTapeKind`.
 @usableFromInline
 enum TapeKind: UInt8 {
     case object, array, string, escapedString, number, `true`, `false`, null, node
 }
 
+/// One value of the tree: CPgQueryScanner's struct, so that its walk of the raw parse tree and the
+/// JSON reader below write the same entries (byte ranges into the tree's text, see its header).
 @usableFromInline
-struct TapeEntry {
-    /// Byte range of the member key under which this value sits (zero length in arrays).
-    @usableFromInline var keyStart: UInt32
-    /// Scalar values: byte range of the raw text (string contents without quotes); nodes: the type name.
-    @usableFromInline var valueStart: UInt32
-    @usableFromInline var valueLength: UInt32
-    /// Tape index just past this value's subtree; children are `index+1 ..< next`.
-    @usableFromInline var next: UInt32
-    @usableFromInline var keyLength: UInt16
-    /// For nodes: the node type, nil for a type this build does not know (one byte, like an index).
-    @usableFromInline var nodeKind: NodeKind?
-    @usableFromInline var kind: TapeKind
+typealias TapeEntry = SargableTapeEntry
+
+extension SargableTapeEntry {
+    @inline(__always)
+    init(keyStart: UInt32, valueStart: UInt32, valueLength: UInt32, next: UInt32, keyLength: UInt16,
+         nodeKind: NodeKind?, kind: TapeKind) {
+        self.init(keyStart: keyStart, valueStart: valueStart, valueLength: valueLength, next: next,
+                  keyLength: keyLength, rawNodeKind: nodeKind.map { unsafeBitCast($0, to: UInt8.self) } ?? UInt8(SARGABLE_NO_NODE_KIND),
+                  rawKind: kind.rawValue)
+    }
+
+    // A payload-free enum is stored as its case's ordinal, which is what both fields hold: TapeKind's
+    // raw values are its ordinals, and the C walk takes NodeKind's from the same proto NodeKind is
+    // generated from (TreeWalkTests checks both). Only those values are ever written.
+    @usableFromInline var kind: TapeKind {
+        @inline(__always) get { unsafeBitCast(rawKind, to: TapeKind.self) }
+    }
+
+    @usableFromInline var nodeKind: NodeKind? {
+        @inline(__always) get { rawNodeKind == UInt8(SARGABLE_NO_NODE_KIND) ? nil : unsafeBitCast(rawNodeKind, to: NodeKind.self) }
+    }
 }
 
 /// Iterative (explicit-stack) JSON reader: a deep tree cannot overflow the thread's stack here.
