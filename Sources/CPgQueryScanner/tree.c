@@ -103,8 +103,10 @@ typedef struct Walk {
     bool out_of_memory;
 } Walk;
 
-static bool grow(void **buffer, size_t *capacity, size_t needed, size_t element_size, Walk *walk) {
-    if (needed <= *capacity) return true;
+/* Called once per tape entry and name: inlined, so that the common case is a compare. */
+#define HOT static inline __attribute__((always_inline))
+
+static bool grow_slowly(void **buffer, size_t *capacity, size_t needed, size_t element_size, Walk *walk) {
     size_t grown = *capacity < 64 ? 64 : *capacity;
     while (grown < needed) grown *= 2;
     void *larger = realloc(*buffer, grown * element_size);
@@ -117,8 +119,12 @@ static bool grow(void **buffer, size_t *capacity, size_t needed, size_t element_
     return true;
 }
 
+HOT bool grow(void **buffer, size_t *capacity, size_t needed, size_t element_size, Walk *walk) {
+    return needed <= *capacity || grow_slowly(buffer, capacity, needed, element_size, walk);
+}
+
 /* Appends bytes to the text; returns where they start. */
-static uint32_t put_text(Walk *walk, const char *bytes, size_t length) {
+HOT uint32_t put_text(Walk *walk, const char *bytes, size_t length) {
     if (!grow((void **) &walk->text, &walk->text_capacity, walk->length + length, 1, walk)) return 0;
     uint32_t start = (uint32_t) walk->length;
     memcpy(walk->text + walk->length, bytes, length);
@@ -138,7 +144,7 @@ typedef struct Key {
 #define FIELD_KEY(field) ((Key) {(field)->key, (field)->name, (field)->name_length})
 
 /* Where the text holds the name numbered `id`, written now if this walk has not written it yet. */
-static uint32_t put_name(Walk *walk, int id, const char *name, size_t length) {
+HOT uint32_t put_name(Walk *walk, int id, const char *name, size_t length) {
     if (name_walks[id] == walk_serial) return name_offsets[id];
     uint32_t start = put_text(walk, name, length);
     name_offsets[id] = start;
@@ -147,7 +153,7 @@ static uint32_t put_name(Walk *walk, int id, const char *name, size_t length) {
 }
 
 /* Appends an entry under `key` (NO_KEY in arrays); containers are closed with close_entry. */
-static size_t put_entry(Walk *walk, uint8_t kind, Key key) {
+HOT size_t put_entry(Walk *walk, uint8_t kind, Key key) {
     if (walk->failed || !grow((void **) &walk->tape, &walk->capacity, walk->count + 1, sizeof(SargableTapeEntry), walk))
         return 0;
     size_t index = walk->count++;
@@ -166,7 +172,7 @@ static size_t put_entry(Walk *walk, uint8_t kind, Key key) {
     return index;
 }
 
-static void close_entry(Walk *walk, size_t index) {
+HOT void close_entry(Walk *walk, size_t index) {
     walk->depth--;
     if (!walk->failed) walk->tape[index].next = (uint32_t) walk->count;
 }
@@ -181,13 +187,24 @@ static void put_string(Walk *walk, Key key, const char *value, size_t length) {
 }
 
 static void put_number(Walk *walk, Key key, int64_t value, bool is_unsigned) {
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                "8081828384858687888990919293949596979899";
     char digits[24];
     char *end = digits + sizeof(digits), *start = end;
     uint64_t magnitude = is_unsigned ? (uint64_t) value : (value < 0 ? -(uint64_t) value : (uint64_t) value);
-    do {
-        *--start = (char) ('0' + magnitude % 10);
-        magnitude /= 10;
-    } while (magnitude > 0);
+    /* Two digits at a time: most numbers are locations of one to five digits. */
+    while (magnitude >= 100) {
+        start -= 2;
+        memcpy(start, pairs + (magnitude % 100) * 2, 2);
+        magnitude /= 100;
+    }
+    if (magnitude >= 10) {
+        start -= 2;
+        memcpy(start, pairs + magnitude * 2, 2);
+    } else {
+        *--start = (char) ('0' + magnitude);
+    }
     if (!is_unsigned && value < 0) *--start = '-';
     size_t index = put_entry(walk, SARGABLE_TAPE_NUMBER, key);
     if (walk->failed) return;
@@ -364,7 +381,8 @@ static void write_tree(Walk *walk, const List *statements) {
     size_t root = put_entry(walk, SARGABLE_TAPE_OBJECT, NO_KEY);
     put_number(walk, KEY(version), LIBPG_QUERY_VERSION_NUM, false);
     size_t list = put_entry(walk, SARGABLE_TAPE_ARRAY, KEY(stmts));
-    for (int element = 0; element < statements->length && !walk->failed; element++)
+    /* NIL for a text of only comments and semicolons: `"stmts":[]`. */
+    for (int element = 0; statements != NIL && element < statements->length && !walk->failed; element++)
         write_object(walk, NO_KEY, T_RawStmt, statements->elements[element].ptr_value, false);
     close_entry(walk, list);
     close_entry(walk, root);
@@ -380,8 +398,7 @@ SargableParseTree sargable_parse(const char *text) {
         result.error_message = strdup(parsed.error->message != NULL ? parsed.error->message : "unknown parse error");
         result.error_cursor_position = parsed.error->cursorpos;
         pg_query_free_error(parsed.error);
-    } else if (parsed.tree == NIL || parsed.tree->type != T_List) {
-        /* An empty text: the JSON's shape for it is libpg_query's to say. */
+    } else if (parsed.tree != NIL && parsed.tree->type != T_List) {
         result.unsupported = true;
     } else {
         /* Sized for the common statement, to spare most trees their regrowth. */
