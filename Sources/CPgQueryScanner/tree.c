@@ -98,7 +98,10 @@ typedef struct Walk {
     uint8_t *text;
     size_t length, text_capacity;
     int depth, max_depth;
-    /* Unsupported input or out of memory: the walk stops writing and its result is dropped. */
+    /* The walk recurses as deep as the tree: below this address it stops (and the caller reads the
+     * JSON, whose writer libpg_query runs within the stack the parse was given). */
+    const char *stack_floor;
+    /* Unsupported input, too deep, or out of memory: the walk stops writing and its result is dropped. */
     bool failed;
     bool out_of_memory;
 } Walk;
@@ -338,6 +341,11 @@ static Key constant_member(NodeTag tag) {
 }
 
 static void write_node(Walk *walk, Key key, const Node *node) {
+    /* Stacks grow down on every platform this builds for. */
+    if ((const char *) __builtin_frame_address(0) < walk->stack_floor) {
+        walk->failed = true;
+        return;
+    }
     NodeTag tag = nodeTag(node);
     const TreeNodeType *type = (int) tag >= 0 && (int) tag < NODE_TYPE_COUNT ? &node_types[tag] : NULL;
     if (type == NULL || type->name == NULL || tag == T_IntList || tag == T_OidList) {
@@ -388,7 +396,7 @@ static void write_tree(Walk *walk, const List *statements) {
     close_entry(walk, root);
 }
 
-SargableParseTree sargable_parse(const char *text) {
+SargableParseTree sargable_parse(const char *text, size_t stack_bytes) {
     SargableParseTree result = {0};
     sargable_pg_query_thread_init();
     MemoryContext context = pg_query_enter_memory_context();
@@ -404,6 +412,10 @@ SargableParseTree sargable_parse(const char *text) {
         /* Sized for the common statement, to spare most trees their regrowth. */
         size_t length = strlen(text);
         Walk walk = {0};
+        /* What the parse left of the stack it was given, less a margin for the calls below the walk. */
+        const char *here = __builtin_frame_address(0);
+        size_t usable = stack_bytes > (64 << 10) ? stack_bytes - (64 << 10) : 0;
+        walk.stack_floor = (uintptr_t) here > usable ? here - usable : NULL;
         grow((void **) &walk.tape, &walk.capacity, 16 + length / 2, sizeof(SargableTapeEntry), &walk);
         grow((void **) &walk.text, &walk.text_capacity, 64 + length, 1, &walk);
         if (++walk_serial == 0) {

@@ -23,7 +23,7 @@ public enum PgQuery {
     /// Parses one or more statements into a tree. `sourceOffset` is where `sql` starts in its file.
     public static func parse(_ sql: String, sourceOffset: Int = 0) throws(SyntaxError) -> ParseTree {
         let walked = try withGuardedCString(sql) { (text) throws(SyntaxError) -> ParseTree? in
-            var result = sargable_parse(text)
+            var result = sargable_parse(text, LargeStack.availableStackBytes())
             if let message = result.error_message {
                 defer { sargable_parse_tree_free(&result) }
                 throw SyntaxError(message: String(cString: message), cursorPosition: Int(result.error_cursor_position))

@@ -40,8 +40,9 @@ public final class SQLDocument: @unchecked Sendable {
     public private(set) var statements: [StatementSource] = []
     public private(set) var notes: [DocumentNote] = []
     public private(set) var diagnostics: [TextDiagnostic] = []
-    /// Trees found while splitting, by statement ordinal (see `init(file:parsing:)`).
-    private var trees: [Int: Node] = [:]
+    /// Trees found while splitting, by statement ordinal (see `init(file:parsing:)`); nil for a
+    /// statement the split did not parse.
+    private var trees: [Node?] = []
     /// Without kept trees: the stretches parsed whole while splitting and the statements each
     /// gave, so `forEachParsed` parses them whole again rather than one statement at a time.
     private var windows: [(text: Range<Int>, ordinals: Range<Int>)] = []
@@ -123,7 +124,8 @@ public final class SQLDocument: @unchecked Sendable {
                 continue
             }
             let source = statements[ordinal]
-            body(trees[ordinal].map { ParsedStatement(source: source, result: .success($0)) } ?? Self.parseAlone(source))
+            let tree = ordinal < trees.count ? trees[ordinal] : nil
+            body(tree.map { ParsedStatement(source: source, result: .success($0)) } ?? Self.parseAlone(source))
             ordinal += 1
         }
     }
@@ -416,23 +418,25 @@ public final class SQLDocument: @unchecked Sendable {
     private func appendStatement(_ range: Range<Int>, piece: Range<Int>, tree: Node?) -> Resume {
         let statement = StatementSource(ordinal: statements.count, range: range, fullRange: piece, text: chunk(range))
         statements.append(statement)
-        if let tree, keepsTrees { trees[statement.ordinal] = tree }
+        if keepsTrees { trees.append(tree) }
         if let visitor {
             visitor(tree.map { ParsedStatement(source: statement, result: .success($0)) } ?? Self.parseAlone(statement))
         }
-        if let dataStart = copyFromStdinDataStart(statement) {
+        if let dataStart = copyFromStdinDataStart(statement, tree: tree) {
             return .restart(at: skipCopyData(from: dataStart))
         }
         return .next
     }
 
-    /// For `COPY … FROM stdin`, the offset where its data lines begin.
-    private func copyFromStdinDataStart(_ statement: StatementSource) -> Int? {
+    /// For `COPY … FROM stdin`, the offset where its data lines begin. `tree` is the statement's,
+    /// when the split parsed it.
+    private func copyFromStdinDataStart(_ statement: StatementSource, tree: Node?) -> Int? {
         let bytes = file.bytes
         let start = statement.range.lowerBound
+        // ASCII letters only: `| 0x20` lower-cases them and maps no other byte onto one.
         guard statement.range.count >= 4,
-              String(decoding: bytes[start ..< start + 4], as: UTF8.self).uppercased() == "COPY",
-              let tree = try? PgQuery.parse(statement.text), let copy = tree.statements.first,
+              zip(bytes[start ..< start + 4], "copy".utf8).allSatisfy({ $0 | 0x20 == $1 }),
+              let copy = tree ?? (try? PgQuery.parse(statement.text))?.statements.first,
               copy.kind == .copyStmt, copy[.isFrom]?.bool == true, copy[.filename] == nil,
               copy[.isProgram]?.bool != true
         else { return nil }

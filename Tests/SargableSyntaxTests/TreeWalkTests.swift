@@ -119,6 +119,13 @@ struct TreeWalkTests {
         #expect(Self.difference(tree, try PgQuery.parseJSON(sql)) == nil)
     }
 
+    /// A tree deeper than the walk's share of the stack falls back to the JSON (whose writer runs
+    /// within the parse's stack) rather than overflowing; either way it reads the same.
+    @Test(arguments: [5_000, 100_000]) func deepChainsWalkOrFallBackAlike(terms: Int) {
+        let sql = "SELECT " + String(repeating: "1+", count: terms) + "1"
+        if case .different(let what) = Self.compare(sql) { Issue.record("\(terms) terms: \(what)") }
+    }
+
     /// Every statement of PostgreSQL's regression scripts and of a real migration history, alone
     /// and as whole files (many statements to a tree), reads the same both ways; the walk falls
     /// back for none.

@@ -81,8 +81,9 @@ typedef struct SargableParseTree {
 } SargableParseTree;
 
 /* Parses the NUL-terminated `text` as pg_query_parse does and walks the raw tree straight into a
- * tape. Free the result with sargable_parse_tree_free. Thread-safe as sargable_scan is. */
-SargableParseTree sargable_parse(const char *text);
+ * tape. `stack_bytes` is the stack left to this call: a tree too deep to walk within it is marked
+ * unsupported. Free the result with sargable_parse_tree_free. Thread-safe as sargable_scan is. */
+SargableParseTree sargable_parse(const char *text, size_t stack_bytes);
 
 void sargable_parse_tree_free(SargableParseTree *tree);
 
