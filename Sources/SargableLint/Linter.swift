@@ -59,8 +59,7 @@ public struct Linter: Sendable {
     /// A rule the configuration leaves on, with what the hot loop needs read out of its metadata once.
     private struct EnabledRule: Sendable {
         let rule: any SQLRule.Type
-        let id: String
-        let options: [String: RuleOption.Value]
+        let settings: RuleSettings
         let statementKinds: [NodeKind]?
     }
 
@@ -88,7 +87,7 @@ public struct Linter: Sendable {
         self.baseSchema = ExpressionIdentity.normalised(baseSchema)
         let metadata = rules.map { $0.metadata }
         let enabledRules = zip(rules, metadata).filter { configuration.isEnabled($0.1.id, byDefault: $0.1.isEnabledByDefault) }.map { rule, metadata in
-            EnabledRule(rule: rule, id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options),
+            EnabledRule(rule: rule, settings: RuleSettings(id: metadata.id, options: configuration.optionValues(of: metadata.id, declared: rule.options)),
                         statementKinds: rule.statementKinds)
         }
         // One pass in catalogue order: a rule for every kind joins every list (and the lists made
@@ -442,7 +441,7 @@ public struct Linter: Sendable {
                                        session: session)
         let rules = root.kind.flatMap { kind in rulesByStatementKind.first { $0.kind == kind }?.rules } ?? rulesForEveryKind
         for enabled in rules {
-            enabled.rule.check(RuleContext(context, ruleID: enabled.id, options: enabled.options))
+            enabled.rule.check(RuleContext(context, settings: enabled.settings))
         }
         // A statement inside a DO block: its findings say so (it may run only on some branch).
         @Sendable func noted(_ text: FindingText) -> FindingText {

@@ -40,18 +40,31 @@ public struct DeferredFinding: Sendable {
     public var decide: @Sendable (SchemaModel) -> FindingText?
 }
 
+/// An enabled rule's id and options, as every `RuleContext` of that rule reads them.
+final class RuleSettings: Sendable {
+    let id: String
+    let options: [String: RuleOption.Value]
+
+    init(id: String, options: [String: RuleOption.Value]) {
+        self.id = id
+        self.options = options
+    }
+}
+
 /// What one rule sees about one statement: the statement's shared context (caches every rule
 /// reuses), the rule's own id (from its metadata) and its configured options. A value per rule: the
 /// id a finding carries can never be another rule's.
 public struct RuleContext {
     public let shared: StatementContext
-    public let ruleID: String
-    let optionValues: [String: RuleOption.Value]
+    /// The rule's id and configured options, one object per enabled rule: a context is made for
+    /// every rule and statement, and each reference it holds is a retain and a release.
+    let settings: RuleSettings
+    public var ruleID: String { settings.id }
+    var optionValues: [String: RuleOption.Value] { settings.options }
 
-    init(_ shared: StatementContext, ruleID: String, options: [String: RuleOption.Value]) {
+    init(_ shared: StatementContext, settings: RuleSettings) {
         self.shared = shared
-        self.ruleID = ruleID
-        self.optionValues = options
+        self.settings = settings
     }
 
     // Forwarded one by one, not through a key path: rules read these millions of times per run.

@@ -1,3 +1,4 @@
+import CPgQueryScanner
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -46,10 +47,12 @@ public struct Node: Sendable, CustomStringConvertible {
         self.index = index
     }
 
-    @usableFromInline var entry: TapeEntry { tree.tape[index] }
+    @inlinable var entry: TapeEntry { tree.tape[index] }
 
     /// The node type, for `{"TypeName": {...}}` wrappers; nil for plain objects, lists and scalars.
-    public var kind: NodeKind? {
+    // Inlinable, like the other accessors rules read millions of times: a call across modules
+    // costs more than the read, and keeps the caller from dropping retains of the tree.
+    @inlinable public var kind: NodeKind? {
         let entry = self.entry
         guard entry.kind == .node else { return nil }
         return entry.nodeKind
@@ -62,10 +65,10 @@ public struct Node: Sendable, CustomStringConvertible {
         return text(start: entry.valueStart, length: entry.valueLength)
     }
 
-    public var isList: Bool { entry.kind == .array }
+    @inlinable public var isList: Bool { entry.kind == .array }
 
     /// The member under `field`, or nil when absent (libpg_query omits empty fields).
-    public subscript(field: Field) -> Node? {
+    @inlinable public subscript(field: Field) -> Node? {
         let entry = self.entry
         guard entry.kind == .node || entry.kind == .object else { return nil }
         let end = Int(entry.next)
@@ -168,7 +171,7 @@ public struct Node: Sendable, CustomStringConvertible {
     }
 
     /// A boolean value (false when absent, as libpg_query omits false).
-    public var bool: Bool { entry.kind == .true }
+    @inlinable public var bool: Bool { entry.kind == .true }
 
     /// Byte offset of this node in the statement text (`location` field), when the grammar records one.
     public var location: Int? {
@@ -183,7 +186,7 @@ public struct Node: Sendable, CustomStringConvertible {
 
     /// Pre-order walk over every node, object and list below (and including) this one. The tape is
     /// stored in pre-order, so this is a loop over indexes: no recursion, no allocation.
-    public func walk(_ visit: (Node) throws -> WalkAction) rethrows {
+    @inlinable public func walk(_ visit: (Node) throws -> WalkAction) rethrows {
         let tape = tree.tape
         let end = Int(tape[index].next)
         var current = index
@@ -289,7 +292,7 @@ public struct Node: Sendable, CustomStringConvertible {
 
     // MARK: - Byte helpers
 
-    @usableFromInline
+    @inlinable
     func keyEquals(_ entry: TapeEntry, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         memcmp(tree.json.baseAddress! + Int(entry.keyStart), key.baseAddress!, key.count) == 0
     }
