@@ -31,13 +31,12 @@ public enum QueryShape {
     /// Every predicate clause of a statement, its subqueries and CTEs included.
     public static func predicateClauses(in root: Node) -> [Clause] {
         var statements: [Node] = [], joins: [Node] = []
-        root.walk { node in
-            switch node.kind {
-            case .selectStmt, .updateStmt, .deleteStmt: statements.append(node)
-            case .joinExpr: joins.append(node)
+        root.forEachNodeOrObject { kind, node in
+            switch kind {
+            case .selectStmt, .updateStmt, .deleteStmt: statements.append(node())
+            case .joinExpr: joins.append(node())
             default: break
             }
-            return .visitChildren
         }
         return predicateClauses(statements: statements, joins: joins)
     }

@@ -337,28 +337,19 @@ struct StatementIndex: Sendable {
         var slots = Array(repeating: [Node](), count: 8)
         // No relation names here: the lint job does not need them, and reading every object's
         // `relname` costs more than filing the nodes.
-        root.walk { node in
-            if let kind = node.kind, let slot = Self.slot(of: kind) { slots[slot].append(node) }
-            return .visitChildren
+        root.forEachNodeOrObject { kind, node in
+            if let kind, let slot = Self.slot(of: kind) { slots[slot].append(node()) }
         }
         nodesBySlot = slots
     }
 
-    /// The relations a statement names, without filing its nodes.
-    static func relations(in root: Node) -> [RelationName] { walk(root) { _, _ in } }
-
-    /// Walks every node, handing typed ones to `visit`; returns the relations named on the way.
-    private static func walk(_ root: Node, visiting visit: (NodeKind, Node) -> Void) -> [RelationName] {
+    /// The relations a statement names, without filing its nodes: RangeVars, wrapped or in typed
+    /// pointer fields (`InsertStmt.relation`), where they are plain objects.
+    static func relations(in root: Node) -> [RelationName] {
         var relations: [RelationName] = []
-        root.walk { node in
-            guard let kind = node.kind else {
-                // RangeVars in typed pointer fields (`InsertStmt.relation`) are plain objects.
-                if !node.isList, let name = node.relationName { relations.append(name) }
-                return .visitChildren
-            }
-            if kind == .rangeVar, let name = node.relationName { relations.append(name) }
-            visit(kind, node)
-            return .visitChildren
+        root.forEachNodeOrObject { kind, node in
+            guard kind == nil || kind == .rangeVar, let name = node().relationName else { return }
+            relations.append(name)
         }
         return relations
     }

@@ -41,7 +41,7 @@ public struct Node: Sendable, CustomStringConvertible {
     public let tree: ParseTree
     @usableFromInline let index: Int
 
-    @usableFromInline
+    @inlinable
     init(tree: ParseTree, index: Int) {
         self.tree = tree
         self.index = index
@@ -92,7 +92,7 @@ public struct Node: Sendable, CustomStringConvertible {
     }
 
     /// A list's elements; an absent list is empty, and a single node reads as a one-element list.
-    public var elements: [Node] {
+    @inlinable public var elements: [Node] {
         entry.kind == .array ? children : [self]
     }
 
@@ -112,7 +112,7 @@ public struct Node: Sendable, CustomStringConvertible {
     }
 
     /// Every node, object and list directly below this one (members of objects, elements of lists).
-    public var children: [Node] {
+    @inlinable public var children: [Node] {
         // Counted first (indexes only, no Node retained): an array grown one append at a time
         // reallocates for most lists.
         let tape = tree.tape
@@ -128,13 +128,13 @@ public struct Node: Sendable, CustomStringConvertible {
     }
 
     /// Calls `body` with each of `elements` in order, without building the array.
-    public func forEachElement(_ body: (Node) throws -> Void) rethrows {
+    @inlinable public func forEachElement(_ body: (Node) throws -> Void) rethrows {
         guard entry.kind == .array else { return try body(self) }
         try forEachChild(body)
     }
 
     /// The sibling walk under `children` and `forEachElement`.
-    private func forEachChild(_ body: (Node) throws -> Void) rethrows {
+    @inlinable func forEachChild(_ body: (Node) throws -> Void) rethrows {
         let tape = tree.tape
         let end = Int(tape[index].next)
         var child = index + 1
@@ -145,7 +145,7 @@ public struct Node: Sendable, CustomStringConvertible {
     }
 
     /// A string value, unescaped.
-    public var string: String? {
+    @inlinable public var string: String? {
         let entry = self.entry
         switch entry.kind {
         case .string: return text(start: entry.valueStart, length: entry.valueLength)
@@ -155,7 +155,7 @@ public struct Node: Sendable, CustomStringConvertible {
     }
 
     /// An integer value.
-    public var int: Int? {
+    @inlinable public var int: Int? {
         let entry = self.entry
         guard entry.kind == .number else { return nil }
         var value = 0
@@ -174,13 +174,13 @@ public struct Node: Sendable, CustomStringConvertible {
     @inlinable public var bool: Bool { entry.kind == .true }
 
     /// Byte offset of this node in the statement text (`location` field), when the grammar records one.
-    public var location: Int? {
+    @inlinable public var location: Int? {
         guard let value = self[.location]?.int, value >= 0 else { return nil }
         return value
     }
 
     /// Byte offset of this node in the file (`location` plus the statement's offset).
-    public var fileOffset: Int? { location.map { $0 + tree.sourceOffset } }
+    @inlinable public var fileOffset: Int? { location.map { $0 + tree.sourceOffset } }
 
     public enum WalkAction { case visitChildren, skipChildren, stop }
 
@@ -201,6 +201,23 @@ public struct Node: Sendable, CustomStringConvertible {
             case .skipChildren: current = Int(entry.next)
             case .visitChildren: current += 1
             }
+        }
+    }
+
+    /// Pre-order over the typed nodes and plain objects below (and including) this one, as `walk`
+    /// visits them but without making a `Node` of each: `body` gets the entry's kind (nil for a
+    /// plain object, or a type this build does not know) and makes the node only if it wants it.
+    /// Making a node retains the tree; most entries of a walk are passed over.
+    @inlinable public func forEachNodeOrObject(_ body: (_ kind: NodeKind?, _ node: () -> Node) throws -> Void) rethrows {
+        let tape = tree.tape
+        let end = Int(tape[index].next)
+        var current = index
+        while current < end {
+            let entry = tape[current]
+            if entry.kind == .node || entry.kind == .object {
+                try body(entry.kind == .node ? entry.nodeKind : nil, { Node(tree: tree, index: current) })
+            }
+            current += 1
         }
     }
 
@@ -269,9 +286,8 @@ public struct Node: Sendable, CustomStringConvertible {
     /// Every typed node of `kind` below (and including) this one, in source order of the tree.
     public func descendants(ofKind kind: NodeKind) -> [Node] {
         var result: [Node] = []
-        walk { node in
-            if node.kind == kind { result.append(node) }
-            return .visitChildren
+        forEachNodeOrObject { found, node in
+            if found == kind { result.append(node()) }
         }
         return result
     }
@@ -297,12 +313,12 @@ public struct Node: Sendable, CustomStringConvertible {
         memcmp(tree.json.baseAddress! + Int(entry.keyStart), key.baseAddress!, key.count) == 0
     }
 
-    private func text(start: UInt32, length: UInt32) -> String {
+    @usableFromInline func text(start: UInt32, length: UInt32) -> String {
         let start = Int(start)
         return String(decoding: UnsafeBufferPointer(rebasing: tree.json[start ..< start + Int(length)]), as: UTF8.self)
     }
 
-    private func unescape(start: Int, length: Int) -> String {
+    @usableFromInline func unescape(start: Int, length: Int) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(length)
         var offset = start

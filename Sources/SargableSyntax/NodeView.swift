@@ -12,7 +12,7 @@ public protocol NodeView: Sendable {
 
 extension Node {
     /// This node as `view` when it is a node of that kind (`node.as(AExpr.self)?.kind == .op`).
-    public func `as`<View: NodeView>(_ view: View.Type) -> View? {
+    @inlinable public func `as`<View: NodeView>(_ view: View.Type) -> View? {
         guard let expected = View.nodeKind, kind == expected else { return nil }
         return View(unchecked: self)
     }
