@@ -368,7 +368,8 @@ public struct Linter: Sendable {
                 findings += silence(placed, by: result.suppressions, used: &used)
             }
             findings += unusedSuppressions(result.suppressions, used: used, in: document, inspectedDatabase: databaseFindings != nil)
-            report.findings.append(contentsOf: findings.sorted(by: Self.order))
+            // Sorted by index: sorting the findings themselves copies each one (its strings) as it goes.
+            report.findings.append(contentsOf: findings.indices.sorted { Self.order(findings[$0], findings[$1]) }.lazy.map { findings[$0] })
             report.errors.append(contentsOf: result.errors)
         }
         // Objects no linted file creates: reported on the database itself.

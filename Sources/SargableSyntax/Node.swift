@@ -68,7 +68,7 @@ public struct Node: Sendable, CustomStringConvertible {
     @inlinable public var isList: Bool { entry.kind == .array }
 
     /// The member under `field`, or nil when absent (libpg_query omits empty fields).
-    @inlinable public subscript(field: Field) -> Node? {
+    @inlinable @inline(__always) public subscript(field: Field) -> Node? {
         let entry = self.entry
         guard entry.kind == .node || entry.kind == .object else { return nil }
         let end = Int(entry.next)
