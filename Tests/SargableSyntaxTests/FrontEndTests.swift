@@ -81,6 +81,24 @@ struct FrontEndTests {
         #expect(visited == 3)
     }
 
+    /// The tape loop sees the nodes and plain objects `walk` visits, in the same order, and makes
+    /// the same node when asked.
+    @Test func forEachNodeOrObjectVisitsWhatWalkVisits() throws {
+        let sql = "INSERT INTO s.t (a) SELECT x::int, 1 FROM u JOIN v USING (id) WHERE y IN (SELECT z FROM w) ON CONFLICT DO NOTHING"
+        let root = try #require(try PgQuery.parse(sql).firstStatement)
+        var walked: [(kind: NodeKind?, description: String)] = []
+        root.walk { node in
+            if !node.isList { walked.append((node.kind, node.description)) }
+            return .visitChildren
+        }
+        var looped: [(kind: NodeKind?, description: String)] = []
+        root.forEachNodeOrObject { kind, node in looped.append((kind, node().description)) }
+        #expect(looped.map(\.kind) == walked.map(\.kind))
+        #expect(looped.map(\.description) == walked.map(\.description))
+        #expect(looped.contains { $0.kind == nil } && looped.contains { $0.kind == .rangeVar })
+        #expect(root.descendants(ofKind: .columnRef).count == 3)  // x, y, z: USING names columns as strings
+    }
+
     @Test func fingerprintIgnoresConstants() throws {
         let a = try PgQuery.fingerprint("SELECT * FROM users WHERE id = 42")
         let b = try PgQuery.fingerprint("select *   from users where id = $1")
