@@ -260,6 +260,8 @@ static void write_object(Walk *walk, Key key, int tag, const void *object, bool 
         return;
     }
     size_t index = put_entry(walk, SARGABLE_TAPE_OBJECT, key);
+    /* The JSON does not say what a plain object is; the walk knows its declared type. */
+    if (!walk->failed) walk->tape[index].rawNodeKind = type->ordinal;
     write_members(walk, type, (NodeTag) tag, object);
     close_entry(walk, index);
 }

@@ -31,7 +31,7 @@ public enum QueryShape {
     /// Every predicate clause of a statement, its subqueries and CTEs included.
     public static func predicateClauses(in root: Node) -> [Clause] {
         var statements: [Node] = [], joins: [Node] = []
-        root.forEachNodeOrObject { kind, node in
+        root.forEachNodeOrObject { kind, _, node in
             switch kind {
             case .selectStmt, .updateStmt, .deleteStmt: statements.append(node())
             case .joinExpr: joins.append(node())

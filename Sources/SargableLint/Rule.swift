@@ -337,7 +337,7 @@ struct StatementIndex: Sendable {
         var slots = Array(repeating: [Node](), count: 8)
         // No relation names here: the lint job does not need them, and reading every object's
         // `relname` costs more than filing the nodes.
-        root.forEachNodeOrObject { kind, node in
+        root.forEachNodeOrObject { kind, _, node in
             if let kind, let slot = Self.slot(of: kind) { slots[slot].append(node()) }
         }
         nodesBySlot = slots
@@ -347,8 +347,10 @@ struct StatementIndex: Sendable {
     /// pointer fields (`InsertStmt.relation`), where they are plain objects.
     static func relations(in root: Node) -> [RelationName] {
         var relations: [RelationName] = []
-        root.forEachNodeOrObject { kind, node in
-            guard kind == nil || kind == .rangeVar, let name = node().relationName else { return }
+        root.forEachNodeOrObject { kind, declaredKind, node in
+            // A plain object of unknown type (read from JSON) may be a RangeVar too.
+            guard kind == .rangeVar || (kind == nil && (declaredKind == nil || declaredKind == .rangeVar)),
+                  let name = node().relationName else { return }
             relations.append(name)
         }
         return relations

@@ -58,6 +58,15 @@ public struct Node: Sendable, CustomStringConvertible {
         return entry.nodeKind
     }
 
+    /// For a plain object (a typed pointer field, `InsertStmt.relation`), the type its field
+    /// declares (`.rangeVar`) when the tree was walked from the raw tree; nil when read from JSON,
+    /// which does not say, and for anything but a plain object.
+    @inlinable public var declaredKind: NodeKind? {
+        let entry = self.entry
+        guard entry.kind == .object else { return nil }
+        return entry.nodeKind
+    }
+
     /// The type name as libpg_query wrote it, also for kinds unknown to this build.
     public var kindName: String? {
         let entry = self.entry
@@ -206,16 +215,21 @@ public struct Node: Sendable, CustomStringConvertible {
 
     /// Pre-order over the typed nodes and plain objects below (and including) this one, as `walk`
     /// visits them but without making a `Node` of each: `body` gets the entry's kind (nil for a
-    /// plain object, or a type this build does not know) and makes the node only if it wants it.
-    /// Making a node retains the tree; most entries of a walk are passed over.
-    @inlinable public func forEachNodeOrObject(_ body: (_ kind: NodeKind?, _ node: () -> Node) throws -> Void) rethrows {
+    /// plain object, or a type this build does not know), a plain object's `declaredKind`, and
+    /// makes the node only if it wants it. Making a node retains the tree; most entries of a walk
+    /// are passed over.
+    @inlinable public func forEachNodeOrObject(
+        _ body: (_ kind: NodeKind?, _ declaredKind: NodeKind?, _ node: () -> Node) throws -> Void
+    ) rethrows {
         let tape = tree.tape
         let end = Int(tape[index].next)
         var current = index
         while current < end {
             let entry = tape[current]
-            if entry.kind == .node || entry.kind == .object {
-                try body(entry.kind == .node ? entry.nodeKind : nil, { Node(tree: tree, index: current) })
+            if entry.kind == .node {
+                try body(entry.nodeKind, nil, { Node(tree: tree, index: current) })
+            } else if entry.kind == .object {
+                try body(nil, entry.nodeKind, { Node(tree: tree, index: current) })
             }
             current += 1
         }
@@ -286,7 +300,7 @@ public struct Node: Sendable, CustomStringConvertible {
     /// Every typed node of `kind` below (and including) this one, in source order of the tree.
     public func descendants(ofKind kind: NodeKind) -> [Node] {
         var result: [Node] = []
-        forEachNodeOrObject { found, node in
+        forEachNodeOrObject { found, _, node in
             if found == kind { result.append(node()) }
         }
         return result

@@ -92,10 +92,18 @@ struct FrontEndTests {
             return .visitChildren
         }
         var looped: [(kind: NodeKind?, description: String)] = []
-        root.forEachNodeOrObject { kind, node in looped.append((kind, node().description)) }
+        var declared: [NodeKind?] = []
+        root.forEachNodeOrObject { kind, declaredKind, node in
+            looped.append((kind, node().description))
+            if kind == nil { declared.append(declaredKind) }
+        }
         #expect(looped.map(\.kind) == walked.map(\.kind))
         #expect(looped.map(\.description) == walked.map(\.description))
         #expect(looped.contains { $0.kind == nil } && looped.contains { $0.kind == .rangeVar })
+        // The walk knows what each plain object is: the target table, the A_Const's value, the types.
+        #expect(declared.first == .rangeVar)
+        #expect(declared.allSatisfy { $0 != nil })
+        #expect(try PgQuery.parseJSON(sql).firstStatement?[.relation]?.declaredKind == nil)
         #expect(root.descendants(ofKind: .columnRef).count == 3)  // x, y, z: USING names columns as strings
     }
 

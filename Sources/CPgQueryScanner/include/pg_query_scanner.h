@@ -48,7 +48,8 @@ typedef struct SargableTapeEntry {
     /* Index just past this value's subtree. */
     uint32_t next;
     uint16_t keyLength;
-    /* Nodes: the type's place in SargableSyntax's NodeKind; SARGABLE_NO_NODE_KIND otherwise. */
+    /* Nodes: the type's place in SargableSyntax's NodeKind; plain objects the walk wrote: their
+     * declared type's (the JSON reader cannot tell it); SARGABLE_NO_NODE_KIND otherwise. */
     uint8_t rawNodeKind;
     /* A SargableTapeKind. */
     uint8_t rawKind;
