@@ -433,9 +433,10 @@ public final class SQLDocument: @unchecked Sendable {
     private func copyFromStdinDataStart(_ statement: StatementSource, tree: Node?) -> Int? {
         let bytes = file.bytes
         let start = statement.range.lowerBound
-        // ASCII letters only: `| 0x20` lower-cases them and maps no other byte onto one.
-        guard statement.range.count >= 4,
-              zip(bytes[start ..< start + 4], "copy".utf8).allSatisfy({ $0 | 0x20 == $1 }),
+        // ASCII letters only: `| 0x20` lower-cases them and maps no other byte onto one. (Not
+        // `zip`: its generic iterator's first use costs the process a scan of every conformance.)
+        guard statement.range.count >= 4, bytes[start] | 0x20 == UInt8(ascii: "c"), bytes[start + 1] | 0x20 == UInt8(ascii: "o"),
+              bytes[start + 2] | 0x20 == UInt8(ascii: "p"), bytes[start + 3] | 0x20 == UInt8(ascii: "y"),
               let copy = tree ?? (try? PgQuery.parse(statement.text))?.statements.first,
               copy.kind == .copyStmt, copy[.isFrom]?.bool == true, copy[.filename] == nil,
               copy[.isProgram]?.bool != true
