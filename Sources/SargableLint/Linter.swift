@@ -441,8 +441,15 @@ public struct Linter: Sendable {
                                        newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion,
                                        session: session)
         let rules = root.kind.flatMap { kind in rulesByStatementKind.first { $0.kind == kind }?.rules } ?? rulesForEveryKind
-        for enabled in rules {
-            enabled.rule.check(RuleContext(context, settings: enabled.settings))
+        // One context for all of the statement's rules, handed each rule's settings in turn.
+        if let first = rules.first {
+            var ruleContext = RuleContext(context, settings: first.settings)
+            rules.withUnsafeBufferPointer { enabled in
+                for index in enabled.indices {
+                    ruleContext.settings = enabled[index].settings
+                    enabled[index].rule.check(ruleContext)
+                }
+            }
         }
         // A statement inside a DO block: its findings say so (it may run only on some branch).
         @Sendable func noted(_ text: FindingText) -> FindingText {

@@ -58,7 +58,7 @@ public struct RuleContext {
     public let shared: StatementContext
     /// The rule's id and configured options, one object per enabled rule: a context is made for
     /// every rule and statement, and each reference it holds is a retain and a release.
-    let settings: RuleSettings
+    var settings: RuleSettings
     public var ruleID: String { settings.id }
     var optionValues: [String: RuleOption.Value] { settings.options }
 
