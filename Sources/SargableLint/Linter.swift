@@ -441,7 +441,9 @@ public struct Linter: Sendable {
                                        newTables: replay.newTables, indexLookup: replay.indexLookup, postgresVersion: postgresVersion,
                                        session: session)
         let rules = root.kind.flatMap { kind in rulesByStatementKind.first { $0.kind == kind }?.rules } ?? rulesForEveryKind
-        // One context for all of the statement's rules, handed each rule's settings in turn.
+        // One context for all of the statement's rules, handed each rule's settings in turn: a
+        // context per rule, and a copy of each list entry, cost about 45 retains and releases a
+        // statement (the rules themselves only borrow the context).
         if let first = rules.first {
             var ruleContext = RuleContext(context, settings: first.settings)
             rules.withUnsafeBufferPointer { enabled in
