@@ -411,13 +411,13 @@ SargableParseTree sargable_parse(const char *text, size_t stack_bytes) {
     } else if (parsed.tree != NIL && parsed.tree->type != T_List) {
         result.unsupported = true;
     } else {
-        /* Sized for the common statement, to spare most trees their regrowth. */
-        size_t length = strlen(text);
         Walk walk = {0};
         /* What the parse left of the stack it was given, less a margin for the calls below the walk. */
         const char *here = __builtin_frame_address(0);
         size_t usable = stack_bytes > (64 << 10) ? stack_bytes - (64 << 10) : 0;
         walk.stack_floor = (uintptr_t) here > usable ? here - usable : NULL;
+        /* Sized for the common statement, to spare most trees their regrowth. */
+        size_t length = strlen(text);
         grow((void **) &walk.tape, &walk.capacity, 16 + length / 2, sizeof(SargableTapeEntry), &walk);
         grow((void **) &walk.text, &walk.text_capacity, 64 + length, 1, &walk);
         if (++walk_serial == 0) {

@@ -52,12 +52,13 @@ final class RuleSettings: Sendable {
 }
 
 /// What one rule sees about one statement: the statement's shared context (caches every rule
-/// reuses), the rule's own id (from its metadata) and its configured options. A value per rule: the
-/// id a finding carries can never be another rule's.
+/// reuses), the rule's own id (from its metadata) and its configured options. The linter hands each
+/// of a statement's rules the context with that rule's settings: the id a finding carries is always
+/// the reporting rule's.
 public struct RuleContext {
     public let shared: StatementContext
-    /// The rule's id and configured options, one object per enabled rule: a context is made for
-    /// every rule and statement, and each reference it holds is a retain and a release.
+    /// The rule's id and configured options, one object per enabled rule: handing a context its
+    /// rule's settings swaps one reference, not a string and a dictionary.
     var settings: RuleSettings
     public var ruleID: String { settings.id }
     var optionValues: [String: RuleOption.Value] { settings.options }

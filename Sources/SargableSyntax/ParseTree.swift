@@ -9,14 +9,14 @@ import Darwin
 /// One statement's parse tree as a flat tape: walked from libpg_query's raw tree (CPgQueryScanner's
 /// tree.c), or read from its JSON.
 ///
-/// Decoding is the front end's hot path: `JSONSerialization` runs ~10× slower than the C parse that
-/// produced the JSON. The tape is built in one pass over the bytes with no per-value allocation;
-/// strings and numbers stay as byte ranges and are decoded only when a rule asks for them. Node
-/// wrappers (`{"SelectStmt": {...}}`) collapse into one entry that carries its `NodeKind`.
+/// Either way the tape is built in one pass with no per-value allocation (`JSONSerialization` ran ~10×
+/// slower than the C parse); strings and numbers stay as byte ranges of the tree's text and are
+/// decoded only when a rule asks for them. Node wrappers (`{"SelectStmt": {...}}`) are one entry
+/// that carries its `NodeKind`.
 public final class ParseTree: @unchecked Sendable {
     // Immutable after init, hence safe to share across threads. Raw buffers owned by the tree (freed in
     // deinit) rather than arrays: rules read them millions of times, and an array read retains its storage.
-    /// libpg_query's result, whose JSON text the tape points into; freed in deinit.
+    /// libpg_query's result or the walk's, whose text the tape points into; freed in deinit.
     private let result: Owner
 
     /// The two kinds of libpg_query result a tree reads: a parse tree, or PL/pgSQL functions.
