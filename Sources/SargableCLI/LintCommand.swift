@@ -123,7 +123,7 @@ struct LintCommand: ParsableCommand {
                                                catalogueURL: Terminal.catalogueURL),
                   terminator: "")
         case .json:
-            Terminal.printBytes(LintReporter.jsonBytes(report))
+            Terminal.printBytes(LintReporter.jsonChunks(report, threads: threads))
         case .sarif:
             Terminal.print(Self.sarif(report))
         case .github:

@@ -16,7 +16,12 @@ public enum Terminal {
 
     /// Writes UTF-8 `bytes` and a line break to standard output.
     public static func printBytes(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { write($0, to: .output) }
+        printBytes([bytes])
+    }
+
+    /// Writes the pieces one after the other, then a line break.
+    public static func printBytes(_ pieces: [[UInt8]]) {
+        for bytes in pieces { bytes.withUnsafeBytes { write($0, to: .output) } }
         write("\n", to: .output)
     }
 

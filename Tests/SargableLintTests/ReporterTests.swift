@@ -53,6 +53,20 @@ private func report(_ sql: String, path: String = "q.sql") -> LintReport {
     #expect(summary == ["files": 1, "statements": 3, "findings": 1, "errors": 1])
 }
 
+@Test func jsonEncodedInPiecesOnSeveralThreadsIsTheSameDocument() throws {
+    // Enough findings that the encoder splits them; every piece boundary must keep one comma.
+    let many = report(String(repeating: "SELECT * FROM t WHERE id = 1;\n", count: 2_500))
+    #expect(many.findings.count == 2_500)
+    let pieces = LintReporter.jsonChunks(many, threads: 2)
+    #expect(pieces.count > 2)
+    let joined = Array(pieces.joined())
+    #expect(joined == LintReporter.jsonBytes(many))
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(joined)) as? [String: Any])
+    let findings = try #require(object["findings"] as? [[String: Any]])
+    #expect(findings.count == 2_500)
+    #expect(findings.map { $0["line"] as? Int } == (1 ... 2_500).map { $0 })
+}
+
 @Test func jsonEscapesStrings() throws {
     var findings = report("DELETE FROM orders;", path: "dir \"q\"\\\u{1}\té.sql")
     findings.findings[0].help = "line one\nline two"
