@@ -6,8 +6,8 @@
 #   regress      PostgreSQL's regression corpus, default threads and --jobs 1
 #   mattermost   a real migration history, the whole directory, default threads and --jobs 1
 # squawk has no thread option; its CPU time exceeds its wall time on the regression corpus (about
-# 530 vs 377 ms), so it is not strictly one core either. Both read every file and report every finding; output goes to
-# /dev/null (sargable writes --format json).
+# 530 vs 377 ms), so it is not strictly one core either. Both read every file and report every
+# finding; output goes to /dev/null (sargable writes --format json).
 #
 # The binary measured is the one users get: `make build` (Swift runtime and Foundation linked in
 # statically, as `make install` installs it). SARGABLE=path measures another build instead.
