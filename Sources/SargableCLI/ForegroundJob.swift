@@ -6,7 +6,7 @@ import Glibc
 /// The command `database run` runs, run the way a shell runs a foreground job: in a process group
 /// of its own that owns the terminal, so an interactive `psql` reads it instead of being stopped
 /// (Foundation's Process gives the child a new group but never the terminal). Signals sent to
-/// sargable alone go to that group (`Interrupts.forward`). When the job is stopped (Ctrl-Z),
+/// sargable alone go to that group (`Interrupts.forward(to:)`). When the job is stopped (Ctrl-Z),
 /// sargable stops too and hands the terminal back, as a shell's job would; `fg` resumes both.
 enum ForegroundJob {
     /// Runs `arguments` (looked up on PATH) with `environment` and waits for it to end. Returns
@@ -29,14 +29,15 @@ enum ForegroundJob {
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        Interrupts.shared.forwardToNextJob()
         var pid: pid_t = 0
         let failure = posix_spawnp(&pid, arguments[0], nil, &attributes, argv, envp)
         guard failure == 0 else { throw CommandFailure("cannot run \(arguments[0]): \(String(cString: strerror(failure)))") }
+        Interrupts.shared.forward(to: pid)
 
         let terminal = ControllingTerminal.ifForeground()
         defer { terminal?.close() }
         terminal?.give(to: pid)
-        Interrupts.shared.forward(to: pid)
         while true {
             var status: Int32 = 0
             guard waitpid(pid, &status, WUNTRACED) == pid else {

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import SargableCore
 import SargablePostgres
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,20 +45,33 @@ final class Interrupts: @unchecked Sendable {
     /// SIGINT, SIGTERM and SIGHUP sent to sargable go to the command's process group instead, so
     /// the command ends as it would have without sargable around it and the server is still
     /// cleaned up. (From the terminal they reach the command directly: it is the foreground job.)
-    func forward(to processGroup: pid_t) {
+    /// Called before the command is started, so no signal finds sargable between two dispositions;
+    /// one that comes before `forward(to:)` names the group waits for it.
+    func forwardToNextJob() {
         lock.lock()
         defer { lock.unlock() }
         cancelSources()
         connections.removeAll()
         cancellers.removeAll()
-        takeOver([SIGINT, SIGTERM, SIGHUP]) { number in _ = kill(-processGroup, number) }
+        // A plain handler, not a dispatch source: libdispatch installs a source's handler later,
+        // on its manager thread, and a signal in that gap was dropped (SIG_IGN) or ended sargable.
+        _ = forwardedGroup.load(ordering: .sequentiallyConsistent)  // globals are initialised lazily: not in the handler
+        _ = pendingForward.load(ordering: .sequentiallyConsistent)
+        for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, forwardSignal) }
     }
 
-    /// The sources only see signals whose default action (ending the process) is off. A child
-    /// must reset them (ForegroundJob does): an ignored signal stays ignored across exec.
+    /// The group that `forwardToNextJob`'s signals go to from now on, and any that came before it.
+    func forward(to processGroup: pid_t) {
+        forwardedGroup.store(processGroup, ordering: .sequentiallyConsistent)
+        let early = pendingForward.exchange(0, ordering: .sequentiallyConsistent)
+        if early != 0 { kill(-processGroup, early) }
+    }
+
+    /// No SIG_IGN first: libdispatch installs its own handler when its manager thread registers
+    /// the source, and an ignored signal in between would be dropped; the default action
+    /// (ending at once, as before any watch) is the better fallback.
     private func takeOver(_ numbers: [Int32], handler: @escaping @Sendable (Int32) -> Void) {
         for number in numbers {
-            signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler { handler(number) }
             source.resume()
@@ -103,4 +117,22 @@ final class Interrupts: @unchecked Sendable {
             _exit(Self.exitStatus)
         }
     }
+}
+
+/// Read in a signal handler, so atomics (set up before the handler is installed) and not a lock.
+private let forwardedGroup = Atomic<pid_t>(0)
+private let pendingForward = Atomic<Int32>(0)
+
+/// Async-signal-safe: atomics and kill(2) only. Before the group is known the signal is parked;
+/// the second look covers `forward(to:)` having run in between (whoever takes it sends it).
+private func forwardSignal(_ number: Int32) {
+    let savedErrno = errno
+    defer { errno = savedErrno }
+    var group = forwardedGroup.load(ordering: .sequentiallyConsistent)
+    if group == 0 {
+        pendingForward.store(number, ordering: .sequentiallyConsistent)
+        group = forwardedGroup.load(ordering: .sequentiallyConsistent)
+        guard group != 0, pendingForward.exchange(0, ordering: .sequentiallyConsistent) != 0 else { return }
+    }
+    kill(-group, number)
 }
