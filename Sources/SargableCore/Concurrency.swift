@@ -86,6 +86,44 @@ public enum WorkerThreads {
         return slots.values()
     }
 
+    /// Runs each item through three stages on up to `threads` workers with `stackBytes` of stack:
+    /// `prepare` (items started in input order), `fold` (one item at a time, in input order, as
+    /// soon as it and every item before it are prepared; it alone updates `state`), then `finish`
+    /// of what `fold` returned. Returns the outputs in input order and the state after the last
+    /// fold. A worker finishes a folded item before it prepares another, so only a few items are
+    /// between the stages at once and what they hold is freed as the run goes, not at its end.
+    /// Free of deadlock on any number of workers: whoever prepares the next item in order folds.
+    @inlinable
+    public static func pipeline<Input: Sendable, Prepared, Folded, Output, State>(
+        _ items: [Input], threads: Int = defaultThreadCount, stackBytes: Int, state: State,
+        prepare: @Sendable (Input) -> Prepared, fold: @Sendable (inout State, Int, Prepared) -> Folded,
+        finish: @Sendable (Int, Folded) -> Output
+    ) -> (outputs: [Output], state: State) {
+        let shared = PipelineRun<Prepared, Folded, Output, State>(count: items.count, state: state)
+        withoutActuallyEscaping(prepare) { prepare in
+            withoutActuallyEscaping(fold) { fold in
+                withoutActuallyEscaping(finish) { finish in
+                    let work: @Sendable () -> Void = {
+                        while true {
+                            switch shared.nextStep() {
+                            case .prepare(let index): shared.deposit(index, prepare(items[index]), fold: fold)
+                            case .finish(let index, let value): shared.setOutput(index, finish(index, value))
+                            case .done: return
+                            }
+                        }
+                    }
+                    let workerCount = max(1, min(threads, items.count))
+                    if workerCount == 1 {
+                        run(stackBytes: stackBytes, work)
+                    } else {
+                        runWorkers(workerCount, stackBytes: stackBytes, work)
+                    }
+                }
+            }
+        }
+        return (shared.outputs.map { $0! }, shared.state)
+    }
+
     /// Runs `work` on `count` new threads and waits for all of them.
     @usableFromInline
     static func runWorkers(_ count: Int, stackBytes: Int, _ work: @escaping @Sendable () -> Void) {
@@ -227,74 +265,88 @@ final class ResultSlots<T>: @unchecked Sendable {
     func values() -> [T] { lock.withLock { storage.map { $0! } } }
 }
 
-/// A value handed to the one thread that takes it, which then holds the only reference (so what
-/// it frees is freed there). Taking twice gives nil.
-public final class HandOff<Value>: @unchecked Sendable {
-    private let lock = Lock()
-    private var value: Value?
+/// The shared state of a `WorkerThreads.pipeline` run.
+@usableFromInline
+final class PipelineRun<Prepared, Folded, Output, State>: @unchecked Sendable {
+    @usableFromInline let lock = Lock()
+    @usableFromInline let count: Int
+    @usableFromInline var nextToPrepare = 0
+    @usableFromInline var prepared: [Prepared?]
+    /// Items below it are folded; `isFolding` while a worker folds (outside the lock, alone).
+    @usableFromInline var nextToFold = 0
+    @usableFromInline var isFolding = false
+    @usableFromInline var folded: [Folded?]
+    @usableFromInline var nextToFinish = 0
+    @usableFromInline var outputs: [Output?]
+    /// Touched by the folding worker only.
+    @usableFromInline var state: State
 
-    public init(_ value: Value) { self.value = value }
+    @usableFromInline
+    enum Step {
+        case prepare(Int)
+        case finish(Int, Folded)
+        case done
+    }
 
-    public func take() -> Value? {
+    @inlinable
+    init(count: Int, state: State) {
+        self.count = count
+        self.state = state
+        prepared = Array(repeating: nil, count: count)
+        folded = Array(repeating: nil, count: count)
+        outputs = Array(repeating: nil, count: count)
+    }
+
+    /// A folded item to finish first (what it holds is freed sooner), else one to prepare.
+    @inlinable
+    func nextStep() -> Step {
         lock.withLock {
-            defer { value = nil }
-            return value
-        }
-    }
-}
-
-/// Values produced in order by one producer, each taken once by its index. The producer is not
-/// a job of its own: the first `take` (or `finish`) that finds it unstarted runs it there and
-/// then, publishing as it goes, so a taker only ever waits for a producer that is running.
-/// That keeps it free of deadlock however takers are scheduled, even all on one thread.
-public final class OrderedHandOver<Value, Outcome>: @unchecked Sendable {
-    public typealias Publish = (Value) -> Void
-
-    private let lock = Lock()
-    private var producer: ((Publish) -> Outcome)?
-    private var slots: [Value?] = []
-    private var outcome: Outcome?
-
-    /// `produce` publishes values in order, then returns its outcome (read with `finish`).
-    public init(_ produce: @escaping (Publish) -> Outcome) { producer = produce }
-
-    /// The `index`-th value published (starting the producer if need be), or nil when the
-    /// producer ended without publishing that many or the value was already taken.
-    public func take(_ index: Int) -> Value? {
-        startIfUnstarted()
-        return lock.withLock {
-            lock.wait { index < slots.count || outcome != nil }
-            guard index < slots.count else { return nil }
-            defer { slots[index] = nil }
-            return slots[index]
+            lock.wait { nextToFinish < nextToFold || nextToPrepare < count || nextToFinish == count }
+            if nextToFinish < nextToFold {
+                let index = nextToFinish
+                nextToFinish += 1
+                if nextToFinish == count { lock.broadcast() }  // the workers waiting for work stop
+                defer { folded[index] = nil }
+                return .finish(index, folded[index]!)
+            }
+            if nextToPrepare < count {
+                defer { nextToPrepare += 1 }
+                return .prepare(nextToPrepare)
+            }
+            return .done
         }
     }
 
-    /// Runs the producer if no taker did, waits for it to end and returns its outcome.
-    public func finish() -> Outcome {
-        startIfUnstarted()
-        return lock.withLock {
-            lock.wait { outcome != nil }
-            return outcome!
+    /// Stores a prepared item and, unless another worker is folding, folds every item that is
+    /// next in order; the folding worker picks up what others prepare meanwhile.
+    @inlinable
+    func deposit(_ index: Int, _ value: Prepared, fold: (inout State, Int, Prepared) -> Folded) {
+        let folds = lock.withLock { () -> Bool in
+            prepared[index] = value
+            guard !isFolding, nextToFold < count, prepared[nextToFold] != nil else { return false }
+            isFolding = true
+            return true
         }
-    }
-
-    private func startIfUnstarted() {
-        guard let produce = lock.withLock({ () -> ((Publish) -> Outcome)? in
-            defer { producer = nil }
-            return producer
-        }) else { return }
-        let result = produce { value in
-            self.lock.withLock {
-                self.slots.append(value)
-                self.lock.broadcast()
+        guard folds else { return }
+        while let (next, item) = lock.withLock({ () -> (Int, Prepared)? in
+            guard nextToFold < count, let item = prepared[nextToFold] else {
+                isFolding = false
+                return nil
+            }
+            prepared[nextToFold] = nil
+            return (nextToFold, item)
+        }) {
+            let result = fold(&state, next, item)
+            lock.withLock {
+                folded[next] = result
+                nextToFold += 1
+                lock.broadcast()
             }
         }
-        lock.withLock {
-            outcome = result
-            lock.broadcast()
-        }
     }
+
+    @inlinable
+    func setOutput(_ index: Int, _ output: Output) { lock.withLock { outputs[index] = output } }
 }
 
 /// A bounded first-in first-out queue between threads: `push` waits while it is full, `pop`

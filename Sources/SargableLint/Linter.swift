@@ -39,13 +39,13 @@ public struct LintReport: Sendable {
 /// Lints SQL documents: replays their DDL into a schema model, runs every enabled rule on every
 /// statement, applies configuration and suppression comments.
 ///
-/// Files are split and parsed in parallel. Then one job replays every file's DDL in the order of the
-/// migration history (`MigrationStep`: versions in order; a down file sees the schema its up file
-/// produced and changes nothing after it) and publishes the schema as it stood before each file
-/// (only the tables that file names), while the other workers lint one file each as soon as its
-/// schema is out, replaying the file's own DDL (DO blocks' too) as they go, so every statement sees
-/// the schema "so far". Findings that depend on later files
-/// (an index that arrives in a later migration) are decided on the final schema.
+/// Files go through a pipeline (`WorkerThreads.pipeline`) in the order of the migration history
+/// (`MigrationStep`: versions in order; a down file sees the schema its up file produced and
+/// changes nothing after it): each is split and parsed once, on any worker; the replay takes the
+/// files in that order, hands each the schema as it stood before it (only the tables the file
+/// names) and applies its DDL; then a worker lints the file, replaying its own DDL (DO blocks' too)
+/// as it goes, so every statement sees the schema "so far", and frees its trees. Findings that
+/// depend on later files (an index that arrives in a later migration) are decided on the final schema.
 public struct Linter: Sendable {
     public static let unusedSuppressionRule = "unused-suppression"
 
@@ -136,8 +136,7 @@ public struct Linter: Sendable {
         let linted = inReplayOrder(documents.filter { !configuration.isExcluded($0.file.path) }, path: \.file.path)
         // Schema files are a migration history too: in its order, down files feeding nothing.
         let schema = inReplayOrder(schemaDocuments, path: \.file.path)
-        return lint(parsed: LargeStack.parallelMap(schema + linted, threads: threads) { ParsedFile($0) },
-                    schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
+        return lint((schema + linted).map(Source.document), schemaCount: schemaDocuments.count, databaseFindings: databaseFindings)
     }
 
     /// Lints one text as the file `path`: `Linter().lint(sql: "SELECT * FROM users")`.
@@ -145,27 +144,19 @@ public struct Linter: Sendable {
         lint([SQLDocument(path: path, text: sql)])
     }
 
-    /// Lints files, splitting and parsing them in parallel (the fast path for the command line).
+    /// Lints files, splitting and parsing each once, as the pipeline reaches it (the fast path for
+    /// the command line).
     public func lint(files: [SourceFile], schemaFiles: [SourceFile] = [], databaseFindings: [DatabaseFinding]? = nil) -> LintReport {
         let linted = inReplayOrder(files.filter { !configuration.isExcluded($0.path) }, path: \.path)
         let schema = inReplayOrder(schemaFiles, path: \.path)
-        let all = schema + linted
-        // The first files in replay order, up to `keptTreeBudget` bytes of SQL, keep their trees
-        // from the first pass, so neither the replay nor the lint job parses them again.
-        var budget = Self.keptTreeBudget
-        let keepsTrees = all.map { file in
-            guard file.bytes.count <= budget else { return false }
-            budget -= file.bytes.count
-            return true
-        }
-        return lint(parsed: LargeStack.parallelMap(Array(zip(all, keepsTrees)), threads: threads) { ParsedFile(file: $0, keepingTrees: $1) },
-                    schemaCount: schemaFiles.count, databaseFindings: databaseFindings)
+        return lint((schema + linted).map(Source.file), schemaCount: schemaFiles.count, databaseFindings: databaseFindings)
     }
 
-    /// Bytes of SQL whose trees are kept between the first pass and the lint: a tree (JSON and
-    /// tape) is about 20 times its text, so this bounds the memory they hold to about 100 MiB,
-    /// while a CI run's changed files and most migration histories fit whole.
-    static let keptTreeBudget = 5 << 20
+    /// A file to lint: text the pipeline splits, or a document a caller split.
+    private enum Source: Sendable {
+        case file(SourceFile)
+        case document(SQLDocument)
+    }
 
     /// Files in the order the migration history runs them (`MigrationStep`): the up chain by
     /// version, each down file right after the up file whose schema it is linted against.
@@ -173,36 +164,18 @@ public struct Linter: Sendable {
         files.map { (MigrationStep(path: path($0), layout: configuration.migrationLayout), $0) }.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// A statement that changes the schema, with its tree when the first pass kept it.
-    private struct SchemaChange: Sendable {
-        let source: StatementSource
-        let root: Node?
-
-        /// The kept tree, or the statement parsed again.
-        var parsedRoot: Node? { root ?? SQLDocument.parseAlone(source).root }
-    }
-
-    /// What the replay needs from a parsed file.
-    private struct ReplayInput: Sendable {
-        let schemaChanges: [SchemaChange]
-        let relations: Set<RelationName>
-        let indexes: Set<RelationName>
-        /// False for a down file: it undoes its migration, the history goes on without it.
-        let isApplied: Bool
-    }
-
-    /// What the replay and the lint job need from a file's first pass. Beyond `keptTreeBudget`, no
-    /// tree is kept: the replay parses each DDL statement again and the lint job each window, so a
-    /// large input never holds every tree at once (a tree's tape is tens of times its statement's text).
+    /// What the replay and the lint job need from a file's parse. Its trees live until the file is
+    /// linted: a tree's tape is tens of times its statement's text, and the pipeline keeps only a
+    /// few files between parse and lint.
     private struct ParsedFile: Sendable {
         let document: SQLDocument
-        let statementCount: Int
+        /// Every statement, with its tree or syntax error, in file order.
+        let statements: [ParsedStatement]
         let syntaxErrors: [(error: SyntaxError, source: StatementSource)]
-        /// The statements that change the schema, parsed again by the replay unless kept.
-        let schemaChanges: [SchemaChange]
-        /// With kept trees: the parsed statements of each DO block, by the DO statement's ordinal
-        /// (nil: the lint job finds and parses them again).
-        let embedded: [Int: [(statement: EmbeddedStatement, root: Node)]]?
+        /// The trees of the statements that change the schema, DO blocks' included, in order.
+        let schemaChanges: [Node]
+        /// The parsed statements of each DO block, by the DO statement's ordinal.
+        let embedded: [Int: [(statement: EmbeddedStatement, root: Node)]]
         /// Every relation the file names, and the indexes it drops, renames or rebuilds: the part of
         /// the schema its rules and its own replay can see.
         let relationNames: Set<RelationName>
@@ -215,11 +188,9 @@ public struct Linter: Sendable {
         let mentionedObjects: [RelationName: Int]
 
         private struct Collector {
-            var statementCount = 0
+            var statements: [ParsedStatement] = []
             var syntaxErrors: [(error: SyntaxError, source: StatementSource)] = []
-            var schemaChanges: [SchemaChange] = []
-            /// Whether the document keeps its trees (then so do the replay's input and `embedded`).
-            let keepsTrees: Bool
+            var schemaChanges: [Node] = []
             var embedded: [Int: [(statement: EmbeddedStatement, root: Node)]] = [:]
             var relations = Set<RelationName>()
             var indexNames = Set<RelationName>()
@@ -227,16 +198,16 @@ public struct Linter: Sendable {
             var mentionedObjects: [RelationName: Int] = [:]
 
             mutating func add(_ statement: ParsedStatement) {
-                statementCount += 1
+                statements.append(statement)
                 guard let root = statement.root else {
                     if let error = statement.error { syntaxErrors.append((error, statement.source)) }
                     return
                 }
-                if SchemaReplay.changesSchema(root) { schemaChanges.append(SchemaChange(source: statement.source, root: keepsTrees ? root : nil)) }
+                if SchemaReplay.changesSchema(root) { schemaChanges.append(root) }
                 // DDL a DO block runs changes the schema like any other (it may run: it counts).
                 for (embedded, inner) in Linter.parsedEmbeddedStatements(in: statement.source, root: root) {
-                    if keepsTrees { self.embedded[statement.source.ordinal, default: []].append((embedded, inner)) }
-                    if SchemaReplay.changesSchema(inner) { schemaChanges.append(SchemaChange(source: embedded.source, root: keepsTrees ? inner : nil)) }
+                    self.embedded[statement.source.ordinal, default: []].append((embedded, inner))
+                    if SchemaReplay.changesSchema(inner) { schemaChanges.append(inner) }
                     relations.formUnion(StatementIndex.relations(in: inner))
                     indexNames.formUnion(SchemaReplay.indexesNamed(by: inner))
                     if inner.kind == .dropStmt { relations.formUnion(SchemaReplay.droppedNames(inner)) }
@@ -254,32 +225,26 @@ public struct Linter: Sendable {
             }
         }
 
-        init(_ document: SQLDocument) {
-            var collector = Collector(keepsTrees: false)
-            document.forEachParsed { collector.add($0) }
-            self.init(document: document, collector)
-        }
-
-        /// Splits and parses `file` in one pass, keeping its trees for the replay and the lint job
-        /// or none.
-        init(file: SourceFile, keepingTrees: Bool) {
-            var collector = Collector(keepsTrees: keepingTrees)
-            if keepingTrees {
-                let document = SQLDocument(file: file)
-                document.forEachParsed { collector.add($0) }
-                self.init(document: document, collector)
-            } else {
+        /// Splits and parses a file in one pass (the document keeps no trees: this does), or
+        /// parses a caller's document.
+        init(_ source: Source) {
+            var collector = Collector()
+            switch source {
+            case .file(let file):
                 let document = SQLDocument(file: file, streaming: { collector.add($0) })
+                self.init(document: document, collector)
+            case .document(let document):
+                document.forEachParsed { collector.add($0) }
                 self.init(document: document, collector)
             }
         }
 
         private init(document: SQLDocument, _ collector: Collector) {
             self.document = document
-            statementCount = collector.statementCount
+            statements = collector.statements
             syntaxErrors = collector.syntaxErrors
             schemaChanges = collector.schemaChanges
-            embedded = collector.keepsTrees ? collector.embedded : nil
+            embedded = collector.embedded
             relationNames = collector.relations
             indexNames = collector.indexNames
             createdObjects = collector.createdObjects
@@ -287,56 +252,52 @@ public struct Linter: Sendable {
         }
     }
 
-    private func lint(parsed input: consuming [ParsedFile], schemaCount: Int, databaseFindings: [DatabaseFinding]?) -> LintReport {
-        var parsed = input
-        let linted = parsed.dropFirst(schemaCount).map(\.document)
+    /// What the report needs of one file once it is linted (of a schema file: its errors).
+    private struct LintedFile: Sendable {
+        let document: SQLDocument
+        let statementCount: Int
+        let createdObjects: [RelationName: Int]
+        let mentionedObjects: [RelationName: Int]
+        let result: FileResult
+    }
 
-        let statementCount = parsed.dropFirst(schemaCount).reduce(0) { $0 + $1.statementCount }
-        let schemaErrors = parsed.prefix(schemaCount).flatMap { errors(in: $0) }
+    private func lint(_ sources: [Source], schemaCount: Int, databaseFindings: [DatabaseFinding]?) -> LintReport {
         let layout = configuration.migrationLayout
-        let replayInputs = parsed.enumerated().map { position, file in
-            ReplayInput(schemaChanges: file.schemaChanges, relations: file.relationNames, indexes: file.indexNames,
-                        isApplied: MigrationStep(path: file.document.file.path, layout: layout).direction == .up)
-        }
-        // Each file's parse goes to the worker that lints it, which then holds the only reference,
-        // so what the worker no longer needs is freed there, in parallel.
-        let files = (0 ..< linted.count).map { HandOff(parsed[schemaCount + $0]) }
-        let createdObjects = parsed.dropFirst(schemaCount).map(\.createdObjects)
-        let mentionedObjects = parsed.dropFirst(schemaCount).map(\.mentionedObjects)
-        parsed.removeAll()
-
-        // The replay runs over every file's DDL in path order and publishes the schema before each
-        // linted file; each lint job takes its file's schema as soon as it is out. The first job to
-        // ask runs the replay, so no job waits on a replay that is not running.
-        let baseSchema = baseSchema
-        let schemas = OrderedHandOver<SchemaModel, SchemaModel> { publish in
-            var replay = SchemaReplay(base: baseSchema)
-            for (position, input) in replayInputs.enumerated() {
-                if position >= schemaCount {
-                    // Only the tables the file names: a copy of the whole model per file would
-                    // cost more than linting it.
-                    publish(replay.schema.subset(relations: input.relations, indexes: input.indexes))
+        // The replay is the pipeline's fold: one file at a time, in history order. The lint job
+        // gets the file's parse and its schema, and frees the parse when done, on its worker.
+        let (outcomes, replay) = LargeStack.pipeline(
+            sources, threads: threads, state: SchemaReplay(base: baseSchema),
+            prepare: { ParsedFile($0) },
+            fold: { replay, position, parsed -> (file: ParsedFile, schema: SchemaModel?) in
+                // Only the tables the file names: a copy of the whole model per file would cost
+                // more than linting it.
+                let schema = position < schemaCount ? nil : replay.schema.subset(relations: parsed.relationNames, indexes: parsed.indexNames)
+                // A down file undoes its migration: the history goes on without it.
+                if MigrationStep(path: parsed.document.file.path, layout: layout).direction == .up {
+                    replay.beginFile()
+                    for root in parsed.schemaChanges { replay.apply(root) }
                 }
-                guard input.isApplied else { continue }
-                replay.beginFile()
-                for change in input.schemaChanges {
-                    if let root = change.parsedRoot { replay.apply(root) }
-                }
-            }
-            return replay.schema
-        }
-        let results = LargeStack.parallelMap(Array(0 ..< linted.count), threads: threads) { index -> FileResult in
-            let schema = schemas.take(index) ?? SchemaModel()
-            guard let file = files[index].take() else { return FileResult() }
-            return lintFile(file, schema: schema)
-        }
-        let finalSchema = schemas.finish()
+                return (parsed, schema)
+            },
+            finish: { _, replayed in
+                let file = replayed.file
+                var result = FileResult()
+                if let schema = replayed.schema { result = lintFile(file, schema: schema) } else { result.errors = errors(in: file) }
+                return LintedFile(document: file.document, statementCount: file.statements.count, createdObjects: file.createdObjects,
+                                  mentionedObjects: file.mentionedObjects, result: result)
+            })
+        let finalSchema = replay.schema
+        let lintedFiles = outcomes.dropFirst(schemaCount)
+        let linted = lintedFiles.map(\.document)
+        let results = lintedFiles.map(\.result)
+        let createdObjects = lintedFiles.map(\.createdObjects)
+        let mentionedObjects = lintedFiles.map(\.mentionedObjects)
 
         var report = LintReport()
         report.files = linted.count
-        report.statements = statementCount
+        report.statements = lintedFiles.reduce(0) { $0 + $1.statementCount }
         report.schema = finalSchema
-        report.errors = schemaErrors
+        report.errors = outcomes.prefix(schemaCount).flatMap(\.result.errors)
         var unplaced: [DatabaseFinding] = []
         // Reported in path order, whatever order the history ran the files in.
         let reportOrder = linted.indices.sorted { linted[$0].file.path < linted[$1].file.path }
@@ -408,15 +369,13 @@ public struct Linter: Sendable {
         result.errors = errors(in: file)
         var replay = SchemaReplay(base: schema)
         var session = SessionState(fileRunsInTransaction: configuration.migrationsRunInTransaction)
-        document.forEachParsed { statement in
-            guard let root = statement.root else { return }
+        for statement in file.statements {
+            guard let root = statement.root else { continue }
             check(root, StatementIndex(root), statement.source, document: document, replay: replay, session: session, into: &result)
             // The rule context is gone by now, so the replay mutates its schema in place (no copy).
             if SchemaReplay.changesSchema(root) { replay.apply(root) }
             session.apply(root)
-            let embeddedStatements = file.embedded.map { $0[statement.source.ordinal] ?? [] }
-                ?? Self.parsedEmbeddedStatements(in: statement.source, root: root)
-            for (embedded, inner) in embeddedStatements {
+            for (embedded, inner) in file.embedded[statement.source.ordinal] ?? [] {
                 check(inner, StatementIndex(inner), embedded.source, document: document, replay: replay, session: session, into: &result,
                       note: embedded.isConditional ? " (in a conditional branch of a do block: it may run)" : " (in a do block)")
                 if SchemaReplay.changesSchema(inner) { replay.apply(inner) }

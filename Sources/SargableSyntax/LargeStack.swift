@@ -20,6 +20,16 @@ public enum LargeStack {
         WorkerThreads.parallelMap(items, threads: threads, stackBytes: defaultStackBytes, transform)
     }
 
+    /// `WorkerThreads.pipeline` on large-stack workers.
+    @inlinable
+    public static func pipeline<Input: Sendable, Prepared, Folded, Output, State>(
+        _ items: [Input], threads: Int = defaultThreadCount, state: State, prepare: @Sendable (Input) -> Prepared,
+        fold: @Sendable (inout State, Int, Prepared) -> Folded, finish: @Sendable (Int, Folded) -> Output
+    ) -> (outputs: [Output], state: State) {
+        WorkerThreads.pipeline(items, threads: threads, stackBytes: defaultStackBytes, state: state,
+                               prepare: prepare, fold: fold, finish: finish)
+    }
+
     /// Cores available to this process.
     public static var defaultThreadCount: Int { WorkerThreads.defaultThreadCount }
 

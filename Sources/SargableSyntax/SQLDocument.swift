@@ -142,8 +142,8 @@ public final class SQLDocument: @unchecked Sendable {
         return window.ordinals.map { rootsByStart[statements[$0].fullRange.lowerBound] }
     }
 
-    /// A statement parsed on its own (one the split found without a tree, or one whose tree was
-    /// not kept: the linter's schema replay parses DDL again rather than hold every tree).
+    /// A statement parsed on its own: one the split found without a tree, or a statement a DO
+    /// block runs.
     public static func parseAlone(_ source: StatementSource) -> ParsedStatement {
         ParsedStatement(source: source, result: Result { () throws(SyntaxError) -> Node in
             let tree = try PsqlVariables.tolerating(source.text) { (text) throws(SyntaxError) in

@@ -2,41 +2,43 @@ import SargableCore
 import Testing
 
 struct ConcurrencyTests {
-    /// The producer publishes 0, 10, 20, … and returns how many it published.
-    private func tens(_ count: Int) -> OrderedHandOver<Int, Int> {
-        OrderedHandOver { publish in
-            for value in 0 ..< count { publish(value * 10) }
-            return count
-        }
-    }
-
     @Test(arguments: [1, 2, 4])
-    func orderedHandOverServesTakersInAnyOrderOnAnyPool(threads: Int) {
-        let handOver = tens(50)
-        // The last value is asked for first: with one worker that thread must run the producer.
-        let taken = WorkerThreads.parallelMap(Array((0 ..< 50).reversed()), threads: threads, stackBytes: 1 << 20) {
-            handOver.take($0)
+    func pipelineFoldsInInputOrderAndKeepsOutputOrder(threads: Int) {
+        // The fold sums what is prepared; each output is the sum before its item, so any item
+        // folded out of order, or any output misplaced, changes the result.
+        let (outputs, state) = WorkerThreads.pipeline(
+            Array(1 ... 300), threads: threads, stackBytes: 1 << 20, state: (sum: 0, order: [Int]()),
+            prepare: { $0 * 2 },
+            fold: { state, index, doubled in
+                defer { state.sum += doubled }
+                state.order.append(index)
+                return state.sum
+            },
+            finish: { index, sumBefore in "\(index):\(sumBefore)" })
+        #expect(state.order == Array(0 ..< 300))
+        #expect(state.sum == 300 * 301)
+        #expect(outputs == (0 ..< 300).map { "\($0):\($0 * ($0 + 1))" })
+    }
+
+    @Test func pipelineOnOneWorkerFinishesEachItemBeforeItPreparesTheNext() {
+        final class Log: @unchecked Sendable {
+            let lock = Lock()
+            var events: [String] = []
+            func add(_ event: String) { lock.withLock { events.append(event) } }
         }
-        #expect(taken == (0 ..< 50).reversed().map { $0 * 10 })
-        #expect(handOver.finish() == 50)
+        let log = Log()
+        _ = WorkerThreads.pipeline(Array(0 ..< 3), threads: 1, stackBytes: 1 << 20, state: (),
+                                   prepare: { log.add("prepare \($0)"); return $0 },
+                                   fold: { _, _, item in log.add("fold \(item)"); return item },
+                                   finish: { _, item in log.add("finish \(item)") })
+        #expect(log.events == ["prepare 0", "fold 0", "finish 0", "prepare 1", "fold 1", "finish 1", "prepare 2", "fold 2", "finish 2"])
     }
 
-    @Test func orderedHandOverGivesEachValueOnceAndNothingPastTheEnd() {
-        let handOver = tens(3)
-        #expect(handOver.take(1) == 10)
-        #expect(handOver.take(1) == nil)
-        #expect(handOver.take(3) == nil)
-        #expect(handOver.finish() == 3)
-    }
-
-    @Test func orderedHandOverRunsTheProducerForFinishWhenNobodyTook() {
-        #expect(tens(4).finish() == 4)
-    }
-
-    @Test func handOffGivesItsValueOnce() {
-        let handOff = HandOff([1, 2, 3])
-        #expect(handOff.take() == [1, 2, 3])
-        #expect(handOff.take() == nil)
+    @Test func pipelineOfNothingReturnsItsStartingState() {
+        let (outputs, state) = WorkerThreads.pipeline([Int](), threads: 4, stackBytes: 1 << 20, state: 7,
+                                                      prepare: { $0 }, fold: { _, _, item in item }, finish: { _, item in item })
+        #expect(outputs.isEmpty)
+        #expect(state == 7)
     }
 
     @Test func boundedQueueKeepsOrderAcrossThreads() {
