@@ -196,7 +196,15 @@ public final class SQLDocument: @unchecked Sendable {
         var errorOffset: Int?
         if parsing {
             let window = start ..< (statementEndLine(after: start + Self.windowBytes, before: stretchEnd) ?? stretchEnd)
-            switch parseWindow(window) {
+            // A psql meta-command stops the parser at its backslash: not worth a parse.
+            let failure: WindowResult
+            if let backslash = file.bytes[start ..< stretchEnd].firstIndex(where: { !Self.isSpace($0) }),
+               file.bytes[backslash] == UInt8(ascii: "\\") {
+                failure = .failed(errorOffset: backslash)
+            } else {
+                failure = parseWindow(window)
+            }
+            switch failure {
             case .parsed(let resume): return resume
             case .failed(let offset):
                 // The statements before the one that holds the error are parsed as a window of their
@@ -208,9 +216,12 @@ public final class SQLDocument: @unchecked Sendable {
                    case .parsed(let resume) = parseWindow(start ..< badStatementStart) {
                     return resume
                 }
-                // Split no further than a little past the error: what follows gets windows of its own.
+                // Split no further than the likely ends of the statement with the error and of the
+                // one after it (the loop below widens the split when that guess is short): what
+                // follows gets windows of its own.
                 errorOffset = offset
-                end = statementEndLine(after: offset + Self.windowBytes, before: stretchEnd) ?? stretchEnd
+                end = statementEndLine(after: offset, before: stretchEnd).flatMap { statementEndLine(after: $0, before: stretchEnd) }
+                    ?? stretchEnd
             }
         }
         var ranges: [Range<Int>]
